@@ -1,0 +1,75 @@
+"""CALL, the Council for Alien Law Litigation: appeals against CGRS refusals."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+from numba import njit
+
+from flowsim import series, states, streams
+from flowsim.config import DAYS_PER_MONTH
+from flowsim.population import Cases, Tally
+from flowsim.procedure import finalise, lodge_at_cgrs
+from flowsim.queues import Queue, best_class, pop
+
+if TYPE_CHECKING:
+    from flowsim.model import ProtectionSystem
+
+
+@njit(cache=True)
+def judge(
+    cases: Cases,
+    tally: Tally,
+    call_queue: Queue,
+    cgrs_queue: Queue,
+    budget: float,
+    day: int,
+    seed: np.uint64,
+    share_confirm: float,
+    share_annul: float,
+    flows,
+) -> float:
+    """Judge pending appeals first-come first-served within ``budget`` (cases).
+
+    Confirmed refusals become final; annulled decisions go back to the CGRS queue; reformed
+    decisions grant refugee status. Returns the unused budget (negative: carried debt).
+    """
+    while budget > 0.0:
+        cls = best_class(call_queue)
+        if cls < 0:
+            break
+        c = pop(call_queue, cls)
+        if cases.state[c] != states.PENDING_CALL:
+            continue
+        budget -= 1.0
+        flows[series.CALL_DECISIONS] += cases.size[c]
+        u = streams.uniform(seed, cases.key[c], streams.CALL_OUTCOME, cases.n_call[c])
+        cases.n_call[c] += 1
+        if u < share_confirm:
+            finalise(cases, tally, c, states.NEGATIVE_FINAL, flows)
+        elif u < share_confirm + share_annul:
+            lodge_at_cgrs(cases, tally, cgrs_queue, c, day)
+        else:
+            finalise(cases, tally, c, states.REFUGEE_STATUS, flows)
+    return budget
+
+
+class Call(mesa.Agent):
+    """CALL: judges appeals within a monthly capacity (cases per month)."""
+
+    def __init__(self, model: ProtectionSystem):
+        super().__init__(model)
+        self.carry = 0.0
+
+    def step(self) -> None:
+        """One day of judgments."""
+        m = self.model
+        p = m.params
+        budget = self.carry + p["call.decisions_per_month"] / DAYS_PER_MONTH
+        left = judge(
+            m.cases, m.tally, m.queues.call, m.queues.cgrs, budget, m.day, m.seed,
+            p["call.outcomes.confirm"], p["call.outcomes.annul"], m.flows_today,
+        )
+        self.carry = min(left, 0.0)

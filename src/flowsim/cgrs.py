@@ -1,0 +1,140 @@
+"""The CGRS: case officers, the order cases are decided in, and first-instance decisions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+from numba import njit
+
+from flowsim import series, states, streams
+from flowsim.config import DAYS_PER_MONTH, HOUSEHOLD_TYPES, Prioritisation
+from flowsim.population import Cases, ProfileTable, Tally
+from flowsim.procedure import finalise, lodge_appeal
+from flowsim.queues import Queue, best_class, pop
+
+if TYPE_CHECKING:
+    from flowsim.model import ProtectionSystem
+
+# Columns of ProfileTable.cgrs_outcome_cdf.
+REFUGEE, SUBSIDIARY, REFUSAL, INADMISSIBLE = 0, 1, 2, 3
+
+
+def priority_ranks(table: ProfileTable, rule: Prioritisation) -> np.ndarray:
+    """Queue rank of every profile under the CGRS rule (lower is decided first).
+
+    ``fifo``: one rank, oldest case first. ``shortest_expected_first``: the relative case
+    effort. ``profile``: position of the first entry of ``order`` the profile matches
+    (nationality group, household type or ``vulnerable``), unmatched profiles last.
+    """
+    ranks = np.zeros(len(table))
+    if rule.rule == "shortest_expected_first":
+        ranks[:] = table.case_effort
+    elif rule.rule == "profile":
+        for p in range(len(table)):
+            labels = {
+                table.groups[table.group[p]],
+                HOUSEHOLD_TYPES[table.household_type[p]],
+            }
+            if table.vulnerable[p]:
+                labels.add("vulnerable")
+            ranks[p] = next(
+                (i for i, entry in enumerate(rule.order) if entry in labels), len(rule.order)
+            )
+    return ranks
+
+
+@njit(cache=True)
+def decide(
+    cases: Cases,
+    tally: Tally,
+    cgrs_queue: Queue,
+    call_queue: Queue,
+    budget: float,
+    day: int,
+    seed: np.uint64,
+    case_effort: np.ndarray,
+    outcome_cdf: np.ndarray,
+    appeal_share_refusal: float,
+    appeal_share_inadmissible: float,
+    flows,
+) -> float:
+    """Decide pending cases in queue order within ``budget`` (average-case units).
+
+    Positive decisions end the case with a status; refusals and inadmissibility decisions are
+    appealed at CALL or become final. Returns the unused budget (negative: carried debt).
+    """
+    while budget > 0.0:
+        cls = best_class(cgrs_queue)
+        if cls < 0:
+            break
+        c = pop(cgrs_queue, cls)
+        if cases.state[c] != states.PENDING_CGRS:
+            continue
+        p = cases.profile[c]
+        n = cases.size[c]
+        budget -= case_effort[p]
+        occurrence = cases.n_cgrs[c]
+        cases.n_cgrs[c] += 1
+        flows[series.CGRS_DECISIONS] += n
+        flows[series.CGRS_DECISIONS_CASES] += 1
+        flows[series.CGRS_DAYS_WAITED] += n * (day - cgrs_queue.since[c])
+        u = streams.uniform(seed, cases.key[c], streams.CGRS_OUTCOME, occurrence)
+        outcome = 0
+        while outcome < 3 and u >= outcome_cdf[p, outcome]:
+            outcome += 1
+        if outcome == REFUGEE or outcome == SUBSIDIARY:
+            flows[series.CGRS_POSITIVE_DECISIONS] += n
+            exit_state = states.REFUGEE_STATUS if outcome == REFUGEE else states.SUBSIDIARY_PROTECTION
+            finalise(cases, tally, c, exit_state, flows)
+            continue
+        share = appeal_share_refusal if outcome == REFUSAL else appeal_share_inadmissible
+        if streams.uniform(seed, cases.key[c], streams.APPEAL, occurrence) < share:
+            lodge_appeal(cases, tally, call_queue, c, day)
+        else:
+            finalise(cases, tally, c, states.NEGATIVE_FINAL, flows)
+    return budget
+
+
+class Cgrs(mesa.Agent):
+    """The CGRS: productive officers follow the headcount after a hiring lag (days)."""
+
+    def __init__(self, model: ProtectionSystem):
+        super().__init__(model)
+        self.headcount = model.params["cgrs.case_officers_fte"]
+        self.trained = self.headcount  # officers on the start date are all productive
+        self.pending_hires: list[tuple[int, float]] = []  # (productive from day, FTE)
+        self.carry = 0.0
+
+    def productive_officers(self) -> float:
+        """Officers deciding cases today (FTE): hires count only after the hiring lag."""
+        p = self.model.params
+        headcount = p["cgrs.case_officers_fte"]
+        delta = headcount - self.headcount
+        if delta > 0:
+            self.pending_hires.append((self.model.day + int(p["cgrs.hiring_lag_days"]), delta))
+        elif delta < 0:
+            self.trained += delta
+        self.headcount = headcount
+        matured = [fte for when, fte in self.pending_hires if when <= self.model.day]
+        self.trained += sum(matured)
+        self.pending_hires = [(w, f) for w, f in self.pending_hires if w > self.model.day]
+        return max(0.0, min(self.trained, headcount))
+
+    def capacity_cases_per_day(self) -> float:
+        """Average-effort cases the CGRS can decide today (cases per day)."""
+        per_month = self.model.params["cgrs.decisions_per_officer_per_month"]
+        return self.productive_officers() * per_month / DAYS_PER_MONTH
+
+    def step(self) -> None:
+        """One day of decisions."""
+        m = self.model
+        p = m.params
+        budget = self.carry + self.capacity_cases_per_day()
+        left = decide(
+            m.cases, m.tally, m.queues.cgrs, m.queues.call, budget, m.day, m.seed,
+            m.profiles.case_effort, m.profiles.cgrs_outcome_cdf,
+            p["call.appeal_share_refusal"], p["call.appeal_share_inadmissible"], m.flows_today,
+        )
+        self.carry = min(left, 0.0)

@@ -1,0 +1,539 @@
+"""Scenario configuration: the YAML schema, loading, and dated changes.
+
+A scenario file describes Belgium's protection system on a start date and how its capacities
+and rates change over time. Everything is validated before anything runs; every problem is
+reported as one line naming the file, the field path and what was expected
+(:class:`ConfigError`).
+
+Units are in field names: ``_persons``, ``_places``, ``_days``, ``_per_month``, ``_eur``;
+shares are fractions between 0 and 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import hashlib
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+HOUSEHOLD_TYPES = ("single_man", "single_woman", "family", "unaccompanied_minor")
+CENTRE_TYPES = ("collective", "lri", "emergency", "private_operator", "convention")
+SHARE_TOLERANCE = 1e-6
+DAYS_PER_MONTH = 365.25 / 12  # days in an average calendar month
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+
+
+class ConfigError(Exception):
+    """A scenario file that cannot be run; ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- applicant profiles -------------------------------------------------------------------
+
+
+class CgrsOutcomes(_Strict):
+    """Shares of CGRS first-instance decisions (per case) by outcome; they sum to 1."""
+
+    refugee_status: Share
+    subsidiary_protection: Share
+    refusal: Share
+    inadmissible: Share
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> CgrsOutcomes:
+        _check_sum(self.model_dump(), "CGRS outcome shares")
+        return self
+
+
+class NationalityGroup(_Strict):
+    """A group of nationalities with its own share of applicants and protection rate."""
+
+    inflow_share: Share  # share of applicants (persons)
+    cgrs_outcomes: CgrsOutcomes
+    case_effort: Positive = 1.0  # officer effort per case relative to an average case
+
+
+class HouseholdType(_Strict):
+    """A household type: its share of applicants (persons) and its mean size (persons)."""
+
+    inflow_share: Share
+    mean_size_persons: Annotated[float, Field(ge=1.0, le=15.0)] = 1.0
+
+
+class HouseholdTypes(_Strict):
+    single_man: HouseholdType
+    single_woman: HouseholdType
+    family: HouseholdType
+    unaccompanied_minor: HouseholdType
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> HouseholdTypes:
+        _check_sum({k: getattr(self, k).inflow_share for k in HOUSEHOLD_TYPES}, "inflow_share")
+        return self
+
+
+class Profiles(_Strict):
+    """Who applies: nationality groups x household types x vulnerability."""
+
+    nationality_groups: dict[str, NationalityGroup] = Field(min_length=1)
+    household_types: HouseholdTypes
+    vulnerable_share: Share  # share of cases with a recognised vulnerability
+
+    @model_validator(mode="after")
+    def _groups_sum_to_one(self) -> Profiles:
+        _check_sum(
+            {k: g.inflow_share for k, g in self.nationality_groups.items()}, "inflow_share"
+        )
+        clash = set(self.nationality_groups) & (set(HOUSEHOLD_TYPES) | {"vulnerable"})
+        if clash:
+            raise ValueError(
+                f"nationality group names must differ from household types, got {sorted(clash)}"
+            )
+        return self
+
+
+# --- flows and institutions ---------------------------------------------------------------
+
+
+class Inflow(_Strict):
+    """Applications for international protection (persons per calendar month).
+
+    ``monthly_persons`` is a mapping ``YYYY-MM: persons`` or the path of a CSV file with
+    columns ``month,persons`` (relative to the scenario file).
+    """
+
+    monthly_persons: dict[str, NonNegative] | str
+    scale: NonNegative = 1.0  # multiplier on the schedule, for sweeps and dated changes
+
+    @field_validator("monthly_persons")
+    @classmethod
+    def _months(cls, value: dict[str, float] | str) -> dict[str, float] | str:
+        if isinstance(value, dict):
+            for key in value:
+                _parse_month(key)
+        return value
+
+
+class ImmigrationOffice(_Strict):
+    """Registration at the Arrival Centre and the Dublin procedure."""
+
+    registration_capacity_persons_per_day: NonNegative
+    dublin_share: Share  # share of registered cases with a Dublin request to another state
+    dublin_transfer_success: Share  # share of Dublin cases actually transferred
+    dublin_procedure_days: NonNegative  # days from registration to transfer or responsibility
+
+
+class Centre(_Strict):
+    """A Fedasil reception centre (or a network of centres run alike)."""
+
+    type: Literal["collective", "lri", "emergency", "private_operator", "convention"]
+    places: NonNegative  # capacity (places = persons)
+    cost_eur_per_night: NonNegative
+
+
+class Dispatch(_Strict):
+    """Fedasil's dispatching rule: who gets a place first when the network is full."""
+
+    priority: list[Literal["single_man", "single_woman", "family", "unaccompanied_minor"]] = (
+        Field(default_factory=lambda: ["unaccompanied_minor", "family", "single_woman", "single_man"])
+    )
+    vulnerable_first: bool = True
+
+    @field_validator("priority")
+    @classmethod
+    def _all_types_once(cls, value: list[str]) -> list[str]:
+        if sorted(value) != sorted(HOUSEHOLD_TYPES):
+            raise ValueError(f"expected each of {list(HOUSEHOLD_TYPES)} exactly once")
+        return value
+
+
+class Reception(_Strict):
+    """The reception network and how residents leave it on their own."""
+
+    centres: dict[str, Centre] = Field(min_length=1)
+    dispatch: Dispatch = Field(default_factory=Dispatch)
+    leave_to_private_housing_per_month: Share  # share of residents leaving per month
+    abscond_per_month: Share  # share of residents disappearing per month
+
+
+class Prioritisation(_Strict):
+    """Which pending cases the CGRS decides first."""
+
+    rule: Literal["fifo", "shortest_expected_first", "profile"] = "fifo"
+    order: list[str] = Field(default_factory=list)  # for rule 'profile': groups/types first
+
+    @model_validator(mode="after")
+    def _order_given(self) -> Prioritisation:
+        if self.rule == "profile" and not self.order:
+            raise ValueError("rule 'profile' needs a non-empty 'order'")
+        return self
+
+
+class Cgrs(_Strict):
+    """The CGRS: first-instance decisions."""
+
+    case_officers_fte: NonNegative
+    hiring_lag_days: NonNegative  # days before a newly hired officer decides cases
+    decisions_per_officer_per_month: NonNegative  # cases
+    prioritisation: Prioritisation = Field(default_factory=Prioritisation)
+
+
+class CallOutcomes(_Strict):
+    """Shares of CALL judgments by outcome; they sum to 1."""
+
+    confirm: Share
+    annul: Share  # back to the CGRS for a new decision
+    reform: Share  # protection granted by CALL
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> CallOutcomes:
+        _check_sum(self.model_dump(), "CALL outcome shares")
+        return self
+
+
+class Call(_Strict):
+    """The Council for Alien Law Litigation: appeals against CGRS refusals."""
+
+    appeal_share_refusal: Share
+    appeal_share_inadmissible: Share
+    decisions_per_month: NonNegative  # cases
+    outcomes: CallOutcomes
+
+
+class InitialState(_Strict):
+    """The system as it stood on the start date (persons)."""
+
+    pending_cgrs_persons: NonNegative = 0
+    pending_cgrs_max_waited_days: NonNegative = 0  # waits so far spread evenly up to this
+    pending_call_persons: NonNegative = 0
+    pending_call_max_waited_days: NonNegative = 0
+    in_reception_persons: dict[str, NonNegative] = Field(default_factory=dict)  # by centre
+
+
+class Change(_Strict):
+    """A dated change to one capacity or rate: ``set``, ``add`` or ``multiply``."""
+
+    date: dt.date
+    field: str
+    set: float | None = None
+    add: float | None = None
+    multiply: float | None = None
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _one_operation(self) -> Change:
+        given = [op for op in ("set", "add", "multiply") if getattr(self, op) is not None]
+        if len(given) != 1:
+            raise ValueError(f"expected exactly one of set, add, multiply; got {given or 'none'}")
+        return self
+
+    def apply(self, value: float) -> float:
+        """The field's value after this change, from its value before."""
+        if self.set is not None:
+            return self.set
+        if self.add is not None:
+            return value + self.add
+        return value * self.multiply  # type: ignore[operator]
+
+
+class Scenario(_Strict):
+    """A complete scenario: the schema of a flowsim YAML file."""
+
+    name: str
+    description: str = ""
+    start_date: dt.date
+    end_date: dt.date
+    profiles: Profiles
+    inflow: Inflow
+    immigration_office: ImmigrationOffice
+    reception: Reception
+    cgrs: Cgrs
+    call: Call
+    initial_state: InitialState = Field(default_factory=InitialState)
+    changes: list[Change] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        problems: list[str] = []
+        if self.end_date < self.start_date:
+            problems.append("end_date: expected a date on or after start_date")
+        if isinstance(self.inflow.monthly_persons, dict):
+            missing = [m for m in self.months() if m not in self.inflow.monthly_persons]
+            if missing:
+                problems.append(
+                    f"inflow.monthly_persons: expected a value for every month of the run, "
+                    f"missing {_abbrev(missing)}"
+                )
+        for i, change in enumerate(self.changes):
+            if not self.start_date <= change.date <= self.end_date:
+                problems.append(
+                    f"changes.{i}.date: expected a date within the run "
+                    f"({self.start_date} to {self.end_date}), got {change.date}"
+                )
+        for name in self.initial_state.in_reception_persons:
+            if name not in self.reception.centres:
+                problems.append(
+                    f"initial_state.in_reception_persons.{name}: expected a centre name, "
+                    f"one of {sorted(self.reception.centres)}"
+                )
+        placed = sum(self.initial_state.in_reception_persons.values())
+        pending = self.initial_state.pending_cgrs_persons + self.initial_state.pending_call_persons
+        if placed > pending:
+            problems.append(
+                f"initial_state.in_reception_persons: expected at most the pending persons "
+                f"({pending:g}), got {placed:g}"
+            )
+        for name, persons in self.initial_state.in_reception_persons.items():
+            places = self.reception.centres.get(name)
+            if places is not None and persons > places.places:
+                problems.append(
+                    f"initial_state.in_reception_persons.{name}: expected at most the centre's "
+                    f"{places.places:g} places, got {persons:g}"
+                )
+        order = self.cgrs.prioritisation.order
+        known = set(self.profiles.nationality_groups) | set(HOUSEHOLD_TYPES) | {"vulnerable"}
+        for i, entry in enumerate(order):
+            if entry not in known:
+                problems.append(
+                    f"cgrs.prioritisation.order.{i}: expected a nationality group, household "
+                    f"type or 'vulnerable', got {entry!r}"
+                )
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    @property
+    def days(self) -> int:
+        """Number of simulated days, start and end dates included."""
+        return (self.end_date - self.start_date).days + 1
+
+    def months(self) -> list[str]:
+        """The calendar months (``YYYY-MM``) the run touches, in order."""
+        out, year, month = [], self.start_date.year, self.start_date.month
+        while (year, month) <= (self.end_date.year, self.end_date.month):
+            out.append(f"{year:04d}-{month:02d}")
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return out
+
+    def day_of(self, date: dt.date) -> int:
+        """Day index of a date (0 = start_date)."""
+        return (date - self.start_date).days
+
+    def config_hash(self) -> str:
+        """SHA-256 of the resolved scenario (stable across runs and machines)."""
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+# --- dated changes: which fields can change and their value on any day --------------------
+
+#: Sections whose numeric fields may be changed at a date. Profiles, dates and the initial
+#: state describe who arrives and where the run starts, not a policy, so they are fixed.
+CHANGEABLE_SECTIONS = ("inflow", "immigration_office", "reception", "cgrs", "call")
+
+
+def changeable_fields(scenario: Scenario) -> dict[str, float]:
+    """Every field that a dated change may target, with its value on the start date."""
+    flat: dict[str, float] = {}
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), item)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            flat[prefix] = float(value)
+
+    dumped = scenario.model_dump(mode="python")
+    for section in CHANGEABLE_SECTIONS:
+        walk(section, dumped[section])
+    return flat
+
+
+def _set_path(tree: dict, path: str, value: float) -> None:
+    keys = path.split(".")
+    for key in keys[:-1]:
+        tree = tree[key]
+    tree[keys[-1]] = value
+
+
+def _check_changes(scenario: Scenario, source: str) -> list[str]:
+    """Validate every dated change: a known changeable field and a valid resulting value."""
+    fields = changeable_fields(scenario)
+    problems: list[str] = []
+    tree = scenario.model_dump(mode="python")
+    tree["changes"] = []
+    values = dict(fields)
+    ordered = sorted(enumerate(scenario.changes), key=lambda item: (item[1].date, item[0]))
+    for i, change in ordered:
+        where = f"{source}: changes.{i}.field"
+        if change.field not in fields:
+            close = difflib.get_close_matches(change.field, list(fields), n=3)
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            problems.append(
+                f"{where}: expected a numeric field of {', '.join(CHANGEABLE_SECTIONS)}, "
+                f"got {change.field!r}{hint}"
+            )
+            continue
+        values[change.field] = change.apply(values[change.field])
+        _set_path(tree, change.field, values[change.field])
+        try:
+            Scenario.model_validate(tree)
+        except ValidationError as err:
+            for line in _format_errors(err, source):
+                problems.append(
+                    f"{source}: changes.{i} ({change.date}, {change.field}) gives an invalid "
+                    f"value: {line.split(': ', 1)[1]}"
+                )
+            _set_path(tree, change.field, fields[change.field])
+            values[change.field] = fields[change.field]
+    return problems
+
+
+class Timeline:
+    """The value of every changeable field on every day of the run."""
+
+    def __init__(self, scenario: Scenario):
+        self.base = changeable_fields(scenario)
+        self._by_day: dict[int, list[Change]] = {}
+        for change in sorted(scenario.changes, key=lambda c: c.date):
+            self._by_day.setdefault(scenario.day_of(change.date), []).append(change)
+
+    def changes_on(self, day: int) -> list[Change]:
+        """The changes that take effect on this day (0 = start date), in file order."""
+        return self._by_day.get(day, [])
+
+    def daily(self, field: str, days: int) -> np.ndarray:
+        """One value of ``field`` per day of the run (day 0 = start date)."""
+        out = np.full(days, self.base[field])
+        value = self.base[field]
+        for day in sorted(self._by_day):
+            for change in self._by_day[day]:
+                if change.field == field:
+                    value = change.apply(value)
+            out[max(day, 0) :] = value
+        return out
+
+    def values_on(self, day: int) -> dict[str, float]:
+        """All changeable fields as they stand at the end of ``day``."""
+        values = dict(self.base)
+        for d in sorted(self._by_day):
+            if d > day:
+                break
+            for change in self._by_day[d]:
+                values[change.field] = change.apply(values[change.field])
+        return values
+
+
+# --- loading ------------------------------------------------------------------------------
+
+
+def load_config(path: str | Path) -> Scenario:
+    """Read and validate a scenario YAML file; raise :class:`ConfigError` on any problem."""
+    path = Path(path)
+    source = str(path)
+    if not path.is_file():
+        raise ConfigError([f"{source}: file not found"])
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError([f"{source}: not valid YAML{where}"]) from None
+    if not isinstance(raw, dict):
+        raise ConfigError([f"{source}: expected a mapping of fields at the top level"])
+    problems = _read_inflow_file(raw, path)
+    if problems:
+        raise ConfigError(problems)
+    return scenario_from_dict(raw, source)
+
+
+def scenario_from_dict(raw: dict[str, Any], source: str = "<config>") -> Scenario:
+    """Validate a scenario given as a dict (as read from YAML); raise :class:`ConfigError`."""
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as err:
+        raise ConfigError(_format_errors(err, source)) from None
+    problems = _check_changes(scenario, source)
+    if problems:
+        raise ConfigError(problems)
+    return scenario
+
+
+def _read_inflow_file(raw: dict[str, Any], path: Path) -> list[str]:
+    inflow = raw.get("inflow")
+    if not isinstance(inflow, dict) or not isinstance(inflow.get("monthly_persons"), str):
+        return []
+    csv_path = (path.parent / inflow["monthly_persons"]).resolve()
+    where = f"{path}: inflow.monthly_persons"
+    if not csv_path.is_file():
+        return [f"{where}: expected a CSV file with columns month,persons, not found: {csv_path}"]
+    table: dict[str, float] = {}
+    with csv_path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames is None or not {"month", "persons"} <= set(reader.fieldnames):
+            return [f"{where}: expected columns month,persons in {csv_path}"]
+        for line, row in enumerate(reader, start=2):
+            try:
+                table[row["month"].strip()] = float(row["persons"])
+            except ValueError:
+                return [f"{where}: expected a number of persons at {csv_path}:{line}"]
+    inflow["monthly_persons"] = table
+    return []
+
+
+def _parse_month(text: str) -> tuple[int, int]:
+    try:
+        month = dt.datetime.strptime(str(text), "%Y-%m")
+    except ValueError:
+        raise ValueError(f"expected months as YYYY-MM, got {text!r}") from None
+    return month.year, month.month
+
+
+def _check_sum(shares: dict[str, float], what: str) -> None:
+    total = sum(shares.values())
+    if abs(total - 1.0) > SHARE_TOLERANCE:
+        raise ValueError(f"expected {what} to sum to 1, got {total:.6g}")
+
+
+def _abbrev(items: list[str], limit: int = 4) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def _format_errors(err: ValidationError, source: str) -> list[str]:
+    """One line per problem: ``file: field.path: what was expected``."""
+    lines: list[str] = []
+    for problem in err.errors(include_url=False):
+        loc = ".".join(str(part) for part in problem["loc"])
+        kind = problem["type"]
+        if kind == "extra_forbidden":
+            message = "unknown field"
+        elif kind == "missing":
+            message = "required field is missing"
+        elif kind == "value_error":
+            message = str(problem["ctx"]["error"])
+        else:
+            message = f"{problem['msg'][0].lower()}{problem['msg'][1:]}"
+            if "input" in problem and not isinstance(problem["input"], dict | list):
+                message += f", got {problem['input']!r}"
+        for part in message.split("\n"):
+            # Whole-scenario checks already name their own field path.
+            lines.append(f"{source}: {part}" if not loc else f"{source}: {loc}: {part}")
+    return lines

@@ -1,0 +1,200 @@
+"""The national system as a Mesa model, stepping one calendar day at a time.
+
+The daily loop is explicit and fixed: arrivals, the Immigration Office, Fedasil, the CGRS,
+CALL, then the day's stocks are recorded. Institutions are Mesa agents; applicants live in the
+array-backed population (:mod:`flowsim.population`) and are moved by numba kernels.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from flowsim import series, states, streams
+from flowsim.appeals import Call
+from flowsim.cgrs import Cgrs, priority_ranks
+from flowsim.config import CENTRE_TYPES, Scenario, Timeline
+from flowsim.population import (
+    Applicants,
+    ProfileTable,
+    first_active,
+    generate,
+    new_tally,
+)
+from flowsim.procedure import open_initial_cases
+from flowsim.queues import Queue, new_queue
+from flowsim.reception import Fedasil, ReceptionCentre, dispatch_ranks, place_initial_residents
+from flowsim.registration import ImmigrationOffice, arrive
+
+
+class ConservationError(RuntimeError):
+    """Persons were created or lost: a bug in a transition, never a user error."""
+
+
+class Queues(NamedTuple):
+    """The four queues of the chain."""
+
+    registration: Queue  # awaiting registration at the Arrival Centre
+    cgrs: Queue  # pending first-instance decisions
+    call: Queue  # pending appeals
+    waiting: Queue  # entitled to reception, without a place
+
+
+class ProtectionSystem(mesa.Model):
+    """Belgium's international-protection chain for one scenario and one seed.
+
+    ``step()`` simulates one day; ``run()`` simulates the whole period and returns the daily
+    series (persons; euros for costs).
+    """
+
+    def __init__(self, scenario: Scenario, seed: int = 0):
+        super().__init__(rng=seed)
+        self.scenario = scenario
+        self.seed = np.uint64(seed)
+        self.timeline = Timeline(scenario)
+        self.params: dict[str, float] = dict(self.timeline.base)
+        self.profiles = ProfileTable.from_scenario(scenario)
+        generated = generate(scenario, self.timeline, self.profiles, self.seed)
+        self.cases = generated.cases
+        n_cases = len(self.cases.key)
+        self.day = 0
+        self.n_days = scenario.days
+        self.lo = 0
+        self.hi = generated.n_initial_cgrs + generated.n_initial_call
+        single_class = np.zeros(len(self.profiles))
+        self.queues = Queues(
+            registration=new_queue(np.zeros(1), n_cases),
+            cgrs=new_queue(priority_ranks(self.profiles, scenario.cgrs.prioritisation), n_cases),
+            call=new_queue(single_class, n_cases),
+            waiting=new_queue(dispatch_ranks(self.profiles, scenario.reception.dispatch), n_cases),
+        )
+        self.flows = np.zeros((self.n_days, series.N_FLOWS))
+        self.stocks = np.zeros((self.n_days, len(series.STOCK_NAMES)))
+        self.flows_today = self.flows[0]
+
+        self.immigration_office = ImmigrationOffice(self)
+        self.centres = [
+            ReceptionCentre(self, i, name, centre.type)
+            for i, (name, centre) in enumerate(scenario.reception.centres.items())
+        ]
+        self.fedasil = Fedasil(self, self.centres)
+        self.cgrs = Cgrs(self)
+        self.call = Call(self)
+        self.tally = new_tally(len(self.centres))
+        self._open_initial_state(generated.n_initial_cgrs, generated.n_initial_call)
+        self._types = np.array([CENTRE_TYPES.index(c.centre_type) for c in self.centres])
+
+    def _open_initial_state(self, n_cgrs: int, n_call: int) -> None:
+        open_initial_cases(
+            self.cases, self.tally, self.queues.cgrs, self.queues.call, n_cgrs, n_call
+        )
+        n_initial = n_cgrs + n_call
+        targets = np.array(
+            [
+                int(self.scenario.initial_state.in_reception_persons.get(c.name, 0))
+                for c in self.centres
+            ],
+            np.int64,
+        )
+        draws = streams.uniforms(self.seed, self.cases.key[:n_initial], streams.INITIAL_WAIT, 1)
+        place_initial_residents(self.cases, self.tally, targets, np.argsort(draws))
+
+    @property
+    def applicants(self) -> Applicants:
+        """The persons in the model today, as an agent-set-like view."""
+        return Applicants(self.cases, self.profiles)
+
+    @property
+    def date(self) -> pd.Timestamp:
+        """Calendar date of the current day."""
+        return pd.Timestamp(self.scenario.start_date) + pd.Timedelta(days=self.day)
+
+    def step(self) -> None:
+        """Simulate one day: dated changes, arrivals, then each institution in turn."""
+        for change in self.timeline.changes_on(self.day):
+            self.params[change.field] = change.apply(self.params[change.field])
+        self.flows_today = self.flows[self.day]
+        self.hi = arrive(
+            self.cases, self.tally, self.queues.registration, self.hi, self.day, self.flows_today
+        )
+        self.immigration_office.step()
+        self.fedasil.step()
+        self.cgrs.step()
+        self.call.step()
+        self.lo = first_active(self.cases, self.lo, self.hi)
+        self._record()
+        self.day += 1
+        if self.day >= self.n_days:
+            self.running = False
+
+    def _record(self) -> None:
+        t = self.tally
+        capacity = self.fedasil.capacities()
+        costs = np.array([c.cost_eur_per_night() for c in self.centres])
+        by_type = np.bincount(self._types, weights=t.occupancy, minlength=len(CENTRE_TYPES))
+        cap_type = np.bincount(self._types, weights=capacity, minlength=len(CENTRE_TYPES))
+        self.stocks[self.day] = (
+            t.housing_persons[states.IN_CENTRE],
+            capacity.sum(),
+            t.housing_persons[states.WAITING],
+            t.housing_persons[states.PRIVATE],
+            t.state_persons[states.PENDING_CGRS],
+            t.state_cases[states.PENDING_CGRS],
+            t.state_persons[states.PENDING_CALL],
+            float(t.occupancy @ costs),
+            *by_type,
+            *cap_type,
+            *(t.state_persons[s] for s in states.ACTIVE_STATES),
+            *(t.state_persons[s] for s in states.EXIT_STATES),
+        )
+
+    def run_to_end(self) -> pd.DataFrame:
+        """Step to the scenario's end date, check conservation, return the daily series."""
+        while self.running:
+            self.step()
+        self.check_conservation()
+        return self.series()
+
+    def series(self) -> pd.DataFrame:
+        """The daily series so far: one row per day, one column per series."""
+        days = self.day
+        frame = pd.DataFrame(
+            np.hstack([self.flows[:days], self.stocks[:days]]), columns=list(series.SERIES_NAMES)
+        )
+        frame.insert(
+            0, "date", pd.date_range(self.scenario.start_date, periods=days, freq="D")
+        )
+        return frame
+
+    def check_conservation(self) -> None:
+        """Recount every person from the population arrays and compare with the tally.
+
+        Raises :class:`ConservationError` if a person was lost or counted twice.
+        """
+        c = self.cases
+        sizes = c.size.astype(np.int64)
+        by_state = np.bincount(c.state, weights=sizes, minlength=states.N_STATES)
+        by_housing = np.bincount(c.housing, weights=sizes, minlength=4)
+        problems = []
+        if not np.array_equal(by_state[1:], self.tally.state_persons[1:]):
+            problems.append(f"state counts {by_state[1:]} != tally {self.tally.state_persons[1:]}")
+        if not np.array_equal(by_housing[1:], self.tally.housing_persons[1:]):
+            problems.append("housing counts differ from the tally")
+        entered = int(sizes[c.state != states.NOT_ARRIVED].sum())
+        if entered != int(by_state[1:].sum()):
+            problems.append("persons in the model differ from persons who entered")
+        occupancy = np.bincount(
+            c.centre[c.centre >= 0], weights=sizes[c.centre >= 0], minlength=len(self.centres)
+        )
+        if not np.array_equal(occupancy, self.tally.occupancy):
+            problems.append("centre occupancy differs from residents")
+        if problems:
+            raise ConservationError("; ".join(problems))
+
+
+def simulate(scenario: Scenario, seed: int) -> pd.DataFrame:
+    """Run one replication of a scenario with a seed; return its daily series."""
+    return ProtectionSystem(scenario, seed).run_to_end()

@@ -1,0 +1,371 @@
+"""The applicants: an array-backed population, one row per case and one per person.
+
+A case is a household: its members arrive together, share a reception place and get one CGRS
+decision. Case-level arrays carry the state, dates, place and case facts; person-level arrays
+map every person to their case, so every person is in exactly one state by construction.
+The whole population of a run is generated when the model starts (arrivals are an exogenous
+schedule); a case enters the model on its arrival day.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+from numba import njit
+from scipy import stats
+
+from flowsim import states, streams
+from flowsim.config import HOUSEHOLD_TYPES, Scenario, Timeline
+
+
+class Cases(NamedTuple):
+    """Case-level arrays (one row per household), passed as one argument to kernels."""
+
+    key: np.ndarray  # uint64: stable key for random draws
+    profile: np.ndarray  # int16: index into :class:`ProfileTable`
+    size: np.ndarray  # int16: persons in the household
+    arrival_day: np.ndarray  # int32: day the case enters (negative: before the start)
+    state: np.ndarray  # int8: see :mod:`flowsim.states`
+    housing: np.ndarray  # int8: see :mod:`flowsim.states`
+    centre: np.ndarray  # int16: index of the centre, -1 when none
+    lodged_day: np.ndarray  # int32: day first lodged with the CGRS
+    due_day: np.ndarray  # int32: day the Dublin procedure ends
+    n_cgrs: np.ndarray  # int16: CGRS decisions taken so far (draw occurrence)
+    n_call: np.ndarray  # int16: CALL judgments so far
+    hazard_private: np.ndarray  # float64: cumulative hazard of leaving for private housing
+    hazard_abscond: np.ndarray  # float64: cumulative hazard of absconding
+    threshold_private: np.ndarray  # float64: Exp(1) threshold, drawn once per case
+    threshold_abscond: np.ndarray  # float64
+
+
+class Tally(NamedTuple):
+    """Running counts kept up to date by every transition (persons unless stated)."""
+
+    state_persons: np.ndarray  # int64 per state
+    state_cases: np.ndarray  # int64 per state
+    housing_persons: np.ndarray  # int64 per housing code
+    occupancy: np.ndarray  # int64 per centre: persons placed
+
+
+@njit(cache=True)
+def set_state(cases: Cases, tally: Tally, c: int, new_state: int) -> None:
+    """Move case ``c`` (all its members) to ``new_state``, keeping the tally exact."""
+    old = cases.state[c]
+    n = cases.size[c]
+    tally.state_persons[old] -= n
+    tally.state_cases[old] -= 1
+    tally.state_persons[new_state] += n
+    tally.state_cases[new_state] += 1
+    cases.state[c] = new_state
+
+
+@njit(cache=True)
+def set_housing(cases: Cases, tally: Tally, c: int, housing: int, centre: int) -> None:
+    """Move case ``c`` to a housing situation (and centre, or -1), keeping the tally exact."""
+    n = cases.size[c]
+    tally.housing_persons[cases.housing[c]] -= n
+    if cases.centre[c] >= 0:
+        tally.occupancy[cases.centre[c]] -= n
+    cases.housing[c] = housing
+    cases.centre[c] = centre
+    tally.housing_persons[housing] += n
+    if centre >= 0:
+        tally.occupancy[centre] += n
+
+
+@njit(cache=True)
+def first_active(cases: Cases, lo: int, hi: int) -> int:
+    """Advance the scan window's start past cases that have left the model."""
+    while lo < hi and cases.state[lo] >= states.REFUGEE_STATUS:
+        lo += 1
+    return lo
+
+
+@dataclass(frozen=True)
+class ProfileTable:
+    """Applicant profiles: nationality group x household type x vulnerability."""
+
+    groups: tuple[str, ...]
+    group: np.ndarray  # int16 per profile
+    household_type: np.ndarray  # int8 per profile, index into HOUSEHOLD_TYPES
+    vulnerable: np.ndarray  # bool per profile
+    cgrs_outcome_cdf: np.ndarray  # float64 (profiles, 4): refugee, subsidiary, refusal, inadm.
+    case_effort: np.ndarray  # float64 per profile
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario) -> ProfileTable:
+        """Build the cross product of the scenario's groups, household types and vulnerability."""
+        groups = tuple(scenario.profiles.nationality_groups)
+        group, htype, vuln, cdf, effort = [], [], [], [], []
+        for g, name in enumerate(groups):
+            spec = scenario.profiles.nationality_groups[name]
+            o = spec.cgrs_outcomes
+            shares = [o.refugee_status, o.subsidiary_protection, o.refusal, o.inadmissible]
+            for h in range(len(HOUSEHOLD_TYPES)):
+                for v in (False, True):
+                    group.append(g)
+                    htype.append(h)
+                    vuln.append(v)
+                    cdf.append(np.cumsum(shares))
+                    effort.append(spec.case_effort)
+        return cls(
+            groups=groups,
+            group=np.array(group, np.int16),
+            household_type=np.array(htype, np.int8),
+            vulnerable=np.array(vuln, np.bool_),
+            cgrs_outcome_cdf=np.array(cdf, np.float64),
+            case_effort=np.array(effort, np.float64),
+        )
+
+    def __len__(self) -> int:
+        return len(self.group)
+
+    def index(self, group: int, household_type: int, vulnerable: bool) -> int:
+        """Profile index of a (group, household type, vulnerability) combination."""
+        return (group * len(HOUSEHOLD_TYPES) + household_type) * 2 + int(vulnerable)
+
+    def names(self) -> list[str]:
+        """Readable profile names, e.g. ``afghanistan/family/vulnerable``."""
+        return [
+            f"{self.groups[g]}/{HOUSEHOLD_TYPES[h]}/{'vulnerable' if v else 'not_vulnerable'}"
+            for g, h, v in zip(self.group, self.household_type, self.vulnerable, strict=True)
+        ]
+
+
+# --- generation ---------------------------------------------------------------------------
+
+
+def household_sizes(scenario: Scenario, household_type: int, u: np.ndarray) -> np.ndarray:
+    """Persons per household for uniform draws ``u``: 1, or 2 + Poisson for families."""
+    if HOUSEHOLD_TYPES[household_type] != "family":
+        return np.ones(len(u), np.int16)
+    mean = scenario.profiles.household_types.family.mean_size_persons
+    extra = stats.poisson.ppf(u, max(mean - 2.0, 1e-9)) if mean > 2.0 else np.zeros(len(u))
+    return (2 + extra).astype(np.int16)
+
+
+def _profiles_of(scenario: Scenario, table: ProfileTable, keys: np.ndarray, seed) -> np.ndarray:
+    """Draw a profile per case from the inflow shares (converted to shares of cases)."""
+    groups = scenario.profiles.nationality_groups
+    g_cdf = np.cumsum([g.inflow_share for g in groups.values()])
+    htypes = scenario.profiles.household_types
+    per_case = np.array(
+        [getattr(htypes, h).inflow_share / getattr(htypes, h).mean_size_persons
+         for h in HOUSEHOLD_TYPES]
+    )
+    h_cdf = np.cumsum(per_case / per_case.sum())
+    u = streams.uniforms(seed, keys, streams.INITIAL_PROFILE, 0)
+    g = np.minimum(np.searchsorted(g_cdf, u, side="right"), len(groups) - 1)
+    u2 = streams.uniforms(seed, keys, streams.INITIAL_PROFILE, 1)
+    h = np.minimum(np.searchsorted(h_cdf, u2, side="right"), len(HOUSEHOLD_TYPES) - 1)
+    v = streams.uniforms(seed, keys, streams.VULNERABLE, 0) < scenario.profiles.vulnerable_share
+    return ((g * len(HOUSEHOLD_TYPES) + h) * 2 + v).astype(np.int16)
+
+
+def _sizes_for(scenario: Scenario, table: ProfileTable, profile, keys, seed) -> np.ndarray:
+    u = streams.uniforms(seed, keys, streams.HOUSEHOLD_SIZE, 0)
+    size = np.ones(len(keys), np.int16)
+    for h in range(len(HOUSEHOLD_TYPES)):
+        mask = table.household_type[profile] == h
+        size[mask] = household_sizes(scenario, h, u[mask])
+    return size
+
+
+def _initial_cases(scenario, table, seed, kind: str, persons: float, max_wait: float):
+    """Cases pending on the start date, totalling exactly ``persons`` persons."""
+    target = int(round(persons))
+    if target == 0:
+        return None
+    n = target  # never more cases than persons
+    keys = streams.child_keys(streams.key_of("initial", kind), n)
+    profile = _profiles_of(scenario, table, keys, seed)
+    size = _sizes_for(scenario, table, profile, keys, seed)
+    total = np.cumsum(size)
+    m = int(np.searchsorted(total, target)) + 1
+    keys, profile, size = keys[:m], profile[:m], size[:m]
+    size[-1] -= int(np.sum(size) - target)  # the last household is trimmed to the total
+    waited = np.floor(streams.uniforms(seed, keys, streams.INITIAL_WAIT, 0) * (max_wait + 1))
+    return keys, profile, size, -waited.astype(np.int32) - 1
+
+
+def _arrivals(scenario: Scenario, timeline: Timeline, table: ProfileTable, seed):
+    """Cases arriving during the run from the monthly inflow schedule."""
+    scale = timeline.daily("inflow.scale", scenario.days)
+    monthly = scenario.inflow.monthly_persons
+    assert isinstance(monthly, dict)  # a CSV path was read into a mapping on load
+    htypes = scenario.profiles.household_types
+    parts = []
+    for month in scenario.months():
+        year, mon = int(month[:4]), int(month[5:])
+        first = pd.Timestamp(year=year, month=mon, day=1).date()
+        days_in_month = pd.Timestamp(first).days_in_month
+        lo = max(scenario.day_of(first), 0)
+        hi = min(scenario.day_of(first) + days_in_month, scenario.days)
+        persons = monthly[month] * float(np.sum(scale[lo:hi])) / days_in_month
+        for g, (gname, group) in enumerate(scenario.profiles.nationality_groups.items()):
+            for h, hname in enumerate(HOUSEHOLD_TYPES):
+                htype = getattr(htypes, hname)
+                mean_cases = persons * group.inflow_share * htype.inflow_share
+                mean_cases /= htype.mean_size_persons
+                if mean_cases <= 0:
+                    continue
+                cell = streams.key_of("arrivals", month, gname, hname)
+                u = streams.uniform(seed, cell, streams.ARRIVAL_COUNT, 0)
+                n = int(stats.poisson.ppf(u, mean_cases))
+                if n == 0:
+                    continue
+                keys = streams.child_keys(cell, n)
+                vuln = (
+                    streams.uniforms(seed, keys, streams.VULNERABLE, 0)
+                    < scenario.profiles.vulnerable_share
+                )
+                profile = ((g * len(HOUSEHOLD_TYPES) + h) * 2 + vuln).astype(np.int16)
+                size = household_sizes(
+                    scenario, h, streams.uniforms(seed, keys, streams.HOUSEHOLD_SIZE, 0)
+                )
+                u_day = streams.uniforms(seed, keys, streams.ARRIVAL_DAY, 0)
+                day = (lo + np.floor(u_day * (hi - lo))).astype(np.int32)
+                parts.append((keys, profile, size, day))
+    return parts
+
+
+@dataclass
+class Generated:
+    """A freshly generated population with the initial states of pre-existing cases."""
+
+    cases: Cases
+    n_initial_cgrs: int
+    n_initial_call: int
+
+
+def generate(scenario: Scenario, timeline: Timeline, table: ProfileTable, seed) -> Generated:
+    """Generate every case of a run: those pending on the start date, then all arrivals.
+
+    Cases are ordered by arrival day, so the cases in the model on day ``d`` are a prefix.
+    """
+    init = scenario.initial_state
+    cgrs = _initial_cases(
+        scenario, table, seed, "cgrs", init.pending_cgrs_persons, init.pending_cgrs_max_waited_days
+    )
+    call = _initial_cases(
+        scenario, table, seed, "call", init.pending_call_persons, init.pending_call_max_waited_days
+    )
+    arrivals = _arrivals(scenario, timeline, table, seed)
+    parts = [p for p in (cgrs, call) if p is not None] + arrivals
+    if parts:
+        keys, profile, size, day = (np.concatenate(x) for x in zip(*parts, strict=True))
+    else:
+        keys = np.zeros(0, np.uint64)
+        profile, size, day = np.zeros(0, np.int16), np.zeros(0, np.int16), np.zeros(0, np.int32)
+    n_cgrs = 0 if cgrs is None else len(cgrs[0])
+    n_call = 0 if call is None else len(call[0])
+    n_initial = n_cgrs + n_call
+    order = np.concatenate(
+        [np.arange(n_initial), n_initial + np.argsort(day[n_initial:], kind="stable")]
+    )
+    keys, profile, size, day = keys[order], profile[order], size[order], day[order]
+    n = len(keys)
+    arrival_day = day.copy()
+    lodged = np.full(n, -1, np.int32)
+    lodged[:n_initial] = day[:n_initial]
+    cases = Cases(
+        key=keys,
+        profile=profile,
+        size=size,
+        arrival_day=arrival_day,
+        state=np.full(n, states.NOT_ARRIVED, np.int8),
+        housing=np.full(n, states.NO_HOUSING, np.int8),
+        centre=np.full(n, -1, np.int16),
+        lodged_day=lodged,
+        due_day=np.full(n, -1, np.int32),
+        n_cgrs=np.zeros(n, np.int16),
+        n_call=np.zeros(n, np.int16),
+        hazard_private=np.zeros(n),
+        hazard_abscond=np.zeros(n),
+        threshold_private=-np.log(streams.uniforms(seed, keys, streams.LEAVE_PRIVATE, 0)),
+        threshold_abscond=-np.log(streams.uniforms(seed, keys, streams.ABSCOND, 0)),
+    )
+    return Generated(cases=cases, n_initial_cgrs=n_cgrs, n_initial_call=n_call)
+
+
+def new_tally(n_centres: int) -> Tally:
+    """An all-zero tally (everyone starts as not arrived, which is not counted)."""
+    return Tally(
+        state_persons=np.zeros(states.N_STATES, np.int64),
+        state_cases=np.zeros(states.N_STATES, np.int64),
+        housing_persons=np.zeros(4, np.int64),
+        occupancy=np.zeros(n_centres, np.int64),
+    )
+
+
+# --- the population seen from Python, like a Mesa AgentSet --------------------------------
+
+
+class Applicants:
+    """The applicants as a read-only, agent-set-like view over the population arrays.
+
+    ``len`` counts persons in the model; ``get(attr)`` returns one value per person;
+    ``select(state=...)`` narrows the view; ``to_frame()`` gives one row per person.
+    """
+
+    def __init__(self, cases: Cases, table: ProfileTable, mask: np.ndarray | None = None):
+        self._cases = cases
+        self._table = table
+        person_case = np.repeat(np.arange(len(cases.key)), cases.size.astype(np.int64))
+        in_model = cases.state[person_case] != states.NOT_ARRIVED
+        self._rows = person_case[in_model if mask is None else in_model & mask[person_case]]
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._rows.tolist())
+
+    def get(self, attr: str) -> np.ndarray:
+        """One value per person of a case attribute (e.g. ``state``, ``centre``)."""
+        if attr == "household":
+            return self._rows.copy()
+        return getattr(self._cases, attr)[self._rows]
+
+    def select(self, **conditions: int) -> Applicants:
+        """The persons whose case attributes equal the given values."""
+        mask = np.ones(len(self._cases.key), np.bool_)
+        for attr, value in conditions.items():
+            mask &= getattr(self._cases, attr) == value
+        if len(self._rows):
+            current = np.zeros(len(self._cases.key), np.bool_)
+            current[self._rows] = True
+            mask &= current
+        return Applicants(self._cases, self._table, mask)
+
+    def count_by_state(self) -> dict[str, int]:
+        """Persons per state name (states with nobody included as 0)."""
+        counts = np.bincount(self.get("state"), minlength=states.N_STATES)
+        return {name: int(counts[code]) for code, name in states.STATE_NAMES.items()}
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per person: household, profile, state, housing, centre and dates (days)."""
+        names = np.array(self._table.names())
+        return pd.DataFrame(
+            {
+                "household": self._rows,
+                "profile": names[self._cases.profile[self._rows]],
+                "state": [states.STATE_NAMES[s] for s in self._cases.state[self._rows]],
+                "housing": self._cases.housing[self._rows],
+                "centre": self._cases.centre[self._rows],
+                "arrival_day": self._cases.arrival_day[self._rows],
+                "lodged_day": self._cases.lodged_day[self._rows],
+            }
+        )
+
+
+def expected_persons(scenario: Scenario) -> float:
+    """Expected persons arriving over the run (before Poisson noise), for sizing checks."""
+    monthly = scenario.inflow.monthly_persons
+    assert isinstance(monthly, dict)
+    return math.fsum(monthly[m] for m in scenario.months()) * scenario.inflow.scale

@@ -1,0 +1,98 @@
+"""Priority queues of cases: one FIFO list per class, classes served by rank.
+
+A queue holds case indices in linked lists (one per class, e.g. one per profile). The next
+case served is the head with the lowest (class rank, day queued, case index): with equal ranks
+that is first-in-first-out across all classes. Cases that left the queue's state are removed
+lazily: the caller skips them when they come up. All functions are numba kernels.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+
+class Queue(NamedTuple):
+    """Array-backed queue; ``since[c]`` is the day case ``c`` joined it."""
+
+    head: np.ndarray  # int64 per class, -1 when empty
+    tail: np.ndarray  # int64 per class
+    rank: np.ndarray  # float64 per class: lower is served first
+    nxt: np.ndarray  # int64 per case: next case in the same class
+    queued: np.ndarray  # bool per case: linked in this queue
+    since: np.ndarray  # int32 per case: day the case joined
+
+
+def new_queue(class_ranks: np.ndarray, n_cases: int) -> Queue:
+    """An empty queue for ``n_cases`` cases and one class per rank."""
+    n_classes = len(class_ranks)
+    return Queue(
+        head=np.full(n_classes, -1, np.int64),
+        tail=np.full(n_classes, -1, np.int64),
+        rank=np.asarray(class_ranks, np.float64),
+        nxt=np.full(n_cases, -1, np.int64),
+        queued=np.zeros(n_cases, np.bool_),
+        since=np.zeros(n_cases, np.int32),
+    )
+
+
+@njit(cache=True)
+def push(q: Queue, case: int, cls: int, day: int) -> None:
+    """Append a case at the back of its class (no-op if it is still linked)."""
+    if q.queued[case]:
+        return
+    q.queued[case] = True
+    q.since[case] = day
+    q.nxt[case] = -1
+    if q.tail[cls] < 0:
+        q.head[cls] = case
+    else:
+        q.nxt[q.tail[cls]] = case
+    q.tail[cls] = case
+
+
+@njit(cache=True)
+def push_front(q: Queue, case: int, cls: int, day: int) -> None:
+    """Put a case at the front of its class (e.g. a resident whose centre closed)."""
+    if q.queued[case]:
+        return
+    q.queued[case] = True
+    q.since[case] = day
+    q.nxt[case] = q.head[cls]
+    q.head[cls] = case
+    if q.tail[cls] < 0:
+        q.tail[cls] = case
+
+
+@njit(cache=True)
+def best_class(q: Queue) -> int:
+    """The class whose head is served next, or -1 when the queue is empty."""
+    best = -1
+    for cls in range(q.head.shape[0]):
+        c = q.head[cls]
+        if c < 0:
+            continue
+        if best < 0:
+            best = cls
+            continue
+        b = q.head[best]
+        if q.rank[cls] < q.rank[best] or (
+            q.rank[cls] == q.rank[best]
+            and (q.since[c] < q.since[b] or (q.since[c] == q.since[b] and c < b))
+        ):
+            best = cls
+    return best
+
+
+@njit(cache=True)
+def pop(q: Queue, cls: int) -> int:
+    """Remove and return the head of a class."""
+    c = q.head[cls]
+    q.head[cls] = q.nxt[c]
+    if q.head[cls] < 0:
+        q.tail[cls] = -1
+    q.nxt[c] = -1
+    q.queued[c] = False
+    return c

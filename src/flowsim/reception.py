@@ -1,0 +1,174 @@
+"""Fedasil's reception network: centres, the dispatching rule, and people leaving on their own."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+from numba import njit
+
+from flowsim import series, states
+from flowsim.config import DAYS_PER_MONTH, HOUSEHOLD_TYPES, Dispatch
+from flowsim.population import Cases, ProfileTable, Tally, set_housing
+from flowsim.procedure import finalise
+from flowsim.queues import Queue, best_class, pop, push_front
+
+if TYPE_CHECKING:
+    from flowsim.model import ProtectionSystem
+
+
+def daily_hazard(share_per_month: float) -> float:
+    """Daily hazard (per day) equivalent to a share of residents leaving per month."""
+    if share_per_month >= 1.0:
+        return math.inf
+    return -math.log1p(-share_per_month) / DAYS_PER_MONTH
+
+
+def dispatch_ranks(table: ProfileTable, rule: Dispatch) -> np.ndarray:
+    """Waiting-list rank of every profile under Fedasil's rule (lower is served first)."""
+    order = {name: i for i, name in enumerate(rule.priority)}
+    ranks = np.empty(len(table))
+    for p in range(len(table)):
+        rank = 2.0 * order[HOUSEHOLD_TYPES[table.household_type[p]]]
+        if rule.vulnerable_first and not table.vulnerable[p]:
+            rank += 1.0
+        ranks[p] = rank
+    return ranks
+
+
+@njit(cache=True)
+def enforce_capacity(
+    cases: Cases, tally: Tally, waiting: Queue, capacity: np.ndarray, lo: int, hi: int, day: int
+) -> None:
+    """Residents of centres now above capacity go back to the front of the waiting list.
+
+    The most recent arrivals move first; Fedasil relocates them in today's dispatch.
+    """
+    excess = tally.occupancy - capacity
+    if np.all(excess <= 0):
+        return
+    for c in range(hi - 1, lo - 1, -1):
+        k = cases.centre[c]
+        if k >= 0 and excess[k] > 0:
+            excess[k] -= cases.size[c]
+            set_housing(cases, tally, c, states.WAITING, -1)
+            push_front(waiting, c, cases.profile[c], day)
+
+
+@njit(cache=True)
+def leave(
+    cases: Cases,
+    tally: Tally,
+    lo: int,
+    hi: int,
+    hazard_private: float,
+    hazard_abscond: float,
+    flows,
+) -> None:
+    """Residents leave for private housing or abscond, by cumulative daily hazards.
+
+    Each case crosses a threshold drawn once (Exp(1)), so a policy that changes a rate moves
+    the same person's departure date rather than re-drawing who leaves.
+    """
+    for c in range(lo, hi):
+        if cases.housing[c] != states.IN_CENTRE:
+            continue
+        cases.hazard_abscond[c] += hazard_abscond
+        cases.hazard_private[c] += hazard_private
+        if cases.hazard_abscond[c] >= cases.threshold_abscond[c]:
+            flows[series.LEFT_RECEPTION] += cases.size[c]
+            finalise(cases, tally, c, states.ABSCONDED, flows)
+        elif cases.hazard_private[c] >= cases.threshold_private[c]:
+            flows[series.LEFT_RECEPTION] += cases.size[c]
+            set_housing(cases, tally, c, states.PRIVATE, -1)
+
+
+@njit(cache=True)
+def dispatch(cases: Cases, tally: Tally, waiting: Queue, capacity: np.ndarray) -> None:
+    """Give free places to waiting cases in rank order; a household is never split.
+
+    A case goes to the centre with the most free places. Dispatch stops at the first case that
+    fits nowhere, so nobody jumps the queue (persons, places).
+    """
+    while True:
+        cls = best_class(waiting)
+        if cls < 0:
+            return
+        c = waiting.head[cls]
+        if cases.housing[c] != states.WAITING:
+            pop(waiting, cls)
+            continue
+        free = capacity - tally.occupancy
+        k = np.argmax(free)
+        if free[k] < cases.size[c]:
+            return
+        pop(waiting, cls)
+        set_housing(cases, tally, c, states.IN_CENTRE, k)
+
+
+class ReceptionCentre(mesa.Agent):
+    """A reception centre (or a network of alike centres) with a capacity schedule and cost."""
+
+    def __init__(self, model: ProtectionSystem, index: int, name: str, centre_type: str):
+        super().__init__(model)
+        self.index = index
+        self.name = name
+        self.centre_type = centre_type
+
+    def capacity_places(self) -> int:
+        """Places open today (places = persons)."""
+        return int(math.floor(self.model.params[f"reception.centres.{self.name}.places"]))
+
+    def cost_eur_per_night(self) -> float:
+        """Price of one occupied place for one night (euros)."""
+        return self.model.params[f"reception.centres.{self.name}.cost_eur_per_night"]
+
+
+class Fedasil(mesa.Agent):
+    """Runs the network: adjusts to capacity changes, lets residents go, dispatches places."""
+
+    def __init__(self, model: ProtectionSystem, centres: list[ReceptionCentre]):
+        super().__init__(model)
+        self.centres = centres
+
+    def capacities(self) -> np.ndarray:
+        """Places open today, per centre."""
+        return np.array([c.capacity_places() for c in self.centres], np.int64)
+
+    def step(self) -> None:
+        """One day: enforce today's capacities, departures, then dispatch free places."""
+        m = self.model
+        p = m.params
+        capacity = self.capacities()
+        enforce_capacity(m.cases, m.tally, m.queues.waiting, capacity, m.lo, m.hi, m.day)
+        leave(
+            m.cases, m.tally, m.lo, m.hi,
+            daily_hazard(p["reception.leave_to_private_housing_per_month"]),
+            daily_hazard(p["reception.abscond_per_month"]),
+            m.flows_today,
+        )
+        dispatch(m.cases, m.tally, m.queues.waiting, capacity)
+
+
+@njit(cache=True)
+def place_initial_residents(
+    cases: Cases, tally: Tally, targets: np.ndarray, order: np.ndarray
+) -> None:
+    """Place pending cases, in ``order``, in centres until each holds its target (persons).
+
+    Pending cases that find no room live in private housing on the start date.
+    """
+    remaining = targets.copy()
+    for i in range(order.shape[0]):
+        c = order[i]
+        placed = False
+        for k in range(remaining.shape[0]):
+            if remaining[k] >= cases.size[c]:
+                remaining[k] -= cases.size[c]
+                set_housing(cases, tally, c, states.IN_CENTRE, k)
+                placed = True
+                break
+        if not placed:
+            set_housing(cases, tally, c, states.PRIVATE, -1)

@@ -1,0 +1,118 @@
+"""The Immigration Office: arrivals at the Arrival Centre, registration and Dublin checks."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+from numba import njit
+
+from flowsim import series, states, streams
+from flowsim.population import Cases, Tally, set_state
+from flowsim.procedure import finalise, lodge_at_cgrs, request_place
+from flowsim.queues import Queue, best_class, pop, push
+
+if TYPE_CHECKING:
+    from flowsim.model import ProtectionSystem
+
+
+@njit(cache=True)
+def arrive(cases: Cases, tally: Tally, queue: Queue, first: int, day: int, flows) -> int:
+    """Cases arriving on ``day`` (from index ``first``) join the registration queue.
+
+    Returns the index of the first case that has not arrived yet.
+    """
+    c = first
+    n = cases.key.shape[0]
+    while c < n and cases.arrival_day[c] <= day:
+        set_state(cases, tally, c, states.AWAITING_REGISTRATION)
+        push(queue, c, 0, day)
+        flows[series.APPLICATIONS] += cases.size[c]
+        flows[series.ENTRIES] += cases.size[c]
+        c += 1
+    return c
+
+
+@njit(cache=True)
+def register(
+    cases: Cases,
+    tally: Tally,
+    registration: Queue,
+    cgrs_queue: Queue,
+    waiting: Queue,
+    budget: float,
+    day: int,
+    seed: np.uint64,
+    dublin_share: float,
+    dublin_days: float,
+    flows,
+) -> float:
+    """Register waiting arrivals first-come first-served within ``budget`` persons.
+
+    A registered case becomes a Dublin case or is lodged with the CGRS, and asks for a
+    reception place either way. Returns the unused budget (negative when a household
+    overshot it, carried to the next day).
+    """
+    while budget > 0.0:
+        cls = best_class(registration)
+        if cls < 0:
+            break
+        c = pop(registration, cls)
+        if cases.state[c] != states.AWAITING_REGISTRATION:
+            continue
+        budget -= cases.size[c]
+        flows[series.REGISTERED] += cases.size[c]
+        if streams.uniform(seed, cases.key[c], streams.DUBLIN_CASE, 0) < dublin_share:
+            set_state(cases, tally, c, states.DUBLIN_PROCEDURE)
+            cases.due_day[c] = day + int(round(dublin_days))
+        else:
+            lodge_at_cgrs(cases, tally, cgrs_queue, c, day)
+        request_place(cases, tally, waiting, c, day)
+    return budget
+
+
+@njit(cache=True)
+def end_dublin(
+    cases: Cases,
+    tally: Tally,
+    cgrs_queue: Queue,
+    lo: int,
+    hi: int,
+    day: int,
+    seed: np.uint64,
+    transfer_success: float,
+    flows,
+) -> None:
+    """Dublin procedures due today end in a transfer out or with Belgium responsible."""
+    for c in range(lo, hi):
+        if cases.state[c] != states.DUBLIN_PROCEDURE or cases.due_day[c] > day:
+            continue
+        if streams.uniform(seed, cases.key[c], streams.DUBLIN_TRANSFER, 0) < transfer_success:
+            finalise(cases, tally, c, states.DUBLIN_TRANSFERRED, flows)
+        else:
+            lodge_at_cgrs(cases, tally, cgrs_queue, c, day)
+
+
+class ImmigrationOffice(mesa.Agent):
+    """Registers applications (persons per day) and runs the Dublin procedure."""
+
+    def __init__(self, model: ProtectionSystem):
+        super().__init__(model)
+        self.carry = 0.0  # persons registered ahead of capacity (<= 0)
+
+    def step(self) -> None:
+        """One day: register within today's capacity, then close due Dublin procedures."""
+        m = self.model
+        p = m.params
+        budget = self.carry + p["immigration_office.registration_capacity_persons_per_day"]
+        left = register(
+            m.cases, m.tally, m.queues.registration, m.queues.cgrs, m.queues.waiting, budget,
+            m.day, m.seed, p["immigration_office.dublin_share"],
+            p["immigration_office.dublin_procedure_days"], m.flows_today,
+        )
+        self.carry = min(left, 0.0)
+        end_dublin(
+            m.cases, m.tally, m.queues.cgrs, m.lo, m.hi, m.day, m.seed,
+            p["immigration_office.dublin_transfer_success"], m.flows_today,
+        )

@@ -1,0 +1,60 @@
+"""The daily series a run produces: their names, units and column order.
+
+All counts are persons. Flows are per day; stocks are at the end of the day; ``exits_<state>``
+columns are cumulative. Kernels write flows into one row per day by the indices below.
+"""
+
+from __future__ import annotations
+
+from flowsim.config import CENTRE_TYPES
+from flowsim.states import ACTIVE_STATES, EXIT_STATES, STATE_NAMES
+
+# Flow indices (persons per day unless stated), written by the kernels.
+APPLICATIONS = 0  # persons arriving to apply
+REGISTERED = 1  # persons registered by the Immigration Office
+ENTRIES = 2  # persons entering the model by any route
+DUBLIN_TRANSFERS = 3
+CGRS_DECISIONS = 4
+CGRS_DECISIONS_CASES = 5  # cases
+CGRS_POSITIVE_DECISIONS = 6
+CGRS_DAYS_WAITED = 7  # person-days waited since lodging, summed over persons decided today
+CALL_DECISIONS = 8
+FINAL_POSITIVE = 9
+FINAL_NEGATIVE = 10
+LEFT_RECEPTION = 11  # persons leaving a place on their own (private housing or absconding)
+N_FLOWS = 12
+
+FLOW_NAMES = (
+    "applications",
+    "registered",
+    "entries",
+    "dublin_transfers",
+    "cgrs_decisions",
+    "cgrs_decisions_cases",
+    "cgrs_positive_decisions",
+    "cgrs_days_waited",
+    "call_decisions",
+    "final_positive",
+    "final_negative",
+    "left_reception",
+)
+assert len(FLOW_NAMES) == N_FLOWS
+
+STOCK_NAMES = (
+    "in_reception",
+    "reception_capacity",
+    "without_reception",
+    "in_private_housing",
+    "cgrs_backlog",
+    "cgrs_backlog_cases",
+    "call_backlog",
+    "reception_cost_eur",  # euros per day: occupied places x cost per night
+    *(f"in_reception_{t}" for t in CENTRE_TYPES),
+    *(f"capacity_{t}" for t in CENTRE_TYPES),
+    *(f"stock_{STATE_NAMES[s]}" for s in ACTIVE_STATES),
+    *(f"exits_{STATE_NAMES[s]}" for s in EXIT_STATES),
+)
+
+SERIES_NAMES: tuple[str, ...] = FLOW_NAMES + STOCK_NAMES
+STOCK_COLUMNS = tuple(f"stock_{STATE_NAMES[s]}" for s in ACTIVE_STATES)
+EXIT_COLUMNS = tuple(f"exits_{STATE_NAMES[s]}" for s in EXIT_STATES)
