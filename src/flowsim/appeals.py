@@ -69,7 +69,15 @@ class Call(mesa.Agent):
         p = m.params
         budget = self.carry + p["call.decisions_per_month"] / DAYS_PER_MONTH
         left = judge(
-            m.cases, m.tally, m.queues.call, m.queues.cgrs, budget, m.day, m.seed,
-            p["call.outcomes.confirm"], p["call.outcomes.annul"], m.flows_today,
+            m.cases,
+            m.tally,
+            m.queues.call,
+            m.queues.cgrs,
+            budget,
+            m.day,
+            m.seed,
+            p["call.outcomes.confirm"],
+            p["call.outcomes.annul"],
+            m.flows_today,
         )
         self.carry = min(left, 0.0)

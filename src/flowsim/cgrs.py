@@ -86,7 +86,9 @@ def decide(
             outcome += 1
         if outcome == REFUGEE or outcome == SUBSIDIARY:
             flows[series.CGRS_POSITIVE_DECISIONS] += n
-            exit_state = states.REFUGEE_STATUS if outcome == REFUGEE else states.SUBSIDIARY_PROTECTION
+            exit_state = (
+                states.REFUGEE_STATUS if outcome == REFUGEE else states.SUBSIDIARY_PROTECTION
+            )
             finalise(cases, tally, c, exit_state, flows)
             continue
         share = appeal_share_refusal if outcome == REFUSAL else appeal_share_inadmissible
@@ -133,8 +135,17 @@ class Cgrs(mesa.Agent):
         p = m.params
         budget = self.carry + self.capacity_cases_per_day()
         left = decide(
-            m.cases, m.tally, m.queues.cgrs, m.queues.call, budget, m.day, m.seed,
-            m.profiles.case_effort, m.profiles.cgrs_outcome_cdf,
-            p["call.appeal_share_refusal"], p["call.appeal_share_inadmissible"], m.flows_today,
+            m.cases,
+            m.tally,
+            m.queues.cgrs,
+            m.queues.call,
+            budget,
+            m.day,
+            m.seed,
+            m.profiles.case_effort,
+            m.profiles.cgrs_outcome_cdf,
+            p["call.appeal_share_refusal"],
+            p["call.appeal_share_inadmissible"],
+            m.flows_today,
         )
         self.carry = min(left, 0.0)

@@ -98,9 +98,7 @@ class Profiles(_Strict):
 
     @model_validator(mode="after")
     def _groups_sum_to_one(self) -> Profiles:
-        _check_sum(
-            {k: g.inflow_share for k, g in self.nationality_groups.items()}, "inflow_share"
-        )
+        _check_sum({k: g.inflow_share for k, g in self.nationality_groups.items()}, "inflow_share")
         clash = set(self.nationality_groups) & (set(HOUSEHOLD_TYPES) | {"vulnerable"})
         if clash:
             raise ValueError(
@@ -151,8 +149,8 @@ class Centre(_Strict):
 class Dispatch(_Strict):
     """Fedasil's dispatching rule: who gets a place first when the network is full."""
 
-    priority: list[Literal["single_man", "single_woman", "family", "unaccompanied_minor"]] = (
-        Field(default_factory=lambda: ["unaccompanied_minor", "family", "single_woman", "single_man"])
+    priority: list[Literal["single_man", "single_woman", "family", "unaccompanied_minor"]] = Field(
+        default_factory=lambda: ["unaccompanied_minor", "family", "single_woman", "single_man"]
     )
     vulnerable_first: bool = True
 

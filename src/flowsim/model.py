@@ -20,14 +20,17 @@ from flowsim.config import CENTRE_TYPES, Scenario, Timeline
 from flowsim.population import (
     Applicants,
     ProfileTable,
-    first_active,
+    Window,
     generate,
     new_tally,
+    rebuild_window,
 )
 from flowsim.procedure import open_initial_cases
 from flowsim.queues import Queue, new_queue
 from flowsim.reception import Fedasil, ReceptionCentre, dispatch_ranks, place_initial_residents
 from flowsim.registration import ImmigrationOffice, arrive
+
+WINDOW_REBUILD_DAYS = 7  # how often exited cases are dropped from the daily scans
 
 
 class ConservationError(RuntimeError):
@@ -62,8 +65,8 @@ class ProtectionSystem(mesa.Model):
         n_cases = len(self.cases.key)
         self.day = 0
         self.n_days = scenario.days
-        self.lo = 0
         self.hi = generated.n_initial_cgrs + generated.n_initial_call
+        self.window = Window(np.arange(self.hi, dtype=np.int64), self.hi, self.hi)
         single_class = np.zeros(len(self.profiles))
         self.queues = Queues(
             registration=new_queue(np.zeros(1), n_cases),
@@ -114,17 +117,22 @@ class ProtectionSystem(mesa.Model):
 
     def step(self) -> None:
         """Simulate one day: dated changes, arrivals, then each institution in turn."""
-        for change in self.timeline.changes_on(self.day):
+        changes = self.timeline.changes_on(self.day)
+        for change in changes:
             self.params[change.field] = change.apply(self.params[change.field])
+        if changes:
+            self.fedasil.refresh()
         self.flows_today = self.flows[self.day]
         self.hi = arrive(
             self.cases, self.tally, self.queues.registration, self.hi, self.day, self.flows_today
         )
+        self.window = self.window._replace(hi=self.hi)
         self.immigration_office.step()
         self.fedasil.step()
         self.cgrs.step()
         self.call.step()
-        self.lo = first_active(self.cases, self.lo, self.hi)
+        if self.day % WINDOW_REBUILD_DAYS == 0:
+            self.window = rebuild_window(self.cases, self.window)
         self._record()
         self.day += 1
         if self.day >= self.n_days:
@@ -132,8 +140,8 @@ class ProtectionSystem(mesa.Model):
 
     def _record(self) -> None:
         t = self.tally
-        capacity = self.fedasil.capacities()
-        costs = np.array([c.cost_eur_per_night() for c in self.centres])
+        capacity = self.fedasil.capacity
+        costs = self.fedasil.cost
         by_type = np.bincount(self._types, weights=t.occupancy, minlength=len(CENTRE_TYPES))
         cap_type = np.bincount(self._types, weights=capacity, minlength=len(CENTRE_TYPES))
         self.stocks[self.day] = (
@@ -164,9 +172,7 @@ class ProtectionSystem(mesa.Model):
         frame = pd.DataFrame(
             np.hstack([self.flows[:days], self.stocks[:days]]), columns=list(series.SERIES_NAMES)
         )
-        frame.insert(
-            0, "date", pd.date_range(self.scenario.start_date, periods=days, freq="D")
-        )
+        frame.insert(0, "date", pd.date_range(self.scenario.start_date, periods=days, freq="D"))
         return frame
 
     def check_conservation(self) -> None:

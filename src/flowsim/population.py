@@ -78,12 +78,42 @@ def set_housing(cases: Cases, tally: Tally, c: int, housing: int, centre: int) -
         tally.occupancy[centre] += n
 
 
+class Window(NamedTuple):
+    """The cases still in the model: ``active`` (from the last rebuild) then ``[new_lo, hi)``.
+
+    Daily kernels that must look at every case in a state (departures, Dublin deadlines) scan
+    this window instead of the whole population; it is rebuilt every few days.
+    """
+
+    active: np.ndarray  # int64 case indices, in the model and not exited at the last rebuild
+    new_lo: int  # first case that arrived after the last rebuild
+    hi: int  # one past the last case that has arrived
+
+
 @njit(cache=True)
-def first_active(cases: Cases, lo: int, hi: int) -> int:
-    """Advance the scan window's start past cases that have left the model."""
-    while lo < hi and cases.state[lo] >= states.REFUGEE_STATUS:
-        lo += 1
-    return lo
+def window_size(w: Window) -> int:
+    """Number of cases to scan in the window."""
+    return w.active.shape[0] + w.hi - w.new_lo
+
+
+@njit(cache=True)
+def window_case(w: Window, i: int) -> int:
+    """The ``i``-th case of the window."""
+    n = w.active.shape[0]
+    return w.active[i] if i < n else w.new_lo + i - n
+
+
+@njit(cache=True)
+def rebuild_window(cases: Cases, w: Window) -> Window:
+    """A fresh window holding only the cases that have not exited."""
+    keep = np.empty(window_size(w), np.int64)
+    n = 0
+    for i in range(window_size(w)):
+        c = window_case(w, i)
+        if cases.state[c] < states.REFUGEE_STATUS:
+            keep[n] = c
+            n += 1
+    return Window(keep[:n].copy(), w.hi, w.hi)
 
 
 @dataclass(frozen=True)
@@ -155,8 +185,10 @@ def _profiles_of(scenario: Scenario, table: ProfileTable, keys: np.ndarray, seed
     g_cdf = np.cumsum([g.inflow_share for g in groups.values()])
     htypes = scenario.profiles.household_types
     per_case = np.array(
-        [getattr(htypes, h).inflow_share / getattr(htypes, h).mean_size_persons
-         for h in HOUSEHOLD_TYPES]
+        [
+            getattr(htypes, h).inflow_share / getattr(htypes, h).mean_size_persons
+            for h in HOUSEHOLD_TYPES
+        ]
     )
     h_cdf = np.cumsum(per_case / per_case.sum())
     u = streams.uniforms(seed, keys, streams.INITIAL_PROFILE, 0)

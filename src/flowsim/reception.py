@@ -11,7 +11,15 @@ from numba import njit
 
 from flowsim import series, states
 from flowsim.config import DAYS_PER_MONTH, HOUSEHOLD_TYPES, Dispatch
-from flowsim.population import Cases, ProfileTable, Tally, set_housing
+from flowsim.population import (
+    Cases,
+    ProfileTable,
+    Tally,
+    Window,
+    set_housing,
+    window_case,
+    window_size,
+)
 from flowsim.procedure import finalise
 from flowsim.queues import Queue, best_class, pop, push_front
 
@@ -40,7 +48,7 @@ def dispatch_ranks(table: ProfileTable, rule: Dispatch) -> np.ndarray:
 
 @njit(cache=True)
 def enforce_capacity(
-    cases: Cases, tally: Tally, waiting: Queue, capacity: np.ndarray, lo: int, hi: int, day: int
+    cases: Cases, tally: Tally, waiting: Queue, capacity: np.ndarray, window: Window, day: int
 ) -> None:
     """Residents of centres now above capacity go back to the front of the waiting list.
 
@@ -49,7 +57,8 @@ def enforce_capacity(
     excess = tally.occupancy - capacity
     if np.all(excess <= 0):
         return
-    for c in range(hi - 1, lo - 1, -1):
+    for i in range(window_size(window) - 1, -1, -1):
+        c = window_case(window, i)
         k = cases.centre[c]
         if k >= 0 and excess[k] > 0:
             excess[k] -= cases.size[c]
@@ -61,8 +70,7 @@ def enforce_capacity(
 def leave(
     cases: Cases,
     tally: Tally,
-    lo: int,
-    hi: int,
+    window: Window,
     hazard_private: float,
     hazard_abscond: float,
     flows,
@@ -72,7 +80,8 @@ def leave(
     Each case crosses a threshold drawn once (Exp(1)), so a policy that changes a rate moves
     the same person's departure date rather than re-drawing who leaves.
     """
-    for c in range(lo, hi):
+    for i in range(window_size(window)):
+        c = window_case(window, i)
         if cases.housing[c] != states.IN_CENTRE:
             continue
         cases.hazard_abscond[c] += hazard_abscond
@@ -132,24 +141,29 @@ class Fedasil(mesa.Agent):
     def __init__(self, model: ProtectionSystem, centres: list[ReceptionCentre]):
         super().__init__(model)
         self.centres = centres
+        self.capacity = np.zeros(len(centres), np.int64)  # places per centre, today
+        self.cost = np.zeros(len(centres))  # euros per occupied place per night, today
+        self.refresh()
 
-    def capacities(self) -> np.ndarray:
-        """Places open today, per centre."""
-        return np.array([c.capacity_places() for c in self.centres], np.int64)
+    def refresh(self) -> None:
+        """Read every centre's capacity and price (after a dated change)."""
+        self.capacity = np.array([c.capacity_places() for c in self.centres], np.int64)
+        self.cost = np.array([c.cost_eur_per_night() for c in self.centres])
 
     def step(self) -> None:
         """One day: enforce today's capacities, departures, then dispatch free places."""
         m = self.model
         p = m.params
-        capacity = self.capacities()
-        enforce_capacity(m.cases, m.tally, m.queues.waiting, capacity, m.lo, m.hi, m.day)
+        enforce_capacity(m.cases, m.tally, m.queues.waiting, self.capacity, m.window, m.day)
         leave(
-            m.cases, m.tally, m.lo, m.hi,
+            m.cases,
+            m.tally,
+            m.window,
             daily_hazard(p["reception.leave_to_private_housing_per_month"]),
             daily_hazard(p["reception.abscond_per_month"]),
             m.flows_today,
         )
-        dispatch(m.cases, m.tally, m.queues.waiting, capacity)
+        dispatch(m.cases, m.tally, m.queues.waiting, self.capacity)
 
 
 @njit(cache=True)

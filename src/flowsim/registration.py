@@ -9,7 +9,7 @@ import numpy as np
 from numba import njit
 
 from flowsim import series, states, streams
-from flowsim.population import Cases, Tally, set_state
+from flowsim.population import Cases, Tally, Window, set_state, window_case, window_size
 from flowsim.procedure import finalise, lodge_at_cgrs, request_place
 from flowsim.queues import Queue, best_class, pop, push
 
@@ -77,15 +77,15 @@ def end_dublin(
     cases: Cases,
     tally: Tally,
     cgrs_queue: Queue,
-    lo: int,
-    hi: int,
+    window: Window,
     day: int,
     seed: np.uint64,
     transfer_success: float,
     flows,
 ) -> None:
     """Dublin procedures due today end in a transfer out or with Belgium responsible."""
-    for c in range(lo, hi):
+    for i in range(window_size(window)):
+        c = window_case(window, i)
         if cases.state[c] != states.DUBLIN_PROCEDURE or cases.due_day[c] > day:
             continue
         if streams.uniform(seed, cases.key[c], streams.DUBLIN_TRANSFER, 0) < transfer_success:
@@ -107,12 +107,26 @@ class ImmigrationOffice(mesa.Agent):
         p = m.params
         budget = self.carry + p["immigration_office.registration_capacity_persons_per_day"]
         left = register(
-            m.cases, m.tally, m.queues.registration, m.queues.cgrs, m.queues.waiting, budget,
-            m.day, m.seed, p["immigration_office.dublin_share"],
-            p["immigration_office.dublin_procedure_days"], m.flows_today,
+            m.cases,
+            m.tally,
+            m.queues.registration,
+            m.queues.cgrs,
+            m.queues.waiting,
+            budget,
+            m.day,
+            m.seed,
+            p["immigration_office.dublin_share"],
+            p["immigration_office.dublin_procedure_days"],
+            m.flows_today,
         )
         self.carry = min(left, 0.0)
         end_dublin(
-            m.cases, m.tally, m.queues.cgrs, m.lo, m.hi, m.day, m.seed,
-            p["immigration_office.dublin_transfer_success"], m.flows_today,
+            m.cases,
+            m.tally,
+            m.queues.cgrs,
+            m.window,
+            m.day,
+            m.seed,
+            p["immigration_office.dublin_transfer_success"],
+            m.flows_today,
         )

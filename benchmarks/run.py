@@ -1,0 +1,95 @@
+"""Speed benchmarks for flowsim: `make bench` (figures go in benchmarks/README.md).
+
+Measures, JIT compilation excluded (one warm-up run first):
+- the baseline 4-year national run: median seconds per replication (model set-up included);
+- the same with the inflow scaled x4 and x16: time against persons simulated;
+- peak memory per million persons (tracemalloc, numpy arrays included);
+- person-days simulated per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+import tracemalloc
+from pathlib import Path
+
+import yaml
+
+from flowsim.config import scenario_from_dict
+from flowsim.model import ProtectionSystem
+from flowsim.series import STOCK_COLUMNS
+
+BASELINE = Path(__file__).resolve().parent.parent / "configs" / "belgium-baseline.yaml"
+
+
+def scenario_scaled(scale: float):
+    """The baseline with its inflow and initial stocks multiplied by ``scale``."""
+    raw = yaml.safe_load(BASELINE.read_text())
+    raw["inflow"]["scale"] = scale
+    init = raw["initial_state"]
+    for key in ("pending_cgrs_persons", "pending_call_persons"):
+        init[key] *= scale
+    init["in_reception_persons"] = {k: v * scale for k, v in init["in_reception_persons"].items()}
+    for centre in raw["reception"]["centres"].values():
+        centre["places"] *= scale
+    for change in raw["changes"]:
+        if change["field"].endswith(".places") and "add" in change:
+            change["add"] *= scale
+        if change["field"].endswith(".places") and "set" in change:
+            change["set"] *= scale
+    raw["immigration_office"]["registration_capacity_persons_per_day"] *= scale
+    raw["cgrs"]["case_officers_fte"] *= scale
+    raw["call"]["decisions_per_month"] *= scale
+    for change in raw["changes"]:
+        if change["field"] == "cgrs.case_officers_fte":
+            change["add"] *= scale
+    return scenario_from_dict(raw, f"baseline x{scale:g}")
+
+
+def measure(scale: float, repeats: int) -> dict:
+    """Median wall time of one replication and the persons it simulated."""
+    scenario = scenario_scaled(scale)
+    times = []
+    for seed in range(repeats):
+        started = time.perf_counter()
+        model = ProtectionSystem(scenario, seed)
+        frame = model.run_to_end()
+        times.append(time.perf_counter() - started)
+    persons = int(model.cases.size.sum())
+    person_days = float(frame[list(STOCK_COLUMNS)].to_numpy().sum())
+    tracemalloc.start()
+    ProtectionSystem(scenario, 0).run_to_end()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    median = statistics.median(times)
+    return {
+        "scale": scale,
+        "persons": persons,
+        "median_s": median,
+        "person_days_per_s": person_days / median,
+        "peak_mib_per_million": peak / 2**20 / (persons / 1e6),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    ProtectionSystem(scenario_scaled(1.0), 0).run_to_end()  # JIT warm-up, not timed
+    print(
+        f"{'inflow':>7} {'persons':>10} {'median s':>9} {'s/M persons':>12} "
+        f"{'person-days/s':>14} {'peak MiB/M persons':>19}"
+    )
+    for scale in (1.0, 4.0, 16.0):
+        r = measure(scale, args.repeats if scale < 16 else max(1, args.repeats // 2))
+        print(
+            f"{f'x{scale:g}':>7} {r['persons']:>10,} {r['median_s']:>9.3f} "
+            f"{r['median_s'] / r['persons'] * 1e6:>12.2f} {r['person_days_per_s']:>14,.0f} "
+            f"{r['peak_mib_per_million']:>19.0f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

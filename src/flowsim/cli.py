@@ -1,0 +1,81 @@
+"""The ``flowsim`` command: ``run`` a scenario, ``validate`` a scenario file.
+
+Exit codes: 0 success, 2 invalid configuration or arguments, 1 unexpected failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from flowsim.config import ConfigError, load_config
+
+EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="flowsim",
+        description="Agent-based simulation of Belgium's asylum, reception and return flows.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run a scenario and write a results folder")
+    run.add_argument("config", type=Path, help="scenario YAML file")
+    run.add_argument("--replications", type=_positive_int, default=10, help="default: 10")
+    run.add_argument("--seed", type=int, default=0, help="master seed (default: 0)")
+    run.add_argument(
+        "--out", type=Path, default=None, help="results folder (default: results/<scenario name>)"
+    )
+    validate = sub.add_parser("validate", help="check a scenario file without running it")
+    validate.add_argument("config", type=Path, help="scenario YAML file")
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text}")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``flowsim`` command; returns the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        scenario = load_config(args.config)
+    except ConfigError as err:
+        for line in err.problems:
+            print(line, file=sys.stderr)
+        return EXIT_CONFIG
+    if args.command == "validate":
+        print(
+            f"{args.config}: valid ({scenario.name}, {scenario.start_date} to {scenario.end_date})"
+        )
+        return EXIT_OK
+    return _run(args, scenario)
+
+
+def _run(args: argparse.Namespace, scenario) -> int:
+    from flowsim.results import run_replications, write_results
+
+    out = args.out or Path("results") / scenario.name
+    print(
+        f"flowsim: {scenario.name}, {scenario.start_date} to {scenario.end_date}, "
+        f"{args.replications} replications, seed {args.seed}"
+    )
+    started = time.perf_counter()
+
+    def progress(k: int, seconds: float) -> None:
+        print(f"  replication {k + 1}/{args.replications} done in {seconds:.2f} s", flush=True)
+
+    frame, seeds = run_replications(scenario, args.replications, args.seed, progress)
+    wall = time.perf_counter() - started
+    write_results(out, scenario, frame, seeds, args.seed, wall, source=str(args.config))
+    print(f"Results written to {out}/ (series.parquet, manifest.json, figures/overview.png)")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,60 @@
+"""Figures of a run: the main series with their spread over replications."""
+
+from __future__ import annotations
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+# (title, unit, [(series, label)], rolling window in days for flows or None for stocks)
+OVERVIEW_PANELS = (
+    ("Applications", "persons per day (30-day mean)", [("applications", "applications")], 30),
+    (
+        "Reception network",
+        "persons / places",
+        [("in_reception", "in reception"), ("reception_capacity", "capacity")],
+        None,
+    ),
+    ("Entitled but without a place", "persons", [("without_reception", "without a place")], None),
+    (
+        "Backlogs",
+        "persons",
+        [("cgrs_backlog", "pending at the CGRS"), ("call_backlog", "pending at CALL")],
+        None,
+    ),
+    (
+        "Final outcomes",
+        "persons per day (30-day mean)",
+        [("final_positive", "positive"), ("final_negative", "negative")],
+        30,
+    ),
+    ("Reception cost", "euros per day", [("reception_cost_eur", "cost")], None),
+)
+
+
+def quantiles(
+    frame: pd.DataFrame, column: str, window: int | None = None, qs=(0.05, 0.5, 0.95)
+) -> pd.DataFrame:
+    """Per-date quantiles over replications of one series (optionally a rolling mean first)."""
+    wide = frame.pivot(index="date", columns="replication", values=column)
+    if window:
+        wide = wide.rolling(window, min_periods=1).mean()
+    return wide.quantile(list(qs), axis=1).T
+
+
+def overview(frame: pd.DataFrame, title: str) -> Figure:
+    """A 3x2 grid of the main series: median line and 5-95% band over replications."""
+    fig = Figure(figsize=(13, 10), layout="constrained")
+    axes = fig.subplots(3, 2, sharex=True).ravel()
+    for ax, (name, unit, lines, window) in zip(axes, OVERVIEW_PANELS, strict=True):
+        for column, label in lines:
+            q = quantiles(frame, column, window)
+            (line,) = ax.plot(q.index, q[0.5], label=label, lw=1.4)
+            ax.fill_between(q.index, q[0.05], q[0.95], color=line.get_color(), alpha=0.25, lw=0)
+        ax.set_title(name)
+        ax.set_ylabel(unit)
+        ax.grid(alpha=0.3)
+        ax.set_ylim(bottom=0)
+        if len(lines) > 1:
+            ax.legend(loc="best", fontsize=8)
+    fig.suptitle(f"{title}: median and 5-95% band over replications")
+    return fig

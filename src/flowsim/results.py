@@ -1,0 +1,136 @@
+"""Running replications of a scenario and writing a results folder.
+
+A results folder holds ``series.parquet`` (one row per replication and date), ``manifest.json``
+(the resolved scenario, its hash, the seed of each replication, versions, wall time) and
+``figures/overview.png``. Every file is written under a temporary name and renamed, so an
+interrupted run never leaves a half-written file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from flowsim.config import Scenario
+from flowsim.model import simulate
+
+MANIFEST_VERSION = 1
+DEPENDENCIES = ("mesa", "numpy", "numba", "pandas", "pyarrow", "pydantic", "scipy", "matplotlib")
+
+
+def replication_seeds(seed: int, replications: int) -> list[int]:
+    """The seed of each replication, derived from a master seed (numpy ``SeedSequence``).
+
+    Replication ``k`` gets the same seed in every scenario run with the same master seed, so
+    scenarios share their random numbers (common random numbers).
+    """
+    return [
+        int(np.random.SeedSequence(seed, spawn_key=(k,)).generate_state(1, np.uint64)[0])
+        for k in range(replications)
+    ]
+
+
+def run_replications(
+    scenario: Scenario,
+    replications: int,
+    seed: int,
+    progress: Callable[[int, float], None] | None = None,
+) -> tuple[pd.DataFrame, list[int]]:
+    """Run a scenario ``replications`` times; return all daily series and the seeds used."""
+    seeds = replication_seeds(seed, replications)
+    frames = []
+    for k, rep_seed in enumerate(seeds):
+        started = time.perf_counter()
+        frame = simulate(scenario, rep_seed)
+        frame.insert(0, "replication", k)
+        frames.append(frame)
+        if progress is not None:
+            progress(k, time.perf_counter() - started)
+    return pd.concat(frames, ignore_index=True), seeds
+
+
+def versions() -> dict[str, str]:
+    """Versions of flowsim, Python and every runtime dependency."""
+    found = {"flowsim": _version("flowsim"), "python": platform.python_version()}
+    found.update({name: _version(name) for name in DEPENDENCIES})
+    return found
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+@contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """A temporary path beside ``target``, renamed onto it only if the block succeeds."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.chmod(tmp_path, 0o644)  # mkstemp creates owner-only files
+        os.replace(tmp_path, target)
+    finally:
+        tmp_path.unlink(missing_ok=True)
+
+
+def write_results(
+    out: Path,
+    scenario: Scenario,
+    frame: pd.DataFrame,
+    seeds: list[int],
+    master_seed: int,
+    wall_time_s: float,
+    source: str | None = None,
+) -> Path:
+    """Write series, manifest and overview figure into ``out``; return the folder."""
+    from flowsim.figures import overview  # matplotlib only when writing figures
+
+    out.mkdir(parents=True, exist_ok=True)
+    with atomic_path(out / "series.parquet") as tmp:
+        frame.to_parquet(tmp, index=False)
+    manifest = {
+        "manifest_version": MANIFEST_VERSION,
+        "scenario": scenario.name,
+        "source": source,
+        "config": scenario.model_dump(mode="json"),
+        "config_hash": scenario.config_hash(),
+        "master_seed": master_seed,
+        "replication_seeds": seeds,
+        "replications": len(seeds),
+        "start_date": str(scenario.start_date),
+        "end_date": str(scenario.end_date),
+        "versions": versions(),
+        "wall_time_s": round(wall_time_s, 3),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "units": "persons; flows per day, stocks at the end of the day, exits_* cumulative; "
+        "reception_cost_eur in euros per day",
+    }
+    with atomic_path(out / "manifest.json") as tmp:
+        tmp.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    figure = overview(frame, title=f"{scenario.name} ({len(seeds)} replications)")
+    (out / "figures").mkdir(exist_ok=True)
+    with atomic_path(out / "figures" / "overview.png") as tmp:
+        figure.savefig(tmp, dpi=110, format="png")
+    return out
+
+
+def read_results(folder: str | Path) -> tuple[pd.DataFrame, dict]:
+    """Read a results folder written by :func:`write_results`: (series, manifest)."""
+    folder = Path(folder)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    return pd.read_parquet(folder / "series.parquet"), manifest
