@@ -37,8 +37,10 @@ class Cases(NamedTuple):
     due_day: np.ndarray  # int32: day the Dublin procedure ends
     n_cgrs: np.ndarray  # int16: CGRS decisions taken so far (draw occurrence)
     n_call: np.ndarray  # int16: CALL judgments so far
-    hazard_private: np.ndarray  # float64: cumulative hazard of leaving for private housing
-    hazard_abscond: np.ndarray  # float64: cumulative hazard of absconding
+    hazard_private: np.ndarray  # float64: hazard of leaving for private housing used up
+    hazard_abscond: np.ndarray  # float64: hazard of absconding used up (earlier stays)
+    level_private: np.ndarray  # float64: reception clock at which a resident leaves for
+    level_abscond: np.ndarray  # float64:   private housing / absconds (inf outside a centre)
     threshold_private: np.ndarray  # float64: Exp(1) threshold, drawn once per case
     threshold_abscond: np.ndarray  # float64
 
@@ -50,6 +52,7 @@ class Tally(NamedTuple):
     state_cases: np.ndarray  # int64 per state
     housing_persons: np.ndarray  # int64 per housing code
     occupancy: np.ndarray  # int64 per centre: persons placed
+    clock: np.ndarray  # float64[2]: cumulative daily hazards of leaving (private, abscond)
 
 
 @njit(cache=True)
@@ -66,8 +69,29 @@ def set_state(cases: Cases, tally: Tally, c: int, new_state: int) -> None:
 
 @njit(cache=True)
 def set_housing(cases: Cases, tally: Tally, c: int, housing: int, centre: int) -> None:
-    """Move case ``c`` to a housing situation (and centre, or -1), keeping the tally exact."""
+    """Move case ``c`` to a housing situation (and centre, or -1), keeping the tally exact.
+
+    Also keeps the case's hazards of leaving reception on its own: they are used up while
+    in a centre and paused outside one (see :func:`flowsim.reception.leave`).
+    """
     n = cases.size[c]
+    was_in, goes_in = cases.housing[c] == states.IN_CENTRE, housing == states.IN_CENTRE
+    if was_in and not goes_in:
+        cases.hazard_private[c] = cases.threshold_private[c] - (
+            cases.level_private[c] - tally.clock[0]
+        )
+        cases.hazard_abscond[c] = cases.threshold_abscond[c] - (
+            cases.level_abscond[c] - tally.clock[1]
+        )
+        cases.level_private[c] = np.inf
+        cases.level_abscond[c] = np.inf
+    elif goes_in and not was_in:
+        cases.level_private[c] = (
+            tally.clock[0] + cases.threshold_private[c] - cases.hazard_private[c]
+        )
+        cases.level_abscond[c] = (
+            tally.clock[1] + cases.threshold_abscond[c] - cases.hazard_abscond[c]
+        )
     tally.housing_persons[cases.housing[c]] -= n
     if cases.centre[c] >= 0:
         tally.occupancy[cases.centre[c]] -= n
@@ -319,6 +343,8 @@ def generate(scenario: Scenario, timeline: Timeline, table: ProfileTable, seed) 
         n_call=np.zeros(n, np.int16),
         hazard_private=np.zeros(n),
         hazard_abscond=np.zeros(n),
+        level_private=np.full(n, np.inf),
+        level_abscond=np.full(n, np.inf),
         threshold_private=-np.log(streams.uniforms(seed, keys, streams.LEAVE_PRIVATE, 0)),
         threshold_abscond=-np.log(streams.uniforms(seed, keys, streams.ABSCOND, 0)),
     )
@@ -332,6 +358,7 @@ def new_tally(n_centres: int) -> Tally:
         state_cases=np.zeros(states.N_STATES, np.int64),
         housing_persons=np.zeros(4, np.int64),
         occupancy=np.zeros(n_centres, np.int64),
+        clock=np.zeros(2),
     )
 
 

@@ -29,9 +29,9 @@ if TYPE_CHECKING:
 
 def daily_hazard(share_per_month: float) -> float:
     """Daily hazard (per day) equivalent to a share of residents leaving per month."""
-    if share_per_month >= 1.0:
-        return math.inf
-    return -math.log1p(-share_per_month) / DAYS_PER_MONTH
+    # A share of 1 means everyone leaves at once: a finite, overwhelming daily hazard keeps
+    # the reception clocks finite.
+    return min(-math.log1p(-min(share_per_month, 1.0 - 1e-12)) / DAYS_PER_MONTH, 50.0)
 
 
 def dispatch_ranks(table: ProfileTable, rule: Dispatch) -> np.ndarray:
@@ -75,21 +75,24 @@ def leave(
     hazard_abscond: float,
     flows,
 ) -> None:
-    """Residents leave for private housing or abscond, by cumulative daily hazards.
+    """Advance the reception clocks by a day's hazards; residents whose level is reached leave.
 
-    Each case crosses a threshold drawn once (Exp(1)), so a policy that changes a rate moves
-    the same person's departure date rather than re-drawing who leaves.
+    The clocks are cumulative hazards shared by all residents. A resident's level is the clock
+    at entry plus a threshold drawn once (Exp(1)) minus what earlier stays used up, so a policy
+    that changes a rate moves the same person's departure date rather than re-drawing who
+    leaves (common random numbers).
     """
+    tally.clock[0] += hazard_private
+    tally.clock[1] += hazard_abscond
+    private, abscond = tally.clock[0], tally.clock[1]
     for i in range(window_size(window)):
         c = window_case(window, i)
         if cases.housing[c] != states.IN_CENTRE:
             continue
-        cases.hazard_abscond[c] += hazard_abscond
-        cases.hazard_private[c] += hazard_private
-        if cases.hazard_abscond[c] >= cases.threshold_abscond[c]:
+        if cases.level_abscond[c] <= abscond:
             flows[series.LEFT_RECEPTION] += cases.size[c]
             finalise(cases, tally, c, states.ABSCONDED, flows)
-        elif cases.hazard_private[c] >= cases.threshold_private[c]:
+        elif cases.level_private[c] <= private:
             flows[series.LEFT_RECEPTION] += cases.size[c]
             set_housing(cases, tally, c, states.PRIVATE, -1)
 

@@ -1,0 +1,123 @@
+"""The ``flowsim`` command end to end, in a temporary folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from flowsim import cli, series
+from flowsim.results import atomic_path, read_results, replication_seeds
+
+BASELINE = Path(__file__).resolve().parent.parent / "configs" / "belgium-baseline.yaml"
+
+
+@pytest.fixture
+def short_config(tmp_path: Path) -> Path:
+    """The baseline cut to its first six months."""
+    raw = yaml.safe_load(BASELINE.read_text())
+    raw["end_date"] = "2022-06-30"
+    raw["changes"] = [c for c in raw["changes"] if str(c["date"]) <= "2022-06-30"]
+    path = tmp_path / "short.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return path
+
+
+def test_run_writes_series_manifest_and_figure(short_config, tmp_path, capsys):
+    out = tmp_path / "out"
+    code = cli.main(
+        ["run", str(short_config), "--replications", "2", "--seed", "7", "--out", str(out)]
+    )
+    assert code == 0
+    assert str(out) in capsys.readouterr().out
+    frame, manifest = read_results(out)
+    assert list(frame.columns[:2]) == ["replication", "date"]
+    assert set(series.SERIES_NAMES) <= set(frame.columns)
+    assert sorted(frame["replication"].unique()) == [0, 1]
+    assert frame.groupby("replication").size().tolist() == [181, 181]
+    assert manifest["replication_seeds"] == replication_seeds(7, 2)
+    assert manifest["master_seed"] == 7
+    assert len(manifest["config_hash"]) == 64
+    assert manifest["config"]["end_date"] == "2022-06-30"
+    assert {"flowsim", "mesa", "numba", "numpy", "pandas"} <= set(manifest["versions"])
+    assert manifest["wall_time_s"] > 0
+    png = (out / "figures" / "overview.png").read_bytes()
+    assert png.startswith(b"\x89PNG")
+    assert not list(out.rglob("*.part")), "temporary files left behind"
+
+
+def test_same_seed_same_files_other_seed_differs(short_config, tmp_path):
+    runs = {}
+    for name, seed in (("a", 3), ("b", 3), ("c", 4)):
+        out = tmp_path / name
+        assert (
+            cli.main(
+                [
+                    "run",
+                    str(short_config),
+                    "--replications",
+                    "1",
+                    "--seed",
+                    str(seed),
+                    "--out",
+                    str(out),
+                ]
+            )
+            == 0
+        )
+        runs[name] = pd.read_parquet(out / "series.parquet")
+    pd.testing.assert_frame_equal(runs["a"], runs["b"])
+    assert not runs["a"].equals(runs["c"])
+
+
+def test_validate_ok(short_config, capsys):
+    assert cli.main(["validate", str(short_config)]) == 0
+    assert "valid" in capsys.readouterr().out
+
+
+def test_bad_config_exits_2_with_one_line_per_problem(short_config, tmp_path, capsys):
+    raw = yaml.safe_load(short_config.read_text())
+    raw["cgrs"]["case_officers_fte"] = -1
+    raw["reception"]["centres"]["emergency_sites"]["colour"] = "red"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(raw))
+    for argv in (["validate", str(bad)], ["run", str(bad), "--out", str(tmp_path / "x")]):
+        assert cli.main(argv) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err == [
+            f"{bad}: reception.centres.emergency_sites.colour: unknown field",
+            f"{bad}: cgrs.case_officers_fte: input should be greater than or equal to 0, got -1",
+        ]
+    assert not (tmp_path / "x").exists()
+
+
+def test_missing_file_exits_2(tmp_path, capsys):
+    assert cli.main(["validate", str(tmp_path / "nope.yaml")]) == 2
+    assert capsys.readouterr().err.strip() == f"{tmp_path / 'nope.yaml'}: file not found"
+
+
+def test_bad_arguments_exit_2(short_config):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["run", str(short_config), "--replications", "0"])
+    assert exc.value.code == 2
+
+
+def test_atomic_path_leaves_nothing_when_interrupted(tmp_path):
+    target = tmp_path / "series.parquet"
+    with pytest.raises(KeyboardInterrupt), atomic_path(target) as tmp:
+        tmp.write_text("half")
+        raise KeyboardInterrupt
+    assert not target.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_path_keeps_previous_file_on_failure(tmp_path):
+    target = tmp_path / "manifest.json"
+    target.write_text(json.dumps({"old": True}))
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("{half")
+        raise RuntimeError("crash")
+    assert json.loads(target.read_text()) == {"old": True}
