@@ -55,7 +55,7 @@ class ProtectionSystem(mesa.Model):
 
     def __init__(self, scenario: Scenario, seed: int = 0):
         super().__init__(rng=seed)
-        self.scenario = scenario
+        self.config = scenario  # not `scenario`: Mesa 3.5 models have their own
         self.seed = np.uint64(seed)
         self.timeline = Timeline(scenario)
         self.params: dict[str, float] = dict(self.timeline.base)
@@ -97,7 +97,7 @@ class ProtectionSystem(mesa.Model):
         n_initial = n_cgrs + n_call
         targets = np.array(
             [
-                int(self.scenario.initial_state.in_reception_persons.get(c.name, 0))
+                int(self.config.initial_state.in_reception_persons.get(c.name, 0))
                 for c in self.centres
             ],
             np.int64,
@@ -113,7 +113,7 @@ class ProtectionSystem(mesa.Model):
     @property
     def date(self) -> pd.Timestamp:
         """Calendar date of the current day."""
-        return pd.Timestamp(self.scenario.start_date) + pd.Timedelta(days=self.day)
+        return pd.Timestamp(self.config.start_date) + pd.Timedelta(days=self.day)
 
     def step(self) -> None:
         """Simulate one day: dated changes, arrivals, then each institution in turn."""
@@ -172,7 +172,7 @@ class ProtectionSystem(mesa.Model):
         frame = pd.DataFrame(
             np.hstack([self.flows[:days], self.stocks[:days]]), columns=list(series.SERIES_NAMES)
         )
-        frame.insert(0, "date", pd.date_range(self.scenario.start_date, periods=days, freq="D"))
+        frame.insert(0, "date", pd.date_range(self.config.start_date, periods=days, freq="D"))
         return frame
 
     def check_conservation(self) -> None:
@@ -197,8 +197,27 @@ class ProtectionSystem(mesa.Model):
         )
         if not np.array_equal(occupancy, self.tally.occupancy):
             problems.append("centre occupancy differs from residents")
+        problems += stock_flow_problems(self.series())
         if problems:
             raise ConservationError("; ".join(problems))
+
+
+def stock_flow_problems(frame: pd.DataFrame) -> list[str]:
+    """Check the stock-flow identity on a series frame of one replication (persons).
+
+    On every day, the change in persons in the model since the first day equals the entries
+    since the first day minus the exits since the first day. Returns one line per broken day
+    range (empty when it holds).
+    """
+    stocks = frame[list(series.STOCK_COLUMNS)].to_numpy().sum(axis=1)
+    exits = frame[list(series.EXIT_COLUMNS)].to_numpy().sum(axis=1)
+    entries = frame["entries"].to_numpy()
+    lhs = stocks - stocks[0]
+    rhs = np.cumsum(entries) - entries[0] - (exits - exits[0])
+    bad = np.flatnonzero(np.abs(lhs - rhs) > 0.5)
+    if len(bad) == 0:
+        return []
+    return [f"stock-flow identity broken on {len(bad)} days, first on day {bad[0]}"]
 
 
 def simulate(scenario: Scenario, seed: int) -> pd.DataFrame:
