@@ -55,7 +55,7 @@ class Tally(NamedTuple):
     clock: np.ndarray  # float64[2]: cumulative daily hazards of leaving (private, abscond)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def set_state(cases: Cases, tally: Tally, c: int, new_state: int) -> None:
     """Move case ``c`` (all its members) to ``new_state``, keeping the tally exact."""
     old = cases.state[c]
@@ -67,7 +67,7 @@ def set_state(cases: Cases, tally: Tally, c: int, new_state: int) -> None:
     cases.state[c] = new_state
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def set_housing(cases: Cases, tally: Tally, c: int, housing: int, centre: int) -> None:
     """Move case ``c`` to a housing situation (and centre, or -1), keeping the tally exact.
 
@@ -114,13 +114,13 @@ class Window(NamedTuple):
     hi: int  # one past the last case that has arrived
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def window_size(w: Window) -> int:
     """Number of cases to scan in the window."""
     return w.active.shape[0] + w.hi - w.new_lo
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def window_case(w: Window, i: int) -> int:
     """The ``i``-th case of the window."""
     n = w.active.shape[0]
@@ -250,44 +250,48 @@ def _initial_cases(scenario, table, seed, kind: str, persons: float, max_wait: f
 
 
 def _arrivals(scenario: Scenario, timeline: Timeline, table: ProfileTable, seed):
-    """Cases arriving during the run from the monthly inflow schedule."""
+    """Cases arriving during the run from the monthly inflow schedule.
+
+    Each (month, nationality group, household type) cell gets a Poisson number of cases from
+    its own keyed draw, so changing one cell's inflow leaves every other cell's people as
+    they were (common random numbers).
+    """
     scale = timeline.daily("inflow.scale", scenario.days)
     monthly = scenario.inflow.monthly_persons
     assert isinstance(monthly, dict)  # a CSV path was read into a mapping on load
-    htypes = scenario.profiles.household_types
-    parts = []
+    htypes = [getattr(scenario.profiles.household_types, h) for h in HOUSEHOLD_TYPES]
+    groups = list(scenario.profiles.nationality_groups.items())
+    cells, means, windows = [], [], []
     for month in scenario.months():
-        year, mon = int(month[:4]), int(month[5:])
-        first = pd.Timestamp(year=year, month=mon, day=1).date()
-        days_in_month = pd.Timestamp(first).days_in_month
-        lo = max(scenario.day_of(first), 0)
-        hi = min(scenario.day_of(first) + days_in_month, scenario.days)
-        persons = monthly[month] * float(np.sum(scale[lo:hi])) / days_in_month
-        for g, (gname, group) in enumerate(scenario.profiles.nationality_groups.items()):
-            for h, hname in enumerate(HOUSEHOLD_TYPES):
-                htype = getattr(htypes, hname)
-                mean_cases = persons * group.inflow_share * htype.inflow_share
-                mean_cases /= htype.mean_size_persons
-                if mean_cases <= 0:
-                    continue
-                cell = streams.key_of("arrivals", month, gname, hname)
-                u = streams.uniform(seed, cell, streams.ARRIVAL_COUNT, 0)
-                n = int(stats.poisson.ppf(u, mean_cases))
-                if n == 0:
-                    continue
-                keys = streams.child_keys(cell, n)
-                vuln = (
-                    streams.uniforms(seed, keys, streams.VULNERABLE, 0)
-                    < scenario.profiles.vulnerable_share
-                )
-                profile = ((g * len(HOUSEHOLD_TYPES) + h) * 2 + vuln).astype(np.int16)
-                size = household_sizes(
-                    scenario, h, streams.uniforms(seed, keys, streams.HOUSEHOLD_SIZE, 0)
-                )
-                u_day = streams.uniforms(seed, keys, streams.ARRIVAL_DAY, 0)
-                day = (lo + np.floor(u_day * (hi - lo))).astype(np.int32)
-                parts.append((keys, profile, size, day))
-    return parts
+        first = pd.Timestamp(f"{month}-01")
+        lo = max(scenario.day_of(first.date()), 0)
+        hi = min(scenario.day_of(first.date()) + first.days_in_month, scenario.days)
+        persons = monthly[month] * float(np.sum(scale[lo:hi])) / first.days_in_month
+        for g, (gname, group) in enumerate(groups):
+            for h, htype in enumerate(htypes):
+                mean = persons * group.inflow_share * htype.inflow_share / htype.mean_size_persons
+                if mean > 0:
+                    cells.append(streams.key_of("arrivals", month, gname, HOUSEHOLD_TYPES[h]))
+                    means.append(mean)
+                    windows.append((g, h, lo, hi))
+    if not cells:
+        return []
+    cell_keys = np.array(cells, np.uint64)
+    counts = stats.poisson.ppf(
+        streams.uniforms(seed, cell_keys, streams.ARRIVAL_COUNT, 0), np.array(means)
+    ).astype(np.int64)
+    keys = np.concatenate(
+        [streams.child_keys(k, n) for k, n in zip(cell_keys, counts, strict=True)]
+    )
+    g, h, lo, hi = (np.repeat(np.array(col), counts) for col in zip(*windows, strict=True))
+    vulnerable = (
+        streams.uniforms(seed, keys, streams.VULNERABLE, 0) < scenario.profiles.vulnerable_share
+    )
+    profile = ((g * len(HOUSEHOLD_TYPES) + h) * 2 + vulnerable).astype(np.int16)
+    size = _sizes_for(scenario, table, profile, keys, seed)
+    u_day = streams.uniforms(seed, keys, streams.ARRIVAL_DAY, 0)
+    day = (lo + np.floor(u_day * (hi - lo))).astype(np.int32)
+    return [(keys, profile, size, day)]
 
 
 @dataclass

@@ -15,7 +15,7 @@ from flowsim.population import Cases, Tally, set_housing, set_state
 from flowsim.queues import Queue, push
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def lodge_at_cgrs(cases: Cases, tally: Tally, cgrs_queue: Queue, c: int, day: int) -> None:
     """The case joins the CGRS queue (first lodging, after Dublin, or after an annulment)."""
     set_state(cases, tally, c, states.PENDING_CGRS)
@@ -24,21 +24,21 @@ def lodge_at_cgrs(cases: Cases, tally: Tally, cgrs_queue: Queue, c: int, day: in
     push(cgrs_queue, c, cases.profile[c], day)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def lodge_appeal(cases: Cases, tally: Tally, call_queue: Queue, c: int, day: int) -> None:
     """The case appeals a CGRS refusal at CALL."""
     set_state(cases, tally, c, states.PENDING_CALL)
     push(call_queue, c, cases.profile[c], day)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def request_place(cases: Cases, tally: Tally, waiting: Queue, c: int, day: int) -> None:
     """The case is entitled to reception and asks Fedasil for a place."""
     set_housing(cases, tally, c, states.WAITING, -1)
     push(waiting, c, cases.profile[c], day)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def finalise(cases: Cases, tally: Tally, c: int, exit_state: int, flows) -> None:
     """End the case in an exit state; its reception place, if any, is freed (persons)."""
     n = cases.size[c]

@@ -38,7 +38,7 @@ def new_queue(class_ranks: np.ndarray, n_cases: int) -> Queue:
     )
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def push(q: Queue, case: int, cls: int, day: int) -> None:
     """Append a case at the back of its class (no-op if it is still linked)."""
     if q.queued[case]:
@@ -53,7 +53,7 @@ def push(q: Queue, case: int, cls: int, day: int) -> None:
     q.tail[cls] = case
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def push_front(q: Queue, case: int, cls: int, day: int) -> None:
     """Put a case at the front of its class (e.g. a resident whose centre closed)."""
     if q.queued[case]:
@@ -66,7 +66,7 @@ def push_front(q: Queue, case: int, cls: int, day: int) -> None:
         q.tail[cls] = case
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def best_class(q: Queue) -> int:
     """The class whose head is served next, or -1 when the queue is empty."""
     best = -1
@@ -86,7 +86,7 @@ def best_class(q: Queue) -> int:
     return best
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def pop(q: Queue, cls: int) -> int:
     """Remove and return the head of a class."""
     c = q.head[cls]

@@ -9,7 +9,8 @@ import numpy as np
 from numba import njit
 
 from flowsim import series, states, streams
-from flowsim.population import Cases, Tally, Window, set_state, window_case, window_size
+from flowsim.calendar import Calendar, due, new_calendar, schedule
+from flowsim.population import Cases, Tally, set_state
 from flowsim.procedure import finalise, lodge_at_cgrs, request_place
 from flowsim.queues import Queue, best_class, pop, push
 
@@ -41,6 +42,7 @@ def register(
     registration: Queue,
     cgrs_queue: Queue,
     waiting: Queue,
+    dublin_ends: Calendar,
     budget: float,
     day: int,
     seed: np.uint64,
@@ -66,6 +68,7 @@ def register(
         if streams.uniform(seed, cases.key[c], streams.DUBLIN_CASE, 0) < dublin_share:
             set_state(cases, tally, c, states.DUBLIN_PROCEDURE)
             cases.due_day[c] = day + int(round(dublin_days))
+            schedule(dublin_ends, c, cases.due_day[c])
         else:
             lodge_at_cgrs(cases, tally, cgrs_queue, c, day)
         request_place(cases, tally, waiting, c, day)
@@ -77,17 +80,16 @@ def end_dublin(
     cases: Cases,
     tally: Tally,
     cgrs_queue: Queue,
-    window: Window,
+    dublin_ends: Calendar,
     day: int,
     seed: np.uint64,
     transfer_success: float,
     flows,
 ) -> None:
     """Dublin procedures due today end in a transfer out or with Belgium responsible."""
-    for i in range(window_size(window)):
-        c = window_case(window, i)
-        if cases.state[c] != states.DUBLIN_PROCEDURE or cases.due_day[c] > day:
-            continue
+    for c in due(dublin_ends, day):
+        if cases.state[c] != states.DUBLIN_PROCEDURE:
+            continue  # absconded before the end of the procedure
         if streams.uniform(seed, cases.key[c], streams.DUBLIN_TRANSFER, 0) < transfer_success:
             finalise(cases, tally, c, states.DUBLIN_TRANSFERRED, flows)
         else:
@@ -100,6 +102,7 @@ class ImmigrationOffice(mesa.Agent):
     def __init__(self, model: ProtectionSystem):
         super().__init__(model)
         self.carry = 0.0  # persons registered ahead of capacity (<= 0)
+        self.dublin_ends = new_calendar(model.n_days, len(model.cases.key))
 
     def step(self) -> None:
         """One day: register within today's capacity, then close due Dublin procedures."""
@@ -112,6 +115,7 @@ class ImmigrationOffice(mesa.Agent):
             m.queues.registration,
             m.queues.cgrs,
             m.queues.waiting,
+            self.dublin_ends,
             budget,
             m.day,
             m.seed,
@@ -124,7 +128,7 @@ class ImmigrationOffice(mesa.Agent):
             m.cases,
             m.tally,
             m.queues.cgrs,
-            m.window,
+            self.dublin_ends,
             m.day,
             m.seed,
             p["immigration_office.dublin_transfer_success"],

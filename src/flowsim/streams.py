@@ -45,7 +45,7 @@ def mix64(z: np.uint64) -> np.uint64:
     return z ^ (z >> _S31)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def uniform(seed: np.uint64, key: np.uint64, decision: int, occurrence: int) -> float:
     """A uniform draw in (0, 1) for (seed, case key, decision kind, occurrence)."""
     inner = mix64(np.uint64(decision) * _GOLDEN + np.uint64(occurrence))
