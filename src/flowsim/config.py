@@ -443,8 +443,18 @@ class Timeline:
 
 
 def load_config(path: str | Path) -> Scenario:
-    """Read and validate a scenario YAML file; raise :class:`ConfigError` on any problem."""
+    """Read and validate a scenario YAML file; raise :class:`ConfigError` on any problem.
+
+    A file may name a ``base`` scenario file (relative to itself) and give only what differs:
+    mappings are merged field by field, lists replace the base's, except ``changes``, which
+    are added to the base's changes.
+    """
     path = Path(path)
+    raw = _read_with_bases(path, seen=())
+    return scenario_from_dict(raw, str(path))
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
     source = str(path)
     if not path.is_file():
         raise ConfigError([f"{source}: file not found"])
@@ -459,7 +469,37 @@ def load_config(path: str | Path) -> Scenario:
     problems = _read_inflow_file(raw, path)
     if problems:
         raise ConfigError(problems)
-    return scenario_from_dict(raw, source)
+    return raw
+
+
+def _read_with_bases(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
+    raw = _read_yaml(path)
+    base = raw.pop("base", None)
+    if base is None:
+        return raw
+    if not isinstance(base, str):
+        raise ConfigError([f"{path}: base: expected the path of a scenario file, got {base!r}"])
+    base_path = (path.parent / base).resolve()
+    if base_path in seen or base_path == path.resolve():
+        raise ConfigError([f"{path}: base: {base} includes itself"])
+    if not base_path.is_file():
+        raise ConfigError([f"{path}: base: expected a scenario file, not found: {base_path}"])
+    return merge_override(_read_with_bases(base_path, (*seen, path.resolve())), raw)
+
+
+def merge_override(
+    base: dict[str, Any], override: dict[str, Any], top: bool = True
+) -> dict[str, Any]:
+    """``base`` with ``override`` applied: mappings merged, lists replaced, changes added."""
+    merged = dict(base)
+    for key, value in override.items():
+        if top and key == "changes" and isinstance(value, list):
+            merged[key] = list(base.get(key) or []) + value
+        elif isinstance(value, dict) and isinstance(base.get(key), dict):
+            merged[key] = merge_override(base[key], value, top=False)
+        else:
+            merged[key] = value
+    return merged
 
 
 def scenario_from_dict(raw: dict[str, Any], source: str = "<config>") -> Scenario:
