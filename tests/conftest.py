@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import pytest
 
-from flowsim import states
 from flowsim.config import HOUSEHOLD_TYPES, Scenario, scenario_from_dict
 from flowsim.model import ProtectionSystem
 
@@ -129,10 +128,7 @@ def set_path(tree: dict[str, Any], path: str, value: Any) -> None:
     keys = path.split(".")
     node: Any = tree
     for key in keys[:-1]:
-        if isinstance(node, list):
-            node = node[int(key)]
-        else:
-            node = node.setdefault(key, {})
+        node = node[int(key)] if isinstance(node, list) else node.setdefault(key, {})
     last = keys[-1]
     if isinstance(node, list):
         if value is DELETE:
@@ -177,8 +173,9 @@ def dispatch_rank(scenario: Scenario, profiles, profile: np.ndarray) -> np.ndarr
     return rank
 
 
-def wrap_step(agent: Any, before: Callable[[], None] | None = None,
-              after: Callable[[], None] | None = None) -> None:
+def wrap_step(
+    agent: Any, before: Callable[[], None] | None = None, after: Callable[[], None] | None = None
+) -> None:
     """Run ``before``/``after`` around an institution's daily ``step`` (instance-level)."""
     original = agent.step
 
@@ -190,12 +187,6 @@ def wrap_step(agent: Any, before: Callable[[], None] | None = None,
             after()
 
     agent.step = step
-
-
-def persons_in_model(model: ProtectionSystem) -> int:
-    """Persons who have entered the model (recounted from the case arrays)."""
-    c = model.cases
-    return int(c.size[c.state != states.NOT_ARRIVED].astype(np.int64).sum())
 
 
 @pytest.fixture(scope="session")

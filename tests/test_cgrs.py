@@ -1,0 +1,300 @@
+"""The CGRS: capacity from officers, the hiring lag, and the order cases are decided in."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import wrap_step
+from flowsim import states
+from flowsim.config import DAYS_PER_MONTH, HOUSEHOLD_TYPES
+from flowsim.model import ProtectionSystem, simulate
+
+POSITIVE = (states.REFUGEE_STATUS, states.SUBSIDIARY_PROTECTION)
+
+# The CGRS is the bottleneck: a large initial backlog and fewer decisions than new cases, so
+# there is always a case waiting. No appeals: a case is lodged once, so the day it joined the
+# CGRS queue is its lodging day.
+BOTTLENECK = {
+    "cgrs.case_officers_fte": 40,
+    "cgrs.decisions_per_officer_per_month": 5,
+    "initial_state.pending_cgrs_persons": 1500,
+    "initial_state.pending_cgrs_max_waited_days": 400,
+    "initial_state.pending_call_persons": 0,
+    "initial_state.in_reception_persons": {"north": 100, "south": 30},
+    "call.appeal_share_refusal": 0.0,
+    "call.appeal_share_inadmissible": 0.0,
+}
+
+
+def cgrs_rank(scenario, model: ProtectionSystem, profile: np.ndarray) -> np.ndarray:
+    """The CGRS queue rank of each profile, computed here from the scenario's rule."""
+    rule = scenario.cgrs.prioritisation
+    table = model.profiles
+    groups = list(scenario.profiles.nationality_groups)
+    group = np.array(groups)[table.group[profile]]
+    if rule.rule == "fifo":
+        return np.zeros(len(profile))
+    if rule.rule == "shortest_expected_first":
+        efforts = {g: spec.case_effort for g, spec in scenario.profiles.nationality_groups.items()}
+        return np.array([efforts[g] for g in group])
+    htype = np.array(HOUSEHOLD_TYPES)[table.household_type[profile]]
+    vulnerable = table.vulnerable[profile]
+    ranks = np.full(len(profile), float(len(rule.order)))
+    for i, entry in reversed(list(enumerate(rule.order))):
+        match = (group == entry) | (htype == entry) | ((entry == "vulnerable") & vulnerable)
+        ranks[match] = i
+    return ranks
+
+
+class DecisionLog:
+    """Records, around every CGRS step, which cases were decided and checks the order."""
+
+    def __init__(self, model: ProtectionSystem, scenario):
+        self.model = model
+        c = model.cases
+        self.rank = cgrs_rank(scenario, model, c.profile)
+        self.effort = model.profiles.case_effort[c.profile]
+        self.decided_day = np.full(len(c.key), -1)
+        self.effort_per_day = np.zeros(scenario.days)
+        self.persons_per_day = np.zeros(scenario.days)
+        self.cases_per_day = np.zeros(scenario.days)
+        self.person_days_waited = np.zeros(scenario.days)
+        self.positive_per_day = np.zeros(scenario.days)
+        self.days_with_leftover = 0
+        wrap_step(model.cgrs, before=self.before, after=self.after)
+
+    def before(self) -> None:
+        self.pending = self.model.cases.state == states.PENDING_CGRS
+
+    def after(self) -> None:
+        c, day = self.model.cases, self.model.day
+        remaining = c.state == states.PENDING_CGRS
+        decided = np.flatnonzero(self.pending & ~remaining)
+        assert not np.any(remaining & ~self.pending)  # nobody joins during the CGRS step
+        self.decided_day[decided] = day
+        size = c.size[decided].astype(np.int64)
+        self.effort_per_day[day] = self.effort[decided].sum()
+        self.persons_per_day[day] = size.sum()
+        self.cases_per_day[day] = len(decided)
+        self.person_days_waited[day] = np.sum(size * (day - c.lodged_day[decided]))
+        self.positive_per_day[day] = size[np.isin(c.state[decided], POSITIVE)].sum()
+        if len(decided) == 0 or not remaining.any():
+            return
+        self.days_with_leftover += 1
+        # the decided cases come first in (rank, lodging day) order among today's pending
+        left = np.flatnonzero(remaining)
+        worst = max(zip(self.rank[decided], c.lodged_day[decided], strict=True))
+        best_rank = self.rank[left].min()
+        best = (best_rank, c.lodged_day[left][self.rank[left] == best_rank].min())
+        assert worst <= best, (day, worst, best)
+
+    def mean_wait(self, cases: np.ndarray) -> float:
+        """Mean days from lodging to decision of the decided cases among ``cases``."""
+        c = self.model.cases
+        chosen = cases & (self.decided_day >= 0)
+        return float(np.mean(self.decided_day[chosen] - c.lodged_day[chosen]))
+
+
+def group_mask(model: ProtectionSystem, scenario, name: str) -> np.ndarray:
+    g = list(scenario.profiles.nationality_groups).index(name)
+    return model.profiles.group[model.cases.profile] == g
+
+
+# --- capacity -------------------------------------------------------------------------------
+
+
+def test_more_officers_give_a_smaller_backlog(small_scenario):
+    means, decided = [], []
+    for officers in (15, 30, 60):
+        frame = simulate(small_scenario(**{**BOTTLENECK, "cgrs.case_officers_fte": officers}), 3)
+        means.append(frame["cgrs_backlog"].mean())
+        decided.append(frame["cgrs_decisions"].sum())
+    assert means[0] > means[1] > means[2]
+    assert decided[0] < decided[1] < decided[2]
+
+
+def test_decisions_use_exactly_the_officers_capacity(small_scenario):
+    """With a case always waiting, effort decided tracks officers x rate to within a case."""
+    scenario = small_scenario(**BOTTLENECK)
+    model = ProtectionSystem(scenario, 1)
+    log = DecisionLog(model, scenario)
+    frame = model.run_to_end()
+    assert (frame["cgrs_backlog"] > 0).all()
+    per_day = 40 * 5 / DAYS_PER_MONTH
+    cumulative = np.cumsum(log.effort_per_day)
+    capacity = per_day * np.arange(1, scenario.days + 1)
+    max_effort = max(g.case_effort for g in scenario.profiles.nationality_groups.values())
+    assert np.all(cumulative >= capacity - 1e-9)  # the budget is always used...
+    assert np.all(cumulative < capacity + max_effort)  # ...overshooting by under one case
+    # the series count the same decisions
+    np.testing.assert_array_equal(frame["cgrs_decisions_cases"], log.cases_per_day)
+    np.testing.assert_array_equal(frame["cgrs_decisions"], log.persons_per_day)
+    np.testing.assert_array_equal(frame["cgrs_days_waited"], log.person_days_waited)
+    np.testing.assert_array_equal(frame["cgrs_positive_decisions"], log.positive_per_day)
+
+
+def test_decision_rate_scales_capacity(small_scenario):
+    rate = "cgrs.decisions_per_officer_per_month"
+    slow = simulate(small_scenario(**{**BOTTLENECK, rate: 2}), 0)
+    fast = simulate(small_scenario(**{**BOTTLENECK, rate: 6}), 0)
+    ratio = fast["cgrs_decisions_cases"].sum() / slow["cgrs_decisions_cases"].sum()
+    assert 2.6 < ratio < 3.4
+
+
+HIRE_DATE = dt.date(2024, 4, 1)
+
+
+@pytest.mark.parametrize("lag", [0, 90])
+def test_hiring_lag_delays_the_effect_of_new_officers(small_scenario, lag):
+    base = small_scenario(**BOTTLENECK, **{"cgrs.hiring_lag_days": lag})
+    hired = small_scenario(
+        **BOTTLENECK,
+        **{"cgrs.hiring_lag_days": lag},
+        changes=[{"date": HIRE_DATE.isoformat(), "field": "cgrs.case_officers_fte", "add": 40}],
+    )
+    model = ProtectionSystem(hired, 2)
+    log = DecisionLog(model, hired)
+    with_hires = model.run_to_end()
+    without = simulate(base, 2)
+    effective = hired.day_of(HIRE_DATE) + lag
+    # nothing changes until the new officers decide alone...
+    pd.testing.assert_frame_equal(with_hires.iloc[:effective], without.iloc[:effective])
+    # ...then the CGRS decides twice as much (effort units), from that very day
+    window = slice(effective, effective + 60)
+    doubled = 80 * 5 / DAYS_PER_MONTH * 60
+    assert abs(log.effort_per_day[window].sum() - doubled) < 3.0
+    assert (
+        with_hires["cgrs_decisions_cases"].iloc[window].sum()
+        > 1.6 * without["cgrs_decisions_cases"].iloc[window].sum()
+    )
+
+
+def test_officers_leaving_reduce_capacity_at_once(small_scenario):
+    leave = {"date": HIRE_DATE.isoformat(), "field": "cgrs.case_officers_fte", "add": -20}
+    scenario = small_scenario(**BOTTLENECK, **{"cgrs.hiring_lag_days": 90}, changes=[leave])
+    model = ProtectionSystem(scenario, 2)
+    log = DecisionLog(model, scenario)
+    model.run_to_end()
+    start = scenario.day_of(HIRE_DATE)
+    halved = 20 * 5 / DAYS_PER_MONTH * 60
+    assert abs(log.effort_per_day[start : start + 60].sum() - halved) < 3.0
+
+
+# --- the order of decisions -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "prioritisation",
+    [
+        {"rule": "fifo"},
+        {"rule": "shortest_expected_first"},
+        {"rule": "profile", "order": ["beta"]},
+        {"rule": "profile", "order": ["vulnerable", "family"]},
+        {"rule": "profile", "order": ["unaccompanied_minor", "alpha", "vulnerable"]},
+    ],
+    ids=["fifo", "shortest", "beta", "vulnerable-family", "uam-alpha-vulnerable"],
+)
+def test_cases_are_decided_in_rule_order(small_scenario, prioritisation):
+    scenario = small_scenario(**BOTTLENECK, **{"cgrs.prioritisation": prioritisation})
+    model = ProtectionSystem(scenario, 4)
+    log = DecisionLog(model, scenario)  # checks every day's decisions
+    model.run_to_end()
+    assert log.days_with_leftover > 0.9 * scenario.days
+    assert (log.decided_day >= 0).sum() > 500
+
+
+def test_profile_rule_prioritised_group_waits_less(small_scenario):
+    fifo, first = {}, {}
+    for rule, out in (({"rule": "fifo"}, fifo), ({"rule": "profile", "order": ["beta"]}, first)):
+        scenario = small_scenario(**BOTTLENECK, **{"cgrs.prioritisation": rule})
+        model = ProtectionSystem(scenario, 5)
+        log = DecisionLog(model, scenario)
+        model.run_to_end()
+        beta = group_mask(model, scenario, "beta")
+        out["beta"], out["alpha"] = log.mean_wait(beta), log.mean_wait(~beta)
+    assert first["beta"] < 0.5 * first["alpha"]
+    assert first["beta"] < fifo["beta"]
+    assert abs(fifo["beta"] - fifo["alpha"]) < 0.15 * fifo["alpha"]  # FIFO: alike
+
+
+def test_shortest_expected_first_decides_low_effort_cases_first(small_scenario):
+    scenario = small_scenario(
+        **BOTTLENECK, **{"cgrs.prioritisation": {"rule": "shortest_expected_first"}}
+    )
+    model = ProtectionSystem(scenario, 6)
+    log = DecisionLog(model, scenario)
+    frame = model.run_to_end()
+    alpha = group_mask(model, scenario, "alpha")  # effort 1.0 (beta: 1.5)
+    assert log.mean_wait(alpha) < 0.5 * log.mean_wait(~alpha)
+    # more cases decided than under FIFO with the same officers
+    fifo = simulate(small_scenario(**BOTTLENECK), 6)
+    assert frame["cgrs_decisions_cases"].sum() > fifo["cgrs_decisions_cases"].sum()
+
+
+def test_fifo_decides_the_oldest_cases_first(small_scenario):
+    scenario = small_scenario(**BOTTLENECK)
+    model = ProtectionSystem(scenario, 7)
+    log = DecisionLog(model, scenario)
+    model.run_to_end()
+    c = model.cases
+    decided = log.decided_day >= 0
+    # the decision day never goes down as the lodging day goes up
+    order = np.lexsort((log.decided_day[decided], c.lodged_day[decided]))
+    assert np.all(np.diff(log.decided_day[decided][order]) >= 0)
+    # the oldest initial cases are decided first: day 0 decides cases that waited longest
+    first_day = np.flatnonzero(log.decided_day == 0)
+    waited = -c.lodged_day[first_day]
+    assert waited.min() >= 390  # among the 1500 persons spread over 400 days
+
+
+# --- outcomes ---------------------------------------------------------------------------------
+
+
+def test_outcomes_follow_the_configured_shares(small_scenario):
+    scenario = small_scenario(years=2, **{**BOTTLENECK, "cgrs.case_officers_fte": 80})
+    model = ProtectionSystem(scenario, 8)
+    model.run_to_end()
+    c = model.cases
+    decided = (c.n_cgrs == 1) & np.isin(c.state, (*POSITIVE, states.NEGATIVE_FINAL))
+    for name, group in scenario.profiles.nationality_groups.items():
+        mask = decided & group_mask(model, scenario, name)
+        n = mask.sum()
+        assert n > 500
+        for state, share in (
+            (states.REFUGEE_STATUS, group.cgrs_outcomes.refugee_status),
+            (states.SUBSIDIARY_PROTECTION, group.cgrs_outcomes.subsidiary_protection),
+        ):
+            got = np.mean(c.state[mask] == state)
+            assert abs(got - share) < 4 * np.sqrt(share * (1 - share) / n) + 1e-9, (name, state)
+
+
+def test_refusals_are_appealed_at_the_configured_share(small_scenario):
+    scenario = small_scenario(
+        **{
+            **BOTTLENECK,
+            "cgrs.case_officers_fte": 80,
+            "call.appeal_share_refusal": 1.0,
+            "call.appeal_share_inadmissible": 0.0,
+            "call.decisions_per_month": 0,
+        }
+    )
+    model = ProtectionSystem(scenario, 9)
+    frame = model.run_to_end()
+    c = model.cases
+    negative = (c.n_cgrs == 1) & np.isin(c.state, (states.PENDING_CALL, states.NEGATIVE_FINAL))
+    appealed = np.mean(c.state[negative] == states.PENDING_CALL)
+    # share of refusals among negative decisions, weighted by the groups' decided cases
+    expected = []
+    for name, group in scenario.profiles.nationality_groups.items():
+        o = group.cgrs_outcomes
+        n = (negative & group_mask(model, scenario, name)).sum()
+        expected.append((n, o.refusal / (o.refusal + o.inadmissible)))
+    total = sum(n for n, _ in expected)
+    share = sum(n * s for n, s in expected) / total
+    assert abs(appealed - share) < 4 * np.sqrt(share * (1 - share) / total)
+    assert frame["call_decisions"].sum() == 0
+    assert frame["call_backlog"].iloc[-1] > 0

@@ -1,0 +1,614 @@
+"""Bad scenario files: every problem is one line naming the file, the field and what was
+expected (:class:`flowsim.config.ConfigError`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import typing
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import BaseModel
+
+from conftest import DELETE, make_raw, merge, set_path
+from flowsim.config import ConfigError, Scenario, load_config, scenario_from_dict
+from flowsim.model import ProtectionSystem
+
+REPO = Path(__file__).resolve().parents[1]
+CHANGEABLE = "inflow, immigration_office, reception, cgrs, call"
+
+
+def write(tmp_path: Path, raw: dict[str, Any], name: str = "scenario.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def problems_of(path: Path) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    problems = info.value.problems
+    assert str(info.value) == "\n".join(problems)
+    return problems
+
+
+def change(field: str, date: str = "2024-03-01", **op: Any) -> dict[str, Any]:
+    return {"changes": [{"date": date, "field": field, **op}]}
+
+
+def test_valid_small_scenario_and_baseline_load(tmp_path):
+    scenario = load_config(write(tmp_path, make_raw()))
+    assert isinstance(scenario, Scenario)
+    assert scenario.days == 366
+    baseline = load_config(REPO / "configs" / "belgium-baseline.yaml")
+    assert baseline.days == (baseline.end_date - baseline.start_date).days + 1
+
+
+CASES = [
+    # (id, overrides, expected lines after "<path>: ")
+    ("unknown top-level key", {"colour": "red"}, ["colour: unknown field"]),
+    ("unknown nested key", {"cgrs.officers": 3}, ["cgrs.officers: unknown field"]),
+    (
+        "wrong type",
+        {"cgrs.case_officers_fte": "many"},
+        [
+            "cgrs.case_officers_fte: input should be a valid number, unable to parse string as "
+            "a number, got 'many'"
+        ],
+    ),
+    (
+        "not a date",
+        {"start_date": "tomorrow"},
+        [
+            "start_date: input should be a valid date or datetime, input is too short, "
+            "got 'tomorrow'"
+        ],
+    ),
+    (
+        "negative capacity",
+        {"reception.centres.north.places": -5},
+        ["reception.centres.north.places: input should be greater than or equal to 0, got -5"],
+    ),
+    (
+        "share above one",
+        {"profiles.vulnerable_share": 1.5},
+        ["profiles.vulnerable_share: input should be less than or equal to 1, got 1.5"],
+    ),
+    (
+        "CGRS outcome shares",
+        {"profiles.nationality_groups.alpha.cgrs_outcomes.refusal": 0.5},
+        [
+            "profiles.nationality_groups.alpha.cgrs_outcomes: expected CGRS outcome shares to "
+            "sum to 1, got 1.15"
+        ],
+    ),
+    (
+        "household type shares",
+        {"profiles.household_types.family.inflow_share": 0.5},
+        ["profiles.household_types: expected inflow_share to sum to 1, got 1.2"],
+    ),
+    (
+        "CALL outcome shares",
+        {"call.outcomes.annul": 0.5},
+        ["call.outcomes: expected CALL outcome shares to sum to 1, got 1.4"],
+    ),
+    (
+        "change after the run",
+        change("cgrs.case_officers_fte", date="2026-01-01", add=5),
+        [
+            "changes.0.date: expected a date within the run (2024-01-01 to 2024-12-31), "
+            "got 2026-01-01"
+        ],
+    ),
+    (
+        "change before the run",
+        change("cgrs.case_officers_fte", date="2023-06-01", add=5),
+        [
+            "changes.0.date: expected a date within the run (2024-01-01 to 2024-12-31), "
+            "got 2023-06-01"
+        ],
+    ),
+    (
+        "change of a misspelt field",
+        change("cgrs.case_oficers_fte", add=5),
+        [
+            f"changes.0.field: expected a numeric field of {CHANGEABLE}, got "
+            "'cgrs.case_oficers_fte' (did you mean cgrs.case_officers_fte?)"
+        ],
+    ),
+    (
+        "change of a misspelt centre",
+        change("reception.centres.nort.places", add=1),
+        [
+            f"changes.0.field: expected a numeric field of {CHANGEABLE}, got "
+            "'reception.centres.nort.places' (did you mean reception.centres.north.places, "
+            "reception.centres.south.places, reception.centres.tents.places?)"
+        ],
+    ),
+    (
+        "change of a profile field",
+        change("profiles.vulnerable_share", set=0.5),
+        [
+            f"changes.0.field: expected a numeric field of {CHANGEABLE}, got "
+            "'profiles.vulnerable_share'"
+        ],
+    ),
+    (
+        "change of the initial state",
+        change("initial_state.pending_cgrs_persons", set=5),
+        [
+            f"changes.0.field: expected a numeric field of {CHANGEABLE}, got "
+            "'initial_state.pending_cgrs_persons'"
+        ],
+    ),
+    (
+        "change of a non-numeric field",
+        change("cgrs.prioritisation.rule", set=1),
+        [
+            f"changes.0.field: expected a numeric field of {CHANGEABLE}, got "
+            "'cgrs.prioritisation.rule'"
+        ],
+    ),
+    (
+        "change to a negative capacity",
+        change("reception.centres.north.places", multiply=-1),
+        [
+            "changes.0 (2024-03-01, reception.centres.north.places) gives an invalid value: "
+            "reception.centres.north.places: input should be greater than or equal to 0, "
+            "got -150.0"
+        ],
+    ),
+    (
+        "change to a share above one",
+        change("immigration_office.dublin_share", add=1),
+        [
+            "changes.0 (2024-03-01, immigration_office.dublin_share) gives an invalid value: "
+            "immigration_office.dublin_share: input should be less than or equal to 1, got 1.2"
+        ],
+    ),
+    (
+        "change breaking a sum of shares",
+        change("call.outcomes.confirm", set=0.5),
+        [
+            "changes.0 (2024-03-01, call.outcomes.confirm) gives an invalid value: "
+            "call.outcomes: expected CALL outcome shares to sum to 1, got 0.7"
+        ],
+    ),
+    (
+        "change with two operations",
+        change("cgrs.case_officers_fte", add=1, set=3),
+        ["changes.0: expected exactly one of set, add, multiply; got ['set', 'add']"],
+    ),
+    (
+        "change without an operation",
+        change("cgrs.case_officers_fte"),
+        ["changes.0: expected exactly one of set, add, multiply; got none"],
+    ),
+    (
+        "missing inflow months",
+        {"inflow.monthly_persons.2024-03": DELETE, "inflow.monthly_persons.2024-07": DELETE},
+        [
+            "inflow.monthly_persons: expected a value for every month of the run, "
+            "missing 2024-03, 2024-07"
+        ],
+    ),
+    (
+        "many missing inflow months",
+        {f"inflow.monthly_persons.2024-{m:02d}": DELETE for m in range(2, 13)},
+        [
+            "inflow.monthly_persons: expected a value for every month of the run, "
+            "missing 2024-02, 2024-03, 2024-04, 2024-05 and 7 more"
+        ],
+    ),
+    (
+        "bad month",
+        {"inflow.monthly_persons.2024-13": 4},
+        ["inflow.monthly_persons: expected months as YYYY-MM, got '2024-13'"],
+    ),
+    (
+        "initial residents above the pending persons",
+        {
+            "initial_state.in_reception_persons": {"north": 140, "south": 60, "tents": 40},
+            "initial_state.pending_cgrs_persons": 100,
+            "initial_state.pending_call_persons": 100,
+        },
+        ["initial_state.in_reception_persons: expected at most the pending persons (200), got 240"],
+    ),
+    (
+        "initial residents above a centre's places",
+        {"initial_state.in_reception_persons.south": 61},
+        [
+            "initial_state.in_reception_persons.south: expected at most the centre's 60 places, "
+            "got 61"
+        ],
+    ),
+    (
+        "initial residents of an unknown centre",
+        {"initial_state.in_reception_persons.west": 1},
+        [
+            "initial_state.in_reception_persons.west: expected a centre name, one of "
+            "['north', 'south', 'tents']"
+        ],
+    ),
+    (
+        "prioritisation order naming an unknown group",
+        {"cgrs.prioritisation": {"rule": "profile", "order": ["alpha", "gamma"]}},
+        [
+            "cgrs.prioritisation.order.1: expected a nationality group, household type or "
+            "'vulnerable', got 'gamma'"
+        ],
+    ),
+    (
+        "profile rule without an order",
+        {"cgrs.prioritisation": {"rule": "profile"}},
+        ["cgrs.prioritisation: rule 'profile' needs a non-empty 'order'"],
+    ),
+    (
+        "unknown prioritisation rule",
+        {"cgrs.prioritisation.rule": "lifo"},
+        [
+            "cgrs.prioritisation.rule: input should be 'fifo', 'shortest_expected_first' or "
+            "'profile', got 'lifo'"
+        ],
+    ),
+    (
+        "dispatch priority with a duplicate",
+        {"reception.dispatch.priority": ["family", "family", "single_woman", "single_man"]},
+        [
+            "reception.dispatch.priority: expected each of ['single_man', 'single_woman', "
+            "'family', 'unaccompanied_minor'] exactly once"
+        ],
+    ),
+    (
+        "unknown centre type",
+        {"reception.centres.north.type": "hotel"},
+        [
+            "reception.centres.north.type: input should be 'collective', 'lri', 'emergency', "
+            "'private_operator' or 'convention', got 'hotel'"
+        ],
+    ),
+    (
+        "missing required field",
+        {"cgrs.hiring_lag_days": DELETE},
+        ["cgrs.hiring_lag_days: required field is missing"],
+    ),
+    ("missing section", {"call": DELETE}, ["call: required field is missing"]),
+    (
+        "end before start",
+        {"end_date": dt.date(2023, 12, 1)},
+        ["end_date: expected a date on or after start_date"],
+    ),
+    (
+        "nationality group named like a household type",
+        {
+            "profiles.nationality_groups": {
+                "family": {
+                    "inflow_share": 1.0,
+                    "cgrs_outcomes": {
+                        "refugee_status": 1,
+                        "subsidiary_protection": 0,
+                        "refusal": 0,
+                        "inadmissible": 0,
+                    },
+                }
+            }
+        },
+        ["profiles: nationality group names must differ from household types, got ['family']"],
+    ),
+    (
+        "two problems",
+        {"cgrs.case_officers_fte": -1, "call.decisions_per_month": "x"},
+        [
+            "cgrs.case_officers_fte: input should be greater than or equal to 0, got -1",
+            "call.decisions_per_month: input should be a valid number, unable to parse string "
+            "as a number, got 'x'",
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize("overrides, expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_config_messages(tmp_path, overrides, expected):
+    path = write(tmp_path, make_raw(**overrides))
+    assert problems_of(path) == [f"{path}: {line}" for line in expected]
+
+
+@pytest.mark.xfail(
+    reason="BUG: the nationality-group share check names 'profiles' instead of "
+    "'profiles.nationality_groups', ambiguous with household-type inflow shares",
+    strict=True,
+)
+def test_nationality_group_shares_message_names_the_field(tmp_path):
+    path = write(tmp_path, make_raw(**{"profiles.nationality_groups.beta.inflow_share": 0.5}))
+    assert problems_of(path) == [
+        f"{path}: profiles.nationality_groups: expected inflow_share to sum to 1, got 1.1"
+    ]
+
+
+@pytest.mark.xfail(
+    reason="BUG: a bad month value of inflow.monthly_persons (a dict-or-path union) gives two "
+    "lines with pydantic internals ('dict[str,constrained-float]', '.str: input should be a "
+    "valid string') instead of one line naming inflow.monthly_persons.<month>",
+    strict=True,
+)
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        (-3, "input should be greater than or equal to 0, got -3"),
+        ("lots", "input should be a valid number, unable to parse string as a number, got 'lots'"),
+    ],
+)
+def test_bad_monthly_inflow_value_is_one_clear_line(tmp_path, value, message):
+    path = write(tmp_path, make_raw(**{"inflow.monthly_persons.2024-02": value}))
+    assert problems_of(path) == [f"{path}: inflow.monthly_persons.2024-02: {message}"]
+
+
+@pytest.mark.xfail(
+    reason="BUG: non-finite numbers (.inf) pass validation; places: .inf then crashes the "
+    "model with OverflowError instead of a ConfigError",
+    strict=True,
+)
+def test_infinite_capacity_is_rejected(tmp_path):
+    path = tmp_path / "inf.yaml"
+    text = yaml.safe_dump(make_raw(), sort_keys=False)
+    text = text.replace("places: 150", "places: .inf", 1)
+    assert "places: .inf" in text
+    path.write_text(text, encoding="utf-8")
+    problems = problems_of(path)
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{path}: reception.centres.north.places: ")
+
+
+@pytest.mark.xfail(
+    reason="BUG: a YAML boolean where a number goes is silently read as 0 or 1 "
+    "(case_officers_fte: yes gives one officer)",
+    strict=True,
+)
+def test_boolean_where_a_number_goes_is_rejected(tmp_path):
+    path = tmp_path / "bool.yaml"
+    text = yaml.safe_dump(make_raw(), sort_keys=False)
+    text = text.replace("case_officers_fte: 30", "case_officers_fte: yes", 1)
+    path.write_text(text, encoding="utf-8")
+    problems = problems_of(path)
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{path}: cgrs.case_officers_fte: ")
+
+
+@pytest.mark.xfail(
+    reason="BUG: a dated change of inflow.monthly_persons.<month> is accepted as a changeable "
+    "field but has no effect (arrivals are generated from the base schedule)",
+    strict=True,
+)
+def test_change_of_a_monthly_inflow_is_rejected_or_applied(tmp_path):
+    raw = make_raw(**change("inflow.monthly_persons.2024-05", set=3000))
+    try:
+        scenario = scenario_from_dict(raw, "changes.yaml")
+    except ConfigError as err:
+        assert err.problems[0].startswith("changes.yaml: changes.0.field: ")
+        return
+    base = scenario_from_dict(make_raw(), "base.yaml")
+    c_changed = ProtectionSystem(scenario, 0).cases
+    c_base = ProtectionSystem(base, 0).cases
+    may = slice(*(base.day_of(dt.date(2024, m, 1)) for m in (5, 6)))
+
+    def in_may(c):
+        days = c.arrival_day
+        return int(c.size[(days >= may.start) & (days < may.stop)].sum())
+
+    assert in_may(c_changed) > 5 * in_may(c_base)
+
+
+# --- file-level problems --------------------------------------------------------------------
+
+
+def test_file_not_found(tmp_path):
+    path = tmp_path / "missing.yaml"
+    assert problems_of(path) == [f"{path}: file not found"]
+
+
+def test_directory_is_not_a_file(tmp_path):
+    assert problems_of(tmp_path) == [f"{tmp_path}: file not found"]
+
+
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        ("name: x\nprofiles: [a, b\n", "at line 3, column 1"),
+        ("name: x\n  profiles: 3\n", "at line 2, column 11"),
+        ("name: x\nname: [\n", "at line 3, column 1"),
+    ],
+)
+def test_invalid_yaml(tmp_path, text, where):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert problems_of(path) == [f"{path}: not valid YAML {where}"]
+
+
+@pytest.mark.parametrize("text", ["", "- a\n- b\n", "just text\n", "42\n"])
+def test_top_level_not_a_mapping(tmp_path, text):
+    path = tmp_path / "flat.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert problems_of(path) == [f"{path}: expected a mapping of fields at the top level"]
+
+
+def test_missing_inflow_csv(tmp_path):
+    path = write(tmp_path, make_raw(**{"inflow.monthly_persons": "inflow/nope.csv"}))
+    csv_path = (tmp_path / "inflow" / "nope.csv").resolve()
+    assert problems_of(path) == [
+        f"{path}: inflow.monthly_persons: expected a CSV file with columns month,persons, "
+        f"not found: {csv_path}"
+    ]
+
+
+def test_inflow_csv_is_read_relative_to_the_scenario(tmp_path):
+    months = make_raw()["inflow"]["monthly_persons"]
+    (tmp_path / "data").mkdir()
+    lines = ["month,persons", *(f"{m},{100 + i}" for i, m in enumerate(months))]
+    (tmp_path / "data" / "inflow.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    scenario = load_config(
+        write(tmp_path, make_raw(**{"inflow.monthly_persons": "data/inflow.csv"}))
+    )
+    assert scenario.inflow.monthly_persons == {m: 100.0 + i for i, m in enumerate(months)}
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("when,persons\n2024-01,5\n", "expected columns month,persons in {csv}"),
+        ("month,persons\n2024-01,5\n2024-02,many\n", "expected a number of persons at {csv}:3"),
+    ],
+)
+def test_bad_inflow_csv(tmp_path, content, message):
+    csv_path = tmp_path / "inflow.csv"
+    csv_path.write_text(content, encoding="utf-8")
+    path = write(tmp_path, make_raw(**{"inflow.monthly_persons": "inflow.csv"}))
+    expected = message.format(csv=csv_path.resolve())
+    assert problems_of(path) == [f"{path}: inflow.monthly_persons: {expected}"]
+
+
+def test_csv_missing_months_are_reported_like_inline_ones(tmp_path):
+    (tmp_path / "inflow.csv").write_text("month,persons\n2024-01,5\n", encoding="utf-8")
+    path = write(tmp_path, make_raw(**{"inflow.monthly_persons": "inflow.csv"}))
+    assert problems_of(path) == [
+        f"{path}: inflow.monthly_persons: expected a value for every month of the run, "
+        "missing 2024-02, 2024-03, 2024-04, 2024-05 and 7 more"
+    ]
+
+
+# --- random mutations of a valid file ---------------------------------------------------------
+
+
+def _model_type(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model an annotation holds directly, if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
+
+
+def _walk(model: type[BaseModel], raw: Any, prefix: str, out: dict[str, list[str]]) -> None:
+    """Collect dotted paths of the valid file: required fields, model mappings, numbers."""
+    if not isinstance(raw, dict):
+        return
+    out["mappings"].append(prefix.rstrip("."))
+    for name, field in model.model_fields.items():
+        if name not in raw:
+            continue
+        path = f"{prefix}{name}"
+        value = raw[name]
+        if field.is_required():
+            out["required"].append(path)
+        annotation = field.annotation
+        origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+        sub = _model_type(annotation)
+        if sub is not None:
+            _walk(sub, value, f"{path}.", out)
+        elif origin is dict and args and _model_type(args[1]) is not None:
+            for key, item in value.items():
+                _walk(args[1], item, f"{path}.{key}.", out)
+        elif origin is list and args and _model_type(args[0]) is not None:
+            for i, item in enumerate(value):
+                _walk(args[0], item, f"{path}.{i}.", out)
+        elif isinstance(value, dict):  # plain mappings: months, residents by centre
+            for key, item in value.items():
+                if isinstance(item, int | float) and not isinstance(item, bool):
+                    out["numbers"].append(f"{path}.{key}")
+                    if name == "monthly_persons":
+                        out["required"].append(f"{path}.{key}")  # every month is needed
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            out["numbers"].append(path)
+
+
+VALID = make_raw(
+    changes=[{"date": dt.date(2024, 6, 1), "field": "cgrs.case_officers_fte", "set": 40}]
+)
+PATHS: dict[str, list[str]] = {"required": [], "mappings": [], "numbers": []}
+_walk(Scenario, VALID, "", PATHS)
+# a negative 'add' is a valid change; every other number of the file must be non-negative
+NEGATABLE = [p for p in PATHS["numbers"] if not p.startswith("changes.")] + ["changes.0.set"]
+
+
+def _get(tree: Any, path: str) -> Any:
+    for key in path.split("."):
+        tree = tree[int(key)] if isinstance(tree, list) else tree[key]
+    return tree
+
+
+junk_text = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_ -", min_size=1, max_size=8).map(
+    lambda s: "zz" + s
+)
+mutation = st.one_of(
+    st.tuples(st.just("drop"), st.sampled_from(PATHS["required"]), st.none()),
+    st.tuples(
+        st.just("unknown"),
+        st.sampled_from(PATHS["mappings"]),
+        st.tuples(junk_text, st.one_of(st.integers(-5, 5), junk_text, st.none())),
+    ),
+    st.tuples(st.just("string"), st.sampled_from(PATHS["numbers"]), junk_text),
+    st.tuples(st.just("negative"), st.sampled_from(NEGATABLE), st.floats(0.01, 1e6)),
+)
+
+
+def mutate(raw: dict[str, Any], kind: str, path: str, arg: Any) -> None:
+    if kind == "drop":
+        set_path(raw, path, DELETE)
+    elif kind == "unknown":
+        key, value = arg
+        target = _get(raw, path) if path else raw
+        target[key] = value
+    elif kind == "string":
+        set_path(raw, path, arg)
+    else:
+        set_path(raw, path, -arg)
+
+
+def test_mutation_paths_cover_the_schema():
+    assert "cgrs.hiring_lag_days" in PATHS["required"]
+    assert "profiles.household_types.family.inflow_share" in PATHS["required"]
+    assert "changes.0.field" in PATHS["required"]
+    assert "inflow.monthly_persons.2024-06" in PATHS["required"]
+    assert "reception.centres.tents" in PATHS["mappings"]
+    assert "reception.centres.north.places" in NEGATABLE
+    assert "initial_state.in_reception_persons.north" in NEGATABLE
+    assert "profiles.nationality_groups.beta.case_effort" in NEGATABLE
+    scenario_from_dict(merge(VALID, {}), "valid.yaml")  # the unmutated file is valid
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(mutations=st.lists(mutation, min_size=1, max_size=3))
+def test_random_mutations_raise_config_error(mutations):
+    raw = merge(VALID, {})
+    for kind, path, arg in mutations:
+        try:
+            mutate(raw, kind, path, arg)
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier mutation removed or replaced this path: skip it
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "mutant.yaml"
+        path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+        with pytest.raises(ConfigError) as info:
+            load_config(path)
+    problems = info.value.problems
+    assert problems
+    for line in problems:
+        assert line.startswith(f"{path}: "), line
+        assert "\n" not in line
+        assert len(line) > len(f"{path}: ") + 5
+
+
+def test_some_mutations_are_numbers_of_every_kind():
+    # the numeric paths include counts, shares, days, rates and prices
+    joined = " ".join(NEGATABLE)
+    for word in ("places", "share", "days", "per_month", "cost_eur_per_night", "persons"):
+        assert word in joined, word
+    assert np.all([isinstance(_get(VALID, p), int | float) for p in NEGATABLE])
