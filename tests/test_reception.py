@@ -351,12 +351,6 @@ def test_leaving_share_of_one_empties_the_centres_within_a_month(small_scenario,
     )
 
 
-@pytest.mark.xfail(
-    reason="BUG: config._check_changes re-validates the whole scenario after each change, so "
-    "a dated cut of a centre's places below its *initial* residents is rejected with an "
-    "initial_state error, although the model handles cuts (enforce_capacity)",
-    strict=True,
-)
 def test_capacity_cut_below_initial_residents_is_accepted(small_scenario, run_model):
     cut = {"date": "2024-06-01", "field": "reception.centres.north.places", "set": 20}
     scenario = small_scenario(changes=[cut])  # north starts with 100 residents

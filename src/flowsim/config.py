@@ -16,6 +16,7 @@ import datetime as dt
 import difflib
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -28,9 +29,12 @@ CENTRE_TYPES = ("collective", "lri", "emergency", "private_operator", "conventio
 SHARE_TOLERANCE = 1e-6
 DAYS_PER_MONTH = 365.25 / 12  # days in an average calendar month
 
-Share = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
-Positive = Annotated[float, Field(gt=0.0)]
+# Numbers are strict (a YAML `yes` or a quoted "120" is not a number) and finite.
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+Share = Annotated[float, Field(ge=0.0, le=1.0, strict=True, allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(ge=0.0, strict=True, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0.0, strict=True, allow_inf_nan=False)]
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 class ConfigError(Exception):
@@ -42,7 +46,7 @@ class ConfigError(Exception):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 # --- applicant profiles -------------------------------------------------------------------
@@ -74,7 +78,9 @@ class HouseholdType(_Strict):
     """A household type: its share of applicants (persons) and its mean size (persons)."""
 
     inflow_share: Share
-    mean_size_persons: Annotated[float, Field(ge=1.0, le=15.0)] = 1.0
+    mean_size_persons: Annotated[
+        float, Field(ge=1.0, le=15.0, strict=True, allow_inf_nan=False)
+    ] = 1.0
 
 
 class HouseholdTypes(_Strict):
@@ -86,6 +92,19 @@ class HouseholdTypes(_Strict):
     @model_validator(mode="after")
     def _sum_to_one(self) -> HouseholdTypes:
         _check_sum({k: getattr(self, k).inflow_share for k in HOUSEHOLD_TYPES}, "inflow_share")
+        problems = [
+            f"@{name}.mean_size_persons: expected 1 (one person per {name} case), "
+            f"got {getattr(self, name).mean_size_persons:g}"
+            for name in HOUSEHOLD_TYPES
+            if name != "family" and getattr(self, name).mean_size_persons != 1.0
+        ]
+        if self.family.mean_size_persons < 2.0:
+            problems.append(
+                f"@family.mean_size_persons: expected at least 2 persons, "
+                f"got {self.family.mean_size_persons:g}"
+            )
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
 
 
@@ -98,11 +117,16 @@ class Profiles(_Strict):
 
     @model_validator(mode="after")
     def _groups_sum_to_one(self) -> Profiles:
-        _check_sum({k: g.inflow_share for k, g in self.nationality_groups.items()}, "inflow_share")
+        shares = {k: g.inflow_share for k, g in self.nationality_groups.items()}
+        try:
+            _check_sum(shares, "inflow_share")
+        except ValueError as err:
+            raise ValueError(f"@nationality_groups: {err}") from None
         clash = set(self.nationality_groups) & (set(HOUSEHOLD_TYPES) | {"vulnerable"})
         if clash:
             raise ValueError(
-                f"nationality group names must differ from household types, got {sorted(clash)}"
+                f"@nationality_groups: expected names other than household types and "
+                f"'vulnerable', got {sorted(clash)}"
             )
         return self
 
@@ -113,19 +137,20 @@ class Profiles(_Strict):
 class Inflow(_Strict):
     """Applications for international protection (persons per calendar month).
 
-    ``monthly_persons`` is a mapping ``YYYY-MM: persons`` or the path of a CSV file with
-    columns ``month,persons`` (relative to the scenario file).
+    ``monthly_persons`` maps ``YYYY-MM`` to persons; or ``monthly_persons_file`` names a CSV
+    file with columns ``month,persons`` (relative to the scenario file).
     """
 
-    monthly_persons: dict[str, NonNegative] | str
+    monthly_persons: dict[str, NonNegative] = Field(default_factory=dict)
+    monthly_persons_file: str | None = None
     scale: NonNegative = 1.0  # multiplier on the schedule, for sweeps and dated changes
 
     @field_validator("monthly_persons")
     @classmethod
-    def _months(cls, value: dict[str, float] | str) -> dict[str, float] | str:
-        if isinstance(value, dict):
-            for key in value:
-                _parse_month(key)
+    def _months(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = [key for key in value if not MONTH.match(str(key))]
+        if bad:
+            raise ValueError(f"expected months as YYYY-MM, got {_abbrev([repr(b) for b in bad])}")
         return value
 
 
@@ -230,9 +255,9 @@ class Change(_Strict):
 
     date: dt.date
     field: str
-    set: float | None = None
-    add: float | None = None
-    multiply: float | None = None
+    set: Number | None = None
+    add: Number | None = None
+    multiply: Number | None = None
     note: str = ""
 
     @model_validator(mode="after")
@@ -272,13 +297,12 @@ class Scenario(_Strict):
         problems: list[str] = []
         if self.end_date < self.start_date:
             problems.append("end_date: expected a date on or after start_date")
-        if isinstance(self.inflow.monthly_persons, dict):
-            missing = [m for m in self.months() if m not in self.inflow.monthly_persons]
-            if missing:
-                problems.append(
-                    f"inflow.monthly_persons: expected a value for every month of the run, "
-                    f"missing {_abbrev(missing)}"
-                )
+        missing = [m for m in self.months() if m not in self.inflow.monthly_persons]
+        if missing:
+            problems.append(
+                f"inflow.monthly_persons: expected a value for every month of the run, "
+                f"missing {_abbrev(missing)}"
+            )
         for i, change in enumerate(self.changes):
             if not self.start_date <= change.date <= self.end_date:
                 problems.append(
@@ -361,7 +385,8 @@ def changeable_fields(scenario: Scenario) -> dict[str, float]:
     dumped = scenario.model_dump(mode="python")
     for section in CHANGEABLE_SECTIONS:
         walk(section, dumped[section])
-    return flat
+    # The monthly schedule is data, not a lever: change its level with inflow.scale.
+    return {k: v for k, v in flat.items() if not k.startswith("inflow.monthly_persons.")}
 
 
 def _set_path(tree: dict, path: str, value: float) -> None:
@@ -377,6 +402,9 @@ def _check_changes(scenario: Scenario, source: str) -> list[str]:
     problems: list[str] = []
     tree = scenario.model_dump(mode="python")
     tree["changes"] = []
+    # The initial state is checked against the start date's capacities only: a later cut
+    # below it is a policy (residents are relocated), not a contradiction.
+    tree["initial_state"] = {}
     values = dict(fields)
     ordered = sorted(enumerate(scenario.changes), key=lambda item: (item[1].date, item[0]))
     for i, change in ordered:
@@ -515,11 +543,14 @@ def scenario_from_dict(raw: dict[str, Any], source: str = "<config>") -> Scenari
 
 
 def _read_inflow_file(raw: dict[str, Any], path: Path) -> list[str]:
+    """Read ``inflow.monthly_persons_file`` (relative to the scenario) into the mapping."""
     inflow = raw.get("inflow")
-    if not isinstance(inflow, dict) or not isinstance(inflow.get("monthly_persons"), str):
+    if not isinstance(inflow, dict) or not isinstance(inflow.get("monthly_persons_file"), str):
         return []
-    csv_path = (path.parent / inflow["monthly_persons"]).resolve()
-    where = f"{path}: inflow.monthly_persons"
+    where = f"{path}: inflow.monthly_persons_file"
+    if inflow.get("monthly_persons"):
+        return [f"{where}: expected either monthly_persons or monthly_persons_file, not both"]
+    csv_path = (path.parent / inflow.pop("monthly_persons_file")).resolve()
     if not csv_path.is_file():
         return [f"{where}: expected a CSV file with columns month,persons, not found: {csv_path}"]
     table: dict[str, float] = {}
@@ -534,14 +565,6 @@ def _read_inflow_file(raw: dict[str, Any], path: Path) -> list[str]:
                 return [f"{where}: expected a number of persons at {csv_path}:{line}"]
     inflow["monthly_persons"] = table
     return []
-
-
-def _parse_month(text: str) -> tuple[int, int]:
-    try:
-        month = dt.datetime.strptime(str(text), "%Y-%m")
-    except ValueError:
-        raise ValueError(f"expected months as YYYY-MM, got {text!r}") from None
-    return month.year, month.month
 
 
 def _check_sum(shares: dict[str, float], what: str) -> None:
@@ -572,6 +595,12 @@ def _format_errors(err: ValidationError, source: str) -> list[str]:
             if "input" in problem and not isinstance(problem["input"], dict | list):
                 message += f", got {problem['input']!r}"
         for part in message.split("\n"):
-            # Whole-scenario checks already name their own field path.
-            lines.append(f"{source}: {part}" if not loc else f"{source}: {loc}: {part}")
+            if part.startswith("@"):  # a model check naming a field below its own path
+                sub, part = part[1:].split(": ", 1)
+                where = f"{loc}.{sub}" if loc else sub
+                lines.append(f"{source}: {where}: {part}")
+            elif not loc:  # whole-scenario checks name their own field path
+                lines.append(f"{source}: {part}")
+            else:
+                lines.append(f"{source}: {loc}: {part}")
     return lines
