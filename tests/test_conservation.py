@@ -229,11 +229,6 @@ def test_check_conservation_detects_a_misplaced_resident(small_scenario):
         model.check_conservation()
 
 
-@pytest.mark.xfail(
-    reason="BUG: check_conservation() raises IndexError on a model that has not stepped yet "
-    "(stock_flow_problems indexes stocks[0] of an empty series)",
-    strict=True,
-)
 def test_check_conservation_works_before_the_first_step(small_scenario):
     model = ProtectionSystem(small_scenario(), 0)
     model.check_conservation()

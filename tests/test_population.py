@@ -8,7 +8,7 @@ import pytest
 
 from conftest import months_between
 from flowsim import states
-from flowsim.config import HOUSEHOLD_TYPES
+from flowsim.config import HOUSEHOLD_TYPES, ConfigError, scenario_from_dict
 from flowsim.model import ProtectionSystem
 
 FAMILY = HOUSEHOLD_TYPES.index("family")
@@ -189,26 +189,27 @@ def test_dated_change_of_inflow_scale_changes_arrivals_from_its_date(small_scena
     assert np.all(n_scaled[6:] >= n_base[6:])
 
 
-@pytest.mark.xfail(
-    reason="BUG: household_types.<single type>.mean_size_persons (and family sizes below 2) are "
-    "accepted and used to convert persons to cases, but singles always have 1 person and "
-    "families at least 2, so arrivals miss the schedule",
-    strict=True,
-)
 @pytest.mark.parametrize(
-    "override",
+    "override, message",
     [
-        {"profiles.household_types.single_man.mean_size_persons": 2.0},
-        {"profiles.household_types.family.mean_size_persons": 1.2},
+        (
+            {"profiles.household_types.single_man.mean_size_persons": 2.0},
+            "profiles.household_types.single_man.mean_size_persons: expected 1 (one person per "
+            "single_man case), got 2",
+        ),
+        (
+            {"profiles.household_types.family.mean_size_persons": 1.2},
+            "profiles.household_types.family.mean_size_persons: expected at least 2 persons, "
+            "got 1.2",
+        ),
     ],
     ids=["single-man-size-2", "family-size-1.2"],
 )
-def test_arrivals_follow_the_schedule_for_any_valid_household_size(small_scenario, override):
-    scenario = small_scenario(**override)  # accepted by the schema
-    model = ProtectionSystem(scenario, 0)
-    expected = 300.0 * 12  # persons scheduled over the run (sd of arrivals: about 80)
-    got = arrivals_by_month(model, scenario).sum()
-    assert abs(got - expected) <= 0.1 * expected
+def test_household_sizes_the_model_cannot_draw_are_rejected(small_raw, override, message):
+    """Singles are one person and families at least two: other sizes would miss the schedule."""
+    with pytest.raises(ConfigError) as err:
+        scenario_from_dict(small_raw(**override), "s.yaml")
+    assert err.value.problems == [f"s.yaml: {message}"]
 
 
 # --- households ---------------------------------------------------------------------------
@@ -228,11 +229,6 @@ def test_arrival_households_have_sizes_of_their_type(small_scenario):
     assert size[htype == FAMILY].mean() == pytest.approx(mean, rel=0.05)
 
 
-@pytest.mark.xfail(
-    reason="BUG: _initial_cases trims the last pending household to hit the person total, "
-    "which can leave a 'family' of 1 person",
-    strict=True,
-)
 def test_initial_households_have_sizes_of_their_type(small_scenario):
     for seed in range(10):
         model = ProtectionSystem(small_scenario(), seed)

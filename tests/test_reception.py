@@ -245,13 +245,6 @@ def test_residents_of_a_closed_centre_are_relocated_or_wait(small_scenario, seed
     model.check_conservation()
 
 
-@pytest.mark.xfail(
-    reason="BUG: enforce_capacity push_fronts a displaced resident with since=today; best_class "
-    "compares class heads by since, so the displaced household's whole profile class looks "
-    "newly queued: same-rank households of other profiles who joined later are served "
-    "first, ahead of both the displaced household and its class's older waiting cases",
-    strict=True,
-)
 def test_a_capacity_cut_keeps_the_waiting_list_order(small_scenario):
     """Single men only (one rank, two profile classes): on the day a centre is cut, the
     displaced residents are relocated first (docstring of enforce_capacity) and the others

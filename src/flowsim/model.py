@@ -197,7 +197,8 @@ class ProtectionSystem(mesa.Model):
         )
         if not np.array_equal(occupancy, self.tally.occupancy):
             problems.append("centre occupancy differs from residents")
-        problems += stock_flow_problems(self.series())
+        if self.day > 0:
+            problems += stock_flow_problems(self.series())
         if problems:
             raise ConservationError("; ".join(problems))
 

@@ -233,18 +233,31 @@ def _sizes_for(scenario: Scenario, table: ProfileTable, profile, keys, seed) -> 
 
 
 def _initial_cases(scenario, table, seed, kind: str, persons: float, max_wait: float):
-    """Cases pending on the start date, totalling exactly ``persons`` persons."""
+    """Cases pending on the start date, totalling exactly ``persons`` persons.
+
+    Households are drawn until the next would overshoot; the few persons left over are single
+    adults (of the more common single type), so no family is cut below two persons.
+    """
     target = int(round(persons))
     if target == 0:
         return None
-    n = target  # never more cases than persons
-    keys = streams.child_keys(streams.key_of("initial", kind), n)
+    keys = streams.child_keys(streams.key_of("initial", kind), target)  # <= persons cases
     profile = _profiles_of(scenario, table, keys, seed)
     size = _sizes_for(scenario, table, profile, keys, seed)
-    total = np.cumsum(size)
-    m = int(np.searchsorted(total, target)) + 1
+    m = int(np.searchsorted(np.cumsum(size), target, side="right"))
     keys, profile, size = keys[:m], profile[:m], size[:m]
-    size[-1] -= int(np.sum(size) - target)  # the last household is trimmed to the total
+    rest = target - int(size.sum())
+    if rest > 0:
+        htypes = scenario.profiles.household_types
+        single = max(("single_man", "single_woman"), key=lambda h: getattr(htypes, h).inflow_share)
+        fill_keys = streams.child_keys(streams.key_of("initial", kind, "rest"), rest)
+        drawn = _profiles_of(scenario, table, fill_keys, seed)
+        n_h = len(HOUSEHOLD_TYPES)
+        group, vulnerable = drawn // (2 * n_h), drawn % 2
+        fill = ((group * n_h + HOUSEHOLD_TYPES.index(single)) * 2 + vulnerable).astype(np.int16)
+        keys = np.concatenate([keys, fill_keys])
+        profile = np.concatenate([profile, fill])
+        size = np.concatenate([size, np.ones(rest, np.int16)])
     waited = np.floor(streams.uniforms(seed, keys, streams.INITIAL_WAIT, 0) * (max_wait + 1))
     return keys, profile, size, -waited.astype(np.int32) - 1
 
@@ -252,45 +265,45 @@ def _initial_cases(scenario, table, seed, kind: str, persons: float, max_wait: f
 def _arrivals(scenario: Scenario, timeline: Timeline, table: ProfileTable, seed):
     """Cases arriving during the run from the monthly inflow schedule.
 
-    Each (month, nationality group, household type) cell gets a Poisson number of cases from
-    its own keyed draw, so changing one cell's inflow leaves every other cell's people as
-    they were (common random numbers).
+    Each (calendar day, nationality group, household type) cell gets a Poisson number of
+    cases from its own keyed draw, with the month's persons spread evenly over its days. A
+    change to the inflow on a date, or to one cell, leaves every other day's and cell's
+    people as they were (common random numbers).
     """
-    scale = timeline.daily("inflow.scale", scenario.days)
+    days = scenario.days
+    dates = pd.date_range(scenario.start_date, periods=days, freq="D")
     monthly = scenario.inflow.monthly_persons
-    assert isinstance(monthly, dict)  # a CSV path was read into a mapping on load
-    htypes = [getattr(scenario.profiles.household_types, h) for h in HOUSEHOLD_TYPES]
+    month_of_day = dates.strftime("%Y-%m")
+    persons_per_day = np.array([monthly[m] for m in month_of_day]) / dates.days_in_month
+    persons_per_day *= timeline.daily("inflow.scale", days)
     groups = list(scenario.profiles.nationality_groups.items())
-    cells, means, windows = [], [], []
-    for month in scenario.months():
-        first = pd.Timestamp(f"{month}-01")
-        lo = max(scenario.day_of(first.date()), 0)
-        hi = min(scenario.day_of(first.date()) + first.days_in_month, scenario.days)
-        persons = monthly[month] * float(np.sum(scale[lo:hi])) / first.days_in_month
-        for g, (gname, group) in enumerate(groups):
-            for h, htype in enumerate(htypes):
-                mean = persons * group.inflow_share * htype.inflow_share / htype.mean_size_persons
-                if mean > 0:
-                    cells.append(streams.key_of("arrivals", month, gname, HOUSEHOLD_TYPES[h]))
-                    means.append(mean)
-                    windows.append((g, h, lo, hi))
-    if not cells:
-        return []
-    cell_keys = np.array(cells, np.uint64)
-    counts = stats.poisson.ppf(
-        streams.uniforms(seed, cell_keys, streams.ARRIVAL_COUNT, 0), np.array(means)
-    ).astype(np.int64)
-    keys = np.concatenate(
-        [streams.child_keys(k, n) for k, n in zip(cell_keys, counts, strict=True)]
+    htypes = [getattr(scenario.profiles.household_types, h) for h in HOUSEHOLD_TYPES]
+    n_h = len(HOUSEHOLD_TYPES)
+    share = np.array(
+        [[g.inflow_share * h.inflow_share / h.mean_size_persons for h in htypes] for _, g in groups]
+    )  # cases per person arriving, by (group, household type)
+    cell_base = np.array(
+        [streams.key_of("arrivals", gname, h) for gname, _ in groups for h in HOUSEHOLD_TYPES],
+        np.uint64,
     )
-    g, h, lo, hi = (np.repeat(np.array(col), counts) for col in zip(*windows, strict=True))
+    day_idx = np.repeat(np.arange(days), len(cell_base))
+    gh_idx = np.tile(np.arange(len(cell_base)), days)
+    means = persons_per_day[day_idx] * share.ravel()[gh_idx]
+    ordinals = np.array([d.toordinal() for d in dates.date], np.uint64)[day_idx]
+    cell_keys = streams.combine_each(cell_base[gh_idx], ordinals)
+    counts = np.zeros(len(means), np.int64)
+    live = means > 0
+    counts[live] = stats.poisson.ppf(
+        streams.uniforms(seed, cell_keys[live], streams.ARRIVAL_COUNT, 0), means[live]
+    )
+    keys = streams.children_of(cell_keys, counts)
+    day = np.repeat(day_idx, counts).astype(np.int32)
+    g, h = np.divmod(np.repeat(gh_idx, counts), n_h)
     vulnerable = (
         streams.uniforms(seed, keys, streams.VULNERABLE, 0) < scenario.profiles.vulnerable_share
     )
-    profile = ((g * len(HOUSEHOLD_TYPES) + h) * 2 + vulnerable).astype(np.int16)
+    profile = ((g * n_h + h) * 2 + vulnerable).astype(np.int16)
     size = _sizes_for(scenario, table, profile, keys, seed)
-    u_day = streams.uniforms(seed, keys, streams.ARRIVAL_DAY, 0)
-    day = (lo + np.floor(u_day * (hi - lo))).astype(np.int32)
     return [(keys, profile, size, day)]
 
 

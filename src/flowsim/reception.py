@@ -27,10 +27,14 @@ if TYPE_CHECKING:
     from flowsim.model import ProtectionSystem
 
 
+# Queue day given to residents whose centre shrank: before anyone else of the same rank.
+DISPLACED = -(2**30)
+
+
 def daily_hazard(share_per_month: float) -> float:
     """Daily hazard (per day) equivalent to a share of residents leaving per month."""
-    # A share of 1 means everyone leaves at once: a finite, overwhelming daily hazard keeps
-    # the reception clocks finite.
+    # A share of 1 per month is capped at a share of 1 - 1e-12, and the daily hazard at 50,
+    # so the reception clocks stay finite.
     return min(-math.log1p(-min(share_per_month, 1.0 - 1e-12)) / DAYS_PER_MONTH, 50.0)
 
 
@@ -52,7 +56,8 @@ def enforce_capacity(
 ) -> None:
     """Residents of centres now above capacity go back to the front of the waiting list.
 
-    The most recent arrivals move first; Fedasil relocates them in today's dispatch.
+    The most recent arrivals move first. They are served before every waiting case of the same
+    rank (the dispatch rule still comes first); Fedasil relocates them in today's dispatch.
     """
     excess = tally.occupancy - capacity
     if np.all(excess <= 0):
@@ -63,7 +68,7 @@ def enforce_capacity(
         if k >= 0 and excess[k] > 0:
             excess[k] -= cases.size[c]
             set_housing(cases, tally, c, states.WAITING, -1)
-            push_front(waiting, c, cases.profile[c], day)
+            push_front(waiting, c, cases.profile[c], DISPLACED)
 
 
 @njit(cache=True)

@@ -13,8 +13,8 @@ import numpy as np
 from numba import njit
 
 # Decision kinds: one independent stream each. Never renumber: results depend on them.
-ARRIVAL_COUNT = 1  # how many cases of a profile arrive in a month
-ARRIVAL_DAY = 2  # which day of the month a case arrives
+ARRIVAL_COUNT = 1  # how many cases of a nationality group and household type arrive in a day
+# 2 is retired (arrival day within a month); never reuse a retired number.
 HOUSEHOLD_SIZE = 3  # persons in a family
 VULNERABLE = 4  # whether a case is vulnerable
 INITIAL_PROFILE = 5  # profile of a case already in the system on the start date
@@ -74,6 +74,27 @@ def child_keys(parent: np.uint64, n: int) -> np.ndarray:
     out = np.empty(n, np.uint64)
     for k in range(n):
         out[k] = combine(parent, np.uint64(k))
+    return out
+
+
+@njit(cache=True)
+def children_of(parents: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The keys of ``counts[i]`` children of each ``parents[i]``, concatenated."""
+    out = np.empty(counts.sum(), np.uint64)
+    j = 0
+    for i in range(parents.shape[0]):
+        for k in range(counts[i]):
+            out[j] = combine(parents[i], np.uint64(k))
+            j += 1
+    return out
+
+
+@njit(cache=True)
+def combine_each(parents: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``combine(parents[i], values[i])`` for every i."""
+    out = np.empty(parents.shape[0], np.uint64)
+    for i in range(parents.shape[0]):
+        out[i] = combine(parents[i], values[i])
     return out
 
 
