@@ -1,8 +1,8 @@
-"""A calendar of cases due on a given day (e.g. the end of a Dublin procedure).
+"""A calendar of cases due on a given day (the end of a Dublin procedure, a departure).
 
-One first-in-first-out linked list per day of the run; scheduling and collecting the cases
-due today cost O(1) per case, so nothing scans the population. A case is on at most one
-day's list. All functions are numba kernels.
+One doubly linked list per day of the run: scheduling, moving and collecting the cases due
+today cost O(1) per case, so nothing scans the population. A case is on at most one day's
+list of a calendar; scheduling it again moves it. All functions are numba kernels.
 """
 
 from __future__ import annotations
@@ -14,38 +14,57 @@ from numba import njit
 
 
 class Calendar(NamedTuple):
-    """Per-day FIFO lists of cases."""
+    """Per-day lists of cases."""
 
     head: np.ndarray  # int64 per day, -1 when nobody is due
-    tail: np.ndarray  # int64 per day
     nxt: np.ndarray  # int64 per case
+    prv: np.ndarray  # int64 per case
+    day_of: np.ndarray  # int64 per case: the day it is on, -1 when on no list
 
 
 def new_calendar(n_days: int, n_cases: int) -> Calendar:
     """An empty calendar for a run of ``n_days`` days and ``n_cases`` cases."""
     return Calendar(
         head=np.full(n_days, -1, np.int64),
-        tail=np.full(n_days, -1, np.int64),
         nxt=np.full(n_cases, -1, np.int64),
+        prv=np.full(n_cases, -1, np.int64),
+        day_of=np.full(n_cases, -1, np.int64),
     )
 
 
 @njit(cache=True, inline="always")
+def unschedule(cal: Calendar, case: int) -> None:
+    """Take a case off the list it is on (no-op when on none)."""
+    day = cal.day_of[case]
+    if day < 0:
+        return
+    if cal.prv[case] >= 0:
+        cal.nxt[cal.prv[case]] = cal.nxt[case]
+    else:
+        cal.head[day] = cal.nxt[case]
+    if cal.nxt[case] >= 0:
+        cal.prv[cal.nxt[case]] = cal.prv[case]
+    cal.day_of[case] = -1
+
+
+@njit(cache=True, inline="always")
 def schedule(cal: Calendar, case: int, day: int) -> None:
-    """Put a case on a day's list; days after the end of the run are never due."""
+    """Put a case on a day's list (moving it if it was on another); after the run: nowhere."""
+    unschedule(cal, case)
     if day < 0 or day >= cal.head.shape[0]:
         return
-    cal.nxt[case] = -1
-    if cal.tail[day] < 0:
-        cal.head[day] = case
-    else:
-        cal.nxt[cal.tail[day]] = case
-    cal.tail[day] = case
+    first = cal.head[day]
+    cal.nxt[case] = first
+    cal.prv[case] = -1
+    if first >= 0:
+        cal.prv[first] = case
+    cal.head[day] = case
+    cal.day_of[case] = day
 
 
 @njit(cache=True)
-def due(cal: Calendar, day: int) -> np.ndarray:
-    """The cases on a day's list, in the order they were scheduled."""
+def take_due(cal: Calendar, day: int) -> np.ndarray:
+    """Remove and return the cases on a day's list, in case order (deterministic)."""
     n = 0
     c = cal.head[day]
     while c >= 0:
@@ -55,5 +74,11 @@ def due(cal: Calendar, day: int) -> np.ndarray:
     c = cal.head[day]
     for i in range(n):
         out[i] = c
-        c = cal.nxt[c]
+        nxt = cal.nxt[c]
+        cal.day_of[c] = -1
+        cal.nxt[c] = -1
+        cal.prv[c] = -1
+        c = nxt
+    cal.head[day] = -1
+    out.sort()
     return out

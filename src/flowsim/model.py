@@ -103,7 +103,14 @@ class ProtectionSystem(mesa.Model):
             np.int64,
         )
         draws = streams.uniforms(self.seed, self.cases.key[:n_initial], streams.INITIAL_WAIT, 1)
-        place_initial_residents(self.cases, self.tally, targets, np.argsort(draws))
+        place_initial_residents(
+            self.cases,
+            self.tally,
+            targets,
+            np.argsort(draws),
+            self.fedasil.departures,
+            *self.fedasil.hazards(),
+        )
 
     @property
     def applicants(self) -> Applicants:

@@ -10,6 +10,7 @@ import numpy as np
 from numba import njit
 
 from flowsim import series, states
+from flowsim.calendar import Calendar, new_calendar, schedule, take_due, unschedule
 from flowsim.config import DAYS_PER_MONTH, HOUSEHOLD_TYPES, Dispatch
 from flowsim.population import (
     Cases,
@@ -71,11 +72,38 @@ def enforce_capacity(
             push_front(waiting, c, cases.profile[c], DISPLACED)
 
 
+@njit(cache=True, inline="always")
+def _days_to(level: float, clock: float, hazard: float) -> float:
+    """Days until a clock growing by ``hazard`` a day reaches ``level`` (inf if never)."""
+    if hazard <= 0.0:
+        return np.inf
+    return (level - clock) / hazard
+
+
+@njit(cache=True, inline="always")
+def schedule_departure(
+    cases: Cases, tally: Tally, departures: Calendar, c: int, day: int, hp: float, ha: float
+) -> None:
+    """Put a resident on the calendar for the day its first reception clock may reach its level.
+
+    Scheduled a day early (float rounding); :func:`leave` checks and reschedules.
+    """
+    wait = min(
+        _days_to(cases.level_private[c], tally.clock[0], hp),
+        _days_to(cases.level_abscond[c], tally.clock[1], ha),
+    )
+    if wait > departures.head.shape[0]:
+        unschedule(departures, c)
+        return
+    schedule(departures, c, day + max(1, int(np.ceil(wait)) - 1))
+
+
 @njit(cache=True)
 def leave(
     cases: Cases,
     tally: Tally,
-    window: Window,
+    departures: Calendar,
+    day: int,
     hazard_private: float,
     hazard_abscond: float,
     flows,
@@ -85,25 +113,61 @@ def leave(
     The clocks are cumulative hazards shared by all residents. A resident's level is the clock
     at entry plus a threshold drawn once (Exp(1)) minus what earlier stays used up, so a policy
     that changes a rate moves the same person's departure date rather than re-drawing who
-    leaves (common random numbers).
+    leaves (common random numbers). Only residents on today's calendar are looked at.
     """
     tally.clock[0] += hazard_private
     tally.clock[1] += hazard_abscond
-    private, abscond = tally.clock[0], tally.clock[1]
-    for i in range(window_size(window)):
-        c = window_case(window, i)
+    for c in take_due(departures, day):
         if cases.housing[c] != states.IN_CENTRE:
-            continue
-        if cases.level_abscond[c] <= abscond:
+            continue  # left reception some other way since it was scheduled
+        if cases.level_abscond[c] <= tally.clock[1]:
             flows[series.LEFT_RECEPTION] += cases.size[c]
             finalise(cases, tally, c, states.ABSCONDED, flows)
-        elif cases.level_private[c] <= private:
+        elif cases.level_private[c] <= tally.clock[0]:
             flows[series.LEFT_RECEPTION] += cases.size[c]
             set_housing(cases, tally, c, states.PRIVATE, -1)
+        else:
+            schedule_departure(cases, tally, departures, c, day, hazard_private, hazard_abscond)
 
 
 @njit(cache=True)
-def dispatch(cases: Cases, tally: Tally, waiting: Queue, capacity: np.ndarray) -> None:
+def reschedule_departures(
+    cases: Cases, tally: Tally, departures: Calendar, window: Window, day: int, hp: float, ha: float
+) -> None:
+    """Recompute every resident's departure day after the departure rates changed."""
+    for i in range(window_size(window)):
+        c = window_case(window, i)
+        if cases.housing[c] == states.IN_CENTRE:
+            schedule_departure(cases, tally, departures, c, day, hp, ha)
+
+
+@njit(cache=True, inline="always")
+def place(
+    cases: Cases,
+    tally: Tally,
+    departures: Calendar,
+    c: int,
+    centre: int,
+    day: int,
+    hp: float,
+    ha: float,
+) -> None:
+    """Give case ``c`` a place in ``centre`` and put its own departure on the calendar."""
+    set_housing(cases, tally, c, states.IN_CENTRE, centre)
+    schedule_departure(cases, tally, departures, c, day, hp, ha)
+
+
+@njit(cache=True)
+def dispatch(
+    cases: Cases,
+    tally: Tally,
+    waiting: Queue,
+    capacity: np.ndarray,
+    departures: Calendar,
+    day: int,
+    hp: float,
+    ha: float,
+) -> None:
     """Give free places to waiting cases in rank order; a household is never split.
 
     A case goes to the centre with the most free places. Dispatch stops at the first case that
@@ -122,7 +186,7 @@ def dispatch(cases: Cases, tally: Tally, waiting: Queue, capacity: np.ndarray) -
         if free[k] < cases.size[c]:
             return
         pop(waiting, cls)
-        set_housing(cases, tally, c, states.IN_CENTRE, k)
+        place(cases, tally, departures, c, k, day, hp, ha)
 
 
 class ReceptionCentre(mesa.Agent):
@@ -151,6 +215,8 @@ class Fedasil(mesa.Agent):
         self.centres = centres
         self.capacity = np.zeros(len(centres), np.int64)  # places per centre, today
         self.cost = np.zeros(len(centres))  # euros per occupied place per night, today
+        self.departures = new_calendar(model.n_days, len(model.cases.key))
+        self._scheduled_with = self.hazards()  # rates the calendar was computed with
         self.refresh()
 
     def refresh(self) -> None:
@@ -158,25 +224,35 @@ class Fedasil(mesa.Agent):
         self.capacity = np.array([c.capacity_places() for c in self.centres], np.int64)
         self.cost = np.array([c.cost_eur_per_night() for c in self.centres])
 
+    def hazards(self) -> tuple[float, float]:
+        """Today's daily hazards of leaving for private housing and of absconding (per day)."""
+        p = self.model.params
+        return (
+            daily_hazard(p["reception.leave_to_private_housing_per_month"]),
+            daily_hazard(p["reception.abscond_per_month"]),
+        )
+
     def step(self) -> None:
         """One day: enforce today's capacities, departures, then dispatch free places."""
         m = self.model
-        p = m.params
+        hp, ha = self.hazards()
+        if (hp, ha) != self._scheduled_with:
+            reschedule_departures(m.cases, m.tally, self.departures, m.window, m.day, hp, ha)
+            self._scheduled_with = (hp, ha)
         enforce_capacity(m.cases, m.tally, m.queues.waiting, self.capacity, m.window, m.day)
-        leave(
-            m.cases,
-            m.tally,
-            m.window,
-            daily_hazard(p["reception.leave_to_private_housing_per_month"]),
-            daily_hazard(p["reception.abscond_per_month"]),
-            m.flows_today,
-        )
-        dispatch(m.cases, m.tally, m.queues.waiting, self.capacity)
+        leave(m.cases, m.tally, self.departures, m.day, hp, ha, m.flows_today)
+        dispatch(m.cases, m.tally, m.queues.waiting, self.capacity, self.departures, m.day, hp, ha)
 
 
 @njit(cache=True)
 def place_initial_residents(
-    cases: Cases, tally: Tally, targets: np.ndarray, order: np.ndarray
+    cases: Cases,
+    tally: Tally,
+    targets: np.ndarray,
+    order: np.ndarray,
+    departures: Calendar,
+    hp: float,
+    ha: float,
 ) -> None:
     """Place pending cases, in ``order``, in centres until each holds its target (persons).
 
@@ -189,7 +265,7 @@ def place_initial_residents(
         for k in range(remaining.shape[0]):
             if remaining[k] >= cases.size[c]:
                 remaining[k] -= cases.size[c]
-                set_housing(cases, tally, c, states.IN_CENTRE, k)
+                place(cases, tally, departures, c, k, -1, hp, ha)
                 placed = True
                 break
         if not placed:

@@ -9,7 +9,7 @@ import numpy as np
 from numba import njit
 
 from flowsim import series, states, streams
-from flowsim.calendar import Calendar, due, new_calendar, schedule
+from flowsim.calendar import Calendar, new_calendar, schedule, take_due
 from flowsim.population import Cases, Tally, set_state
 from flowsim.procedure import finalise, lodge_at_cgrs, request_place
 from flowsim.queues import Queue, best_class, pop, push
@@ -87,7 +87,7 @@ def end_dublin(
     flows,
 ) -> None:
     """Dublin procedures due today end in a transfer out or with Belgium responsible."""
-    for c in due(dublin_ends, day):
+    for c in take_due(dublin_ends, day):
         if cases.state[c] != states.DUBLIN_PROCEDURE:
             continue  # absconded before the end of the procedure
         if streams.uniform(seed, cases.key[c], streams.DUBLIN_TRANSFER, 0) < transfer_success:
