@@ -26,7 +26,9 @@ from flowsim.municipalities import (
 NATIONAL_POPULATION = 11_492_641  # persons on 1 January 2020 (Statbel)
 BRUSSELS_POPULATION = 1_218_255
 COLUMNS = ("lri_places", "housing_per_month", "crisis_housing_places")
-PACKAGE_CSV = Path(__file__).resolve().parents[1] / "src" / "flowsim" / "data" / "municipalities.csv"
+PACKAGE_CSV = (
+    Path(__file__).resolve().parents[1] / "src" / "flowsim" / "data" / "municipalities.csv"
+)
 
 
 @pytest.fixture(scope="module")
@@ -176,7 +178,7 @@ def test_allocate_examples_and_ties():
     assert allocate(1, np.array([1, 1, 1])).tolist() == [1, 0, 0]
     assert allocate(2, np.array([1, 1, 1])).tolist() == [1, 1, 0]
     assert allocate(2, np.array([1, 3])).tolist() == [1, 1]  # remainders 0.5, 0.5: tie
-    assert allocate(7, np.array([0.5, 0.25, 0.25])).tolist() == [4, 2, 1]
+    assert allocate(7, np.array([0.5, 0.25, 0.25])).tolist() == [3, 2, 2]  # 3.5, 1.75, 1.75
     assert allocate(0, np.array([0, 0])).tolist() == [0, 0]
     assert allocate(5, np.array([0, 2, 0])).tolist() == [0, 5, 0]
     assert allocate(np.int64(3), [2, 1]).tolist() == [2, 1]
@@ -243,7 +245,7 @@ def test_distribute_by_population_gives_each_region_its_share(table):
     assert sum(totals.values()) == 10_000
     brussels_share = BRUSSELS_POPULATION / NATIONAL_POPULATION  # about 10.6%
     assert abs(totals["brussels"] - 10_000 * brussels_share) <= 19  # within 1 per municipality
-    assert places[table.index_of(11002)] == round(10_000 * 529_247 / NATIONAL_POPULATION)
+    assert places[table.index_of(11002)] in (460, 461)  # Antwerpen: quota 460.51
 
 
 def test_distribute_equal_and_rounding(table):
@@ -333,15 +335,13 @@ def test_capacity_table_row_problems_one_line_each(table, tmp_path):
     rows[3] = "11005,1,2"  # line 5: a field short
     rows[4] = "99999,1,2,3"  # line 6: no such municipality
     rows[5] = "11001,1,2,3"  # line 7: 11001 again
-    rows[6] = "11007.0,1,2,3"  # line 8: not a NIS code
+    rows[6] = "11009.0,1,2,3"  # line 8: not a NIS code
     path = write_table(tmp_path / "t.csv", HEADER, rows)
-    names = {code: table.name[table.index_of(code)] for code in table.nis[:7].tolist()}
     assert problems_of(read_capacity_table, path, table, COLUMNS) == [
         f"{path}: line 2, column lri_places: expected a non-negative number, got '-3'",
         f"{path}: line 3, column lri_places: expected a non-negative number, got 'abc'",
         f"{path}: line 3, column housing_per_month: expected a non-negative number, got ''",
-        f"{path}: line 3, column crisis_housing_places: expected a non-negative number, "
-        f"got 'nan'",
+        f"{path}: line 3, column crisis_housing_places: expected a non-negative number, got 'nan'",
         f"{path}: line 4, column housing_per_month: expected a non-negative number, got 'inf'",
         f"{path}: line 5: expected 4 fields (nis, lri_places, housing_per_month, "
         f"crisis_housing_places), got 3",
@@ -349,10 +349,9 @@ def test_capacity_table_row_problems_one_line_each(table, tmp_path):
         f"got 99999",
         f"{path}: line 7, column nis: expected each municipality once, got 11001 again "
         f"(first on line 2)",
-        f"{path}: line 8, column nis: expected a 5-digit NIS code, got '11007.0'",
+        f"{path}: line 8, column nis: expected a 5-digit NIS code, got '11009.0'",
         f"{path}: column nis: expected every municipality of the table once, missing 4 of 581: "
-        f"11005 {names[11005]}, {table.nis[4]} {names[int(table.nis[4])]}, "
-        f"{table.nis[5]} {names[int(table.nis[5])]}, 11007 {names[11007]}",
+        f"11005 Boom, 11007 Borsbeek, 11008 Brasschaat, 11009 Brecht",
     ]
 
 

@@ -8,6 +8,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from flowsim import streams
@@ -158,3 +160,14 @@ def test_child_keys_are_distinct_and_prefix_stable():
     np.testing.assert_array_equal(ten, hundred[:10])  # the k-th child does not depend on n
     assert len(set(hundred.tolist())) == 100
     assert not set(hundred.tolist()) & set(streams.child_keys(KEY + np.uint64(1), 100).tolist())
+
+
+@given(
+    u=st.floats(min_value=1e-9, max_value=1 - 1e-9),
+    mean=st.floats(min_value=0.0, max_value=200.0),
+)
+@settings(max_examples=300, deadline=None)
+def test_poisson_ppf_matches_scipy(u, mean):
+    got = streams.poisson_ppf(np.array([u]), np.array([mean]))[0]
+    expected = 0 if mean == 0 else int(stats.poisson.ppf(u, mean))
+    assert got == expected

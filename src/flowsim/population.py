@@ -17,7 +17,6 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 from numba import njit
-from scipy import stats
 
 from flowsim import states, streams
 from flowsim.config import HOUSEHOLD_TYPES, Scenario, Timeline
@@ -199,7 +198,7 @@ def household_sizes(scenario: Scenario, household_type: int, u: np.ndarray) -> n
     if HOUSEHOLD_TYPES[household_type] != "family":
         return np.ones(len(u), np.int16)
     mean = scenario.profiles.household_types.family.mean_size_persons
-    extra = stats.poisson.ppf(u, max(mean - 2.0, 1e-9)) if mean > 2.0 else np.zeros(len(u))
+    extra = streams.poisson_ppf(u, mean - 2.0) if mean > 2.0 else np.zeros(len(u))
     return (2 + extra).astype(np.int16)
 
 
@@ -293,7 +292,7 @@ def _arrivals(scenario: Scenario, timeline: Timeline, table: ProfileTable, seed)
     cell_keys = streams.combine_each(cell_base[gh_idx], ordinals)
     counts = np.zeros(len(means), np.int64)
     live = means > 0
-    counts[live] = stats.poisson.ppf(
+    counts[live] = streams.poisson_ppf(
         streams.uniforms(seed, cell_keys[live], streams.ARRIVAL_COUNT, 0), means[live]
     )
     keys = streams.children_of(cell_keys, counts)

@@ -98,6 +98,49 @@ def combine_each(parents: np.ndarray, values: np.ndarray) -> np.ndarray:
     return out
 
 
+POISSON_DIRECT_MAX_MEAN = 50.0  # above this, quantiles come from scipy
+
+
+@njit(cache=True)
+def poisson_quantiles(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Poisson quantiles (inverse CDF) of draws ``u`` for means up to 50; -1 above.
+
+    Summing the probability mass from 0 is exact and fast for the small means of daily
+    arrival cells and family sizes; callers use scipy for the rest.
+    """
+    out = np.empty(u.shape[0], np.int64)
+    for i in range(u.shape[0]):
+        mu = mean[i]
+        if mu > POISSON_DIRECT_MAX_MEAN:
+            out[i] = -1
+            continue
+        if mu <= 0.0:
+            out[i] = 0
+            continue
+        k = 0
+        p = np.exp(-mu)
+        cdf = p
+        while cdf < u[i] and p > 0.0:
+            k += 1
+            p *= mu / k
+            cdf += p
+        out[i] = k
+    return out
+
+
+def poisson_ppf(u: np.ndarray, mean: np.ndarray | float) -> np.ndarray:
+    """Poisson quantiles of uniform draws ``u`` (numba for small means, scipy above)."""
+    from scipy import stats
+
+    u = np.asarray(u, np.float64)
+    mean = np.broadcast_to(np.asarray(mean, np.float64), u.shape)
+    out = poisson_quantiles(u, np.ascontiguousarray(mean))
+    big = out < 0
+    if big.any():
+        out[big] = stats.poisson.ppf(u[big], mean[big]).astype(np.int64)
+    return out
+
+
 def key_of(*parts: int | str) -> np.uint64:
     """A stable 64-bit key from integers and strings (independent of Python's hash seed)."""
     key = 0
