@@ -51,10 +51,11 @@ def scenario_scaled(scale: float):
 def measure(scale: float, repeats: int) -> dict:
     """Median wall time of one replication and the persons it simulated."""
     scenario = scenario_scaled(scale)
-    times = []
+    times, setups = [], []
     for seed in range(repeats):
         started = time.perf_counter()
         model = ProtectionSystem(scenario, seed)
+        setups.append(time.perf_counter() - started)
         frame = model.run_to_end()
         times.append(time.perf_counter() - started)
     persons = int(model.cases.size.sum())
@@ -68,6 +69,7 @@ def measure(scale: float, repeats: int) -> dict:
         "scale": scale,
         "persons": persons,
         "median_s": median,
+        "setup_s": statistics.median(setups),
         "person_days_per_s": person_days / median,
         "peak_mib_per_million": peak / 2**20 / (persons / 1e6),
     }
@@ -79,13 +81,13 @@ def main() -> None:
     args = parser.parse_args()
     ProtectionSystem(scenario_scaled(1.0), 0).run_to_end()  # JIT warm-up, not timed
     print(
-        f"{'inflow':>7} {'persons':>10} {'median s':>9} {'s/M persons':>12} "
+        f"{'inflow':>7} {'persons':>10} {'median s':>9} {'set-up s':>9} {'s/M persons':>12} "
         f"{'person-days/s':>14} {'peak MiB/M persons':>19}"
     )
     for scale in (1.0, 4.0, 16.0):
         r = measure(scale, args.repeats if scale < 16 else max(1, args.repeats // 2))
         print(
-            f"{f'x{scale:g}':>7} {r['persons']:>10,} {r['median_s']:>9.3f} "
+            f"{f'x{scale:g}':>7} {r['persons']:>10,} {r['median_s']:>9.3f} {r['setup_s']:>9.3f} "
             f"{r['median_s'] / r['persons'] * 1e6:>12.2f} {r['person_days_per_s']:>14,.0f} "
             f"{r['peak_mib_per_million']:>19.0f}"
         )
