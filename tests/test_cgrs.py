@@ -13,8 +13,6 @@ from flowsim import states
 from flowsim.config import DAYS_PER_MONTH, HOUSEHOLD_TYPES
 from flowsim.model import ProtectionSystem, simulate
 
-POSITIVE = (states.REFUGEE_STATUS, states.SUBSIDIARY_PROTECTION)
-
 # The CGRS is the bottleneck: a large initial backlog and fewer decisions than new cases, so
 # there is always a case waiting. No appeals: a case is lodged once, so the day it joined the
 # CGRS queue is its lodging day.
@@ -81,7 +79,7 @@ class DecisionLog:
         self.persons_per_day[day] = size.sum()
         self.cases_per_day[day] = len(decided)
         self.person_days_waited[day] = np.sum(size * (day - c.lodged_day[decided]))
-        self.positive_per_day[day] = size[np.isin(c.state[decided], POSITIVE)].sum()
+        self.positive_per_day[day] = size[c.status[decided] != states.NO_STATUS].sum()
         if len(decided) == 0 or not remaining.any():
             return
         self.days_with_leftover += 1
@@ -259,17 +257,19 @@ def test_outcomes_follow_the_configured_shares(small_scenario):
     model = ProtectionSystem(scenario, 8)
     model.run_to_end()
     c = model.cases
-    decided = (c.n_cgrs == 1) & np.isin(c.state, (*POSITIVE, states.NEGATIVE_FINAL))
+    decided = (c.n_cgrs == 1) & (
+        (c.status != states.NO_STATUS) | (c.state == states.NEGATIVE_FINAL)
+    )
     for name, group in scenario.profiles.nationality_groups.items():
         mask = decided & group_mask(model, scenario, name)
         n = mask.sum()
         assert n > 500
-        for state, share in (
-            (states.REFUGEE_STATUS, group.cgrs_outcomes.refugee_status),
-            (states.SUBSIDIARY_PROTECTION, group.cgrs_outcomes.subsidiary_protection),
+        for status, share in (
+            (states.REFUGEE, group.cgrs_outcomes.refugee_status),
+            (states.SUBSIDIARY, group.cgrs_outcomes.subsidiary_protection),
         ):
-            got = np.mean(c.state[mask] == state)
-            assert abs(got - share) < 4 * np.sqrt(share * (1 - share) / n) + 1e-9, (name, state)
+            got = np.mean(c.status[mask] == status)
+            assert abs(got - share) < 4 * np.sqrt(share * (1 - share) / n) + 1e-9, (name, status)
 
 
 def test_refusals_are_appealed_at_the_configured_share(small_scenario):

@@ -21,7 +21,7 @@ from flowsim.config import ConfigError, Scenario, load_config, scenario_from_dic
 from flowsim.model import ProtectionSystem
 
 REPO = Path(__file__).resolve().parents[1]
-CHANGEABLE = "inflow, immigration_office, reception, cgrs, call"
+CHANGEABLE = "inflow, immigration_office, reception, cgrs, call, municipalities, status_holders"
 
 
 def write(tmp_path: Path, raw: dict[str, Any], name: str = "scenario.yaml") -> Path:
@@ -215,7 +215,10 @@ CASES = [
             "initial_state.pending_cgrs_persons": 100,
             "initial_state.pending_call_persons": 100,
         },
-        ["initial_state.in_reception_persons: expected at most the pending persons (200), got 240"],
+        [
+            "initial_state.in_reception_persons: expected at most the pending persons and "
+            "status holders (200), got 240"
+        ],
     ),
     (
         "initial residents above a centre's places",

@@ -98,9 +98,17 @@ def scenarios(draw):
         "outcomes": dict(zip(("confirm", "annul", "reform"), draw(shares(3)), strict=True)),
     }
 
+    overrides["municipalities.housing_persons_per_month"] = draw(st.floats(0.0, 200.0))
+    transition = draw(st.integers(0, 120))
+    overrides["status_holders"] = {
+        "transition_period_days": transition,
+        "max_stay_days": draw(st.integers(transition, 400)),
+    }
+
     pending_cgrs = draw(st.integers(0, 300))
     pending_call = draw(st.integers(0, 150))
-    room = pending_cgrs + pending_call
+    status_cap = draw(st.integers(0, 100))
+    room = pending_cgrs + pending_call + status_cap
     in_reception = {}
     for name in CENTRES:
         n = draw(st.integers(0, min(places[name], room)))
@@ -113,12 +121,21 @@ def scenarios(draw):
         "pending_call_persons": pending_call,
         "pending_call_max_waited_days": draw(st.integers(0, 400)),
         "in_reception_persons": in_reception,
+        "status_holders_in_reception_persons": draw(
+            st.integers(
+                max(0, sum(in_reception.values()) - pending_cgrs - pending_call),
+                min(sum(in_reception.values()), status_cap),
+            )
+        ),
+        "status_holders_max_days_since_status": draw(st.integers(0, 300)),
     }
 
     changes = []
     for _ in range(draw(st.integers(0, 4))):
         date = dt.date(2024, 1, 1) + dt.timedelta(days=draw(st.integers(0, 365)))
-        kind = draw(st.sampled_from(["places", "officers", "scale", "dublin", "registration"]))
+        kind = draw(
+            st.sampled_from(["places", "officers", "scale", "dublin", "registration", "housing"])
+        )
         if kind == "places":
             centre = draw(st.sampled_from(CENTRES))
             field = f"reception.centres.{centre}.places"
@@ -130,6 +147,9 @@ def scenarios(draw):
             field, op, value = "cgrs.case_officers_fte", "add", draw(st.floats(0.0, 40.0))
         elif kind == "scale":
             field, op, value = "inflow.scale", "multiply", draw(st.floats(0.0, 2.0))
+        elif kind == "housing":
+            field, op = "municipalities.housing_persons_per_month", "set"
+            value = draw(st.floats(0.0, 300.0))
         elif kind == "dublin":
             field, op, value = "immigration_office.dublin_share", "set", draw(st.floats(0, 1))
         else:
@@ -149,17 +169,23 @@ def check_series(frame, scenario) -> None:
     rhs = np.cumsum(entries[1:]) - (exits[1:] - exits[0])  # day 0 entries are in stocks[0]
     np.testing.assert_array_equal(lhs, rhs)
     # ... and from the start: everyone is either still in the chain or has left it
-    initial = round(scenario.initial_state.pending_cgrs_persons) + round(
-        scenario.initial_state.pending_call_persons
+    init = scenario.initial_state
+    initial = (
+        round(init.pending_cgrs_persons)
+        + round(init.pending_call_persons)
+        + round(init.status_holders_in_reception_persons)
     )
     np.testing.assert_array_equal(stocks + exits, initial + np.cumsum(entries))
     # stocks are never negative; cumulative exits never decrease
     assert (frame[list(series.STOCK_NAMES)].to_numpy() >= 0).all()
     assert (np.diff(frame[list(series.EXIT_COLUMNS)].to_numpy(), axis=0) >= 0).all()
-    # everyone registered has exactly one housing situation
+    # everyone registered (and every status holder) has exactly one housing situation
     housed = frame["in_reception"] + frame["without_reception"] + frame["in_private_housing"]
     registered = (
-        frame["stock_dublin_procedure"] + frame["stock_pending_cgrs"] + frame["stock_pending_call"]
+        frame["stock_dublin_procedure"]
+        + frame["stock_pending_cgrs"]
+        + frame["stock_pending_call"]
+        + frame["stock_status_holder"]
     )
     np.testing.assert_array_equal(housed.to_numpy(), registered.to_numpy())
     # places are never over-occupied, by type and overall
@@ -196,15 +222,19 @@ def test_persons_are_conserved(scenario, seed):
     for code, name in states.STATE_NAMES.items():
         column = f"stock_{name}" if code in states.ACTIVE_STATES else f"exits_{name}"
         assert by_state[name] == last[column], name
-    initial = round(scenario.initial_state.pending_cgrs_persons) + round(
-        scenario.initial_state.pending_call_persons
+    init = scenario.initial_state
+    initial = (
+        round(init.pending_cgrs_persons)
+        + round(init.pending_call_persons)
+        + round(init.status_holders_in_reception_persons)
     )
     assert len(people) == initial + frame["entries"].sum()
     # nobody still waiting for registration has a housing situation; exits have none
     housing = people.get("housing")
     state = people.get("state")
     assert np.all(housing[state == states.AWAITING_REGISTRATION] == states.NO_HOUSING)
-    assert np.all(housing[state >= states.REFUGEE_STATUS] == states.NO_HOUSING)
+    assert np.all(housing[state >= states.FIRST_EXIT] == states.NO_HOUSING)
+    assert np.all(housing[state == states.STATUS_HOLDER] != states.NO_HOUSING)
     registered = (state >= states.DUBLIN_PROCEDURE) & (state <= states.PENDING_CALL)
     assert np.all(housing[registered] != states.NO_HOUSING)
 

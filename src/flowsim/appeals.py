@@ -11,7 +11,7 @@ from numba import njit
 from flowsim import series, states, streams
 from flowsim.config import DAYS_PER_MONTH
 from flowsim.population import Cases, Tally
-from flowsim.procedure import finalise, lodge_at_cgrs
+from flowsim.procedure import StatusHolders, finalise, grant_status, lodge_at_cgrs
 from flowsim.queues import Queue, best_class, pop
 
 if TYPE_CHECKING:
@@ -24,6 +24,7 @@ def judge(
     tally: Tally,
     call_queue: Queue,
     cgrs_queue: Queue,
+    holders: StatusHolders,
     budget: float,
     day: int,
     seed: np.uint64,
@@ -52,7 +53,7 @@ def judge(
         elif u < share_confirm + share_annul:
             lodge_at_cgrs(cases, tally, cgrs_queue, c, day)
         else:
-            finalise(cases, tally, c, states.REFUGEE_STATUS, flows)
+            grant_status(cases, tally, holders, c, states.REFUGEE, day, flows)
     return budget
 
 
@@ -73,6 +74,7 @@ class Call(mesa.Agent):
             m.tally,
             m.queues.call,
             m.queues.cgrs,
+            m.status_holders,
             budget,
             m.day,
             m.seed,

@@ -11,7 +11,7 @@ from numba import njit
 from flowsim import series, states, streams
 from flowsim.config import DAYS_PER_MONTH, HOUSEHOLD_TYPES, Prioritisation
 from flowsim.population import Cases, ProfileTable, Tally
-from flowsim.procedure import finalise, lodge_appeal
+from flowsim.procedure import StatusHolders, finalise, grant_status, lodge_appeal
 from flowsim.queues import Queue, best_class, pop
 
 if TYPE_CHECKING:
@@ -51,6 +51,7 @@ def decide(
     tally: Tally,
     cgrs_queue: Queue,
     call_queue: Queue,
+    holders: StatusHolders,
     budget: float,
     day: int,
     seed: np.uint64,
@@ -62,7 +63,7 @@ def decide(
 ) -> float:
     """Decide pending cases in queue order within ``budget`` (average-case units).
 
-    Positive decisions end the case with a status; refusals and inadmissibility decisions are
+    Positive decisions grant a status; refusals and inadmissibility decisions are
     appealed at CALL or become final. Returns the unused budget (negative: carried debt).
     """
     while budget > 0.0:
@@ -86,10 +87,8 @@ def decide(
             outcome += 1
         if outcome == REFUGEE or outcome == SUBSIDIARY:
             flows[series.CGRS_POSITIVE_DECISIONS] += n
-            exit_state = (
-                states.REFUGEE_STATUS if outcome == REFUGEE else states.SUBSIDIARY_PROTECTION
-            )
-            finalise(cases, tally, c, exit_state, flows)
+            status = states.REFUGEE if outcome == REFUGEE else states.SUBSIDIARY
+            grant_status(cases, tally, holders, c, status, day, flows)
             continue
         share = appeal_share_refusal if outcome == REFUSAL else appeal_share_inadmissible
         if streams.uniform(seed, cases.key[c], streams.APPEAL, occurrence) < share:
@@ -139,6 +138,7 @@ class Cgrs(mesa.Agent):
             m.tally,
             m.queues.cgrs,
             m.queues.call,
+            m.status_holders,
             budget,
             m.day,
             m.seed,

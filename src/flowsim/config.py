@@ -240,6 +240,34 @@ class Call(_Strict):
     outcomes: CallOutcomes
 
 
+class Municipalities(_Strict):
+    """Housing found for status holders through the municipalities (OCMW/CPAS)."""
+
+    housing_persons_per_month: NonNegative  # national total, persons housed per month
+    distribution_key: Literal["population", "equal"] = "population"  # share per municipality
+    table_file: str | None = None  # optional CSV: nis,housing_persons_per_month
+    unused_housing_kept_months: Positive = 3.0  # supply not taken is kept this long at most
+
+
+MUNICIPAL_TABLE_COLUMNS = ("housing_persons_per_month",)
+
+
+class StatusHolders(_Strict):
+    """What happens after protection is granted to a resident of the reception network."""
+
+    transition_period_days: NonNegative = 60  # by law: two months to find housing
+    max_stay_days: NonNegative = 240  # after this they leave reception, housed or not
+
+    @model_validator(mode="after")
+    def _ordered(self) -> StatusHolders:
+        if self.max_stay_days < self.transition_period_days:
+            raise ValueError(
+                f"@max_stay_days: expected at least transition_period_days "
+                f"({self.transition_period_days:g}), got {self.max_stay_days:g}"
+            )
+        return self
+
+
 class InitialState(_Strict):
     """The system as it stood on the start date (persons)."""
 
@@ -247,6 +275,8 @@ class InitialState(_Strict):
     pending_cgrs_max_waited_days: NonNegative = 0  # waits so far spread evenly up to this
     pending_call_persons: NonNegative = 0
     pending_call_max_waited_days: NonNegative = 0
+    status_holders_in_reception_persons: NonNegative = 0  # granted, still in a centre
+    status_holders_max_days_since_status: NonNegative = 0  # spread evenly up to this
     in_reception_persons: dict[str, NonNegative] = Field(default_factory=dict)  # by centre
 
 
@@ -289,6 +319,8 @@ class Scenario(_Strict):
     reception: Reception
     cgrs: Cgrs
     call: Call
+    municipalities: Municipalities
+    status_holders: StatusHolders = Field(default_factory=StatusHolders)
     initial_state: InitialState = Field(default_factory=InitialState)
     changes: list[Change] = Field(default_factory=list)
 
@@ -315,12 +347,20 @@ class Scenario(_Strict):
                     f"initial_state.in_reception_persons.{name}: expected a centre name, "
                     f"one of {sorted(self.reception.centres)}"
                 )
-        placed = sum(self.initial_state.in_reception_persons.values())
-        pending = self.initial_state.pending_cgrs_persons + self.initial_state.pending_call_persons
-        if placed > pending:
+        init = self.initial_state
+        placed = sum(init.in_reception_persons.values())
+        pending = init.pending_cgrs_persons + init.pending_call_persons
+        residents = pending + init.status_holders_in_reception_persons
+        if placed > residents:
             problems.append(
                 f"initial_state.in_reception_persons: expected at most the pending persons "
-                f"({pending:g}), got {placed:g}"
+                f"and status holders ({residents:g}), got {placed:g}"
+            )
+        if init.status_holders_in_reception_persons > placed:
+            problems.append(
+                f"initial_state.status_holders_in_reception_persons: expected at most the "
+                f"persons in reception ({placed:g}), got "
+                f"{init.status_holders_in_reception_persons:g}"
             )
         for name, persons in self.initial_state.in_reception_persons.items():
             places = self.reception.centres.get(name)
@@ -368,7 +408,15 @@ class Scenario(_Strict):
 
 #: Sections whose numeric fields may be changed at a date. Profiles, dates and the initial
 #: state describe who arrives and where the run starts, not a policy, so they are fixed.
-CHANGEABLE_SECTIONS = ("inflow", "immigration_office", "reception", "cgrs", "call")
+CHANGEABLE_SECTIONS = (
+    "inflow",
+    "immigration_office",
+    "reception",
+    "cgrs",
+    "call",
+    "municipalities",
+    "status_holders",
+)
 
 
 def changeable_fields(scenario: Scenario) -> dict[str, float]:
@@ -494,10 +542,31 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         raise ConfigError([f"{source}: not valid YAML{where}"]) from None
     if not isinstance(raw, dict):
         raise ConfigError([f"{source}: expected a mapping of fields at the top level"])
-    problems = _read_inflow_file(raw, path)
+    problems = _read_inflow_file(raw, path) + _check_municipal_table(raw, path)
     if problems:
         raise ConfigError(problems)
     return raw
+
+
+def _check_municipal_table(raw: dict[str, Any], path: Path) -> list[str]:
+    """Resolve ``municipalities.table_file`` next to the scenario and check its contents."""
+    section = raw.get("municipalities")
+    if not isinstance(section, dict) or not isinstance(section.get("table_file"), str):
+        return []
+    from flowsim.municipalities import load_municipalities, read_capacity_table
+
+    table_path = (path.parent / section["table_file"]).resolve()
+    if not table_path.is_file():
+        return [
+            f"{path}: municipalities.table_file: expected a CSV file with columns "
+            f"nis,housing_persons_per_month, not found: {table_path}"
+        ]
+    try:
+        read_capacity_table(table_path, load_municipalities(), MUNICIPAL_TABLE_COLUMNS)
+    except ConfigError as err:
+        return err.problems
+    section["table_file"] = str(table_path)
+    return []
 
 
 def _read_with_bases(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:

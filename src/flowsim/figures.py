@@ -14,7 +14,15 @@ OVERVIEW_PANELS = (
         [("in_reception", "in reception"), ("reception_capacity", "capacity")],
         None,
     ),
-    ("Entitled but without a place", "persons", [("without_reception", "without a place")], None),
+    (
+        "Without a place, and status holders still in reception",
+        "persons",
+        [
+            ("without_reception", "entitled, without a place"),
+            ("status_holders_in_reception", "status holders in reception"),
+        ],
+        None,
+    ),
     (
         "Backlogs",
         "persons",

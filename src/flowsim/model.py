@@ -17,8 +17,11 @@ from flowsim import series, states, streams
 from flowsim.appeals import Call
 from flowsim.cgrs import Cgrs, priority_ranks
 from flowsim.config import CENTRE_TYPES, Scenario, Timeline
+from flowsim.housing import HousingSearch, new_status_holders, open_initial_status_holders
+from flowsim.municipalities import load_municipalities
 from flowsim.population import (
     Applicants,
+    Generated,
     ProfileTable,
     Window,
     generate,
@@ -65,7 +68,8 @@ class ProtectionSystem(mesa.Model):
         n_cases = len(self.cases.key)
         self.day = 0
         self.n_days = scenario.days
-        self.hi = generated.n_initial_cgrs + generated.n_initial_call
+        g = generated
+        self.hi = g.n_initial_status + g.n_initial_cgrs + g.n_initial_call
         self.window = Window(np.arange(self.hi, dtype=np.int64), self.hi, self.hi)
         single_class = np.zeros(len(self.profiles))
         self.queues = Queues(
@@ -86,15 +90,25 @@ class ProtectionSystem(mesa.Model):
         self.fedasil = Fedasil(self, self.centres)
         self.cgrs = Cgrs(self)
         self.call = Call(self)
+        self.status_holders = new_status_holders(self.n_days, n_cases)
+        self.housing_search = HousingSearch(self, load_municipalities())
         self.tally = new_tally(len(self.centres))
-        self._open_initial_state(generated.n_initial_cgrs, generated.n_initial_call)
+        self._open_initial_state(generated)
         self._types = np.array([CENTRE_TYPES.index(c.centre_type) for c in self.centres])
 
-    def _open_initial_state(self, n_cgrs: int, n_call: int) -> None:
+    def _open_initial_state(self, g: Generated) -> None:
+        """Queues, places and deadlines of the cases in the system on the start date."""
+        first_pending = g.n_initial_status
         open_initial_cases(
-            self.cases, self.tally, self.queues.cgrs, self.queues.call, n_cgrs, n_call
+            self.cases,
+            self.tally,
+            self.queues.cgrs,
+            self.queues.call,
+            first_pending,
+            g.n_initial_cgrs,
+            g.n_initial_call,
         )
-        n_initial = n_cgrs + n_call
+        n_initial = self.hi
         targets = np.array(
             [
                 int(self.config.initial_state.in_reception_persons.get(c.name, 0))
@@ -103,6 +117,7 @@ class ProtectionSystem(mesa.Model):
             np.int64,
         )
         draws = streams.uniforms(self.seed, self.cases.key[:n_initial], streams.INITIAL_WAIT, 1)
+        draws[:first_pending] -= 1.0  # status holders are placed first: they are all residents
         place_initial_residents(
             self.cases,
             self.tally,
@@ -111,6 +126,8 @@ class ProtectionSystem(mesa.Model):
             self.fedasil.departures,
             *self.fedasil.hazards(),
         )
+        self.housing_search.set_deadlines()
+        open_initial_status_holders(self.cases, self.tally, self.status_holders, first_pending)
 
     @property
     def applicants(self) -> Applicants:
@@ -138,6 +155,7 @@ class ProtectionSystem(mesa.Model):
         self.fedasil.step()
         self.cgrs.step()
         self.call.step()
+        self.housing_search.step()
         if self.day % WINDOW_REBUILD_DAYS == 0:
             self.window = rebuild_window(self.cases, self.window)
         self._record()
@@ -159,6 +177,8 @@ class ProtectionSystem(mesa.Model):
             t.state_persons[states.PENDING_CGRS],
             t.state_cases[states.PENDING_CGRS],
             t.state_persons[states.PENDING_CALL],
+            t.state_persons[states.STATUS_HOLDER],
+            t.overstaying[0],
             float(t.occupancy @ costs),
             *by_type,
             *cap_type,

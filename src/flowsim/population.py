@@ -36,6 +36,10 @@ class Cases(NamedTuple):
     due_day: np.ndarray  # int32: day the Dublin procedure ends
     n_cgrs: np.ndarray  # int16: CGRS decisions taken so far (draw occurrence)
     n_call: np.ndarray  # int16: CALL judgments so far
+    status: np.ndarray  # int8: protection granted (states.NO_STATUS, REFUGEE, SUBSIDIARY)
+    status_day: np.ndarray  # int32: day protection was granted
+    overstaying: np.ndarray  # bool: status holder in reception beyond the transition period
+    municipality: np.ndarray  # int16: municipality that housed the case, -1 when none
     hazard_private: np.ndarray  # float64: hazard of leaving for private housing used up
     hazard_abscond: np.ndarray  # float64: hazard of absconding used up (earlier stays)
     level_private: np.ndarray  # float64: reception clock at which a resident leaves for
@@ -52,6 +56,7 @@ class Tally(NamedTuple):
     housing_persons: np.ndarray  # int64 per housing code
     occupancy: np.ndarray  # int64 per centre: persons placed
     clock: np.ndarray  # float64[2]: cumulative daily hazards of leaving (private, abscond)
+    overstaying: np.ndarray  # int64[1]: status holders in reception past the transition period
 
 
 @njit(cache=True, inline="always")
@@ -133,7 +138,7 @@ def rebuild_window(cases: Cases, w: Window) -> Window:
     n = 0
     for i in range(window_size(w)):
         c = window_case(w, i)
-        if cases.state[c] < states.REFUGEE_STATUS:
+        if cases.state[c] < states.FIRST_EXIT:
             keep[n] = c
             n += 1
     return Window(keep[:n].copy(), w.hi, w.hi)
@@ -311,32 +316,33 @@ class Generated:
     """A freshly generated population with the initial states of pre-existing cases."""
 
     cases: Cases
-    n_initial_cgrs: int
-    n_initial_call: int
+    n_initial_status: int  # cases [0, n_initial_status): status holders in reception
+    n_initial_cgrs: int  # then the cases pending at the CGRS
+    n_initial_call: int  # then those pending at CALL; then the arrivals
 
 
 def generate(scenario: Scenario, timeline: Timeline, table: ProfileTable, seed) -> Generated:
-    """Generate every case of a run: those pending on the start date, then all arrivals.
+    """Generate every case of a run: those in the system on the start date, then arrivals.
 
     Cases are ordered by arrival day, so the cases in the model on day ``d`` are a prefix.
     """
     init = scenario.initial_state
-    cgrs = _initial_cases(
-        scenario, table, seed, "cgrs", init.pending_cgrs_persons, init.pending_cgrs_max_waited_days
-    )
-    call = _initial_cases(
-        scenario, table, seed, "call", init.pending_call_persons, init.pending_call_max_waited_days
-    )
-    arrivals = _arrivals(scenario, timeline, table, seed)
-    parts = [p for p in (cgrs, call) if p is not None] + arrivals
-    if parts:
-        keys, profile, size, day = (np.concatenate(x) for x in zip(*parts, strict=True))
-    else:
-        keys = np.zeros(0, np.uint64)
-        profile, size, day = np.zeros(0, np.int16), np.zeros(0, np.int16), np.zeros(0, np.int32)
-    n_cgrs = 0 if cgrs is None else len(cgrs[0])
-    n_call = 0 if call is None else len(call[0])
-    n_initial = n_cgrs + n_call
+    initial = [
+        _initial_cases(scenario, table, seed, kind, persons, max_days)
+        for kind, persons, max_days in (
+            (
+                "status",
+                init.status_holders_in_reception_persons,
+                init.status_holders_max_days_since_status,
+            ),
+            ("cgrs", init.pending_cgrs_persons, init.pending_cgrs_max_waited_days),
+            ("call", init.pending_call_persons, init.pending_call_max_waited_days),
+        )
+    ]
+    counts = [0 if part is None else len(part[0]) for part in initial]
+    parts = [p for p in initial if p is not None] + _arrivals(scenario, timeline, table, seed)
+    keys, profile, size, day = (np.concatenate(x) for x in zip(*parts, strict=True))
+    n_initial = sum(counts)
     order = np.concatenate(
         [np.arange(n_initial), n_initial + np.argsort(day[n_initial:], kind="stable")]
     )
@@ -344,7 +350,7 @@ def generate(scenario: Scenario, timeline: Timeline, table: ProfileTable, seed) 
     n = len(keys)
     arrival_day = day.copy()
     lodged = np.full(n, -1, np.int32)
-    lodged[:n_initial] = day[:n_initial]
+    lodged[counts[0] : n_initial] = day[counts[0] : n_initial]
     cases = Cases(
         key=keys,
         profile=profile,
@@ -357,6 +363,10 @@ def generate(scenario: Scenario, timeline: Timeline, table: ProfileTable, seed) 
         due_day=np.full(n, -1, np.int32),
         n_cgrs=np.zeros(n, np.int16),
         n_call=np.zeros(n, np.int16),
+        status=np.zeros(n, np.int8),
+        status_day=np.full(n, -1, np.int32),
+        overstaying=np.zeros(n, np.bool_),
+        municipality=np.full(n, -1, np.int16),
         hazard_private=np.zeros(n),
         hazard_abscond=np.zeros(n),
         level_private=np.full(n, np.inf),
@@ -364,7 +374,9 @@ def generate(scenario: Scenario, timeline: Timeline, table: ProfileTable, seed) 
         threshold_private=-np.log(streams.uniforms(seed, keys, streams.LEAVE_PRIVATE, 0)),
         threshold_abscond=-np.log(streams.uniforms(seed, keys, streams.ABSCOND, 0)),
     )
-    return Generated(cases=cases, n_initial_cgrs=n_cgrs, n_initial_call=n_call)
+    return Generated(
+        cases=cases, n_initial_status=counts[0], n_initial_cgrs=counts[1], n_initial_call=counts[2]
+    )
 
 
 def new_tally(n_centres: int) -> Tally:
@@ -375,6 +387,7 @@ def new_tally(n_centres: int) -> Tally:
         housing_persons=np.zeros(4, np.int64),
         occupancy=np.zeros(n_centres, np.int64),
         clock=np.zeros(2),
+        overstaying=np.zeros(1, np.int64),
     )
 
 

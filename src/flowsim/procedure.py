@@ -7,12 +7,24 @@ the CGRS, CALL and reception alike. All functions are numba kernels on one case.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
 
 from flowsim import series, states
+from flowsim.calendar import Calendar, schedule
 from flowsim.population import Cases, Tally, set_housing, set_state
 from flowsim.queues import Queue, push
+
+
+class StatusHolders(NamedTuple):
+    """Status holders in reception: their housing search queue and their deadlines."""
+
+    queue: Queue  # first granted, first housed
+    transition_ends: Calendar  # the day the legal transition period ends
+    stay_limits: Calendar  # the day they must leave reception at the latest
+    days: np.ndarray  # int64[2]: transition period and maximum stay today (days)
 
 
 @njit(cache=True, inline="always")
@@ -42,30 +54,57 @@ def request_place(cases: Cases, tally: Tally, waiting: Queue, c: int, day: int) 
 def finalise(cases: Cases, tally: Tally, c: int, exit_state: int, flows) -> None:
     """End the case in an exit state; its reception place, if any, is freed (persons)."""
     n = cases.size[c]
-    if exit_state == states.REFUGEE_STATUS or exit_state == states.SUBSIDIARY_PROTECTION:
-        flows[series.FINAL_POSITIVE] += n
-    elif exit_state == states.NEGATIVE_FINAL:
+    if exit_state == states.NEGATIVE_FINAL:
         flows[series.FINAL_NEGATIVE] += n
     elif exit_state == states.DUBLIN_TRANSFERRED:
         flows[series.DUBLIN_TRANSFERS] += n
+    if cases.overstaying[c]:
+        cases.overstaying[c] = False
+        tally.overstaying[0] -= n
     set_housing(cases, tally, c, states.NO_HOUSING, -1)
     set_state(cases, tally, c, exit_state)
 
 
+@njit(cache=True, inline="always")
+def grant_status(
+    cases: Cases, tally: Tally, holders: StatusHolders, c: int, status: int, day: int, flows
+) -> None:
+    """Protection granted (by the CGRS or CALL): a final positive outcome (persons).
+
+    A resident keeps the place during the transition period and looks for housing; someone
+    without a place leaves the model with their status.
+    """
+    flows[series.FINAL_POSITIVE] += cases.size[c]
+    cases.status[c] = status
+    cases.status_day[c] = day
+    if cases.housing[c] != states.IN_CENTRE:
+        finalise(cases, tally, c, states.LEFT_WITH_STATUS, flows)
+        return
+    set_state(cases, tally, c, states.STATUS_HOLDER)
+    push(holders.queue, c, 0, day)
+    schedule(holders.transition_ends, c, day + holders.days[0])
+    schedule(holders.stay_limits, c, day + holders.days[1])
+
+
 @njit(cache=True)
 def open_initial_cases(
-    cases: Cases, tally: Tally, cgrs_queue: Queue, call_queue: Queue, n_cgrs: int, n_call: int
+    cases: Cases,
+    tally: Tally,
+    cgrs_queue: Queue,
+    call_queue: Queue,
+    first: int,
+    n_cgrs: int,
+    n_call: int,
 ) -> None:
     """Put the cases pending on the start date in their queues, longest-waiting first.
 
-    Cases ``[0, n_cgrs)`` are pending at the CGRS and ``[n_cgrs, n_cgrs + n_call)`` at CALL;
+    Cases ``[first, first + n_cgrs)`` are pending at the CGRS and the next ``n_call`` at CALL;
     their (negative) arrival day is the day they joined their queue.
     """
-    order = np.argsort(cases.arrival_day[:n_cgrs], kind="mergesort")
-    for i in range(n_cgrs):
-        c = order[i]
+    cgrs = first + np.argsort(cases.arrival_day[first : first + n_cgrs], kind="mergesort")
+    for c in cgrs:
         lodge_at_cgrs(cases, tally, cgrs_queue, c, cases.arrival_day[c])
-    order = n_cgrs + np.argsort(cases.arrival_day[n_cgrs : n_cgrs + n_call], kind="mergesort")
-    for i in range(n_call):
-        c = order[i]
+    start = first + n_cgrs
+    call = start + np.argsort(cases.arrival_day[start : start + n_call], kind="mergesort")
+    for c in call:
         lodge_appeal(cases, tally, call_queue, c, cases.arrival_day[c])

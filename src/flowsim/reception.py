@@ -120,12 +120,15 @@ def leave(
     for c in take_due(departures, day):
         if cases.housing[c] != states.IN_CENTRE:
             continue  # left reception some other way since it was scheduled
-        if cases.level_abscond[c] <= tally.clock[1]:
+        absconds = cases.level_abscond[c] <= tally.clock[1]
+        if absconds or cases.level_private[c] <= tally.clock[0]:
             flows[series.LEFT_RECEPTION] += cases.size[c]
-            finalise(cases, tally, c, states.ABSCONDED, flows)
-        elif cases.level_private[c] <= tally.clock[0]:
-            flows[series.LEFT_RECEPTION] += cases.size[c]
-            set_housing(cases, tally, c, states.PRIVATE, -1)
+            if cases.state[c] == states.STATUS_HOLDER:  # leaves with the status
+                finalise(cases, tally, c, states.LEFT_WITH_STATUS, flows)
+            elif absconds:
+                finalise(cases, tally, c, states.ABSCONDED, flows)
+            else:
+                set_housing(cases, tally, c, states.PRIVATE, -1)
         else:
             schedule_departure(cases, tally, departures, c, day, hazard_private, hazard_abscond)
 

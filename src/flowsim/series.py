@@ -22,7 +22,8 @@ CALL_DECISIONS = 8
 FINAL_POSITIVE = 9
 FINAL_NEGATIVE = 10
 LEFT_RECEPTION = 11  # persons leaving a place on their own (private housing or absconding)
-N_FLOWS = 12
+HOUSED_BY_MUNICIPALITIES = 12  # status holders housed through a municipality
+N_FLOWS = 13
 
 FLOW_NAMES = (
     "applications",
@@ -37,6 +38,7 @@ FLOW_NAMES = (
     "final_positive",
     "final_negative",
     "left_reception",
+    "housed_by_municipalities",
 )
 assert len(FLOW_NAMES) == N_FLOWS
 
@@ -48,6 +50,8 @@ STOCK_NAMES = (
     "cgrs_backlog",
     "cgrs_backlog_cases",
     "call_backlog",
+    "status_holders_in_reception",
+    "status_holders_overstaying",  # still in reception after the transition period
     "reception_cost_eur",  # euros per day: occupied places x cost per night
     *(f"in_reception_{t}" for t in CENTRE_TYPES),
     *(f"capacity_{t}" for t in CENTRE_TYPES),

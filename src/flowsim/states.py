@@ -1,7 +1,7 @@
 """The states a person can be in, and where they live while in it.
 
-Every person who has entered the model is in exactly one state on every day. Exit states end a
-person's time in the international-protection chain (the whole-system issue carries them on).
+Every person who has entered the model is in exactly one state on every day. Active states
+come first; exit states (codes from :data:`FIRST_EXIT` on) end a person's time in the model.
 """
 
 from __future__ import annotations
@@ -12,27 +12,35 @@ AWAITING_REGISTRATION = 1  # arrived, waiting at the Arrival Centre
 DUBLIN_PROCEDURE = 2  # registered; another EU state has been asked to take the case
 PENDING_CGRS = 3  # waiting for a first-instance decision
 PENDING_CALL = 4  # refused by the CGRS and appealing at CALL
+STATUS_HOLDER = 5  # granted protection, still in reception, looking for housing
 # Exit states.
-REFUGEE_STATUS = 5
-SUBSIDIARY_PROTECTION = 6
-NEGATIVE_FINAL = 7  # refusal or inadmissibility not appealed, or confirmed by CALL
-DUBLIN_TRANSFERRED = 8
-ABSCONDED = 9  # left reception and the procedure without notice
+HOUSED = 6  # status holder who found housing through a municipality
+LEFT_WITH_STATUS = 7  # status holder who left reception otherwise (or had no place)
+NEGATIVE_FINAL = 8  # refusal or inadmissibility not appealed, or confirmed by CALL
+DUBLIN_TRANSFERRED = 9
+ABSCONDED = 10  # left reception and the procedure without notice
+FIRST_EXIT = HOUSED
+N_STATES = 11
 
 STATE_NAMES = {
     AWAITING_REGISTRATION: "awaiting_registration",
     DUBLIN_PROCEDURE: "dublin_procedure",
     PENDING_CGRS: "pending_cgrs",
     PENDING_CALL: "pending_call",
-    REFUGEE_STATUS: "refugee_status",
-    SUBSIDIARY_PROTECTION: "subsidiary_protection",
+    STATUS_HOLDER: "status_holder",
+    HOUSED: "housed",
+    LEFT_WITH_STATUS: "left_with_status",
     NEGATIVE_FINAL: "negative_final",
     DUBLIN_TRANSFERRED: "dublin_transferred",
     ABSCONDED: "absconded",
 }
-ACTIVE_STATES = (AWAITING_REGISTRATION, DUBLIN_PROCEDURE, PENDING_CGRS, PENDING_CALL)
-EXIT_STATES = (REFUGEE_STATUS, SUBSIDIARY_PROTECTION, NEGATIVE_FINAL, DUBLIN_TRANSFERRED, ABSCONDED)
-N_STATES = 10
+ACTIVE_STATES = tuple(s for s in STATE_NAMES if s < FIRST_EXIT)
+EXIT_STATES = tuple(s for s in STATE_NAMES if s >= FIRST_EXIT)
+
+# Protection granted (a case fact kept after the state moves on).
+NO_STATUS = 0
+REFUGEE = 1
+SUBSIDIARY = 2
 
 # Housing while in an active state.
 NO_HOUSING = 0  # not (yet) entitled: awaiting registration, or exited

@@ -1,0 +1,174 @@
+"""Housing for status holders: the municipalities' supply and the search from reception.
+
+A resident granted protection keeps the reception place during the transition period and
+looks for housing. Each municipality (its OCMW/CPAS) finds housing for a number of persons per
+month; status holders are housed first-granted first-housed, in the municipality with the
+most housing available. Those still in reception after the transition period are counted
+(the outflow problem); after the maximum stay they leave reception whether housed or not.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+from numba import njit
+
+from flowsim import series, states
+from flowsim.calendar import new_calendar, schedule, take_due
+from flowsim.config import DAYS_PER_MONTH, MUNICIPAL_TABLE_COLUMNS, Scenario
+from flowsim.municipalities import REGIONS, MunicipalityTable, read_capacity_table
+from flowsim.population import Cases, Tally, set_state
+from flowsim.procedure import StatusHolders, finalise
+from flowsim.queues import best_class, new_queue, pop, push
+
+if TYPE_CHECKING:
+    from flowsim.model import ProtectionSystem
+
+
+def new_status_holders(n_days: int, n_cases: int) -> StatusHolders:
+    """No status holders yet."""
+    return StatusHolders(
+        queue=new_queue(np.zeros(1), n_cases),
+        transition_ends=new_calendar(n_days, n_cases),
+        stay_limits=new_calendar(n_days, n_cases),
+        days=np.zeros(2, np.int64),
+    )
+
+
+def housing_weights(scenario: Scenario, table: MunicipalityTable) -> np.ndarray:
+    """Each municipality's share of the national housing supply (shares sum to 1)."""
+    spec = scenario.municipalities
+    if spec.table_file is not None:
+        column = read_capacity_table(Path(spec.table_file), table, MUNICIPAL_TABLE_COLUMNS)
+        weights = column["housing_persons_per_month"].astype(np.float64)
+    elif spec.distribution_key == "population":
+        weights = table.population.astype(np.float64)
+    else:
+        weights = np.ones(len(table))
+    total = weights.sum()
+    return weights / total if total > 0 else np.full(len(table), 1.0 / len(table))
+
+
+@njit(cache=True)
+def open_initial_status_holders(
+    cases: Cases, tally: Tally, holders: StatusHolders, n_status: int
+) -> None:
+    """Cases ``[0, n_status)`` were granted refugee status before the start date.
+
+    Their (negative) arrival day is the day of the decision. Those who found no place on the
+    start date have left with their status.
+    """
+    for c in np.argsort(cases.arrival_day[:n_status], kind="mergesort"):
+        cases.status[c] = states.REFUGEE
+        cases.status_day[c] = cases.arrival_day[c]
+        if cases.housing[c] != states.IN_CENTRE:
+            set_state(cases, tally, c, states.LEFT_WITH_STATUS)
+            continue
+        set_state(cases, tally, c, states.STATUS_HOLDER)
+        push(holders.queue, c, 0, cases.status_day[c])
+        transition_end = cases.status_day[c] + holders.days[0]
+        if transition_end <= 0:
+            cases.overstaying[c] = True
+            tally.overstaying[0] += cases.size[c]
+        else:
+            schedule(holders.transition_ends, c, transition_end)
+        schedule(holders.stay_limits, c, max(cases.status_day[c] + holders.days[1], 0))
+
+
+@njit(cache=True)
+def mark_overstaying(cases: Cases, tally: Tally, holders: StatusHolders, day: int) -> None:
+    """Status holders whose transition period ends today and who are still in reception."""
+    for c in take_due(holders.transition_ends, day):
+        if cases.state[c] == states.STATUS_HOLDER and not cases.overstaying[c]:
+            cases.overstaying[c] = True
+            tally.overstaying[0] += cases.size[c]
+
+
+@njit(cache=True)
+def enforce_stay_limit(cases: Cases, tally: Tally, holders: StatusHolders, day: int, flows):
+    """Status holders at the end of their maximum stay leave reception, housed or not."""
+    for c in take_due(holders.stay_limits, day):
+        if cases.state[c] == states.STATUS_HOLDER:
+            finalise(cases, tally, c, states.LEFT_WITH_STATUS, flows)
+
+
+@njit(cache=True)
+def find_housing(
+    cases: Cases, tally: Tally, holders: StatusHolders, available: np.ndarray, flows
+) -> None:
+    """House status holders in order of their decision while municipalities have housing.
+
+    ``available`` is each municipality's housing not yet taken (persons); a household goes to
+    the municipality with the most, which may go below zero (a large family), so the supply
+    is respected on average.
+    """
+    while True:
+        cls = best_class(holders.queue)
+        if cls < 0:
+            return
+        c = holders.queue.head[cls]
+        if cases.state[c] != states.STATUS_HOLDER:
+            pop(holders.queue, cls)
+            continue
+        k = np.argmax(available)
+        if available[k] < 1.0:
+            return
+        pop(holders.queue, cls)
+        available[k] -= cases.size[c]
+        cases.municipality[c] = k
+        flows[series.HOUSED_BY_MUNICIPALITIES] += cases.size[c]
+        finalise(cases, tally, c, states.HOUSED, flows)
+
+
+class Municipality(mesa.Agent):
+    """A municipality and its OCMW/CPAS: finds housing for status holders (persons per month)."""
+
+    def __init__(self, model: ProtectionSystem, index: int, nis: int, name: str, region: str):
+        super().__init__(model)
+        self.index = index
+        self.nis = nis
+        self.name = name
+        self.region = region
+
+    def housing_persons_per_month(self) -> float:
+        """This municipality's supply today: its share of the national total (persons/month)."""
+        search = self.model.housing_search
+        return (
+            search.weights[self.index]
+            * self.model.params["municipalities.housing_persons_per_month"]
+        )
+
+
+class HousingSearch(mesa.Agent):
+    """Status holders in reception looking for housing in the municipalities."""
+
+    def __init__(self, model: ProtectionSystem, table: MunicipalityTable):
+        super().__init__(model)
+        self.table = table
+        self.weights = housing_weights(model.config, table)
+        self.municipalities = [
+            Municipality(model, i, int(table.nis[i]), table.name[i], REGIONS[table.region[i]])
+            for i in range(len(table))
+        ]
+        self.available = np.zeros(len(table))  # housing not yet taken, persons
+
+    def set_deadlines(self) -> None:
+        """Today's transition period and maximum stay (days), for status granted today."""
+        p = self.model.params
+        self.model.status_holders.days[0] = int(p["status_holders.transition_period_days"])
+        self.model.status_holders.days[1] = int(p["status_holders.max_stay_days"])
+
+    def step(self) -> None:
+        """One day: new supply, transition periods ending, housing found, stays ending."""
+        m = self.model
+        p = m.params
+        self.set_deadlines()
+        per_day = self.weights * p["municipalities.housing_persons_per_month"] / DAYS_PER_MONTH
+        cap = per_day * DAYS_PER_MONTH * p["municipalities.unused_housing_kept_months"]
+        self.available = np.minimum(self.available + per_day, np.maximum(cap, 1.0))
+        mark_overstaying(m.cases, m.tally, m.status_holders, m.day)
+        find_housing(m.cases, m.tally, m.status_holders, self.available, m.flows_today)
+        enforce_stay_limit(m.cases, m.tally, m.status_holders, m.day, m.flows_today)
