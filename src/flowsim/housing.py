@@ -123,6 +123,27 @@ def find_housing(
         finalise(cases, tally, c, states.HOUSED, flows)
 
 
+@njit(cache=True)
+def housing_day(
+    cases: Cases,
+    tally: Tally,
+    holders: StatusHolders,
+    available: np.ndarray,
+    supply_per_day: np.ndarray,
+    kept_days: float,
+    day: int,
+    flows,
+) -> None:
+    """One day of the housing search: new supply (persons, kept at most ``kept_days`` days'
+    worth), transition periods ending, housing found, maximum stays ending."""
+    for k in range(available.shape[0]):
+        cap = max(supply_per_day[k] * kept_days, 1.0)
+        available[k] = min(available[k] + supply_per_day[k], cap)
+    mark_overstaying(cases, tally, holders, day)
+    find_housing(cases, tally, holders, available, flows)
+    enforce_stay_limit(cases, tally, holders, day, flows)
+
+
 class Municipality(mesa.Agent):
     """A municipality and its OCMW/CPAS: finds housing for status holders (persons per month)."""
 
@@ -166,9 +187,15 @@ class HousingSearch(mesa.Agent):
         m = self.model
         p = m.params
         self.set_deadlines()
-        per_day = self.weights * p["municipalities.housing_persons_per_month"] / DAYS_PER_MONTH
-        cap = per_day * DAYS_PER_MONTH * p["municipalities.unused_housing_kept_months"]
-        self.available = np.minimum(self.available + per_day, np.maximum(cap, 1.0))
-        mark_overstaying(m.cases, m.tally, m.status_holders, m.day)
-        find_housing(m.cases, m.tally, m.status_holders, self.available, m.flows_today)
-        enforce_stay_limit(m.cases, m.tally, m.status_holders, m.day, m.flows_today)
+        per_day = self.weights * (p["municipalities.housing_persons_per_month"] / DAYS_PER_MONTH)
+        kept_days = p["municipalities.unused_housing_kept_months"] * DAYS_PER_MONTH
+        housing_day(
+            m.cases,
+            m.tally,
+            m.status_holders,
+            self.available,
+            per_day,
+            kept_days,
+            m.day,
+            m.flows_today,
+        )
