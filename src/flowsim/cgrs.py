@@ -10,7 +10,7 @@ from numba import njit
 
 from flowsim import series, states, streams
 from flowsim.config import DAYS_PER_MONTH, HOUSEHOLD_TYPES, Prioritisation
-from flowsim.population import Cases, ProfileTable, Tally
+from flowsim.population import DAYS_WAITED, DECIDED, Cases, ProfileTable, Tally
 from flowsim.procedure import StatusHolders, finalise, grant_status, lodge_appeal
 from flowsim.queues import Queue, best_class, pop
 
@@ -80,7 +80,10 @@ def decide(
         cases.n_cgrs[c] += 1
         flows[series.CGRS_DECISIONS] += n
         flows[series.CGRS_DECISIONS_CASES] += 1
-        flows[series.CGRS_DAYS_WAITED] += n * (day - cgrs_queue.since[c])
+        waited = n * (day - cgrs_queue.since[c])
+        flows[series.CGRS_DAYS_WAITED] += waited
+        tally.outcomes_by_profile[DECIDED, p] += n
+        tally.outcomes_by_profile[DAYS_WAITED, p] += waited
         u = streams.uniform(seed, cases.key[c], streams.CGRS_OUTCOME, occurrence)
         outcome = 0
         while outcome < 3 and u >= outcome_cdf[p, outcome]:

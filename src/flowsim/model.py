@@ -13,7 +13,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from flowsim import series, states, streams
+from flowsim import groups, series, states, streams
 from flowsim.appeals import Call
 from flowsim.cgrs import Cgrs, priority_ranks
 from flowsim.config import CENTRE_TYPES, Scenario, Timeline
@@ -80,6 +80,7 @@ class ProtectionSystem(mesa.Model):
         )
         self.flows = np.zeros((self.n_days, series.N_FLOWS))
         self.stocks = np.zeros((self.n_days, len(series.STOCK_NAMES)))
+        self.by_profile = np.zeros((self.n_days, groups.N_ROWS, len(self.profiles)), np.int64)
         self.flows_today = self.flows[0]
 
         self.immigration_office = ImmigrationOffice(self)
@@ -92,7 +93,7 @@ class ProtectionSystem(mesa.Model):
         self.call = Call(self)
         self.status_holders = new_status_holders(self.n_days, n_cases)
         self.housing_search = HousingSearch(self, load_municipalities())
-        self.tally = new_tally(len(self.centres))
+        self.tally = new_tally(len(self.centres), len(self.profiles))
         self._open_initial_state(generated)
         self._types = np.array([CENTRE_TYPES.index(c.centre_type) for c in self.centres])
 
@@ -165,6 +166,7 @@ class ProtectionSystem(mesa.Model):
 
     def _record(self) -> None:
         t = self.tally
+        self.by_profile[self.day] = groups.snapshot(t)
         capacity = self.fedasil.capacity
         costs = self.fedasil.cost
         by_type = np.bincount(self._types, weights=t.occupancy, minlength=len(CENTRE_TYPES))
@@ -201,6 +203,11 @@ class ProtectionSystem(mesa.Model):
         )
         frame.insert(0, "date", pd.date_range(self.config.start_date, periods=days, freq="D"))
         return frame
+
+    def series_by_group(self) -> pd.DataFrame:
+        """The daily series by household type and by nationality group (long format)."""
+        dates = pd.date_range(self.config.start_date, periods=self.day, freq="D")
+        return groups.by_group(dates, self.by_profile[: self.day], self.profiles)
 
     def check_conservation(self) -> None:
         """Recount every person from the population arrays and compare with the tally.

@@ -57,6 +57,13 @@ class Tally(NamedTuple):
     occupancy: np.ndarray  # int64 per centre: persons placed
     clock: np.ndarray  # float64[2]: cumulative daily hazards of leaving (private, abscond)
     overstaying: np.ndarray  # int64[1]: status holders in reception past the transition period
+    state_by_profile: np.ndarray  # int64 (state, profile): persons
+    housing_by_profile: np.ndarray  # int64 (housing, profile): persons
+    outcomes_by_profile: np.ndarray  # int64 (GRANTED/DECIDED/DAYS_WAITED, profile): cumulative
+
+
+# Rows of Tally.outcomes_by_profile (cumulative persons, or person-days for DAYS_WAITED).
+GRANTED, DECIDED, DAYS_WAITED = 0, 1, 2
 
 
 @njit(cache=True, inline="always")
@@ -64,10 +71,13 @@ def set_state(cases: Cases, tally: Tally, c: int, new_state: int) -> None:
     """Move case ``c`` (all its members) to ``new_state``, keeping the tally exact."""
     old = cases.state[c]
     n = cases.size[c]
+    p = cases.profile[c]
     tally.state_persons[old] -= n
     tally.state_cases[old] -= 1
+    tally.state_by_profile[old, p] -= n
     tally.state_persons[new_state] += n
     tally.state_cases[new_state] += 1
+    tally.state_by_profile[new_state, p] += n
     cases.state[c] = new_state
 
 
@@ -97,6 +107,8 @@ def set_housing(cases: Cases, tally: Tally, c: int, housing: int, centre: int) -
             tally.clock[1] + cases.threshold_abscond[c] - cases.hazard_abscond[c]
         )
     tally.housing_persons[cases.housing[c]] -= n
+    tally.housing_by_profile[cases.housing[c], cases.profile[c]] -= n
+    tally.housing_by_profile[housing, cases.profile[c]] += n
     if cases.centre[c] >= 0:
         tally.occupancy[cases.centre[c]] -= n
     cases.housing[c] = housing
@@ -379,7 +391,7 @@ def generate(scenario: Scenario, timeline: Timeline, table: ProfileTable, seed) 
     )
 
 
-def new_tally(n_centres: int) -> Tally:
+def new_tally(n_centres: int, n_profiles: int) -> Tally:
     """An all-zero tally (everyone starts as not arrived, which is not counted)."""
     return Tally(
         state_persons=np.zeros(states.N_STATES, np.int64),
@@ -388,6 +400,9 @@ def new_tally(n_centres: int) -> Tally:
         occupancy=np.zeros(n_centres, np.int64),
         clock=np.zeros(2),
         overstaying=np.zeros(1, np.int64),
+        state_by_profile=np.zeros((states.N_STATES, n_profiles), np.int64),
+        housing_by_profile=np.zeros((4, n_profiles), np.int64),
+        outcomes_by_profile=np.zeros((3, n_profiles), np.int64),
     )
 
 

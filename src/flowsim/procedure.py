@@ -14,7 +14,7 @@ from numba import njit
 
 from flowsim import series, states
 from flowsim.calendar import Calendar, schedule
-from flowsim.population import Cases, Tally, set_housing, set_state
+from flowsim.population import GRANTED, Cases, Tally, set_housing, set_state
 from flowsim.queues import Queue, push
 
 
@@ -75,6 +75,7 @@ def grant_status(
     without a place leaves the model with their status.
     """
     flows[series.FINAL_POSITIVE] += cases.size[c]
+    tally.outcomes_by_profile[GRANTED, cases.profile[c]] += cases.size[c]
     cases.status[c] = status
     cases.status_day[c] = day
     if cases.housing[c] != states.IN_CENTRE:

@@ -1,6 +1,7 @@
 """Running replications of a scenario and writing a results folder.
 
-A results folder holds ``series.parquet`` (one row per replication and date), ``manifest.json``
+A results folder holds ``series.parquet`` (one row per replication and date),
+``series_by_group.parquet`` (one row per replication, date and group), ``manifest.json``
 (the resolved scenario, its hash, the seed of each replication, versions, wall time) and
 ``figures/overview.png``. Every file is written under a temporary name and renamed, so an
 interrupted run never leaves a half-written file.
@@ -22,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from flowsim.config import Scenario
-from flowsim.model import simulate
+from flowsim.model import ProtectionSystem
 
 MANIFEST_VERSION = 1
 DEPENDENCIES = ("mesa", "numpy", "numba", "pandas", "pyarrow", "pydantic", "scipy", "matplotlib")
@@ -45,18 +46,26 @@ def run_replications(
     replications: int,
     seed: int,
     progress: Callable[[int, float], None] | None = None,
-) -> tuple[pd.DataFrame, list[int]]:
-    """Run a scenario ``replications`` times; return all daily series and the seeds used."""
+) -> tuple[pd.DataFrame, pd.DataFrame, list[int]]:
+    """Run a scenario ``replications`` times.
+
+    Returns the daily series, the daily series by group (household type, nationality group)
+    and the seeds used.
+    """
     seeds = replication_seeds(seed, replications)
-    frames = []
+    frames, group_frames = [], []
     for k, rep_seed in enumerate(seeds):
         started = time.perf_counter()
-        frame = simulate(scenario, rep_seed)
-        frame.insert(0, "replication", k)
+        model = ProtectionSystem(scenario, rep_seed)
+        frame = model.run_to_end()
+        by_group = model.series_by_group()
+        for table in (frame, by_group):
+            table.insert(0, "replication", k)
         frames.append(frame)
+        group_frames.append(by_group)
         if progress is not None:
             progress(k, time.perf_counter() - started)
-    return pd.concat(frames, ignore_index=True), seeds
+    return pd.concat(frames, ignore_index=True), pd.concat(group_frames, ignore_index=True), seeds
 
 
 def versions() -> dict[str, str]:
@@ -92,17 +101,20 @@ def write_results(
     out: Path,
     scenario: Scenario,
     frame: pd.DataFrame,
+    by_group: pd.DataFrame,
     seeds: list[int],
     master_seed: int,
     wall_time_s: float,
     source: str | None = None,
 ) -> Path:
-    """Write series, manifest and overview figure into ``out``; return the folder."""
+    """Write series, series by group, manifest and overview figure into ``out``."""
     from flowsim.figures import overview  # matplotlib only when writing figures
 
     out.mkdir(parents=True, exist_ok=True)
     with atomic_path(out / "series.parquet") as tmp:
         frame.to_parquet(tmp, index=False)
+    with atomic_path(out / "series_by_group.parquet") as tmp:
+        by_group.to_parquet(tmp, index=False)
     manifest = {
         "manifest_version": MANIFEST_VERSION,
         "scenario": scenario.name,

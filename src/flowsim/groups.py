@@ -1,0 +1,83 @@
+"""Results by applicant group: household types and nationality groups.
+
+Who waits without a place, and for how long, differs by group; researchers ask it first. The
+model keeps per-profile counts (see :class:`flowsim.population.Tally`); this module records
+them each day and sums profiles into groups. Counts are persons; flows are per day.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from flowsim import states
+from flowsim.config import HOUSEHOLD_TYPES
+from flowsim.population import DAYS_WAITED, DECIDED, GRANTED, ProfileTable, Tally
+
+# What is recorded per profile each day (rows of the daily snapshot).
+IN_RECEPTION, WITHOUT_RECEPTION, PENDING_CGRS = 0, 1, 2
+CUM_GRANTED, CUM_NEGATIVE, CUM_DECIDED, CUM_DAYS_WAITED = 3, 4, 5, 6
+N_ROWS = 7
+
+GROUP_COLUMNS = (
+    "in_reception",  # persons in a reception place, end of day
+    "without_reception",  # persons entitled to a place without one, end of day
+    "pending_cgrs",  # persons waiting for a first-instance decision, end of day
+    "final_positive",  # persons granted protection that day
+    "final_negative",  # persons with a final negative outcome that day
+    "cgrs_decisions",  # persons decided by the CGRS that day
+    "cgrs_mean_days_waited",  # mean days in the CGRS queue of those decided that day
+)
+
+
+def snapshot(tally: Tally) -> np.ndarray:
+    """Today's per-profile counts, shape (N_ROWS, profiles)."""
+    return np.stack(
+        [
+            tally.housing_by_profile[states.IN_CENTRE],
+            tally.housing_by_profile[states.WAITING],
+            tally.state_by_profile[states.PENDING_CGRS],
+            tally.outcomes_by_profile[GRANTED],
+            tally.state_by_profile[states.NEGATIVE_FINAL],
+            tally.outcomes_by_profile[DECIDED],
+            tally.outcomes_by_profile[DAYS_WAITED],
+        ]
+    )
+
+
+def by_group(dates: pd.DatetimeIndex, daily: np.ndarray, table: ProfileTable) -> pd.DataFrame:
+    """Long table: one row per date and group, for household types and nationality groups.
+
+    ``daily`` has shape (days, N_ROWS, profiles) as recorded by :func:`snapshot`.
+    """
+    groupings = {
+        "household_type": (table.household_type, HOUSEHOLD_TYPES),
+        "nationality_group": (table.group, table.groups),
+    }
+    frames = []
+    for grouping, (index, names) in groupings.items():
+        summed = np.stack([daily[:, :, index == g].sum(axis=2) for g in range(len(names))], 1)
+        flows = np.diff(summed[:, :, CUM_GRANTED:], axis=0, prepend=0)
+        decided = flows[:, :, CUM_DECIDED - CUM_GRANTED]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_wait = np.where(
+                decided > 0, flows[:, :, CUM_DAYS_WAITED - CUM_GRANTED] / decided, np.nan
+            )
+        for g, name in enumerate(names):
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "date": dates,
+                        "grouping": grouping,
+                        "group": name,
+                        "in_reception": summed[:, g, IN_RECEPTION],
+                        "without_reception": summed[:, g, WITHOUT_RECEPTION],
+                        "pending_cgrs": summed[:, g, PENDING_CGRS],
+                        "final_positive": flows[:, g, 0],
+                        "final_negative": flows[:, g, 1],
+                        "cgrs_decisions": decided[:, g],
+                        "cgrs_mean_days_waited": mean_wait[:, g],
+                    }
+                )
+            )
+    return pd.concat(frames, ignore_index=True)
