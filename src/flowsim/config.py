@@ -280,18 +280,16 @@ class InitialState(_Strict):
     in_reception_persons: dict[str, NonNegative] = Field(default_factory=dict)  # by centre
 
 
-class Change(_Strict):
-    """A dated change to one capacity or rate: ``set``, ``add`` or ``multiply``."""
+class Operation(_Strict):
+    """A change to one capacity or rate: ``set``, ``add`` or ``multiply``."""
 
-    date: dt.date
     field: str
     set: Number | None = None
     add: Number | None = None
     multiply: Number | None = None
-    note: str = ""
 
     @model_validator(mode="after")
-    def _one_operation(self) -> Change:
+    def _one_operation(self) -> Operation:
         given = [op for op in ("set", "add", "multiply") if getattr(self, op) is not None]
         if len(given) != 1:
             raise ValueError(f"expected exactly one of set, add, multiply; got {given or 'none'}")
@@ -304,6 +302,57 @@ class Change(_Strict):
         if self.add is not None:
             return value + self.add
         return value * self.multiply  # type: ignore[operator]
+
+    def undo(self, value: float, before: float) -> float:
+        """The field's value once this change is reversed (``before``: its value before it)."""
+        if self.add is not None:
+            return value - self.add
+        if self.multiply:
+            return value / self.multiply
+        return before
+
+
+class Change(Operation):
+    """A dated change: from ``date`` on, the field is changed by the operation."""
+
+    date: dt.date
+    note: str = ""
+
+
+class Condition(_Strict):
+    """A series of the previous day above or below a threshold for some consecutive days."""
+
+    series: str  # a stock series (e.g. without_reception, cgrs_backlog_cases) or occupancy_rate
+    above: Number | None = None
+    below: Number | None = None
+    for_days: Annotated[int, Field(ge=1, strict=True)] = 1
+
+    @model_validator(mode="after")
+    def _one_threshold(self) -> Condition:
+        if (self.above is None) == (self.below is None):
+            raise ValueError("expected exactly one of above, below")
+        return self
+
+    def holds(self, value: float) -> bool:
+        """Whether the series value meets the threshold today."""
+        return value > self.above if self.above is not None else value < self.below  # type: ignore[operator]
+
+
+class Action(Operation):
+    """What a trigger does, ``after_days`` days after it fires (a lead time)."""
+
+    after_days: Annotated[int, Field(ge=0, strict=True)] = 0
+
+
+class Trigger(_Strict):
+    """A policy rule fired by the state of the system, e.g. buffer places opened when the
+    network stays full, closed again when it stays below a threshold."""
+
+    name: str
+    when: Condition
+    then: Action
+    until: Condition | None = None  # reverse the action once this holds after it took effect
+    once: bool = False  # fire at most once in a run
 
 
 class Scenario(_Strict):
@@ -323,6 +372,7 @@ class Scenario(_Strict):
     status_holders: StatusHolders = Field(default_factory=StatusHolders)
     initial_state: InitialState = Field(default_factory=InitialState)
     changes: list[Change] = Field(default_factory=list)
+    triggers: list[Trigger] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -444,39 +494,98 @@ def _set_path(tree: dict, path: str, value: float) -> None:
     tree[keys[-1]] = value
 
 
+def _unknown_field(where: str, field: str, fields: dict[str, float]) -> str | None:
+    """The problem line when ``field`` is not a changeable field, else None."""
+    if field in fields:
+        return None
+    close = difflib.get_close_matches(field, list(fields), n=3)
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    return (
+        f"{where}: expected a numeric field of {', '.join(CHANGEABLE_SECTIONS)}, "
+        f"got {field!r}{hint}"
+    )
+
+
+def _base_tree(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as a dict without changes, triggers or initial state, for re-validation.
+
+    The initial state is checked against the start date's capacities only: a later cut below
+    it is a policy (residents are relocated), not a contradiction.
+    """
+    tree = scenario.model_dump(mode="python")
+    tree["changes"], tree["triggers"], tree["initial_state"] = [], [], {}
+    return tree
+
+
+def _invalid_value(tree: dict[str, Any], source: str) -> list[str]:
+    """The problems of a scenario tree after a change (without the file prefix)."""
+    try:
+        Scenario.model_validate(tree)
+    except ValidationError as err:
+        return [line.split(": ", 1)[1] for line in _format_errors(err, source)]
+    return []
+
+
 def _check_changes(scenario: Scenario, source: str) -> list[str]:
     """Validate every dated change: a known changeable field and a valid resulting value."""
     fields = changeable_fields(scenario)
     problems: list[str] = []
-    tree = scenario.model_dump(mode="python")
-    tree["changes"] = []
-    # The initial state is checked against the start date's capacities only: a later cut
-    # below it is a policy (residents are relocated), not a contradiction.
-    tree["initial_state"] = {}
+    tree = _base_tree(scenario)
     values = dict(fields)
     ordered = sorted(enumerate(scenario.changes), key=lambda item: (item[1].date, item[0]))
     for i, change in ordered:
-        where = f"{source}: changes.{i}.field"
-        if change.field not in fields:
-            close = difflib.get_close_matches(change.field, list(fields), n=3)
-            hint = f" (did you mean {', '.join(close)}?)" if close else ""
-            problems.append(
-                f"{where}: expected a numeric field of {', '.join(CHANGEABLE_SECTIONS)}, "
-                f"got {change.field!r}{hint}"
-            )
+        unknown = _unknown_field(f"{source}: changes.{i}.field", change.field, fields)
+        if unknown:
+            problems.append(unknown)
             continue
         values[change.field] = change.apply(values[change.field])
         _set_path(tree, change.field, values[change.field])
-        try:
-            Scenario.model_validate(tree)
-        except ValidationError as err:
-            for line in _format_errors(err, source):
-                problems.append(
-                    f"{source}: changes.{i} ({change.date}, {change.field}) gives an invalid "
-                    f"value: {line.split(': ', 1)[1]}"
-                )
+        invalid = _invalid_value(tree, source)
+        problems += [
+            f"{source}: changes.{i} ({change.date}, {change.field}) gives an invalid value: {line}"
+            for line in invalid
+        ]
+        if invalid:
             _set_path(tree, change.field, fields[change.field])
             values[change.field] = fields[change.field]
+    return problems + _check_triggers(scenario, source, fields)
+
+
+def _check_triggers(scenario: Scenario, source: str, fields: dict[str, float]) -> list[str]:
+    """Validate every trigger: known series, a changeable field outside the inflow (arrivals
+    are drawn when the run starts), and a valid value when applied to the start values."""
+    from flowsim.series import STOCK_NAMES  # series names depend on the config's centre types
+
+    known_series = (*STOCK_NAMES, "occupancy_rate")
+    problems: list[str] = []
+    for i, trigger in enumerate(scenario.triggers):
+        for part in ("when", "until"):
+            condition = getattr(trigger, part)
+            if condition is not None and condition.series not in known_series:
+                close = difflib.get_close_matches(condition.series, known_series, n=3)
+                hint = f" (did you mean {', '.join(close)}?)" if close else ""
+                problems.append(
+                    f"{source}: triggers.{i}.{part}.series: expected a stock series or "
+                    f"occupancy_rate, got {condition.series!r}{hint}"
+                )
+        action = trigger.then
+        where = f"{source}: triggers.{i}.then.field"
+        unknown = _unknown_field(where, action.field, fields)
+        if unknown:
+            problems.append(unknown)
+            continue
+        if action.field.startswith("inflow."):
+            problems.append(
+                f"{where}: expected a field outside inflow (arrivals are drawn when the run "
+                f"starts), got {action.field!r}"
+            )
+            continue
+        tree = _base_tree(scenario)
+        _set_path(tree, action.field, action.apply(fields[action.field]))
+        problems += [
+            f"{source}: triggers.{i} ({trigger.name}) gives an invalid value: {line}"
+            for line in _invalid_value(tree, source)
+        ]
     return problems
 
 

@@ -32,6 +32,7 @@ from flowsim.procedure import open_initial_cases
 from flowsim.queues import Queue, new_queue
 from flowsim.reception import Fedasil, ReceptionCentre, dispatch_ranks, place_initial_residents
 from flowsim.registration import ImmigrationOffice, arrive
+from flowsim.triggers import TriggerRules
 
 WINDOW_REBUILD_DAYS = 7  # how often exited cases are dropped from the daily scans
 
@@ -62,6 +63,7 @@ class ProtectionSystem(mesa.Model):
         self.seed = np.uint64(seed)
         self.timeline = Timeline(scenario)
         self.params: dict[str, float] = dict(self.timeline.base)
+        self.triggers = TriggerRules(scenario)
         self.profiles = ProfileTable.from_scenario(scenario)
         generated = generate(scenario, self.timeline, self.profiles, self.seed)
         self.cases = generated.cases
@@ -145,7 +147,8 @@ class ProtectionSystem(mesa.Model):
         changes = self.timeline.changes_on(self.day)
         for change in changes:
             self.params[change.field] = change.apply(self.params[change.field])
-        if changes:
+        triggered = self.triggers.apply_due(self.day, self.params)
+        if changes or triggered:
             self.fedasil.refresh()
         self.flows_today = self.flows[self.day]
         self.hi = arrive(
@@ -160,6 +163,8 @@ class ProtectionSystem(mesa.Model):
         if self.day % WINDOW_REBUILD_DAYS == 0:
             self.window = rebuild_window(self.cases, self.window)
         self._record()
+        if self.triggers:
+            self.triggers.end_of_day(self.day, self.stocks[self.day])
         self.day += 1
         if self.day >= self.n_days:
             self.running = False
@@ -203,6 +208,10 @@ class ProtectionSystem(mesa.Model):
         )
         frame.insert(0, "date", pd.date_range(self.config.start_date, periods=days, freq="D"))
         return frame
+
+    def events(self) -> pd.DataFrame:
+        """What the scenario's triggers did, with dates (see :mod:`flowsim.triggers`)."""
+        return self.triggers.events()
 
     def series_by_group(self) -> pd.DataFrame:
         """The daily series by household type and by nationality group (long format)."""

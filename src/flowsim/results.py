@@ -1,7 +1,8 @@
 """Running replications of a scenario and writing a results folder.
 
 A results folder holds ``series.parquet`` (one row per replication and date),
-``series_by_group.parquet`` (one row per replication, date and group), ``manifest.json``
+``series_by_group.parquet`` (one row per replication, date and group), ``events.parquet``
+(what the scenario's triggers did, with dates), ``manifest.json``
 (the resolved scenario, its hash, the seed of each replication, versions, wall time) and
 ``figures/overview.png``. Every file is written under a temporary name and renamed, so an
 interrupted run never leaves a half-written file.
@@ -46,26 +47,33 @@ def run_replications(
     replications: int,
     seed: int,
     progress: Callable[[int, float], None] | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame, list[int]]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[int]]:
     """Run a scenario ``replications`` times.
 
-    Returns the daily series, the daily series by group (household type, nationality group)
-    and the seeds used.
+    Returns the daily series, the daily series by group (household type, nationality group),
+    the triggers' events and the seeds used.
     """
     seeds = replication_seeds(seed, replications)
-    frames, group_frames = [], []
+    frames, group_frames, event_frames = [], [], []
     for k, rep_seed in enumerate(seeds):
         started = time.perf_counter()
         model = ProtectionSystem(scenario, rep_seed)
         frame = model.run_to_end()
         by_group = model.series_by_group()
-        for table in (frame, by_group):
+        events = model.events()
+        for table in (frame, by_group, events):
             table.insert(0, "replication", k)
         frames.append(frame)
         group_frames.append(by_group)
+        event_frames.append(events)
         if progress is not None:
             progress(k, time.perf_counter() - started)
-    return pd.concat(frames, ignore_index=True), pd.concat(group_frames, ignore_index=True), seeds
+    return (
+        pd.concat(frames, ignore_index=True),
+        pd.concat(group_frames, ignore_index=True),
+        pd.concat(event_frames, ignore_index=True),
+        seeds,
+    )
 
 
 def versions() -> dict[str, str]:
@@ -102,12 +110,13 @@ def write_results(
     scenario: Scenario,
     frame: pd.DataFrame,
     by_group: pd.DataFrame,
+    events: pd.DataFrame,
     seeds: list[int],
     master_seed: int,
     wall_time_s: float,
     source: str | None = None,
 ) -> Path:
-    """Write series, series by group, manifest and overview figure into ``out``."""
+    """Write series, series by group, trigger events, manifest and overview figure."""
     from flowsim.figures import overview  # matplotlib only when writing figures
 
     out.mkdir(parents=True, exist_ok=True)
@@ -115,6 +124,8 @@ def write_results(
         frame.to_parquet(tmp, index=False)
     with atomic_path(out / "series_by_group.parquet") as tmp:
         by_group.to_parquet(tmp, index=False)
+    with atomic_path(out / "events.parquet") as tmp:
+        events.to_parquet(tmp, index=False)
     manifest = {
         "manifest_version": MANIFEST_VERSION,
         "scenario": scenario.name,
