@@ -1,0 +1,92 @@
+"""The ready scenarios in configs/: each is valid, runs, leaves the past alone and moves what
+its measure should move (same seed as the baseline: common random numbers)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from flowsim import load_config
+from flowsim.model import ProtectionSystem
+
+CONFIGS = Path(__file__).resolve().parent.parent / "configs"
+MEASURES = ["winter-plan-2022", "outflow-action-plan", "lri-action-plan"]
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    scenario = load_config(CONFIGS / "belgium-baseline.yaml")
+    return scenario, ProtectionSystem(scenario, 11).run_to_end().set_index("date")
+
+
+@pytest.fixture(scope="module")
+def measures():
+    runs = {}
+    for name in MEASURES:
+        scenario = load_config(CONFIGS / f"{name}.yaml")
+        runs[name] = scenario, ProtectionSystem(scenario, 11).run_to_end().set_index("date")
+    return runs
+
+
+def test_every_config_is_valid():
+    names = {load_config(path).name for path in CONFIGS.glob("*.yaml")}
+    assert {"belgium-baseline", "buffer-places-trigger", *MEASURES} <= names
+
+
+@pytest.mark.parametrize("name", MEASURES)
+def test_a_measure_leaves_the_days_before_it_alone(baseline, measures, name):
+    base_scenario, base = baseline
+    scenario, run = measures[name]
+    own = scenario.changes[len(base_scenario.changes) :]
+    assert scenario.changes[: len(base_scenario.changes)] == base_scenario.changes
+    first = pd.Timestamp(min(change.date for change in own))
+    before = run.index < first
+    pd.testing.assert_frame_equal(run[before], base[before])
+    assert not run[~before].equals(base[~before])
+
+
+def window(frame: pd.DataFrame, start: str, end: str) -> pd.DataFrame:
+    return frame.loc[start:end]
+
+
+def test_winter_plan_lowers_waiting_and_the_backlog(baseline, measures):
+    _, base = baseline
+    _, plan = measures["winter-plan-2022"]
+    assert (plan.reception_capacity >= base.reception_capacity).all()
+    assert (
+        window(plan, "2023-01", "2024-12").cgrs_backlog.mean()
+        < window(base, "2023-01", "2024-12").cgrs_backlog.mean()
+    )
+    assert (
+        window(plan, "2023-01", "2025-12").without_reception.mean()
+        <= window(base, "2023-01", "2025-12").without_reception.mean()
+    )
+
+
+def test_outflow_plan_lowers_status_holders_in_reception(baseline, measures):
+    _, base = baseline
+    _, plan = measures["outflow-action-plan"]
+    later = slice("2023-07", "2025-12")
+    assert (
+        plan.loc[later].housed_by_municipalities.sum()
+        > base.loc[later].housed_by_municipalities.sum()
+    )
+    assert (
+        plan.loc[later].status_holders_in_reception.mean()
+        < 0.9 * base.loc[later].status_holders_in_reception.mean()
+    )
+
+
+def test_lri_plan_adds_lri_places_and_never_more_waiting(baseline, measures):
+    _, base = baseline
+    _, plan = measures["lri-action-plan"]
+    np.testing.assert_array_equal(
+        plan.loc["2023-06-01":].capacity_lri, base.loc["2023-06-01":].capacity_lri + 1000
+    )
+    assert (
+        plan.loc["2023-06":].without_reception.mean()
+        <= base.loc["2023-06":].without_reception.mean()
+    )
