@@ -111,6 +111,7 @@ def base_raw(years: int = 1, persons_per_month: float = 300.0) -> dict[str, Any]
         },
         "municipalities": {"housing_persons_per_month": 60},
         "status_holders": {"transition_period_days": 60, "max_stay_days": 180},
+        "returns": {"subsequent_application_share": 0.0},
         "initial_state": {
             "pending_cgrs_persons": 200,
             "pending_cgrs_max_waited_days": 300,

@@ -79,7 +79,8 @@ class DecisionLog:
         self.persons_per_day[day] = size.sum()
         self.cases_per_day[day] = len(decided)
         self.person_days_waited[day] = np.sum(size * (day - c.lodged_day[decided]))
-        self.positive_per_day[day] = size[c.status[decided] != states.NO_STATUS].sum()
+        granted = (c.status[decided] == states.REFUGEE) | (c.status[decided] == states.SUBSIDIARY)
+        self.positive_per_day[day] = size[granted].sum()
         if len(decided) == 0 or not remaining.any():
             return
         self.days_with_leftover += 1
@@ -257,9 +258,7 @@ def test_outcomes_follow_the_configured_shares(small_scenario):
     model = ProtectionSystem(scenario, 8)
     model.run_to_end()
     c = model.cases
-    decided = (c.n_cgrs == 1) & (
-        (c.status != states.NO_STATUS) | (c.state == states.NEGATIVE_FINAL)
-    )
+    decided = (c.n_cgrs == 1) & (c.status != states.NO_STATUS)
     for name, group in scenario.profiles.nationality_groups.items():
         mask = decided & group_mask(model, scenario, name)
         n = mask.sum()
@@ -285,7 +284,7 @@ def test_refusals_are_appealed_at_the_configured_share(small_scenario):
     model = ProtectionSystem(scenario, 9)
     frame = model.run_to_end()
     c = model.cases
-    negative = (c.n_cgrs == 1) & np.isin(c.state, (states.PENDING_CALL, states.NEGATIVE_FINAL))
+    negative = (c.n_cgrs == 1) & ((c.state == states.PENDING_CALL) | (c.status == states.REFUSED))
     appealed = np.mean(c.state[negative] == states.PENDING_CALL)
     # share of refusals among negative decisions, weighted by the groups' decided cases
     expected = []

@@ -17,11 +17,17 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from conftest import DELETE, make_raw, merge, set_path
-from flowsim.config import ConfigError, Scenario, load_config, scenario_from_dict
+from flowsim.config import (
+    CHANGEABLE_SECTIONS,
+    ConfigError,
+    Scenario,
+    load_config,
+    scenario_from_dict,
+)
 from flowsim.model import ProtectionSystem
 
 REPO = Path(__file__).resolve().parents[1]
-CHANGEABLE = "inflow, immigration_office, reception, cgrs, call, municipalities, status_holders"
+CHANGEABLE = ", ".join(CHANGEABLE_SECTIONS)
 
 
 def write(tmp_path: Path, raw: dict[str, Any], name: str = "scenario.yaml") -> Path:

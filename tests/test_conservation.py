@@ -99,6 +99,17 @@ def scenarios(draw):
     }
 
     overrides["municipalities.housing_persons_per_month"] = draw(st.floats(0.0, 200.0))
+    uptake = draw(st.floats(0.0, 1.0))
+    overrides["returns"] = {
+        "open_return_place_days": draw(st.integers(0, 90)),
+        "counsellors_fte": draw(st.floats(0.0, 20.0)),
+        "avr_uptake_counselled": uptake,
+        "avr_uptake_not_counselled": draw(st.floats(0.0, uptake)),
+        "subsequent_application_share": draw(st.floats(0.0, 1.0 - uptake)),
+        "package_elasticity": draw(st.floats(0.0, 2.0)),
+        "removals_persons_per_month": draw(st.floats(0.0, 100.0)),
+        "removal_window_days": draw(st.integers(0, 200)),
+    }
     transition = draw(st.integers(0, 120))
     overrides["status_holders"] = {
         "transition_period_days": transition,
@@ -179,14 +190,17 @@ def check_series(frame, scenario) -> None:
     # stocks are never negative; cumulative exits never decrease
     assert (frame[list(series.STOCK_NAMES)].to_numpy() >= 0).all()
     assert (np.diff(frame[list(series.EXIT_COLUMNS)].to_numpy(), axis=0) >= 0).all()
-    # everyone registered (and every status holder) has exactly one housing situation
+    # everyone registered (status holders and those ordered to leave too) has exactly one
+    # housing situation
     housed = frame["in_reception"] + frame["without_reception"] + frame["in_private_housing"]
     registered = (
         frame["stock_dublin_procedure"]
         + frame["stock_pending_cgrs"]
         + frame["stock_pending_call"]
         + frame["stock_status_holder"]
+        + frame["stock_order_to_leave"]
     )
+    assert (frame["open_return_places"] <= frame["stock_order_to_leave"]).all()
     np.testing.assert_array_equal(housed.to_numpy(), registered.to_numpy())
     # places are never over-occupied, by type and overall
     for t in CENTRE_TYPES:

@@ -81,14 +81,10 @@ def test_same_person_same_luck_across_policies(small_scenario):
 
     def ended_at_first_decision(model):
         c = model.cases
-        ended = (c.status != states.NO_STATUS) | (c.state == states.NEGATIVE_FINAL)
+        ended = c.status != states.NO_STATUS
         return ended & (c.n_cgrs == 1) & (c.n_call == 0)
 
     both = ended_at_first_decision(slow) & ended_at_first_decision(fast)
     assert both.sum() > 200
     # cases were decided on different days in the two runs, with the same outcome
     np.testing.assert_array_equal(slow.cases.status[both], fast.cases.status[both])
-    np.testing.assert_array_equal(
-        slow.cases.state[both] == states.NEGATIVE_FINAL,
-        fast.cases.state[both] == states.NEGATIVE_FINAL,
-    )

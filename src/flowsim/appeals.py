@@ -11,7 +11,13 @@ from numba import njit
 from flowsim import series, states, streams
 from flowsim.config import DAYS_PER_MONTH
 from flowsim.population import Cases, Tally
-from flowsim.procedure import StatusHolders, finalise, grant_status, lodge_at_cgrs
+from flowsim.procedure import (
+    ReturnDesk,
+    StatusHolders,
+    grant_status,
+    lodge_at_cgrs,
+    refuse,
+)
 from flowsim.queues import Queue, best_class, pop
 
 if TYPE_CHECKING:
@@ -25,6 +31,7 @@ def judge(
     call_queue: Queue,
     cgrs_queue: Queue,
     holders: StatusHolders,
+    desk: ReturnDesk,
     budget: float,
     day: int,
     seed: np.uint64,
@@ -49,7 +56,7 @@ def judge(
         u = streams.uniform(seed, cases.key[c], streams.CALL_OUTCOME, cases.n_call[c])
         cases.n_call[c] += 1
         if u < share_confirm:
-            finalise(cases, tally, c, states.NEGATIVE_FINAL, flows)
+            refuse(cases, tally, desk, c, day, flows)
         elif u < share_confirm + share_annul:
             lodge_at_cgrs(cases, tally, cgrs_queue, c, day)
         else:
@@ -75,6 +82,7 @@ class Call(mesa.Agent):
             m.queues.call,
             m.queues.cgrs,
             m.status_holders,
+            m.return_desk,
             budget,
             m.day,
             m.seed,

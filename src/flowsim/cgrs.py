@@ -11,7 +11,13 @@ from numba import njit
 from flowsim import series, states, streams
 from flowsim.config import DAYS_PER_MONTH, HOUSEHOLD_TYPES, Prioritisation
 from flowsim.population import DAYS_WAITED, DECIDED, Cases, ProfileTable, Tally
-from flowsim.procedure import StatusHolders, finalise, grant_status, lodge_appeal
+from flowsim.procedure import (
+    ReturnDesk,
+    StatusHolders,
+    grant_status,
+    lodge_appeal,
+    refuse,
+)
 from flowsim.queues import Queue, best_class, pop
 
 if TYPE_CHECKING:
@@ -52,6 +58,7 @@ def decide(
     cgrs_queue: Queue,
     call_queue: Queue,
     holders: StatusHolders,
+    desk: ReturnDesk,
     budget: float,
     day: int,
     seed: np.uint64,
@@ -97,7 +104,7 @@ def decide(
         if streams.uniform(seed, cases.key[c], streams.APPEAL, occurrence) < share:
             lodge_appeal(cases, tally, call_queue, c, day)
         else:
-            finalise(cases, tally, c, states.NEGATIVE_FINAL, flows)
+            refuse(cases, tally, desk, c, day, flows)
     return budget
 
 
@@ -142,6 +149,7 @@ class Cgrs(mesa.Agent):
             m.queues.cgrs,
             m.queues.call,
             m.status_holders,
+            m.return_desk,
             budget,
             m.day,
             m.seed,

@@ -249,6 +249,41 @@ class Municipalities(_Strict):
     unused_housing_kept_months: Positive = 3.0  # supply not taken is kept this long at most
 
 
+class ReintegrationPackage(_Strict):
+    """Assisted voluntary return and reintegration support (euros)."""
+
+    adult_eur: NonNegative = 700
+    accompanied_minor_eur: NonNegative = 350
+    case_top_up_eur: NonNegative = 0  # enhanced projects: +1,500 per case
+    vulnerable_top_up_eur: NonNegative = 500  # per vulnerable case
+
+
+class Returns(_Strict):
+    """After a final negative outcome: open return place, counselling, return or stay."""
+
+    open_return_place_days: NonNegative = 30  # stay in reception after the order to leave
+    counsellors_fte: NonNegative = 50
+    cases_per_counsellor_per_month: NonNegative = 8
+    avr_uptake_counselled: Share = 0.2  # share accepting AVR with the reference package
+    avr_uptake_not_counselled: Share = 0.05
+    package: ReintegrationPackage = Field(default_factory=ReintegrationPackage)
+    reference_package_eur_per_person: Positive = 700  # uptake shares hold at this package
+    package_elasticity: NonNegative = 0.5  # uptake x (package / reference) ** elasticity
+    subsequent_application_share: Share = 0.1  # share lodging a subsequent application
+    removals_persons_per_month: NonNegative = 200  # forced returns the Immigration Office can do
+    removal_window_days: NonNegative = 180  # not removed by then: irregular stay
+
+    @model_validator(mode="after")
+    def _shares(self) -> Returns:
+        most = max(self.avr_uptake_counselled, self.avr_uptake_not_counselled)
+        if most + self.subsequent_application_share > 1.0 + SHARE_TOLERANCE:
+            raise ValueError(
+                f"@subsequent_application_share: expected at most 1 minus the AVR uptake "
+                f"({1.0 - most:g}), got {self.subsequent_application_share:g}"
+            )
+        return self
+
+
 MUNICIPAL_TABLE_COLUMNS = ("housing_persons_per_month",)
 
 
@@ -370,6 +405,7 @@ class Scenario(_Strict):
     call: Call
     municipalities: Municipalities
     status_holders: StatusHolders = Field(default_factory=StatusHolders)
+    returns: Returns = Field(default_factory=Returns)
     initial_state: InitialState = Field(default_factory=InitialState)
     changes: list[Change] = Field(default_factory=list)
     triggers: list[Trigger] = Field(default_factory=list)
@@ -466,6 +502,7 @@ CHANGEABLE_SECTIONS = (
     "call",
     "municipalities",
     "status_holders",
+    "returns",
 )
 
 

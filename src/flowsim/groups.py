@@ -12,7 +12,7 @@ import pandas as pd
 
 from flowsim import states
 from flowsim.config import HOUSEHOLD_TYPES
-from flowsim.population import DAYS_WAITED, DECIDED, GRANTED, ProfileTable, Tally
+from flowsim.population import DAYS_WAITED, DECIDED, GRANTED, REFUSED, ProfileTable, Tally
 
 # What is recorded per profile each day (rows of the daily snapshot).
 IN_RECEPTION, WITHOUT_RECEPTION, PENDING_CGRS = 0, 1, 2
@@ -38,7 +38,7 @@ def snapshot(tally: Tally) -> np.ndarray:
             tally.housing_by_profile[states.WAITING],
             tally.state_by_profile[states.PENDING_CGRS],
             tally.outcomes_by_profile[GRANTED],
-            tally.state_by_profile[states.NEGATIVE_FINAL],
+            tally.outcomes_by_profile[REFUSED],
             tally.outcomes_by_profile[DECIDED],
             tally.outcomes_by_profile[DAYS_WAITED],
         ]

@@ -32,6 +32,7 @@ from flowsim.procedure import open_initial_cases
 from flowsim.queues import Queue, new_queue
 from flowsim.reception import Fedasil, ReceptionCentre, dispatch_ranks, place_initial_residents
 from flowsim.registration import ImmigrationOffice, arrive
+from flowsim.returns import ReturnService, new_return_desk
 from flowsim.triggers import TriggerRules
 
 WINDOW_REBUILD_DAYS = 7  # how often exited cases are dropped from the daily scans
@@ -94,6 +95,8 @@ class ProtectionSystem(mesa.Model):
         self.cgrs = Cgrs(self)
         self.call = Call(self)
         self.status_holders = new_status_holders(self.n_days, n_cases)
+        self.return_desk = new_return_desk(self.n_days, n_cases)
+        self.return_service = ReturnService(self, self.profiles)
         self.housing_search = HousingSearch(self, load_municipalities())
         self.tally = new_tally(len(self.centres), len(self.profiles))
         self._open_initial_state(generated)
@@ -130,6 +133,7 @@ class ProtectionSystem(mesa.Model):
             *self.fedasil.hazards(),
         )
         self.housing_search.set_deadlines()
+        self.return_service.set_deadlines()
         open_initial_status_holders(self.cases, self.tally, self.status_holders, first_pending)
 
     @property
@@ -160,6 +164,7 @@ class ProtectionSystem(mesa.Model):
         self.cgrs.step()
         self.call.step()
         self.housing_search.step()
+        self.return_service.step()
         if self.day % WINDOW_REBUILD_DAYS == 0:
             self.window = rebuild_window(self.cases, self.window)
         self._record()
@@ -186,6 +191,7 @@ class ProtectionSystem(mesa.Model):
             t.state_persons[states.PENDING_CALL],
             t.state_persons[states.STATUS_HOLDER],
             t.overstaying[0],
+            t.state_housing[states.ORDER_TO_LEAVE, states.IN_CENTRE],
             float(t.occupancy @ costs),
             *by_type,
             *cap_type,

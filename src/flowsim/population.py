@@ -40,6 +40,7 @@ class Cases(NamedTuple):
     status_day: np.ndarray  # int32: day protection was granted
     overstaying: np.ndarray  # bool: status holder in reception beyond the transition period
     municipality: np.ndarray  # int16: municipality that housed the case, -1 when none
+    counselled: np.ndarray  # bool: met a return counsellor after the order to leave
     hazard_private: np.ndarray  # float64: hazard of leaving for private housing used up
     hazard_abscond: np.ndarray  # float64: hazard of absconding used up (earlier stays)
     level_private: np.ndarray  # float64: reception clock at which a resident leaves for
@@ -57,13 +58,14 @@ class Tally(NamedTuple):
     occupancy: np.ndarray  # int64 per centre: persons placed
     clock: np.ndarray  # float64[2]: cumulative daily hazards of leaving (private, abscond)
     overstaying: np.ndarray  # int64[1]: status holders in reception past the transition period
+    state_housing: np.ndarray  # int64 (state, housing): persons
     state_by_profile: np.ndarray  # int64 (state, profile): persons
     housing_by_profile: np.ndarray  # int64 (housing, profile): persons
-    outcomes_by_profile: np.ndarray  # int64 (GRANTED/DECIDED/DAYS_WAITED, profile): cumulative
+    outcomes_by_profile: np.ndarray  # int64 (GRANTED/DECIDED/DAYS_WAITED/REFUSED, profile)
 
 
 # Rows of Tally.outcomes_by_profile (cumulative persons, or person-days for DAYS_WAITED).
-GRANTED, DECIDED, DAYS_WAITED = 0, 1, 2
+GRANTED, DECIDED, DAYS_WAITED, REFUSED = 0, 1, 2, 3
 
 
 @njit(cache=True, inline="always")
@@ -75,6 +77,8 @@ def set_state(cases: Cases, tally: Tally, c: int, new_state: int) -> None:
     tally.state_persons[old] -= n
     tally.state_cases[old] -= 1
     tally.state_by_profile[old, p] -= n
+    tally.state_housing[old, cases.housing[c]] -= n
+    tally.state_housing[new_state, cases.housing[c]] += n
     tally.state_persons[new_state] += n
     tally.state_cases[new_state] += 1
     tally.state_by_profile[new_state, p] += n
@@ -109,6 +113,8 @@ def set_housing(cases: Cases, tally: Tally, c: int, housing: int, centre: int) -
     tally.housing_persons[cases.housing[c]] -= n
     tally.housing_by_profile[cases.housing[c], cases.profile[c]] -= n
     tally.housing_by_profile[housing, cases.profile[c]] += n
+    tally.state_housing[cases.state[c], cases.housing[c]] -= n
+    tally.state_housing[cases.state[c], housing] += n
     if cases.centre[c] >= 0:
         tally.occupancy[cases.centre[c]] -= n
     cases.housing[c] = housing
@@ -379,6 +385,7 @@ def generate(scenario: Scenario, timeline: Timeline, table: ProfileTable, seed) 
         status_day=np.full(n, -1, np.int32),
         overstaying=np.zeros(n, np.bool_),
         municipality=np.full(n, -1, np.int16),
+        counselled=np.zeros(n, np.bool_),
         hazard_private=np.zeros(n),
         hazard_abscond=np.zeros(n),
         level_private=np.full(n, np.inf),
@@ -400,9 +407,10 @@ def new_tally(n_centres: int, n_profiles: int) -> Tally:
         occupancy=np.zeros(n_centres, np.int64),
         clock=np.zeros(2),
         overstaying=np.zeros(1, np.int64),
+        state_housing=np.zeros((states.N_STATES, 4), np.int64),
         state_by_profile=np.zeros((states.N_STATES, n_profiles), np.int64),
         housing_by_profile=np.zeros((4, n_profiles), np.int64),
-        outcomes_by_profile=np.zeros((3, n_profiles), np.int64),
+        outcomes_by_profile=np.zeros((4, n_profiles), np.int64),
     )
 
 

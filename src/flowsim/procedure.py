@@ -14,7 +14,7 @@ from numba import njit
 
 from flowsim import series, states
 from flowsim.calendar import Calendar, schedule
-from flowsim.population import GRANTED, Cases, Tally, set_housing, set_state
+from flowsim.population import GRANTED, REFUSED, Cases, Tally, set_housing, set_state
 from flowsim.queues import Queue, push
 
 
@@ -50,13 +50,41 @@ def request_place(cases: Cases, tally: Tally, waiting: Queue, c: int, day: int) 
     push(waiting, c, cases.profile[c], day)
 
 
+class ReturnDesk(NamedTuple):
+    """Persons with an order to leave: their return decisions, counselling and removal."""
+
+    decisions: Calendar  # the day each case decides (end of the open return place stay)
+    counselling: Queue  # waiting for a return counsellor, first come first served
+    removals: Queue  # waiting for a forced return, first come first served
+    removal_deadlines: Calendar  # the end of each case's removal window
+    days: np.ndarray  # int64[2]: open return place stay and removal window today (days)
+
+
+@njit(cache=True, inline="always")
+def refuse(cases: Cases, tally: Tally, desk: ReturnDesk, c: int, day: int, flows) -> None:
+    """A final negative outcome: an order to leave (persons).
+
+    A resident moves to an open return place (keeps a place) for the configured stay and
+    can meet a return counsellor; someone outside reception decides the next day.
+    """
+    n = cases.size[c]
+    flows[series.FINAL_NEGATIVE] += n
+    tally.outcomes_by_profile[REFUSED, cases.profile[c]] += n
+    cases.status[c] = states.REFUSED
+    set_state(cases, tally, c, states.ORDER_TO_LEAVE)
+    if cases.housing[c] == states.IN_CENTRE:
+        push(desk.counselling, c, 0, day)
+        schedule(desk.decisions, c, day + max(desk.days[0], 1))
+    else:
+        set_housing(cases, tally, c, states.PRIVATE, -1)
+        schedule(desk.decisions, c, day + 1)
+
+
 @njit(cache=True, inline="always")
 def finalise(cases: Cases, tally: Tally, c: int, exit_state: int, flows) -> None:
     """End the case in an exit state; its reception place, if any, is freed (persons)."""
     n = cases.size[c]
-    if exit_state == states.NEGATIVE_FINAL:
-        flows[series.FINAL_NEGATIVE] += n
-    elif exit_state == states.DUBLIN_TRANSFERRED:
+    if exit_state == states.DUBLIN_TRANSFERRED:
         flows[series.DUBLIN_TRANSFERS] += n
     if cases.overstaying[c]:
         cases.overstaying[c] = False

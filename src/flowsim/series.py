@@ -23,7 +23,12 @@ FINAL_POSITIVE = 9
 FINAL_NEGATIVE = 10
 LEFT_RECEPTION = 11  # persons leaving a place on their own (private housing or absconding)
 HOUSED_BY_MUNICIPALITIES = 12  # status holders housed through a municipality
-N_FLOWS = 13
+AVR_DEPARTURES = 13  # assisted voluntary returns
+FORCED_RETURNS = 14
+SUBSEQUENT_APPLICATIONS = 15  # persons lodging a new application after an order to leave
+IRREGULAR_STAY = 16  # persons whose removal window ended without a return
+REINTEGRATION_EUR = 17  # euros of reintegration packages paid
+N_FLOWS = 18
 
 FLOW_NAMES = (
     "applications",
@@ -39,6 +44,11 @@ FLOW_NAMES = (
     "final_negative",
     "left_reception",
     "housed_by_municipalities",
+    "avr_departures",
+    "forced_returns",
+    "subsequent_applications",
+    "irregular_stay",
+    "reintegration_eur",
 )
 assert len(FLOW_NAMES) == N_FLOWS
 
@@ -52,6 +62,7 @@ STOCK_NAMES = (
     "call_backlog",
     "status_holders_in_reception",
     "status_holders_overstaying",  # still in reception after the transition period
+    "open_return_places",  # persons with an order to leave still in a reception place
     "reception_cost_eur",  # euros per day: occupied places x cost per night
     *(f"in_reception_{t}" for t in CENTRE_TYPES),
     *(f"capacity_{t}" for t in CENTRE_TYPES),

@@ -13,14 +13,17 @@ DUBLIN_PROCEDURE = 2  # registered; another EU state has been asked to take the 
 PENDING_CGRS = 3  # waiting for a first-instance decision
 PENDING_CALL = 4  # refused by the CGRS and appealing at CALL
 STATUS_HOLDER = 5  # granted protection, still in reception, looking for housing
+ORDER_TO_LEAVE = 6  # final negative outcome: open return place, counselling, return decision
 # Exit states.
-HOUSED = 6  # status holder who found housing through a municipality
-LEFT_WITH_STATUS = 7  # status holder who left reception otherwise (or had no place)
-NEGATIVE_FINAL = 8  # refusal or inadmissibility not appealed, or confirmed by CALL
-DUBLIN_TRANSFERRED = 9
-ABSCONDED = 10  # left reception and the procedure without notice
+HOUSED = 7  # status holder who found housing through a municipality
+LEFT_WITH_STATUS = 8  # status holder who left reception otherwise (or had no place)
+AVR_DEPARTED = 9  # assisted voluntary return
+FORCED_RETURN = 10  # removed by the Immigration Office
+IRREGULAR_STAY = 11  # stayed without a right to stay (no return within the removal window)
+DUBLIN_TRANSFERRED = 12
+ABSCONDED = 13  # left reception and the procedure without notice
 FIRST_EXIT = HOUSED
-N_STATES = 11
+N_STATES = 14
 
 STATE_NAMES = {
     AWAITING_REGISTRATION: "awaiting_registration",
@@ -28,19 +31,23 @@ STATE_NAMES = {
     PENDING_CGRS: "pending_cgrs",
     PENDING_CALL: "pending_call",
     STATUS_HOLDER: "status_holder",
+    ORDER_TO_LEAVE: "order_to_leave",
     HOUSED: "housed",
     LEFT_WITH_STATUS: "left_with_status",
-    NEGATIVE_FINAL: "negative_final",
+    AVR_DEPARTED: "avr_departed",
+    FORCED_RETURN: "forced_return",
+    IRREGULAR_STAY: "irregular_stay",
     DUBLIN_TRANSFERRED: "dublin_transferred",
     ABSCONDED: "absconded",
 }
 ACTIVE_STATES = tuple(s for s in STATE_NAMES if s < FIRST_EXIT)
 EXIT_STATES = tuple(s for s in STATE_NAMES if s >= FIRST_EXIT)
 
-# Protection granted (a case fact kept after the state moves on).
-NO_STATUS = 0
+# Final outcome of the procedure (a case fact kept after the state moves on).
+NO_STATUS = 0  # no final outcome yet
 REFUGEE = 1
 SUBSIDIARY = 2
+REFUSED = 3  # final negative outcome
 
 # Housing while in an active state.
 NO_HOUSING = 0  # not (yet) entitled: awaiting registration, or exited
