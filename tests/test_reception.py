@@ -366,3 +366,9 @@ def test_reception_cost_is_occupied_places_times_price(small_scenario, run_model
     expected = sum(frame[f"in_reception_{t}"] * p for t, p in price.items())
     np.testing.assert_allclose(frame["reception_cost_eur"], expected)
     assert frame["reception_cost_eur"].sum() > 0
+    # by type, and the total cost adds the reintegration packages paid
+    for t, p in price.items():
+        np.testing.assert_allclose(frame[f"reception_cost_{t}_eur"], frame[f"in_reception_{t}"] * p)
+    np.testing.assert_allclose(
+        frame["cost_eur"], frame["reception_cost_eur"] + frame["reintegration_eur"]
+    )

@@ -180,6 +180,10 @@ class ProtectionSystem(mesa.Model):
         capacity = self.fedasil.capacity
         costs = self.fedasil.cost
         by_type = np.bincount(self._types, weights=t.occupancy, minlength=len(CENTRE_TYPES))
+        cost_type = np.bincount(
+            self._types, weights=t.occupancy * costs, minlength=len(CENTRE_TYPES)
+        )
+        reception_cost = float(cost_type.sum())
         cap_type = np.bincount(self._types, weights=capacity, minlength=len(CENTRE_TYPES))
         self.stocks[self.day] = (
             t.housing_persons[states.IN_CENTRE],
@@ -192,7 +196,9 @@ class ProtectionSystem(mesa.Model):
             t.state_persons[states.STATUS_HOLDER],
             t.overstaying[0],
             t.state_housing[states.ORDER_TO_LEAVE, states.IN_CENTRE],
-            float(t.occupancy @ costs),
+            reception_cost,
+            reception_cost + self.flows_today[series.REINTEGRATION_EUR],
+            *cost_type,
             *by_type,
             *cap_type,
             *(t.state_persons[s] for s in states.ACTIVE_STATES),

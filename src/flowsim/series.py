@@ -64,6 +64,8 @@ STOCK_NAMES = (
     "status_holders_overstaying",  # still in reception after the transition period
     "open_return_places",  # persons with an order to leave still in a reception place
     "reception_cost_eur",  # euros per day: occupied places x cost per night
+    "cost_eur",  # euros per day: reception nights and reintegration packages
+    *(f"reception_cost_{t}_eur" for t in CENTRE_TYPES),  # euros per day by place type
     *(f"in_reception_{t}" for t in CENTRE_TYPES),
     *(f"capacity_{t}" for t in CENTRE_TYPES),
     *(f"stock_{STATE_NAMES[s]}" for s in ACTIVE_STATES),
