@@ -35,7 +35,24 @@ OVERVIEW_PANELS = (
         [("final_positive", "positive"), ("final_negative", "negative")],
         30,
     ),
-    ("Reception cost", "euros per day", [("reception_cost_eur", "cost")], None),
+    (
+        "After an order to leave",
+        "persons per day (30-day mean)",
+        [
+            ("avr_departures", "assisted voluntary return"),
+            ("forced_returns", "forced return"),
+            ("subsequent_applications", "subsequent application"),
+            ("irregular_stay", "irregular stay"),
+        ],
+        30,
+    ),
+    (
+        "Housed through municipalities",
+        "persons per day (30-day mean)",
+        [("housed_by_municipalities", "status holders housed")],
+        30,
+    ),
+    ("Cost", "euros per day", [("cost_eur", "reception and reintegration")], None),
 )
 
 
@@ -50,9 +67,10 @@ def quantiles(
 
 
 def overview(frame: pd.DataFrame, title: str) -> Figure:
-    """A 3x2 grid of the main series: median line and 5-95% band over replications."""
-    fig = Figure(figsize=(13, 10), layout="constrained")
-    axes = fig.subplots(3, 2, sharex=True).ravel()
+    """A grid of the main series: median line and 5-95% band over replications."""
+    rows = (len(OVERVIEW_PANELS) + 1) // 2
+    fig = Figure(figsize=(13, 3.3 * rows), layout="constrained")
+    axes = fig.subplots(rows, 2, sharex=True).ravel()
     for ax, (name, unit, lines, window) in zip(axes, OVERVIEW_PANELS, strict=True):
         for column, label in lines:
             q = quantiles(frame, column, window)
