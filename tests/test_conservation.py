@@ -99,6 +99,13 @@ def scenarios(draw):
     }
 
     overrides["municipalities.housing_persons_per_month"] = draw(st.floats(0.0, 200.0))
+    overrides["resettlement"] = {
+        "pledges_persons": {2024: draw(st.integers(0, 400))},
+        "selection_persons_per_month": draw(st.floats(0.0, 80.0)),
+        "transfer_persons_per_month": draw(st.floats(0.0, 80.0)),
+        "family_share": draw(st.floats(0.0, 1.0)),
+        "centre_stay_days": draw(st.integers(0, 90)),
+    }
     uptake = draw(st.floats(0.0, 1.0))
     overrides["returns"] = {
         "open_return_place_days": draw(st.integers(0, 90)),

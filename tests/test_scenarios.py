@@ -13,7 +13,12 @@ from flowsim import load_config
 from flowsim.model import ProtectionSystem
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
-MEASURES = ["winter-plan-2022", "outflow-action-plan", "lri-action-plan"]
+MEASURES = [
+    "winter-plan-2022",
+    "outflow-action-plan",
+    "lri-action-plan",
+    "resettlement-no-quota-cut-2023",
+]
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +38,8 @@ def measures():
 
 def test_every_config_is_valid():
     names = {load_config(path).name for path in CONFIGS.glob("*.yaml")}
-    assert {"belgium-baseline", "buffer-places-trigger", *MEASURES} <= names
+    assert {"belgium-baseline", "buffer-places-trigger"} <= names
+    assert len(names) == len(list(CONFIGS.glob("*.yaml")))  # one name per file
 
 
 @pytest.mark.parametrize("name", MEASURES)
@@ -89,4 +95,14 @@ def test_lri_plan_adds_lri_places_and_never_more_waiting(baseline, measures):
     assert (
         plan.loc["2023-06":].without_reception.mean()
         <= base.loc["2023-06":].without_reception.mean()
+    )
+
+
+def test_keeping_the_2023_pledge_raises_resettlement_arrivals(baseline, measures):
+    _, base = baseline
+    _, kept = measures["resettlement-no-quota-cut-2023"]
+    assert kept.loc["2023"].resettlement_selected.sum() == 1400
+    assert base.loc["2023"].resettlement_selected.sum() == 500
+    assert (
+        kept.loc["2023"].resettlement_arrivals.sum() > base.loc["2023"].resettlement_arrivals.sum()
     )

@@ -284,6 +284,17 @@ class Returns(_Strict):
         return self
 
 
+class Resettlement(_Strict):
+    """Refugees selected abroad: yearly pledges, CGRS selection missions, IOM transfers."""
+
+    pledges_persons: dict[int, NonNegative] = Field(default_factory=dict)  # calendar year
+    selection_persons_per_month: NonNegative = 0  # CGRS selection missions; 0: suspended
+    transfer_persons_per_month: NonNegative = 0  # IOM transfer capacity
+    nationality_group: str | None = None  # profile of resettled refugees (default: first)
+    family_share: Share = 0.7  # share of resettled persons who come as families
+    centre_stay_days: NonNegative = 42  # in a reception centre before looking for housing
+
+
 MUNICIPAL_TABLE_COLUMNS = ("housing_persons_per_month",)
 
 
@@ -406,6 +417,7 @@ class Scenario(_Strict):
     municipalities: Municipalities
     status_holders: StatusHolders = Field(default_factory=StatusHolders)
     returns: Returns = Field(default_factory=Returns)
+    resettlement: Resettlement = Field(default_factory=Resettlement)
     initial_state: InitialState = Field(default_factory=InitialState)
     changes: list[Change] = Field(default_factory=list)
     triggers: list[Trigger] = Field(default_factory=list)
@@ -455,6 +467,12 @@ class Scenario(_Strict):
                     f"initial_state.in_reception_persons.{name}: expected at most the centre's "
                     f"{places.places:g} places, got {persons:g}"
                 )
+        group = self.resettlement.nationality_group
+        if group is not None and group not in self.profiles.nationality_groups:
+            problems.append(
+                f"resettlement.nationality_group: expected one of "
+                f"{sorted(self.profiles.nationality_groups)}, got {group!r}"
+            )
         order = self.cgrs.prioritisation.order
         known = set(self.profiles.nationality_groups) | set(HOUSEHOLD_TYPES) | {"vulnerable"}
         for i, entry in enumerate(order):
@@ -503,6 +521,7 @@ CHANGEABLE_SECTIONS = (
     "municipalities",
     "status_holders",
     "returns",
+    "resettlement",
 )
 
 
@@ -525,10 +544,14 @@ def changeable_fields(scenario: Scenario) -> dict[str, float]:
 
 
 def _set_path(tree: dict, path: str, value: float) -> None:
+    def key_in(node: dict, key: str) -> str | int:
+        # mappings keyed by year (resettlement pledges) have integer keys
+        return int(key) if key not in node and key.isdigit() and int(key) in node else key
+
     keys = path.split(".")
     for key in keys[:-1]:
-        tree = tree[key]
-    tree[keys[-1]] = value
+        tree = tree[key_in(tree, key)]
+    tree[key_in(tree, keys[-1])] = value
 
 
 def _unknown_field(where: str, field: str, fields: dict[str, float]) -> str | None:

@@ -21,7 +21,7 @@ from flowsim.calendar import new_calendar, schedule, take_due
 from flowsim.config import DAYS_PER_MONTH, MUNICIPAL_TABLE_COLUMNS, Scenario
 from flowsim.municipalities import REGIONS, MunicipalityTable, read_capacity_table
 from flowsim.population import Cases, Tally, set_state
-from flowsim.procedure import StatusHolders, finalise
+from flowsim.procedure import StatusHolders, finalise, start_housing_search
 from flowsim.queues import best_class, new_queue, pop, push
 
 if TYPE_CHECKING:
@@ -34,7 +34,8 @@ def new_status_holders(n_days: int, n_cases: int) -> StatusHolders:
         queue=new_queue(np.zeros(1), n_cases),
         transition_ends=new_calendar(n_days, n_cases),
         stay_limits=new_calendar(n_days, n_cases),
-        days=np.zeros(2, np.int64),
+        ready=new_calendar(n_days, n_cases),
+        days=np.zeros(3, np.int64),
     )
 
 
@@ -139,6 +140,9 @@ def housing_day(
     for k in range(available.shape[0]):
         cap = max(supply_per_day[k] * kept_days, 1.0)
         available[k] = min(available[k] + supply_per_day[k], cap)
+    for c in take_due(holders.ready, day):
+        if cases.state[c] == states.STATUS_HOLDER:
+            start_housing_search(holders, c, day)
     mark_overstaying(cases, tally, holders, day)
     find_housing(cases, tally, holders, available, flows)
     enforce_stay_limit(cases, tally, holders, day, flows)
@@ -181,6 +185,7 @@ class HousingSearch(mesa.Agent):
         p = self.model.params
         self.model.status_holders.days[0] = int(p["status_holders.transition_period_days"])
         self.model.status_holders.days[1] = int(p["status_holders.max_stay_days"])
+        self.model.status_holders.days[2] = int(p["resettlement.centre_stay_days"])
 
     def step(self) -> None:
         """One day: new supply, transition periods ending, housing found, stays ending."""

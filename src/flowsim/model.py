@@ -32,6 +32,7 @@ from flowsim.procedure import open_initial_cases
 from flowsim.queues import Queue, new_queue
 from flowsim.reception import Fedasil, ReceptionCentre, dispatch_ranks, place_initial_residents
 from flowsim.registration import ImmigrationOffice, arrive
+from flowsim.resettlement import pipeline, resettled_cases
 from flowsim.returns import ReturnService, new_return_desk
 from flowsim.triggers import TriggerRules
 
@@ -66,7 +67,9 @@ class ProtectionSystem(mesa.Model):
         self.params: dict[str, float] = dict(self.timeline.base)
         self.triggers = TriggerRules(scenario)
         self.profiles = ProfileTable.from_scenario(scenario)
-        generated = generate(scenario, self.timeline, self.profiles, self.seed)
+        self.resettlement = pipeline(scenario, self.timeline)
+        resettled = resettled_cases(scenario, self.resettlement.transferred, self.seed)
+        generated = generate(scenario, self.timeline, self.profiles, self.seed, resettled)
         self.cases = generated.cases
         n_cases = len(self.cases.key)
         self.day = 0
@@ -156,7 +159,14 @@ class ProtectionSystem(mesa.Model):
             self.fedasil.refresh()
         self.flows_today = self.flows[self.day]
         self.hi = arrive(
-            self.cases, self.tally, self.queues.registration, self.hi, self.day, self.flows_today
+            self.cases,
+            self.tally,
+            self.queues.registration,
+            self.queues.waiting,
+            self.status_holders,
+            self.hi,
+            self.day,
+            self.flows_today,
         )
         self.window = self.window._replace(hi=self.hi)
         self.immigration_office.step()
@@ -196,6 +206,10 @@ class ProtectionSystem(mesa.Model):
             t.state_persons[states.STATUS_HOLDER],
             t.overstaying[0],
             t.state_housing[states.ORDER_TO_LEAVE, states.IN_CENTRE],
+            self.resettlement.pledge[self.day],
+            self.resettlement.selected[self.day],
+            self.resettlement.awaiting_transfer[self.day],
+            self.resettlement.transferred[self.day],
             reception_cost,
             reception_cost + self.flows_today[series.REINTEGRATION_EUR],
             *cost_type,

@@ -40,6 +40,7 @@ class Cases(NamedTuple):
     status_day: np.ndarray  # int32: day protection was granted
     overstaying: np.ndarray  # bool: status holder in reception beyond the transition period
     municipality: np.ndarray  # int16: municipality that housed the case, -1 when none
+    resettled: np.ndarray  # bool: selected abroad and transferred, arrives recognised
     counselled: np.ndarray  # bool: met a return counsellor after the order to leave
     hazard_private: np.ndarray  # float64: hazard of leaving for private housing used up
     hazard_abscond: np.ndarray  # float64: hazard of absconding used up (earlier stays)
@@ -339,7 +340,13 @@ class Generated:
     n_initial_call: int  # then those pending at CALL; then the arrivals
 
 
-def generate(scenario: Scenario, timeline: Timeline, table: ProfileTable, seed) -> Generated:
+def generate(
+    scenario: Scenario,
+    timeline: Timeline,
+    table: ProfileTable,
+    seed,
+    resettled_parts: tuple | None = None,
+) -> Generated:
     """Generate every case of a run: those in the system on the start date, then arrivals.
 
     Cases are ordered by arrival day, so the cases in the model on day ``d`` are a prefix.
@@ -359,12 +366,19 @@ def generate(scenario: Scenario, timeline: Timeline, table: ProfileTable, seed) 
     ]
     counts = [0 if part is None else len(part[0]) for part in initial]
     parts = [p for p in initial if p is not None] + _arrivals(scenario, timeline, table, seed)
+    if resettled_parts is not None:
+        parts.append(resettled_parts)
+    n_resettled = 0 if resettled_parts is None else len(resettled_parts[0])
     keys, profile, size, day = (np.concatenate(x) for x in zip(*parts, strict=True))
+    resettled = np.zeros(len(keys), np.bool_)
+    resettled[len(keys) - n_resettled :] = True
     n_initial = sum(counts)
     order = np.concatenate(
         [np.arange(n_initial), n_initial + np.argsort(day[n_initial:], kind="stable")]
     )
     keys, profile, size, day = keys[order], profile[order], size[order], day[order]
+    assert day.dtype == np.int32 and size.dtype == np.int16, "inconsistent generated arrays"
+    resettled = resettled[order]
     n = len(keys)
     arrival_day = day.copy()
     lodged = np.full(n, -1, np.int32)
@@ -385,6 +399,7 @@ def generate(scenario: Scenario, timeline: Timeline, table: ProfileTable, seed) 
         status_day=np.full(n, -1, np.int32),
         overstaying=np.zeros(n, np.bool_),
         municipality=np.full(n, -1, np.int16),
+        resettled=resettled,
         counselled=np.zeros(n, np.bool_),
         hazard_private=np.zeros(n),
         hazard_abscond=np.zeros(n),

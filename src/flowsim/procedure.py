@@ -15,7 +15,7 @@ from numba import njit
 from flowsim import series, states
 from flowsim.calendar import Calendar, schedule
 from flowsim.population import GRANTED, REFUSED, Cases, Tally, set_housing, set_state
-from flowsim.queues import Queue, push
+from flowsim.queues import FIRST_IN_LINE, Queue, push, push_front
 
 
 class StatusHolders(NamedTuple):
@@ -24,7 +24,8 @@ class StatusHolders(NamedTuple):
     queue: Queue  # first granted, first housed
     transition_ends: Calendar  # the day the legal transition period ends
     stay_limits: Calendar  # the day they must leave reception at the latest
-    days: np.ndarray  # int64[2]: transition period and maximum stay today (days)
+    ready: Calendar  # resettled refugees: the day their centre stay ends and the search starts
+    days: np.ndarray  # int64[3]: transition period, maximum stay, resettled centre stay (days)
 
 
 @njit(cache=True, inline="always")
@@ -58,6 +59,30 @@ class ReturnDesk(NamedTuple):
     removals: Queue  # waiting for a forced return, first come first served
     removal_deadlines: Calendar  # the end of each case's removal window
     days: np.ndarray  # int64[2]: open return place stay and removal window today (days)
+
+
+@njit(cache=True, inline="always")
+def start_housing_search(holders: StatusHolders, c: int, day: int) -> None:
+    """A status holder starts looking for housing today: queue and deadlines."""
+    push(holders.queue, c, 0, day)
+    schedule(holders.transition_ends, c, day + holders.days[0])
+    schedule(holders.stay_limits, c, day + holders.days[1])
+
+
+@njit(cache=True, inline="always")
+def welcome_resettled(
+    cases: Cases, tally: Tally, holders: StatusHolders, waiting: Queue, c: int, day: int, flows
+) -> None:
+    """A resettled household arrives recognised as refugees and gets the first free place;
+    it looks for housing after its centre stay (persons)."""
+    flows[series.RESETTLEMENT_ARRIVALS] += cases.size[c]
+    flows[series.ENTRIES] += cases.size[c]
+    cases.status[c] = states.REFUGEE
+    cases.status_day[c] = day
+    set_state(cases, tally, c, states.STATUS_HOLDER)
+    set_housing(cases, tally, c, states.WAITING, -1)
+    push_front(waiting, c, cases.profile[c], FIRST_IN_LINE)
+    schedule(holders.ready, c, day + holders.days[2])
 
 
 @njit(cache=True, inline="always")
@@ -110,9 +135,7 @@ def grant_status(
         finalise(cases, tally, c, states.LEFT_WITH_STATUS, flows)
         return
     set_state(cases, tally, c, states.STATUS_HOLDER)
-    push(holders.queue, c, 0, day)
-    schedule(holders.transition_ends, c, day + holders.days[0])
-    schedule(holders.stay_limits, c, day + holders.days[1])
+    start_housing_search(holders, c, day)
 
 
 @njit(cache=True)

@@ -13,6 +13,10 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+# Queue day that puts a case ahead of everyone of its rank (e.g. residents displaced by a
+# capacity cut, resettled refugees on arrival).
+FIRST_IN_LINE = -(2**30)
+
 
 class Queue(NamedTuple):
     """Array-backed queue; ``since[c]`` is the day case ``c`` joined it."""

@@ -22,14 +22,10 @@ from flowsim.population import (
     window_size,
 )
 from flowsim.procedure import finalise
-from flowsim.queues import Queue, best_class, pop, push_front
+from flowsim.queues import FIRST_IN_LINE, Queue, best_class, pop, push_front
 
 if TYPE_CHECKING:
     from flowsim.model import ProtectionSystem
-
-
-# Queue day given to residents whose centre shrank: before anyone else of the same rank.
-DISPLACED = -(2**30)
 
 
 def daily_hazard(share_per_month: float) -> float:
@@ -69,7 +65,7 @@ def enforce_capacity(
         if k >= 0 and excess[k] > 0:
             excess[k] -= cases.size[c]
             set_housing(cases, tally, c, states.WAITING, -1)
-            push_front(waiting, c, cases.profile[c], DISPLACED)
+            push_front(waiting, c, cases.profile[c], FIRST_IN_LINE)
 
 
 @njit(cache=True, inline="always")

@@ -11,7 +11,13 @@ from numba import njit
 from flowsim import series, states, streams
 from flowsim.calendar import Calendar, new_calendar, schedule, take_due
 from flowsim.population import Cases, Tally, set_state
-from flowsim.procedure import finalise, lodge_at_cgrs, request_place
+from flowsim.procedure import (
+    StatusHolders,
+    finalise,
+    lodge_at_cgrs,
+    request_place,
+    welcome_resettled,
+)
 from flowsim.queues import Queue, best_class, pop, push
 
 if TYPE_CHECKING:
@@ -19,18 +25,31 @@ if TYPE_CHECKING:
 
 
 @njit(cache=True)
-def arrive(cases: Cases, tally: Tally, queue: Queue, first: int, day: int, flows) -> int:
-    """Cases arriving on ``day`` (from index ``first``) join the registration queue.
+def arrive(
+    cases: Cases,
+    tally: Tally,
+    registration: Queue,
+    waiting: Queue,
+    holders: StatusHolders,
+    first: int,
+    day: int,
+    flows,
+) -> int:
+    """Cases arriving on ``day`` (from index ``first``): applicants join the registration
+    queue; resettled refugees are welcomed into reception.
 
     Returns the index of the first case that has not arrived yet.
     """
     c = first
     n = cases.key.shape[0]
     while c < n and cases.arrival_day[c] <= day:
-        set_state(cases, tally, c, states.AWAITING_REGISTRATION)
-        push(queue, c, 0, day)
-        flows[series.APPLICATIONS] += cases.size[c]
-        flows[series.ENTRIES] += cases.size[c]
+        if cases.resettled[c]:
+            welcome_resettled(cases, tally, holders, waiting, c, day, flows)
+        else:
+            set_state(cases, tally, c, states.AWAITING_REGISTRATION)
+            push(registration, c, 0, day)
+            flows[series.APPLICATIONS] += cases.size[c]
+            flows[series.ENTRIES] += cases.size[c]
         c += 1
     return c
 

@@ -28,7 +28,8 @@ FORCED_RETURNS = 14
 SUBSEQUENT_APPLICATIONS = 15  # persons lodging a new application after an order to leave
 IRREGULAR_STAY = 16  # persons whose removal window ended without a return
 REINTEGRATION_EUR = 17  # euros of reintegration packages paid
-N_FLOWS = 18
+RESETTLEMENT_ARRIVALS = 18  # resettled refugees arriving (persons)
+N_FLOWS = 19
 
 FLOW_NAMES = (
     "applications",
@@ -49,6 +50,7 @@ FLOW_NAMES = (
     "subsequent_applications",
     "irregular_stay",
     "reintegration_eur",
+    "resettlement_arrivals",
 )
 assert len(FLOW_NAMES) == N_FLOWS
 
@@ -63,6 +65,10 @@ STOCK_NAMES = (
     "status_holders_in_reception",
     "status_holders_overstaying",  # still in reception after the transition period
     "open_return_places",  # persons with an order to leave still in a reception place
+    "resettlement_pledge",  # persons pledged for the current calendar year
+    "resettlement_selected",  # persons selected abroad that day (a flow)
+    "resettlement_awaiting_transfer",  # selected, not yet transferred (persons)
+    "resettlement_transferred",  # persons transferred that day (a flow)
     "reception_cost_eur",  # euros per day: occupied places x cost per night
     "cost_eur",  # euros per day: reception nights and reintegration packages
     *(f"reception_cost_{t}_eur" for t in CENTRE_TYPES),  # euros per day by place type

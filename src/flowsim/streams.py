@@ -27,6 +27,7 @@ CALL_OUTCOME = 11  # the CALL judgment
 LEAVE_PRIVATE = 12  # threshold of the hazard of leaving reception for private housing
 ABSCOND = 13  # threshold of the hazard of absconding from reception
 RETURN_CHOICE = 14  # AVR, subsequent application or neither, after an order to leave
+RESETTLED_HOUSEHOLD = 15  # whether a resettled household is a family, and its type
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)

@@ -1,0 +1,98 @@
+"""Resettlement: pledges, selection missions, IOM transfers, arrival and the centre stay."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from flowsim import states
+from flowsim.config import ConfigError, scenario_from_dict
+from flowsim.model import ProtectionSystem
+
+PROGRAMME = {
+    "resettlement": {
+        "pledges_persons": {2024: 600, 2025: 600},
+        "selection_persons_per_month": 80,
+        "transfer_persons_per_month": 50,
+        "nationality_group": "beta",
+        "family_share": 0.8,
+        "centre_stay_days": 42,
+    },
+    "reception.centres.north.places": 2000,
+}
+
+
+def run(small_scenario, seed=0, **overrides):
+    scenario = small_scenario(years=2, **{**PROGRAMME, **overrides})
+    model = ProtectionSystem(scenario, seed)
+    return scenario, model, model.run_to_end()
+
+
+def test_selections_stay_within_each_pledge_and_transfers_within_capacity(small_scenario):
+    _, model, frame = run(small_scenario)
+    by_year = frame.set_index("date").resample("YE").sum()
+    assert (by_year.resettlement_selected <= 600).all()
+    assert by_year.resettlement_selected.iloc[0] == 600  # 80 a month fills the pledge
+    transferred = frame.resettlement_transferred.cumsum().to_numpy()
+    capacity = 50 / (365.25 / 12) * np.arange(1, len(frame) + 1)
+    assert np.all(transferred <= capacity + 1)
+    awaiting = frame.resettlement_selected.cumsum() - frame.resettlement_transferred.cumsum()
+    np.testing.assert_array_equal(frame.resettlement_awaiting_transfer, awaiting)
+    # arrivals are the transferred households (never more persons than transferred)
+    assert frame.resettlement_arrivals.cumsum().le(frame.resettlement_transferred.cumsum()).all()
+    assert frame.resettlement_arrivals.sum() > 0.95 * frame.resettlement_transferred.sum()
+    c = model.cases
+    assert c.size[c.resettled].sum() == frame.resettlement_arrivals.sum()
+    assert np.all(c.status[c.resettled] == states.REFUGEE)
+
+
+def test_a_quota_cut_lowers_arrivals_and_leaves_the_past_alone(small_scenario):
+    cut = [{"date": "2025-01-01", "field": "resettlement.pledges_persons.2025", "set": 100}]
+    _, _, base = run(small_scenario, seed=2)
+    _, _, lower = run(small_scenario, seed=2, changes=cut)
+    before = base.date < pd.Timestamp("2025-01-01")
+    pd.testing.assert_frame_equal(base[before], lower[before])
+    year = ~before
+    assert lower[year].resettlement_selected.sum() == 100
+    assert lower[year].resettlement_arrivals.sum() < base[year].resettlement_arrivals.sum()
+
+
+def test_suspended_missions_select_nobody(small_scenario):
+    stop = [{"date": "2024-03-01", "field": "resettlement.selection_persons_per_month", "set": 0}]
+    _, _, frame = run(small_scenario, changes=stop)
+    assert frame[frame.date >= pd.Timestamp("2024-03-01")].resettlement_selected.sum() == 0
+
+
+def test_resettled_refugees_get_a_place_and_stay_their_weeks_first(small_scenario):
+    scenario = small_scenario(
+        years=2,
+        **{
+            **PROGRAMME,
+            "municipalities.housing_persons_per_month": 400,
+            "reception.centres.north.places": 20000,
+        },
+    )
+    model = ProtectionSystem(scenario, 1)
+    c = model.cases
+    seen_housed = np.zeros(len(c.key), np.bool_)
+    while model.running:
+        model.step()
+        arrived_today = c.resettled & (c.arrival_day == model.day - 1)
+        # on arrival they get a place (the network has room here)
+        assert np.all(c.housing[arrived_today] == states.IN_CENTRE)
+        housed = c.resettled & (c.state == states.HOUSED) & ~seen_housed
+        stay = (model.day - 1) - c.arrival_day[housed]
+        assert np.all(stay >= 42)
+        seen_housed |= housed
+    assert seen_housed.sum() > 20
+    model.check_conservation()
+
+
+def test_an_unknown_group_is_rejected(small_raw):
+    raw = small_raw(**{"resettlement": {"nationality_group": "gamma"}})
+    with pytest.raises(ConfigError) as err:
+        scenario_from_dict(raw, "r.yaml")
+    assert err.value.problems == [
+        "r.yaml: resettlement.nationality_group: expected one of ['alpha', 'beta'], got 'gamma'"
+    ]
