@@ -134,8 +134,8 @@ def test_events_are_written_with_the_results(small_scenario, tmp_path):
         ),
         (
             {**BUFFER, "then": {"field": "inflow.scale", "multiply": 0.5}},
-            "triggers.0.then.field: expected a field outside inflow (arrivals are drawn when "
-            "the run starts), got 'inflow.scale'",
+            "triggers.0.then.field: expected a field that can change during the run (arrivals "
+            "and resettlement transfers are drawn when it starts), got 'inflow.scale'",
         ),
         (
             {**BUFFER, "then": {"field": "reception.centres.tents.places", "add": -1000}},
@@ -147,8 +147,17 @@ def test_events_are_written_with_the_results(small_scenario, tmp_path):
             {**BUFFER, "when": {"series": "occupancy_rate", "above": 0.9, "below": 0.5}},
             "triggers.0.when: expected exactly one of above, below",
         ),
+        (
+            {
+                **BUFFER,
+                "then": {"field": "resettlement.transfer_persons_per_month", "set": 0},
+            },
+            "triggers.0.then.field: expected a field that can change during the run (arrivals "
+            "and resettlement transfers are drawn when it starts), got "
+            "'resettlement.transfer_persons_per_month'",
+        ),
     ],
-    ids=["unknown series", "inflow field", "invalid value", "two thresholds"],
+    ids=["unknown series", "inflow field", "invalid value", "two thresholds", "pledge"],
 )
 def test_bad_triggers_are_rejected(small_raw, trigger, message):
     with pytest.raises(ConfigError) as err:

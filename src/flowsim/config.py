@@ -611,9 +611,20 @@ def _check_changes(scenario: Scenario, source: str) -> list[str]:
     return problems + _check_triggers(scenario, source, fields)
 
 
+# Fields whose effect is computed when the run starts (arrivals, the resettlement pipeline):
+# dated changes to them work, changes triggered during the run could not.
+DRAWN_AT_START = (
+    "inflow.",
+    "resettlement.pledges_persons.",
+    "resettlement.selection_persons_per_month",
+    "resettlement.transfer_persons_per_month",
+    "resettlement.family_share",
+)
+
+
 def _check_triggers(scenario: Scenario, source: str, fields: dict[str, float]) -> list[str]:
-    """Validate every trigger: known series, a changeable field outside the inflow (arrivals
-    are drawn when the run starts), and a valid value when applied to the start values."""
+    """Validate every trigger: known series, a changeable field not drawn at the start, and a
+    valid value when applied to the start values."""
     from flowsim.series import STOCK_NAMES  # series names depend on the config's centre types
 
     known_series = (*STOCK_NAMES, "occupancy_rate")
@@ -634,10 +645,10 @@ def _check_triggers(scenario: Scenario, source: str, fields: dict[str, float]) -
         if unknown:
             problems.append(unknown)
             continue
-        if action.field.startswith("inflow."):
+        if action.field.startswith(DRAWN_AT_START):
             problems.append(
-                f"{where}: expected a field outside inflow (arrivals are drawn when the run "
-                f"starts), got {action.field!r}"
+                f"{where}: expected a field that can change during the run (arrivals and "
+                f"resettlement transfers are drawn when it starts), got {action.field!r}"
             )
             continue
         tree = _base_tree(scenario)
