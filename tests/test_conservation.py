@@ -106,6 +106,14 @@ def scenarios(draw):
         "family_share": draw(st.floats(0.0, 1.0)),
         "centre_stay_days": draw(st.integers(0, 90)),
     }
+    tp_months = {f"2024-{m:02d}": draw(st.integers(0, 400)) for m in (3, 4, 9)}
+    overrides["temporary_protection"] = {
+        "monthly_persons": tp_months,
+        "emergency_nights": draw(st.integers(0, 5)),
+        "crisis_housing_places": draw(st.integers(0, 500)),
+        "own_housing_per_month": draw(rates),
+        "departures_per_month": draw(rates),
+    }
     uptake = draw(st.floats(0.0, 1.0))
     overrides["returns"] = {
         "open_return_place_days": draw(st.integers(0, 90)),

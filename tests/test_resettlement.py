@@ -43,8 +43,8 @@ def test_selections_stay_within_each_pledge_and_transfers_within_capacity(small_
     assert frame.resettlement_arrivals.cumsum().le(frame.resettlement_transferred.cumsum()).all()
     assert frame.resettlement_arrivals.sum() > 0.95 * frame.resettlement_transferred.sum()
     c = model.cases
-    assert c.size[c.resettled].sum() == frame.resettlement_arrivals.sum()
-    assert np.all(c.status[c.resettled] == states.REFUGEE)
+    assert c.size[(c.origin == states.RESETTLED)].sum() == frame.resettlement_arrivals.sum()
+    assert np.all(c.status[(c.origin == states.RESETTLED)] == states.REFUGEE)
 
 
 def test_a_quota_cut_lowers_arrivals_and_leaves_the_past_alone(small_scenario):
@@ -78,10 +78,10 @@ def test_resettled_refugees_get_a_place_and_stay_their_weeks_first(small_scenari
     seen_housed = np.zeros(len(c.key), np.bool_)
     while model.running:
         model.step()
-        arrived_today = c.resettled & (c.arrival_day == model.day - 1)
+        arrived_today = (c.origin == states.RESETTLED) & (c.arrival_day == model.day - 1)
         # on arrival they get a place (the network has room here)
         assert np.all(c.housing[arrived_today] == states.IN_CENTRE)
-        housed = c.resettled & (c.state == states.HOUSED) & ~seen_housed
+        housed = (c.origin == states.RESETTLED) & (c.state == states.HOUSED) & ~seen_housed
         stay = (model.day - 1) - c.arrival_day[housed]
         assert np.all(stay >= 42)
         seen_housed |= housed

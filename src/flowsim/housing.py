@@ -100,7 +100,8 @@ def enforce_stay_limit(cases: Cases, tally: Tally, holders: StatusHolders, day: 
 def find_housing(
     cases: Cases, tally: Tally, holders: StatusHolders, available: np.ndarray, flows
 ) -> None:
-    """House status holders in order of their decision while municipalities have housing.
+    """House status holders (and households under temporary protection in crisis housing) in
+    the order they asked, while municipalities have housing.
 
     ``available`` is each municipality's housing not yet taken (persons); a household goes to
     the municipality with the most, which may go below zero (a large family), so the supply
@@ -111,7 +112,8 @@ def find_housing(
         if cls < 0:
             return
         c = holders.queue.head[cls]
-        if cases.state[c] != states.STATUS_HOLDER:
+        tp = cases.state[c] == states.TP_CRISIS_HOUSING
+        if cases.state[c] != states.STATUS_HOLDER and not tp:
             pop(holders.queue, cls)
             continue
         k = np.argmax(available)
@@ -121,7 +123,10 @@ def find_housing(
         available[k] -= cases.size[c]
         cases.municipality[c] = k
         flows[series.HOUSED_BY_MUNICIPALITIES] += cases.size[c]
-        finalise(cases, tally, c, states.HOUSED, flows)
+        if tp:  # temporary protection: sustainable housing, still in the model
+            set_state(cases, tally, c, states.TP_SUSTAINABLE_HOUSING)
+        else:
+            finalise(cases, tally, c, states.HOUSED, flows)
 
 
 @njit(cache=True)

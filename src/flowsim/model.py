@@ -34,6 +34,7 @@ from flowsim.reception import Fedasil, ReceptionCentre, dispatch_ranks, place_in
 from flowsim.registration import ImmigrationOffice, arrive
 from flowsim.resettlement import pipeline, resettled_cases
 from flowsim.returns import ReturnService, new_return_desk
+from flowsim.temporary_protection import TemporaryProtectionOffice, new_desk, tp_cases
 from flowsim.triggers import TriggerRules
 
 WINDOW_REBUILD_DAYS = 7  # how often exited cases are dropped from the daily scans
@@ -68,8 +69,11 @@ class ProtectionSystem(mesa.Model):
         self.triggers = TriggerRules(scenario)
         self.profiles = ProfileTable.from_scenario(scenario)
         self.resettlement = pipeline(scenario, self.timeline)
-        resettled = resettled_cases(scenario, self.resettlement.transferred, self.seed)
-        generated = generate(scenario, self.timeline, self.profiles, self.seed, resettled)
+        others = {
+            states.RESETTLED: resettled_cases(scenario, self.resettlement.transferred, self.seed),
+            states.TEMPORARY_PROTECTION: tp_cases(scenario, self.seed),
+        }
+        generated = generate(scenario, self.timeline, self.profiles, self.seed, others)
         self.cases = generated.cases
         n_cases = len(self.cases.key)
         self.day = 0
@@ -100,6 +104,8 @@ class ProtectionSystem(mesa.Model):
         self.status_holders = new_status_holders(self.n_days, n_cases)
         self.return_desk = new_return_desk(self.n_days, n_cases)
         self.return_service = ReturnService(self, self.profiles)
+        self.tp_desk = new_desk(self.n_days, n_cases)
+        self.tp_office = TemporaryProtectionOffice(self)
         self.housing_search = HousingSearch(self, load_municipalities())
         self.tally = new_tally(len(self.centres), len(self.profiles))
         self._open_initial_state(generated)
@@ -158,12 +164,14 @@ class ProtectionSystem(mesa.Model):
         if changes or triggered:
             self.fedasil.refresh()
         self.flows_today = self.flows[self.day]
+        arrived_from = self.hi
         self.hi = arrive(
             self.cases,
             self.tally,
             self.queues.registration,
             self.queues.waiting,
             self.status_holders,
+            self.tp_desk.crisis_queue,
             self.hi,
             self.day,
             self.flows_today,
@@ -173,6 +181,7 @@ class ProtectionSystem(mesa.Model):
         self.fedasil.step()
         self.cgrs.step()
         self.call.step()
+        self.tp_office.step(arrived_from)
         self.housing_search.step()
         self.return_service.step()
         if self.day % WINDOW_REBUILD_DAYS == 0:
@@ -210,6 +219,9 @@ class ProtectionSystem(mesa.Model):
             self.resettlement.selected[self.day],
             self.resettlement.awaiting_transfer[self.day],
             self.resettlement.transferred[self.day],
+            t.state_persons[states.TP_EMERGENCY],
+            t.state_persons[states.TP_CRISIS_HOUSING],
+            t.state_persons[states.TP_SUSTAINABLE_HOUSING],
             reception_cost,
             reception_cost + self.flows_today[series.REINTEGRATION_EUR],
             *cost_type,

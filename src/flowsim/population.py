@@ -40,7 +40,7 @@ class Cases(NamedTuple):
     status_day: np.ndarray  # int32: day protection was granted
     overstaying: np.ndarray  # bool: status holder in reception beyond the transition period
     municipality: np.ndarray  # int16: municipality that housed the case, -1 when none
-    resettled: np.ndarray  # bool: selected abroad and transferred, arrives recognised
+    origin: np.ndarray  # int8: states.ASYLUM, RESETTLED or TEMPORARY_PROTECTION
     counselled: np.ndarray  # bool: met a return counsellor after the order to leave
     hazard_private: np.ndarray  # float64: hazard of leaving for private housing used up
     hazard_abscond: np.ndarray  # float64: hazard of absconding used up (earlier stays)
@@ -345,9 +345,10 @@ def generate(
     timeline: Timeline,
     table: ProfileTable,
     seed,
-    resettled_parts: tuple | None = None,
+    other_arrivals: dict[int, tuple] | None = None,
 ) -> Generated:
-    """Generate every case of a run: those in the system on the start date, then arrivals.
+    """Generate every case of a run: those in the system on the start date, then arrivals
+    (applicants, and ``other_arrivals`` by origin: resettled refugees, temporary protection).
 
     Cases are ordered by arrival day, so the cases in the model on day ``d`` are a prefix.
     """
@@ -366,19 +367,19 @@ def generate(
     ]
     counts = [0 if part is None else len(part[0]) for part in initial]
     parts = [p for p in initial if p is not None] + _arrivals(scenario, timeline, table, seed)
-    if resettled_parts is not None:
-        parts.append(resettled_parts)
-    n_resettled = 0 if resettled_parts is None else len(resettled_parts[0])
+    origins = [np.zeros(len(p[0]), np.int8) for p in parts]
+    for code, part in (other_arrivals or {}).items():
+        parts.append(part)
+        origins.append(np.full(len(part[0]), code, np.int8))
     keys, profile, size, day = (np.concatenate(x) for x in zip(*parts, strict=True))
-    resettled = np.zeros(len(keys), np.bool_)
-    resettled[len(keys) - n_resettled :] = True
+    origin = np.concatenate(origins)
     n_initial = sum(counts)
     order = np.concatenate(
         [np.arange(n_initial), n_initial + np.argsort(day[n_initial:], kind="stable")]
     )
     keys, profile, size, day = keys[order], profile[order], size[order], day[order]
     assert day.dtype == np.int32 and size.dtype == np.int16, "inconsistent generated arrays"
-    resettled = resettled[order]
+    origin = origin[order]
     n = len(keys)
     arrival_day = day.copy()
     lodged = np.full(n, -1, np.int32)
@@ -399,7 +400,7 @@ def generate(
         status_day=np.full(n, -1, np.int32),
         overstaying=np.zeros(n, np.bool_),
         municipality=np.full(n, -1, np.int16),
-        resettled=resettled,
+        origin=origin,
         counselled=np.zeros(n, np.bool_),
         hazard_private=np.zeros(n),
         hazard_abscond=np.zeros(n),

@@ -86,6 +86,18 @@ def welcome_resettled(
 
 
 @njit(cache=True, inline="always")
+def welcome_temporary_protection(
+    cases: Cases, tally: Tally, crisis_queue: Queue, c: int, day: int, flows
+) -> None:
+    """Registered for temporary protection: emergency reception, then in line for crisis
+    housing (see :mod:`flowsim.temporary_protection`)."""
+    flows[series.TP_REGISTRATIONS] += cases.size[c]
+    flows[series.ENTRIES] += cases.size[c]
+    set_state(cases, tally, c, states.TP_EMERGENCY)
+    push(crisis_queue, c, 0, day)
+
+
+@njit(cache=True, inline="always")
 def refuse(cases: Cases, tally: Tally, desk: ReturnDesk, c: int, day: int, flows) -> None:
     """A final negative outcome: an order to leave (persons).
 

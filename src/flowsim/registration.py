@@ -17,6 +17,7 @@ from flowsim.procedure import (
     lodge_at_cgrs,
     request_place,
     welcome_resettled,
+    welcome_temporary_protection,
 )
 from flowsim.queues import Queue, best_class, pop, push
 
@@ -31,20 +32,24 @@ def arrive(
     registration: Queue,
     waiting: Queue,
     holders: StatusHolders,
+    tp_crisis_queue: Queue,
     first: int,
     day: int,
     flows,
 ) -> int:
     """Cases arriving on ``day`` (from index ``first``): applicants join the registration
-    queue; resettled refugees are welcomed into reception.
+    queue; resettled refugees are welcomed into reception; people fleeing Ukraine are
+    registered for temporary protection and go to emergency reception.
 
     Returns the index of the first case that has not arrived yet.
     """
     c = first
     n = cases.key.shape[0]
     while c < n and cases.arrival_day[c] <= day:
-        if cases.resettled[c]:
+        if cases.origin[c] == states.RESETTLED:
             welcome_resettled(cases, tally, holders, waiting, c, day, flows)
+        elif cases.origin[c] == states.TEMPORARY_PROTECTION:
+            welcome_temporary_protection(cases, tally, tp_crisis_queue, c, day, flows)
         else:
             set_state(cases, tally, c, states.AWAITING_REGISTRATION)
             push(registration, c, 0, day)

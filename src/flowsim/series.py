@@ -29,7 +29,9 @@ SUBSEQUENT_APPLICATIONS = 15  # persons lodging a new application after an order
 IRREGULAR_STAY = 16  # persons whose removal window ended without a return
 REINTEGRATION_EUR = 17  # euros of reintegration packages paid
 RESETTLEMENT_ARRIVALS = 18  # resettled refugees arriving (persons)
-N_FLOWS = 19
+TP_REGISTRATIONS = 19  # persons registered for temporary protection
+TP_DEPARTURES = 20  # persons under temporary protection leaving Belgium
+N_FLOWS = 21
 
 FLOW_NAMES = (
     "applications",
@@ -51,6 +53,8 @@ FLOW_NAMES = (
     "irregular_stay",
     "reintegration_eur",
     "resettlement_arrivals",
+    "tp_registrations",
+    "tp_departures",
 )
 assert len(FLOW_NAMES) == N_FLOWS
 
@@ -69,6 +73,9 @@ STOCK_NAMES = (
     "resettlement_selected",  # persons selected abroad that day (a flow)
     "resettlement_awaiting_transfer",  # selected, not yet transferred (persons)
     "resettlement_transferred",  # persons transferred that day (a flow)
+    "tp_in_emergency",  # temporary protection: emergency reception (persons)
+    "tp_in_crisis_housing",
+    "tp_in_sustainable_housing",
     "reception_cost_eur",  # euros per day: occupied places x cost per night
     "cost_eur",  # euros per day: reception nights and reintegration packages
     *(f"reception_cost_{t}_eur" for t in CENTRE_TYPES),  # euros per day by place type

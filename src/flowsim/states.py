@@ -14,16 +14,20 @@ PENDING_CGRS = 3  # waiting for a first-instance decision
 PENDING_CALL = 4  # refused by the CGRS and appealing at CALL
 STATUS_HOLDER = 5  # granted protection, still in reception, looking for housing
 ORDER_TO_LEAVE = 6  # final negative outcome: open return place, counselling, return decision
+TP_EMERGENCY = 7  # temporary protection: emergency reception, waiting for crisis housing
+TP_CRISIS_HOUSING = 8  # temporary protection: crisis housing offered by a municipality
+TP_SUSTAINABLE_HOUSING = 9  # temporary protection: in sustainable housing
 # Exit states.
-HOUSED = 7  # status holder who found housing through a municipality
-LEFT_WITH_STATUS = 8  # status holder who left reception otherwise (or had no place)
-AVR_DEPARTED = 9  # assisted voluntary return
-FORCED_RETURN = 10  # removed by the Immigration Office
-IRREGULAR_STAY = 11  # stayed without a right to stay (no return within the removal window)
-DUBLIN_TRANSFERRED = 12
-ABSCONDED = 13  # left reception and the procedure without notice
+HOUSED = 10  # status holder who found housing through a municipality
+LEFT_WITH_STATUS = 11  # status holder who left reception otherwise (or had no place)
+AVR_DEPARTED = 12  # assisted voluntary return
+FORCED_RETURN = 13  # removed by the Immigration Office
+IRREGULAR_STAY = 14  # stayed without a right to stay (no return within the removal window)
+DUBLIN_TRANSFERRED = 15
+ABSCONDED = 16  # left reception and the procedure without notice
+TP_DEPARTED = 17  # left Belgium (temporary protection)
 FIRST_EXIT = HOUSED
-N_STATES = 14
+N_STATES = 18
 
 STATE_NAMES = {
     AWAITING_REGISTRATION: "awaiting_registration",
@@ -32,6 +36,9 @@ STATE_NAMES = {
     PENDING_CALL: "pending_call",
     STATUS_HOLDER: "status_holder",
     ORDER_TO_LEAVE: "order_to_leave",
+    TP_EMERGENCY: "tp_emergency",
+    TP_CRISIS_HOUSING: "tp_crisis_housing",
+    TP_SUSTAINABLE_HOUSING: "tp_sustainable_housing",
     HOUSED: "housed",
     LEFT_WITH_STATUS: "left_with_status",
     AVR_DEPARTED: "avr_departed",
@@ -39,9 +46,15 @@ STATE_NAMES = {
     IRREGULAR_STAY: "irregular_stay",
     DUBLIN_TRANSFERRED: "dublin_transferred",
     ABSCONDED: "absconded",
+    TP_DEPARTED: "tp_departed",
 }
 ACTIVE_STATES = tuple(s for s in STATE_NAMES if s < FIRST_EXIT)
 EXIT_STATES = tuple(s for s in STATE_NAMES if s >= FIRST_EXIT)
+
+# How a case came into the model (a case fact).
+ASYLUM = 0  # applied for international protection in Belgium
+RESETTLED = 1  # selected abroad and transferred, arrives recognised
+TEMPORARY_PROTECTION = 2  # registered for temporary protection (people fleeing Ukraine)
 
 # Final outcome of the procedure (a case fact kept after the state moves on).
 NO_STATUS = 0  # no final outcome yet

@@ -28,6 +28,10 @@ LEAVE_PRIVATE = 12  # threshold of the hazard of leaving reception for private h
 ABSCOND = 13  # threshold of the hazard of absconding from reception
 RETURN_CHOICE = 14  # AVR, subsequent application or neither, after an order to leave
 RESETTLED_HOUSEHOLD = 15  # whether a resettled household is a family, and its type
+TP_COUNT = 16  # how many temporary-protection households register on a day
+TP_HOUSEHOLD = 17  # whether such a household is a family
+TP_DEPARTURE = 18  # when a person under temporary protection leaves Belgium
+TP_OWN_HOUSING = 19  # when they find housing by themselves
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)

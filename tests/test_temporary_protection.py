@@ -1,0 +1,72 @@
+"""Temporary protection: registrations, emergency nights, crisis housing, sustainable housing
+in competition with status holders, departures."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from flowsim import states
+from flowsim.model import ProtectionSystem
+
+PERSONS = [0, 0, 3000, 1500, *[400] * 8]  # per month of 2024
+MONTHS = {f"2024-{m:02d}": v for m, v in zip(range(1, 13), PERSONS, strict=True)}
+TP = {
+    "temporary_protection": {
+        "monthly_persons": MONTHS,
+        "family_share": 0.8,
+        "emergency_nights": 2,
+        "crisis_housing_places": 1500,
+        "own_housing_per_month": 0.1,
+        "departures_per_month": 0.02,
+    }
+}
+
+
+def run(small_scenario, seed=0, **overrides):
+    scenario = small_scenario(**{**TP, **overrides})
+    model = ProtectionSystem(scenario, seed)
+    return model, model.run_to_end()
+
+
+def test_registrations_follow_the_schedule_and_enter_the_model(small_scenario):
+    model, frame = run(small_scenario)
+    by_month = frame.set_index("date").tp_registrations.resample("MS").sum().to_numpy()
+    expected = np.array(list(MONTHS.values()), float)
+    # households are Poisson: a generous band of 5 standard deviations of persons
+    assert np.all(np.abs(by_month - expected) <= 5 * np.sqrt(3.6 * expected) + 1)
+    c = model.cases
+    tp = c.origin == states.TEMPORARY_PROTECTION
+    assert c.size[tp & (c.state != states.NOT_ARRIVED)].sum() == frame.tp_registrations.sum()
+    assert frame.tp_departures.sum() == c.size[c.state == states.TP_DEPARTED].sum()
+    model.check_conservation()
+
+
+def test_crisis_housing_never_exceeds_its_places_and_waits_the_emergency_nights(small_scenario):
+    model = ProtectionSystem(small_scenario(**TP), 1)
+    c = model.cases
+    entered_crisis = np.full(len(c.key), -1)
+    while model.running:
+        model.step()
+        day = model.day - 1
+        assert model.tally.state_persons[states.TP_CRISIS_HOUSING] <= 1500
+        new = (c.state == states.TP_CRISIS_HOUSING) & (entered_crisis < 0)
+        entered_crisis[new] = day
+    moved = entered_crisis >= 0
+    assert moved.sum() > 50
+    assert np.all(entered_crisis[moved] - c.arrival_day[moved] >= 2)
+
+
+def test_temporary_protection_competes_with_status_holders_for_housing(small_scenario):
+    common = {
+        "municipalities.housing_persons_per_month": 80,
+        "status_holders": {"transition_period_days": 60, "max_stay_days": 400},
+    }
+    _, without = run(
+        small_scenario, 2, **{**common, "temporary_protection": {"monthly_persons": {}}}
+    )
+    model, with_tp = run(small_scenario, 2, **common)
+    assert with_tp.tp_in_sustainable_housing.iloc[-1] > 0
+    c = model.cases
+    housed_tp = (c.origin == states.TEMPORARY_PROTECTION) & (c.municipality >= 0)
+    assert housed_tp.any()  # some sustainable housing came from the municipal supply
+    assert with_tp.status_holders_in_reception.mean() > without.status_holders_in_reception.mean()
