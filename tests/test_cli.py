@@ -44,6 +44,8 @@ def test_run_writes_series_manifest_and_figure(short_config, tmp_path, capsys):
     assert manifest["config"]["end_date"] == "2022-06-30"
     assert {"flowsim", "mesa", "numba", "numpy", "pandas"} <= set(manifest["versions"])
     assert manifest["wall_time_s"] > 0
+    by_region = pd.read_parquet(out / "series_by_region.parquet")
+    assert set(by_region.region) == {"flanders", "wallonia", "brussels", "unassigned"}
     by_group = pd.read_parquet(out / "series_by_group.parquet")
     assert list(by_group.columns[:4]) == ["replication", "date", "grouping", "group"]
     assert set(by_group.grouping) == {"household_type", "nationality_group"}

@@ -115,8 +115,8 @@ def test_events_are_written_with_the_results(small_scenario, tmp_path):
     from flowsim.results import run_replications, write_results
 
     scenario = small_scenario(**FULL, triggers=[{**BUFFER, "once": True}])
-    frame, by_group, events, seeds = run_replications(scenario, 2, 1)
-    write_results(tmp_path, scenario, frame, by_group, events, seeds, 1, 1.0)
+    tables, seeds = run_replications(scenario, 2, 1)
+    write_results(tmp_path, scenario, tables, seeds, 1, 1.0)
     import pandas as pd
 
     written = pd.read_parquet(tmp_path / "events.parquet")

@@ -70,17 +70,11 @@ def _run(args: argparse.Namespace, scenario) -> int:
     def progress(k: int, seconds: float) -> None:
         print(f"  replication {k + 1}/{args.replications} done in {seconds:.2f} s", flush=True)
 
-    frame, by_group, events, seeds = run_replications(
-        scenario, args.replications, args.seed, progress
-    )
+    tables, seeds = run_replications(scenario, args.replications, args.seed, progress)
     wall = time.perf_counter() - started
-    write_results(
-        out, scenario, frame, by_group, events, seeds, args.seed, wall, source=str(args.config)
-    )
-    print(
-        f"Results written to {out}/ (series.parquet, series_by_group.parquet, events.parquet, "
-        "manifest.json, figures/overview.png)"
-    )
+    write_results(out, scenario, tables, seeds, args.seed, wall, source=str(args.config))
+    files = ", ".join(f"{name}.parquet" for name in tables)
+    print(f"Results written to {out}/ ({files}, manifest.json, figures/overview.png)")
     return EXIT_OK
 
 

@@ -180,6 +180,7 @@ class Centre(_Strict):
     type: Literal["collective", "lri", "emergency", "private_operator", "convention"]
     places: NonNegative  # capacity (places = persons)
     cost_eur_per_night: NonNegative
+    region: Literal["flanders", "wallonia", "brussels"] | None = None  # None: several regions
 
 
 class Dispatch(_Strict):

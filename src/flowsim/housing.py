@@ -98,14 +98,19 @@ def enforce_stay_limit(cases: Cases, tally: Tally, holders: StatusHolders, day: 
 
 @njit(cache=True)
 def find_housing(
-    cases: Cases, tally: Tally, holders: StatusHolders, available: np.ndarray, flows
+    cases: Cases,
+    tally: Tally,
+    holders: StatusHolders,
+    available: np.ndarray,
+    housed: np.ndarray,
+    flows,
 ) -> None:
     """House status holders (and households under temporary protection in crisis housing) in
     the order they asked, while municipalities have housing.
 
     ``available`` is each municipality's housing not yet taken (persons); a household goes to
     the municipality with the most, which may go below zero (a large family), so the supply
-    is respected on average.
+    is respected on average. ``housed`` counts persons housed per municipality (cumulative).
     """
     while True:
         cls = best_class(holders.queue)
@@ -122,6 +127,7 @@ def find_housing(
         pop(holders.queue, cls)
         available[k] -= cases.size[c]
         cases.municipality[c] = k
+        housed[k] += cases.size[c]
         flows[series.HOUSED_BY_MUNICIPALITIES] += cases.size[c]
         if tp:  # temporary protection: sustainable housing, still in the model
             set_state(cases, tally, c, states.TP_SUSTAINABLE_HOUSING)
@@ -135,6 +141,7 @@ def housing_day(
     tally: Tally,
     holders: StatusHolders,
     available: np.ndarray,
+    housed: np.ndarray,
     supply_per_day: np.ndarray,
     kept_days: float,
     day: int,
@@ -149,7 +156,7 @@ def housing_day(
         if cases.state[c] == states.STATUS_HOLDER:
             start_housing_search(holders, c, day)
     mark_overstaying(cases, tally, holders, day)
-    find_housing(cases, tally, holders, available, flows)
+    find_housing(cases, tally, holders, available, housed, flows)
     enforce_stay_limit(cases, tally, holders, day, flows)
 
 
@@ -184,6 +191,7 @@ class HousingSearch(mesa.Agent):
             for i in range(len(table))
         ]
         self.available = np.zeros(len(table))  # housing not yet taken, persons
+        self.housed = np.zeros(len(table), np.int64)  # persons housed so far, per municipality
 
     def set_deadlines(self) -> None:
         """Today's transition period and maximum stay (days), for status granted today."""
@@ -204,6 +212,7 @@ class HousingSearch(mesa.Agent):
             m.tally,
             m.status_holders,
             self.available,
+            self.housed,
             per_day,
             kept_days,
             m.day,

@@ -13,7 +13,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from flowsim import groups, series, states, streams
+from flowsim import groups, regions, series, states, streams
 from flowsim.appeals import Call
 from flowsim.cgrs import Cgrs, priority_ranks
 from flowsim.config import CENTRE_TYPES, Scenario, Timeline
@@ -91,6 +91,7 @@ class ProtectionSystem(mesa.Model):
         self.flows = np.zeros((self.n_days, series.N_FLOWS))
         self.stocks = np.zeros((self.n_days, len(series.STOCK_NAMES)))
         self.by_profile = np.zeros((self.n_days, groups.N_ROWS, len(self.profiles)), np.int64)
+        self.by_region = np.zeros((self.n_days, regions.N_ROWS, len(regions.CENTRE_REGIONS)))
         self.flows_today = self.flows[0]
 
         self.immigration_office = ImmigrationOffice(self)
@@ -110,6 +111,9 @@ class ProtectionSystem(mesa.Model):
         self.tally = new_tally(len(self.centres), len(self.profiles))
         self._open_initial_state(generated)
         self._types = np.array([CENTRE_TYPES.index(c.centre_type) for c in self.centres])
+        self._centre_regions = regions.centre_regions(
+            [centre.region for centre in scenario.reception.centres.values()]
+        )
 
     def _open_initial_state(self, g: Generated) -> None:
         """Queues, places and deadlines of the cases in the system on the start date."""
@@ -196,6 +200,13 @@ class ProtectionSystem(mesa.Model):
     def _record(self) -> None:
         t = self.tally
         self.by_profile[self.day] = groups.snapshot(t)
+        self.by_region[self.day] = regions.snapshot(
+            t.occupancy,
+            self.fedasil.capacity,
+            self._centre_regions,
+            self.housing_search.housed,
+            self.housing_search.table.region,
+        )
         capacity = self.fedasil.capacity
         costs = self.fedasil.cost
         by_type = np.bincount(self._types, weights=t.occupancy, minlength=len(CENTRE_TYPES))
@@ -246,6 +257,11 @@ class ProtectionSystem(mesa.Model):
         )
         frame.insert(0, "date", pd.date_range(self.config.start_date, periods=days, freq="D"))
         return frame
+
+    def series_by_region(self) -> pd.DataFrame:
+        """The daily series by region (long format, see :mod:`flowsim.regions`)."""
+        dates = pd.date_range(self.config.start_date, periods=self.day, freq="D")
+        return regions.by_region(dates, self.by_region[: self.day])
 
     def events(self) -> pd.DataFrame:
         """What the scenario's triggers did, with dates (see :mod:`flowsim.triggers`)."""

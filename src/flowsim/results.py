@@ -1,7 +1,8 @@
 """Running replications of a scenario and writing a results folder.
 
 A results folder holds ``series.parquet`` (one row per replication and date),
-``series_by_group.parquet`` (one row per replication, date and group), ``events.parquet``
+``series_by_group.parquet`` (one row per replication, date and group),
+``series_by_region.parquet`` (one row per replication, date and region), ``events.parquet``
 (what the scenario's triggers did, with dates), ``manifest.json``
 (the resolved scenario, its hash, the seed of each replication, versions, wall time) and
 ``figures/overview.png``. Every file is written under a temporary name and renamed, so an
@@ -27,6 +28,7 @@ from flowsim.config import Scenario
 from flowsim.model import ProtectionSystem
 
 MANIFEST_VERSION = 1
+TABLES = ("series", "series_by_group", "series_by_region", "events")  # one Parquet file each
 DEPENDENCIES = ("mesa", "numpy", "numba", "pandas", "pyarrow", "pydantic", "scipy", "matplotlib")
 
 
@@ -47,33 +49,29 @@ def run_replications(
     replications: int,
     seed: int,
     progress: Callable[[int, float], None] | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[int]]:
+) -> tuple[dict[str, pd.DataFrame], list[int]]:
     """Run a scenario ``replications`` times.
 
-    Returns the daily series, the daily series by group (household type, nationality group),
-    the triggers' events and the seeds used.
+    Returns the tables (``series``, ``series_by_group``, ``series_by_region``, ``events``;
+    each with a ``replication`` column) and the seeds used.
     """
     seeds = replication_seeds(seed, replications)
-    frames, group_frames, event_frames = [], [], []
+    tables: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
     for k, rep_seed in enumerate(seeds):
         started = time.perf_counter()
         model = ProtectionSystem(scenario, rep_seed)
-        frame = model.run_to_end()
-        by_group = model.series_by_group()
-        events = model.events()
-        for table in (frame, by_group, events):
+        produced = {
+            "series": model.run_to_end(),
+            "series_by_group": model.series_by_group(),
+            "series_by_region": model.series_by_region(),
+            "events": model.events(),
+        }
+        for name, table in produced.items():
             table.insert(0, "replication", k)
-        frames.append(frame)
-        group_frames.append(by_group)
-        event_frames.append(events)
+            tables[name].append(table)
         if progress is not None:
             progress(k, time.perf_counter() - started)
-    return (
-        pd.concat(frames, ignore_index=True),
-        pd.concat(group_frames, ignore_index=True),
-        pd.concat(event_frames, ignore_index=True),
-        seeds,
-    )
+    return {name: pd.concat(parts, ignore_index=True) for name, parts in tables.items()}, seeds
 
 
 def versions() -> dict[str, str]:
@@ -108,9 +106,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
 def write_results(
     out: Path,
     scenario: Scenario,
-    frame: pd.DataFrame,
-    by_group: pd.DataFrame,
-    events: pd.DataFrame,
+    tables: dict[str, pd.DataFrame],
     seeds: list[int],
     master_seed: int,
     wall_time_s: float,
@@ -120,12 +116,10 @@ def write_results(
     from flowsim.figures import overview  # matplotlib only when writing figures
 
     out.mkdir(parents=True, exist_ok=True)
-    with atomic_path(out / "series.parquet") as tmp:
-        frame.to_parquet(tmp, index=False)
-    with atomic_path(out / "series_by_group.parquet") as tmp:
-        by_group.to_parquet(tmp, index=False)
-    with atomic_path(out / "events.parquet") as tmp:
-        events.to_parquet(tmp, index=False)
+    for name in TABLES:
+        with atomic_path(out / f"{name}.parquet") as tmp:
+            tables[name].to_parquet(tmp, index=False)
+    frame = tables["series"]
     manifest = {
         "manifest_version": MANIFEST_VERSION,
         "scenario": scenario.name,
