@@ -25,7 +25,7 @@ BASELINE = Path(__file__).resolve().parent.parent / "configs" / "belgium-baselin
 
 
 def scenario_scaled(scale: float):
-    """The baseline with its inflow and initial stocks multiplied by ``scale``."""
+    """The baseline with every inflow, stock and capacity multiplied by ``scale``."""
     raw = yaml.safe_load(BASELINE.read_text())
     raw["inflow"]["scale"] = scale
     init = raw["initial_state"]
@@ -40,11 +40,27 @@ def scenario_scaled(scale: float):
         if change["field"].endswith(".places") and "set" in change:
             change["set"] *= scale
     raw["immigration_office"]["registration_capacity_persons_per_day"] *= scale
+    init["status_holders_in_reception_persons"] *= scale
+    raw["municipalities"]["housing_persons_per_month"] *= scale
+    returns = raw["returns"]
+    returns["counsellors_fte"] *= scale
+    returns["removals_persons_per_month"] *= scale
+    resettlement = raw["resettlement"]
+    resettlement["pledges_persons"] = {
+        year: v * scale for year, v in resettlement["pledges_persons"].items()
+    }
+    for key in ("selection_persons_per_month", "transfer_persons_per_month"):
+        resettlement[key] *= scale
+    tp = raw["temporary_protection"]
+    tp["monthly_persons"] = {month: v * scale for month, v in tp["monthly_persons"].items()}
+    tp["crisis_housing_places"] *= scale
     raw["cgrs"]["case_officers_fte"] *= scale
     raw["call"]["decisions_per_month"] *= scale
     for change in raw["changes"]:
         if change["field"] == "cgrs.case_officers_fte":
             change["add"] *= scale
+        if change["field"].startswith("resettlement.") and "set" in change:
+            change["set"] *= scale
     return scenario_from_dict(raw, f"baseline x{scale:g}")
 
 
