@@ -30,25 +30,21 @@ GROUP_COLUMNS = (
 )
 
 
-def snapshot(tally: Tally) -> np.ndarray:
-    """Today's per-profile counts, shape (N_ROWS, profiles)."""
-    return np.stack(
-        [
-            tally.housing_by_profile[states.IN_CENTRE],
-            tally.housing_by_profile[states.WAITING],
-            tally.state_by_profile[states.PENDING_CGRS],
-            tally.outcomes_by_profile[GRANTED],
-            tally.outcomes_by_profile[REFUSED],
-            tally.outcomes_by_profile[DECIDED],
-            tally.outcomes_by_profile[DAYS_WAITED],
-        ]
-    )
+def record(out: np.ndarray, tally: Tally) -> None:
+    """Write today's per-profile counts into ``out`` (shape (N_ROWS, profiles))."""
+    out[IN_RECEPTION] = tally.housing_by_profile[states.IN_CENTRE]
+    out[WITHOUT_RECEPTION] = tally.housing_by_profile[states.WAITING]
+    out[PENDING_CGRS] = tally.state_by_profile[states.PENDING_CGRS]
+    out[CUM_GRANTED] = tally.outcomes_by_profile[GRANTED]
+    out[CUM_NEGATIVE] = tally.outcomes_by_profile[REFUSED]
+    out[CUM_DECIDED] = tally.outcomes_by_profile[DECIDED]
+    out[CUM_DAYS_WAITED] = tally.outcomes_by_profile[DAYS_WAITED]
 
 
 def by_group(dates: pd.DatetimeIndex, daily: np.ndarray, table: ProfileTable) -> pd.DataFrame:
     """Long table: one row per date and group, for household types and nationality groups.
 
-    ``daily`` has shape (days, N_ROWS, profiles) as recorded by :func:`snapshot`.
+    ``daily`` has shape (days, N_ROWS, profiles) as written by :func:`record`.
     """
     groupings = {
         "household_type": (table.household_type, HOUSEHOLD_TYPES),

@@ -110,10 +110,13 @@ class ProtectionSystem(mesa.Model):
         self.housing_search = HousingSearch(self, load_municipalities())
         self.tally = new_tally(len(self.centres), len(self.profiles))
         self._open_initial_state(generated)
-        self._types = np.array([CENTRE_TYPES.index(c.centre_type) for c in self.centres])
+        self._type_matrix = regions.membership(
+            np.array([CENTRE_TYPES.index(c.centre_type) for c in self.centres]), len(CENTRE_TYPES)
+        )
         self._centre_regions = regions.centre_regions(
             [centre.region for centre in scenario.reception.centres.values()]
         )
+        self._municipality_regions = regions.membership(self.housing_search.table.region)
 
     def _open_initial_state(self, g: Generated) -> None:
         """Queues, places and deadlines of the cases in the system on the start date."""
@@ -199,22 +202,21 @@ class ProtectionSystem(mesa.Model):
 
     def _record(self) -> None:
         t = self.tally
-        self.by_profile[self.day] = groups.snapshot(t)
-        self.by_region[self.day] = regions.snapshot(
+        groups.record(self.by_profile[self.day], t)
+        regions.record(
+            self.by_region[self.day],
             t.occupancy,
             self.fedasil.capacity,
             self._centre_regions,
             self.housing_search.housed,
-            self.housing_search.table.region,
+            self._municipality_regions,
         )
         capacity = self.fedasil.capacity
         costs = self.fedasil.cost
-        by_type = np.bincount(self._types, weights=t.occupancy, minlength=len(CENTRE_TYPES))
-        cost_type = np.bincount(
-            self._types, weights=t.occupancy * costs, minlength=len(CENTRE_TYPES)
-        )
+        by_type = t.occupancy @ self._type_matrix
+        cost_type = (t.occupancy * costs) @ self._type_matrix
         reception_cost = float(cost_type.sum())
-        cap_type = np.bincount(self._types, weights=capacity, minlength=len(CENTRE_TYPES))
+        cap_type = capacity @ self._type_matrix
         self.stocks[self.day] = (
             t.housing_persons[states.IN_CENTRE],
             capacity.sum(),

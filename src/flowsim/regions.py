@@ -17,27 +17,32 @@ IN_RECEPTION, CAPACITY, CUM_HOUSED = 0, 1, 2
 N_ROWS = 3
 
 
+def membership(indices: np.ndarray, n: int = len(CENTRE_REGIONS)) -> np.ndarray:
+    """An (items x n) 0/1 matrix from each item's index (e.g. into CENTRE_REGIONS), so that
+    ``values @ matrix`` sums values by category."""
+    matrix = np.zeros((len(indices), n))
+    matrix[np.arange(len(indices)), indices] = 1.0
+    return matrix
+
+
 def centre_regions(regions: list[str | None]) -> np.ndarray:
-    """Index into CENTRE_REGIONS of each centre's region."""
-    return np.array([CENTRE_REGIONS.index(r if r else "unassigned") for r in regions])
+    """Membership matrix of the centres in CENTRE_REGIONS (``None``: unassigned)."""
+    return membership(np.array([CENTRE_REGIONS.index(r if r else "unassigned") for r in regions]))
 
 
-def snapshot(
+def record(
+    out: np.ndarray,
     occupancy: np.ndarray,
     capacity: np.ndarray,
-    centre_region: np.ndarray,
+    centres: np.ndarray,
     housed: np.ndarray,
-    municipality_region: np.ndarray,
-) -> np.ndarray:
-    """Today's counts by region, shape (N_ROWS, len(CENTRE_REGIONS)) (persons, places)."""
-    n = len(CENTRE_REGIONS)
-    return np.stack(
-        [
-            np.bincount(centre_region, weights=occupancy, minlength=n),
-            np.bincount(centre_region, weights=capacity, minlength=n),
-            np.bincount(municipality_region, weights=housed, minlength=n),
-        ]
-    )
+    municipalities: np.ndarray,
+) -> None:
+    """Write today's counts by region into ``out`` (shape (N_ROWS, len(CENTRE_REGIONS)));
+    ``centres`` and ``municipalities`` are membership matrices (persons, places)."""
+    out[IN_RECEPTION] = occupancy @ centres
+    out[CAPACITY] = capacity @ centres
+    out[CUM_HOUSED] = housed @ municipalities
 
 
 def by_region(dates: pd.DatetimeIndex, daily: np.ndarray) -> pd.DataFrame:
