@@ -33,3 +33,4 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info
+	rm -rf $${XDG_CACHE_HOME:-$$HOME/.cache}/flowsim/numba  # compiled kernels, one folder per source version
