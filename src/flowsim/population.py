@@ -33,7 +33,6 @@ class Cases(NamedTuple):
     housing: np.ndarray  # int8: see :mod:`flowsim.states`
     centre: np.ndarray  # int16: index of the centre, -1 when none
     lodged_day: np.ndarray  # int32: day first lodged with the CGRS
-    due_day: np.ndarray  # int32: day the Dublin procedure ends
     n_cgrs: np.ndarray  # int16: CGRS decisions taken so far (draw occurrence)
     n_call: np.ndarray  # int16: CALL judgments so far
     status: np.ndarray  # int8: protection granted (states.NO_STATUS, REFUGEE, SUBSIDIARY)
@@ -393,7 +392,6 @@ def generate(
         housing=np.full(n, states.NO_HOUSING, np.int8),
         centre=np.full(n, -1, np.int16),
         lodged_day=lodged,
-        due_day=np.full(n, -1, np.int32),
         n_cgrs=np.zeros(n, np.int16),
         n_call=np.zeros(n, np.int16),
         status=np.zeros(n, np.int8),

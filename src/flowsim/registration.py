@@ -91,8 +91,7 @@ def register(
         flows[series.REGISTERED] += cases.size[c]
         if streams.uniform(seed, cases.key[c], streams.DUBLIN_CASE, 0) < dublin_share:
             set_state(cases, tally, c, states.DUBLIN_PROCEDURE)
-            cases.due_day[c] = day + int(round(dublin_days))
-            schedule(dublin_ends, c, cases.due_day[c])
+            schedule(dublin_ends, c, day + int(round(dublin_days)))
         else:
             lodge_at_cgrs(cases, tally, cgrs_queue, c, day)
         request_place(cases, tally, waiting, c, day)

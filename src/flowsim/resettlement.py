@@ -16,6 +16,9 @@ import pandas as pd
 
 from flowsim import streams
 from flowsim.config import DAYS_PER_MONTH, HOUSEHOLD_TYPES, Scenario, Timeline
+from flowsim.population import household_sizes
+
+FAMILY = HOUSEHOLD_TYPES.index("family")
 
 
 @dataclass(frozen=True)
@@ -93,10 +96,10 @@ def resettled_cases(scenario: Scenario, transferred: np.ndarray, seed) -> tuple:
     u2 = streams.uniforms(seed, keys, streams.RESETTLED_HOUSEHOLD, 1)
     single = np.where(u2 < women, HOUSEHOLD_TYPES.index("single_woman"), 0)
     htype = np.where(is_family, HOUSEHOLD_TYPES.index("family"), single)
-    extra = streams.poisson_ppf(
-        streams.uniforms(seed, keys, streams.HOUSEHOLD_SIZE, 0), max(family_size - 2.0, 0.0)
+    family_sizes = household_sizes(
+        scenario, FAMILY, streams.uniforms(seed, keys, streams.HOUSEHOLD_SIZE, 0)
     )
-    size = np.where(is_family, 2 + extra, 1).astype(np.int16)
+    size = np.where(is_family, family_sizes, 1).astype(np.int16)
     cumulative = np.cumsum(size)
     arrived = np.cumsum(transferred)
     keep = cumulative <= arrived[-1]

@@ -20,13 +20,16 @@ from numba import njit
 from flowsim import series, states, streams
 from flowsim.calendar import Calendar, new_calendar, schedule, take_due
 from flowsim.config import HOUSEHOLD_TYPES, Scenario
-from flowsim.population import Cases, Tally, set_state
+from flowsim.population import Cases, Tally, household_sizes, set_state
 from flowsim.procedure import StatusHolders, finalise
 from flowsim.queues import Queue, best_class, new_queue, pop, push
 from flowsim.reception import daily_hazard
 
 if TYPE_CHECKING:
     pass
+
+
+FAMILY = HOUSEHOLD_TYPES.index("family")
 
 
 class TemporaryProtectionDesk(NamedTuple):
@@ -70,10 +73,10 @@ def tp_cases(scenario: Scenario, seed) -> tuple:
     day = np.repeat(np.arange(days), counts).astype(np.int32)
     share_families = (spec.family_share / family_size) / max(cases_per_person, 1e-12)
     family = streams.uniforms(seed, keys, streams.TP_HOUSEHOLD, 0) < share_families
-    extra = streams.poisson_ppf(
-        streams.uniforms(seed, keys, streams.HOUSEHOLD_SIZE, 0), max(family_size - 2.0, 0.0)
+    family_sizes = household_sizes(
+        scenario, FAMILY, streams.uniforms(seed, keys, streams.HOUSEHOLD_SIZE, 0)
     )
-    size = np.where(family, 2 + extra, 1).astype(np.int16)
+    size = np.where(family, family_sizes, 1).astype(np.int16)
     htype = np.where(family, HOUSEHOLD_TYPES.index("family"), HOUSEHOLD_TYPES.index("single_woman"))
     profile = (htype * 2).astype(np.int16)  # first nationality group, not vulnerable
     return keys, profile, size, day
