@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from flowsim import states
+from flowsim import series, states
 from flowsim.config import ConfigError, scenario_from_dict
 from flowsim.model import ProtectionSystem
 
@@ -96,3 +96,31 @@ def test_an_unknown_group_is_rejected(small_raw):
     assert err.value.problems == [
         "r.yaml: resettlement.nationality_group: expected one of ['alpha', 'beta'], got 'gamma'"
     ]
+
+
+def test_resettled_waiting_for_a_place_are_not_counted_in_reception(small_scenario):
+    """A full network: resettled status holders wait for a place; they count as without a
+    place, not as status holders in reception."""
+    scenario = small_scenario(
+        years=2,
+        **{
+            **PROGRAMME,
+            "reception.centres.north.places": 100,
+            "municipalities.housing_persons_per_month": 0,
+        },
+    )
+    model = ProtectionSystem(scenario, 4)
+    c = model.cases
+    seen_waiting = False
+    while model.running:
+        model.step()
+        holders = c.state == states.STATUS_HOLDER
+        in_place = holders & (c.housing == states.IN_CENTRE)
+        seen_waiting |= bool((holders & (c.housing == states.WAITING)).any())
+        assert (
+            model.stocks[model.day - 1][
+                list(series.STOCK_NAMES).index("status_holders_in_reception")
+            ]
+            == c.size[in_place].sum()
+        )
+    assert seen_waiting

@@ -225,7 +225,7 @@ class ProtectionSystem(mesa.Model):
             t.state_persons[states.PENDING_CGRS],
             t.state_cases[states.PENDING_CGRS],
             t.state_persons[states.PENDING_CALL],
-            t.state_persons[states.STATUS_HOLDER],
+            t.state_housing[states.STATUS_HOLDER, states.IN_CENTRE],
             t.overstaying[0],
             t.state_housing[states.ORDER_TO_LEAVE, states.IN_CENTRE],
             self.resettlement.pledge[self.day],

@@ -67,7 +67,9 @@ STOCK_NAMES = (
     "cgrs_backlog_cases",
     "call_backlog",
     "status_holders_in_reception",
-    "status_holders_overstaying",  # still in reception after the transition period
+    # past the transition period and still in the model (in a place, or waiting for one
+    # after a capacity cut or on arrival by resettlement)
+    "status_holders_overstaying",
     "open_return_places",  # persons with an order to leave still in a reception place
     "resettlement_pledge",  # persons pledged for the current calendar year
     "resettlement_selected",  # persons selected abroad that day (a flow)
