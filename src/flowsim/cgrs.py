@@ -18,7 +18,7 @@ from flowsim.procedure import (
     lodge_appeal,
     refuse,
 )
-from flowsim.queues import Queue, best_class, pop
+from flowsim.queues import Queue, best_class, overdue_class, pop
 
 if TYPE_CHECKING:
     from flowsim.model import ProtectionSystem
@@ -66,15 +66,20 @@ def decide(
     outcome_cdf: np.ndarray,
     appeal_share_refusal: float,
     appeal_share_inadmissible: float,
+    long_stay_days: int,
     flows,
 ) -> float:
     """Decide pending cases in queue order within ``budget`` (average-case units).
 
-    Positive decisions grant a status; refusals and inadmissibility decisions are
-    appealed at CALL or become final. Returns the unused budget (negative: carried debt).
+    Under a long-stay measure (``long_stay_days`` > 0) cases pending longer than that many
+    days are decided first, oldest first. Positive decisions grant a status; refusals and
+    inadmissibility decisions are appealed at CALL or become final. Returns the unused budget
+    (negative: carried debt).
     """
     while budget > 0.0:
-        cls = best_class(cgrs_queue)
+        cls = overdue_class(cgrs_queue, day, long_stay_days) if long_stay_days > 0 else -1
+        if cls < 0:
+            cls = best_class(cgrs_queue)
         if cls < 0:
             break
         c = pop(cgrs_queue, cls)
@@ -157,6 +162,7 @@ class Cgrs(mesa.Agent):
             m.profiles.cgrs_outcome_cdf,
             p["call.appeal_share_refusal"],
             p["call.appeal_share_inadmissible"],
+            int(p["cgrs.long_stay_first_days"]),
             m.flows_today,
         )
         self.carry = min(left, 0.0)

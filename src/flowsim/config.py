@@ -206,6 +206,9 @@ class Reception(_Strict):
     dispatch: Dispatch = Field(default_factory=Dispatch)
     leave_to_private_housing_per_month: Share  # share of residents leaving per month
     abscond_per_month: Share  # share of residents disappearing per month
+    # Lifting "code 207" (the assigned place) for residents who work: the extra share of
+    # residents per month who then leave for housing of their own (0: code 207 applies).
+    code_207_lifted_leave_per_month: Share = 0.0
 
 
 class Prioritisation(_Strict):
@@ -228,6 +231,9 @@ class Cgrs(_Strict):
     hiring_lag_days: NonNegative  # days before a newly hired officer decides cases
     decisions_per_officer_per_month: NonNegative  # cases
     prioritisation: Prioritisation = Field(default_factory=Prioritisation)
+    # Long-stay measure ("status or exit"): cases pending longer than this many days since
+    # lodging are decided before any other, oldest first. 0: no such measure.
+    long_stay_first_days: NonNegative = 0
 
 
 class CallOutcomes(_Strict):
@@ -392,7 +398,7 @@ class Change(Operation):
 class Condition(_Strict):
     """A series of the previous day above or below a threshold for some consecutive days."""
 
-    series: str  # a stock series (e.g. without_reception, cgrs_backlog_cases) or occupancy_rate
+    series: str  # a stock series (e.g. without_reception, cgrs_backlog_cases, occupancy_rate)
     above: Number | None = None
     below: Number | None = None
     for_days: Annotated[int, Field(ge=1, strict=True)] = 1
@@ -657,17 +663,16 @@ def _check_triggers(scenario: Scenario, source: str, fields: dict[str, float]) -
     valid value when applied to the start values."""
     from flowsim.series import STOCK_NAMES  # series names depend on the config's centre types
 
-    known_series = (*STOCK_NAMES, "occupancy_rate")
     problems: list[str] = []
     for i, trigger in enumerate(scenario.triggers):
         for part in ("when", "until"):
             condition = getattr(trigger, part)
-            if condition is not None and condition.series not in known_series:
-                close = difflib.get_close_matches(condition.series, known_series, n=3)
+            if condition is not None and condition.series not in STOCK_NAMES:
+                close = difflib.get_close_matches(condition.series, STOCK_NAMES, n=3)
                 hint = f" (did you mean {', '.join(close)}?)" if close else ""
                 problems.append(
-                    f"{source}: triggers.{i}.{part}.series: expected a stock series or "
-                    f"occupancy_rate, got {condition.series!r}{hint}"
+                    f"{source}: triggers.{i}.{part}.series: expected a stock series (e.g. "
+                    f"occupancy_rate), got {condition.series!r}{hint}"
                 )
         action = trigger.then
         where = f"{source}: triggers.{i}.then.field"

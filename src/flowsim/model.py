@@ -37,6 +37,7 @@ from flowsim.returns import ReturnService, new_return_desk
 from flowsim.temporary_protection import TemporaryProtectionOffice, new_desk, tp_cases
 from flowsim.triggers import TriggerRules
 
+LRI = CENTRE_TYPES.index("lri")
 WINDOW_REBUILD_DAYS = 7  # how often exited cases are dropped from the daily scans
 
 
@@ -217,9 +218,13 @@ class ProtectionSystem(mesa.Model):
         cost_type = (t.occupancy * costs) @ self._type_matrix
         reception_cost = float(cost_type.sum())
         cap_type = capacity @ self._type_matrix
+        in_reception = t.housing_persons[states.IN_CENTRE]
+        places = capacity.sum()
         self.stocks[self.day] = (
-            t.housing_persons[states.IN_CENTRE],
-            capacity.sum(),
+            in_reception,
+            places,
+            share_occupied(in_reception, places),
+            share_occupied(by_type[LRI], cap_type[LRI]),
             t.housing_persons[states.WAITING],
             t.housing_persons[states.PRIVATE],
             t.state_persons[states.PENDING_CGRS],
@@ -300,6 +305,11 @@ class ProtectionSystem(mesa.Model):
             problems += stock_flow_problems(self.series())
         if problems:
             raise ConservationError("; ".join(problems))
+
+
+def share_occupied(persons: float, places: float) -> float:
+    """Occupied share of places (persons / places); 1 when no place is open (nothing free)."""
+    return persons / places if places > 0 else 1.0
 
 
 def stock_flow_problems(frame: pd.DataFrame) -> list[str]:

@@ -61,6 +61,8 @@ assert len(FLOW_NAMES) == N_FLOWS
 STOCK_NAMES = (
     "in_reception",
     "reception_capacity",
+    "occupancy_rate",  # in_reception / reception_capacity (a share; 1 when no places open)
+    "lri_occupancy",  # in_reception_lri / capacity_lri (a share; 1 when no LRI places open)
     "without_reception",
     "in_private_housing",
     "cgrs_backlog",
