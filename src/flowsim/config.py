@@ -290,6 +290,12 @@ class Returns(_Strict):
     subsequent_application_share: Share = 0.1  # share lodging a subsequent application
     removals_persons_per_month: NonNegative = 200  # forced returns the Immigration Office can do
     removal_window_days: NonNegative = 180  # not removed by then: irregular stay
+    # ICAM coaches (Immigration Office) guide people on the removal list, outside reception,
+    # towards return or legal stay.
+    icam_coaches_fte: NonNegative = 0
+    icam_cases_per_coach_per_month: NonNegative = 4
+    icam_return_share: Share = 0.2  # coached cases returning with AVR and its package
+    icam_legal_stay_share: Share = 0.1  # coached cases obtaining a right to stay
 
     @model_validator(mode="after")
     def _shares(self) -> Returns:
@@ -298,6 +304,11 @@ class Returns(_Strict):
             raise ValueError(
                 f"@subsequent_application_share: expected at most 1 minus the AVR uptake "
                 f"({1.0 - most:g}), got {self.subsequent_application_share:g}"
+            )
+        if self.icam_return_share + self.icam_legal_stay_share > 1.0 + SHARE_TOLERANCE:
+            raise ValueError(
+                f"@icam_legal_stay_share: expected at most 1 minus icam_return_share "
+                f"({1.0 - self.icam_return_share:g}), got {self.icam_legal_stay_share:g}"
             )
         return self
 

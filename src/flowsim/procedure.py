@@ -58,6 +58,7 @@ class ReturnDesk(NamedTuple):
     counselling: Queue  # waiting for a return counsellor, first come first served
     removals: Queue  # waiting for a forced return, first come first served
     removal_deadlines: Calendar  # the end of each case's removal window
+    coaching: Queue  # on the removal list, waiting for an ICAM coach, first come first served
     days: np.ndarray  # int64[2]: open return place stay and removal window today (days)
 
 
