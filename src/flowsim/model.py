@@ -15,7 +15,7 @@ import pandas as pd
 
 from flowsim import groups, regions, series, states, streams
 from flowsim.appeals import Call
-from flowsim.cgrs import Cgrs, priority_ranks
+from flowsim.cgrs import Cgrs, decisions, priority_ranks
 from flowsim.config import CENTRE_TYPES, Scenario, Timeline
 from flowsim.housing import HousingSearch, new_status_holders, open_initial_status_holders
 from flowsim.municipalities import load_municipalities
@@ -109,14 +109,15 @@ class ProtectionSystem(mesa.Model):
         self.tp_desk = new_desk(self.n_days, n_cases)
         self.tp_office = TemporaryProtectionOffice(self)
         self.housing_search = HousingSearch(self, load_municipalities())
-        self.tally = new_tally(len(self.centres), len(self.profiles))
+        centre_codes = regions.region_codes(
+            [centre.region for centre in scenario.reception.centres.values()]
+        )
+        self.tally = new_tally(centre_codes, len(self.profiles))
         self._open_initial_state(generated)
         self._type_matrix = regions.membership(
             np.array([CENTRE_TYPES.index(c.centre_type) for c in self.centres]), len(CENTRE_TYPES)
         )
-        self._centre_regions = regions.centre_regions(
-            [centre.region for centre in scenario.reception.centres.values()]
-        )
+        self._centre_regions = regions.membership(centre_codes)
         self._municipality_regions = regions.membership(self.housing_search.table.region)
 
     def _open_initial_state(self, g: Generated) -> None:
@@ -206,7 +207,7 @@ class ProtectionSystem(mesa.Model):
         groups.record(self.by_profile[self.day], t)
         regions.record(
             self.by_region[self.day],
-            t.occupancy,
+            t,
             self.fedasil.capacity,
             self._centre_regions,
             self.housing_search.housed,
@@ -277,7 +278,8 @@ class ProtectionSystem(mesa.Model):
     def series_by_group(self) -> pd.DataFrame:
         """The daily series by household type and by nationality group (long format)."""
         dates = pd.date_range(self.config.start_date, periods=self.day, freq="D")
-        return groups.by_group(dates, self.by_profile[: self.day], self.profiles)
+        log = decisions(self.cgrs.log)
+        return groups.by_group(dates, self.by_profile[: self.day], self.profiles, log)
 
     def check_conservation(self) -> None:
         """Recount every person from the population arrays and compare with the tally.

@@ -108,6 +108,7 @@ def refuse(cases: Cases, tally: Tally, desk: ReturnDesk, c: int, day: int, flows
     n = cases.size[c]
     flows[series.FINAL_NEGATIVE] += n
     tally.outcomes_by_profile[REFUSED, cases.profile[c]] += n
+    tally.outcomes_by_region[REFUSED, cases.region[c]] += n
     cases.status[c] = states.REFUSED
     set_state(cases, tally, c, states.ORDER_TO_LEAVE)
     if cases.housing[c] == states.IN_CENTRE:
@@ -142,6 +143,7 @@ def grant_status(
     """
     flows[series.FINAL_POSITIVE] += cases.size[c]
     tally.outcomes_by_profile[GRANTED, cases.profile[c]] += cases.size[c]
+    tally.outcomes_by_region[GRANTED, cases.region[c]] += cases.size[c]
     cases.status[c] = status
     cases.status_day[c] = day
     if cases.housing[c] != states.IN_CENTRE:
