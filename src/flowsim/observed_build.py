@@ -44,6 +44,7 @@ CONFIDENCE_RANK = {"high": 0, "medium": 1, "low": 2}
 FIT_UNTIL = dt.date(2022, 12, 31)
 
 OBSERVED_COLUMNS = (
+    "source_row",  # data row of the shared table (1 = the first row after the header)
     "series",  # model series (or derived rate) name, or the metric name when observed-only
     "in_model",  # True when ``series`` is a model series or a rate derived from model series
     "metric",  # the metric name in the shared table
@@ -64,7 +65,7 @@ OBSERVED_COLUMNS = (
     "confidence",
     "note",  # what the mapping knows about the definition
 )
-REJECTED_COLUMNS = ("row", *SOURCE_COLUMNS, "reason")
+REJECTED_COLUMNS = ("source_row", *SOURCE_COLUMNS, "reason")
 
 # Units that make the figure a bound or a scenario, not a measured value.
 _BOUND = re.compile(r"more than|almost|up to|\(max\)|at least|worst-case|optimistic")
@@ -202,7 +203,7 @@ def preference(row: pd.Series) -> tuple[int, int, int, int, int]:
         source_rank(row["source_url"]),
         CONFIDENCE_RANK[row["confidence"]],
         int(bool(row["approximate"])),
-        int(row["row"]),
+        int(row["source_row"]),
     )
 
 
@@ -258,7 +259,7 @@ def read_shared(path: Path) -> pd.DataFrame:
     if missing:
         raise ObservedBuildError(f"{path}: columns: missing {sorted(missing)}")
     table = table.loc[:, list(SOURCE_COLUMNS)]
-    table.insert(0, "row", range(1, len(table) + 1))
+    table.insert(0, "source_row", range(1, len(table) + 1))
     return table
 
 
@@ -290,7 +291,7 @@ def build_observed(
         series = meta["series"] or observed_only_name(src["metric"])
         kept.append(
             {
-                "row": src["row"],
+                "source_row": src["source_row"],
                 "series": series,
                 "in_model": bool(meta["series"]),
                 "metric": src["metric"],
@@ -313,7 +314,7 @@ def build_observed(
                 "note": meta["note"],
             }
         )
-    table = pd.DataFrame(kept, columns=["row", *OBSERVED_COLUMNS])
+    table = pd.DataFrame(kept, columns=list(OBSERVED_COLUMNS))
     winners = []
     for _, group in table.groupby(["series", "start", "end"], sort=False):
         ranked = sorted(group.to_dict("records"), key=lambda r: preference(pd.Series(r)))
@@ -324,21 +325,20 @@ def build_observed(
             what = "duplicate of" if same else f"superseded ({loser['value']:g}) by"
             rejected.append(
                 {
-                    **shared.loc[shared["row"] == loser["row"]].iloc[0].to_dict(),
-                    "reason": f"{what} row {best['row']} ({best['value']:g}, "
+                    **shared.loc[shared["source_row"] == loser["source_row"]].iloc[0].to_dict(),
+                    "reason": f"{what} row {best['source_row']} ({best['value']:g}, "
                     f"{best['source_url']}) for {best['series']} {best['period']} "
                     "by the preference rule",
                 }
             )
     observed = (
-        pd.DataFrame(winners, columns=["row", *OBSERVED_COLUMNS])
-        .sort_values(["series", "start", "end", "row"])
-        .drop(columns="row")
+        pd.DataFrame(winners, columns=list(OBSERVED_COLUMNS))
+        .sort_values(["series", "start", "end", "source_row"])
         .reset_index(drop=True)
     )
     rejected_table = (
         pd.DataFrame(rejected, columns=list(REJECTED_COLUMNS))
-        .sort_values("row")
+        .sort_values("source_row")
         .reset_index(drop=True)
     )
     return observed, rejected_table
@@ -364,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
         "shared",
         type=Path,
         nargs="?",
-        default=here.parents[3] / ".." / "shared" / "data" / "belgium_figures.csv",
+        default=here.parents[2] / ".." / "shared" / "data" / "belgium_figures.csv",
         help="the shared figures table (default: ../shared/data/belgium_figures.csv)",
     )
     parser.add_argument(
