@@ -206,7 +206,8 @@ def summary_line(row: pd.Series) -> str:
 
     line = (
         f"{row['series']} ({row['resolution']}, {row['kind']}, {row['role']}): "
-        f"{row['points']} points {row['first']:%Y-%m-%d}..{row['last']:%Y-%m-%d}, "
+        f"{row['points']} point{'s' if row['points'] != 1 else ''} "
+        f"{row['first']:%Y-%m-%d}..{row['last']:%Y-%m-%d}, "
         f"ARD {fmt(row['ard'], '.1%')}, MASE {fmt(row['mase'], '.2f')}, "
         f"in 50% band {fmt(row['coverage_50'], '.0%')}, "
         f"in 90% band {fmt(row['coverage_90'], '.0%')}"

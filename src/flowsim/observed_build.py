@@ -33,8 +33,16 @@ from urllib.parse import urlparse
 
 import pandas as pd
 
-SOURCE_COLUMNS = ("metric", "period", "value", "unit", "source_title", "source_url", "quote")
-SOURCE_COLUMNS += ("confidence",)
+SOURCE_COLUMNS = (
+    "metric",
+    "period",
+    "value",
+    "unit",
+    "source_title",
+    "source_url",
+    "quote",
+    "confidence",
+)
 MAPPING_COLUMNS = ("metric", "series", "kind", "role", "scope", "note")
 KINDS = ("stock", "flow", "rate")
 ROLES = ("input", "outcome")
@@ -111,10 +119,10 @@ def _parse_one(text: str) -> Period | None:
         return Period(dt.date(year, 1, 1), dt.date(year, 12, 31))
     if m := re.fullmatch(r"(\d{4})-(\d{2})", text):
         year, month = int(m[1]), int(m[2])
-        if 1 <= month <= 12:
-            return Period(dt.date(year, month, 1), _month_end(year, month))
-        if month > 12:  # "2018-19" is not used; "2018-2019" below
-            return None
+        # Two digits after the year are a month ("2018-19" style year spans do not occur).
+        return (
+            Period(dt.date(year, month, 1), _month_end(year, month)) if 1 <= month <= 12 else None
+        )
     if m := re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text):
         try:
             day = dt.date(int(m[1]), int(m[2]), int(m[3]))
