@@ -1,4 +1,4 @@
-"""The ``flowsim`` command: ``run`` a scenario, ``validate`` a scenario file.
+"""The ``flowsim`` command: ``run`` a scenario, ``validate`` a scenario file, ``hindcast`` a run.
 
 Exit codes: 0 success, 2 invalid configuration or arguments, 1 unexpected failure.
 """
@@ -30,6 +30,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     validate = sub.add_parser("validate", help="check a scenario file without running it")
     validate.add_argument("config", type=Path, help="scenario YAML file")
+    hindcast = sub.add_parser(
+        "hindcast", help="compare a results folder with the observed Belgian figures"
+    )
+    hindcast.add_argument("results", type=Path, help="results folder written by flowsim run")
+    hindcast.add_argument(
+        "--observed", type=Path, default=None, help="observed CSV (default: the shipped one)"
+    )
+    hindcast.add_argument(
+        "--out", type=Path, default=None, help="output folder (default: the results folder)"
+    )
     return parser
 
 
@@ -43,6 +53,8 @@ def _positive_int(text: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``flowsim`` command; returns the exit code."""
     args = _parser().parse_args(argv)
+    if args.command == "hindcast":
+        return _hindcast(args)
     try:
         scenario = load_config(args.config)
     except ConfigError as err:
@@ -75,6 +87,24 @@ def _run(args: argparse.Namespace, scenario) -> int:
     write_results(out, scenario, tables, seeds, args.seed, wall, source=str(args.config))
     files = ", ".join(f"{name}.parquet" for name in tables)
     print(f"Results written to {out}/ ({files}, manifest.json, figures/overview.png)")
+    return EXIT_OK
+
+
+def _hindcast(args: argparse.Namespace) -> int:
+    from flowsim.hindcast import HindcastError, run_hindcast, summary_line
+
+    try:
+        summary = run_hindcast(args.results, args.observed, args.out)
+    except HindcastError as err:
+        for line in err.problems:
+            print(line, file=sys.stderr)
+        return EXIT_CONFIG
+    out = args.out or args.results
+    if summary.empty:
+        print(f"{args.results}: no observed figure on a model series overlaps the run")
+    for _, row in summary.iterrows():
+        print(summary_line(row))
+    print(f"Hindcast written to {out}/ (hindcast.csv, hindcast_points.csv, figures/hindcast_*.png)")
     return EXIT_OK
 
 
