@@ -124,3 +124,56 @@ def test_resettled_waiting_for_a_place_are_not_counted_in_reception(small_scenar
             == c.size[in_place].sum()
         )
     assert seen_waiting
+
+
+PARTNER = {
+    "reception.centres.partners": {
+        "type": "lri",
+        "places": 120,
+        "cost_eur_per_night": 37,
+        "reserved_for": "resettled",
+    },
+    "municipalities.housing_persons_per_month": 20,  # scarce: resettled wait in their place
+}
+
+
+def test_resettled_move_to_partner_places_after_their_centre_stay(small_scenario):
+    scenario = small_scenario(years=2, **{**PROGRAMME, **PARTNER})
+    model = ProtectionSystem(scenario, 3)
+    partner = [k.name for k in model.centres].index("partners")
+    c = model.cases
+    resettled = c.origin == states.RESETTLED
+    occupants, moved = [], np.zeros(len(c.key), bool)
+    stay = scenario.resettlement.centre_stay_days
+
+    def after() -> None:
+        here = c.centre == partner
+        occupants.append(int(c.size[here].sum()))
+        assert resettled[here].all()  # nobody else is ever placed there
+        # only at the end of the centre stay
+        assert (model.day - c.status_day[here & ~moved] >= stay).all()
+        moved[here] = True
+
+    from conftest import wrap_step
+
+    wrap_step(model.housing_search, after=after)
+    frame = model.run_to_end()
+    assert max(occupants) <= 120 and max(occupants) > 60
+    assert moved[resettled].mean() > 0.2
+    # the places are LRI places: counted and priced as such
+    lri = frame["in_reception_lri"].to_numpy()
+    assert (lri >= np.array(occupants)).all()
+    # applicants still wait without a place: the reserved places are not theirs
+    assert frame.without_reception.max() > 0 or frame.in_reception.max() < 2000
+
+
+def test_initial_residents_in_reserved_places_are_rejected(small_raw):
+    raw = small_raw(
+        **PARTNER, **{"initial_state.in_reception_persons": {"north": 100, "partners": 10}}
+    )
+    with pytest.raises(ConfigError) as err:
+        scenario_from_dict(raw, "r.yaml")
+    assert err.value.problems == [
+        "r.yaml: initial_state.in_reception_persons.partners: expected no residents on the "
+        "start date in places reserved for resettled refugees, got 10"
+    ]

@@ -181,6 +181,9 @@ class Centre(_Strict):
     places: NonNegative  # capacity (places = persons)
     cost_eur_per_night: NonNegative
     region: Literal["flanders", "wallonia", "brussels"] | None = None  # None: several regions
+    # "resettled": places that partner municipalities keep for resettled refugees after their
+    # centre stay; Fedasil does not dispatch applicants there.
+    reserved_for: Literal["resettled"] | None = None
 
 
 class Dispatch(_Strict):
@@ -504,6 +507,12 @@ class Scenario(_Strict):
             )
         for name, persons in self.initial_state.in_reception_persons.items():
             places = self.reception.centres.get(name)
+            if places is not None and places.reserved_for and persons > 0:
+                problems.append(
+                    f"initial_state.in_reception_persons.{name}: expected no residents on the "
+                    f"start date in places reserved for {places.reserved_for} refugees, "
+                    f"got {persons:g}"
+                )
             if places is not None and persons > places.places:
                 problems.append(
                     f"initial_state.in_reception_persons.{name}: expected at most the centre's "

@@ -25,7 +25,7 @@ from flowsim.municipalities import (
     read_capacity_table,
     share_places_by_region,
 )
-from flowsim.population import Cases, Tally, set_state
+from flowsim.population import Cases, Tally, set_housing, set_state
 from flowsim.procedure import StatusHolders, finalise, start_housing_search
 from flowsim.queues import best_class, new_queue, pop, push
 
@@ -140,6 +140,18 @@ def find_housing(
             finalise(cases, tally, c, states.HOUSED, flows)
 
 
+@njit(cache=True, inline="always")
+def move_to_partner_place(cases: Cases, tally: Tally, partner_places: np.ndarray, c: int) -> None:
+    """A resettled household leaves its centre for the partner place with the most room, if
+    one has room for the whole household (persons, places); otherwise it stays where it is."""
+    if partner_places.shape[0] == 0 or cases.centre[c] < 0 or partner_places[cases.centre[c]] > 0:
+        return
+    free = partner_places - tally.occupancy
+    k = np.argmax(free)
+    if partner_places[k] > 0 and free[k] >= cases.size[c]:
+        set_housing(cases, tally, c, states.IN_CENTRE, k)
+
+
 @njit(cache=True)
 def housing_day(
     cases: Cases,
@@ -149,16 +161,22 @@ def housing_day(
     housed: np.ndarray,
     supply_per_day: np.ndarray,
     kept_days: float,
+    partner_places: np.ndarray,
     day: int,
     flows,
 ) -> None:
     """One day of the housing search: new supply (persons, kept at most ``kept_days`` days'
-    worth), transition periods ending, housing found, maximum stays ending."""
+    worth), resettled refugees at the end of their centre stay moving to a partner
+    municipality's place, transition periods ending, housing found, maximum stays ending.
+
+    ``partner_places`` are the places per centre kept for resettled refugees (0 elsewhere).
+    """
     for k in range(available.shape[0]):
         cap = max(supply_per_day[k] * kept_days, 1.0)
         available[k] = min(available[k] + supply_per_day[k], cap)
     for c in take_due(holders.ready, day):
         if cases.state[c] == states.STATUS_HOLDER:
+            move_to_partner_place(cases, tally, partner_places, c)
             start_housing_search(holders, c, day)
     mark_overstaying(cases, tally, holders, day)
     find_housing(cases, tally, holders, available, housed, flows)
@@ -238,6 +256,7 @@ class HousingSearch(mesa.Agent):
             self.housed,
             per_day,
             kept_days,
+            np.where(m.fedasil.reserved, m.fedasil.capacity, 0),
             m.day,
             m.flows_today,
         )

@@ -97,7 +97,7 @@ class ProtectionSystem(mesa.Model):
 
         self.immigration_office = ImmigrationOffice(self)
         self.centres = [
-            ReceptionCentre(self, i, name, centre.type)
+            ReceptionCentre(self, i, name, centre.type, centre.reserved_for)
             for i, (name, centre) in enumerate(scenario.reception.centres.items())
         ]
         self.fedasil = Fedasil(self, self.centres)

@@ -75,7 +75,8 @@ def welcome_resettled(
     cases: Cases, tally: Tally, holders: StatusHolders, waiting: Queue, c: int, day: int, flows
 ) -> None:
     """A resettled household arrives recognised as refugees and gets the first free place;
-    it looks for housing after its centre stay (persons)."""
+    after its centre stay it moves to a partner municipality's place if one is free (see
+    :func:`flowsim.housing.move_to_partner_place`) and looks for housing (persons)."""
     flows[series.RESETTLEMENT_ARRIVALS] += cases.size[c]
     flows[series.ENTRIES] += cases.size[c]
     cases.status[c] = states.REFUGEE

@@ -191,11 +191,19 @@ def dispatch(
 class ReceptionCentre(mesa.Agent):
     """A reception centre (or a network of alike centres) with a capacity schedule and cost."""
 
-    def __init__(self, model: ProtectionSystem, index: int, name: str, centre_type: str):
+    def __init__(
+        self,
+        model: ProtectionSystem,
+        index: int,
+        name: str,
+        centre_type: str,
+        reserved_for: str | None = None,
+    ):
         super().__init__(model)
         self.index = index
         self.name = name
         self.centre_type = centre_type
+        self.reserved_for = reserved_for  # "resettled": partner municipalities' places
 
     def capacity_places(self) -> int:
         """Places open today (places = persons)."""
@@ -213,6 +221,9 @@ class Fedasil(mesa.Agent):
         super().__init__(model)
         self.centres = centres
         self.capacity = np.zeros(len(centres), np.int64)  # places per centre, today
+        # places Fedasil may give to anyone who asks; reserved centres count as having none
+        self.reserved = np.array([c.reserved_for is not None for c in centres], np.bool_)
+        self.dispatchable = np.zeros(len(centres), np.int64)
         self.cost = np.zeros(len(centres))  # euros per occupied place per night, today
         self.departures = new_calendar(model.n_days, len(model.cases.key))
         self._scheduled_with = self.hazards()  # rates the calendar was computed with
@@ -221,6 +232,7 @@ class Fedasil(mesa.Agent):
     def refresh(self) -> None:
         """Read every centre's capacity and price (after a dated change)."""
         self.capacity = np.array([c.capacity_places() for c in self.centres], np.int64)
+        self.dispatchable = np.where(self.reserved, 0, self.capacity)
         self.cost = np.array([c.cost_eur_per_night() for c in self.centres])
 
     def hazards(self) -> tuple[float, float]:
@@ -245,7 +257,8 @@ class Fedasil(mesa.Agent):
             self._scheduled_with = (hp, ha)
         enforce_capacity(m.cases, m.tally, m.queues.waiting, self.capacity, m.window, m.day)
         leave(m.cases, m.tally, self.departures, m.day, hp, ha, m.flows_today)
-        dispatch(m.cases, m.tally, m.queues.waiting, self.capacity, self.departures, m.day, hp, ha)
+        waiting = m.queues.waiting
+        dispatch(m.cases, m.tally, waiting, self.dispatchable, self.departures, m.day, hp, ha)
 
 
 @njit(cache=True)

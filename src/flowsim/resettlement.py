@@ -4,7 +4,9 @@ The pipeline (pledge -> CGRS selection missions -> IOM transfers) depends only o
 scenario's pledges and capacities, so it is computed when the run starts; the resettled
 households then arrive like other applicants, already recognised as refugees. They go to a
 reception centre first (Fedasil dispatches them ahead of everyone), stay there for the
-configured weeks, then look for housing like other status holders.
+configured weeks, move to a place that partner municipalities keep for them (centres with
+``reserved_for: resettled``) when one is free, then look for housing like other status
+holders.
 """
 
 from __future__ import annotations
