@@ -9,6 +9,7 @@ import numpy as np
 from numba import njit
 
 from flowsim import series, states, streams
+from flowsim.compiled import direct
 from flowsim.config import DAYS_PER_MONTH
 from flowsim.population import Cases, Tally
 from flowsim.procedure import (
@@ -76,7 +77,7 @@ class Call(mesa.Agent):
         m = self.model
         p = m.params
         budget = self.carry + p["call.decisions_per_month"] / DAYS_PER_MONTH
-        left = judge(
+        left = direct(judge)(
             m.cases,
             m.tally,
             m.queues.call,

@@ -9,6 +9,7 @@ import numpy as np
 from numba import njit
 
 from flowsim import series, states, streams
+from flowsim.compiled import direct
 from flowsim.config import DAYS_PER_MONTH, HOUSEHOLD_TYPES, Prioritisation
 from flowsim.population import DAYS_WAITED, DECIDED, Cases, ProfileTable, Tally
 from flowsim.procedure import (
@@ -190,7 +191,7 @@ class Cgrs(mesa.Agent):
         budget = self.carry + self.capacity_cases_per_day()
         # every decision uses at least the smallest case effort of a positive budget
         self.log = with_room(self.log, int(max(budget, 0.0) / self.min_effort) + 1)
-        left = decide(
+        left = direct(decide)(
             m.cases,
             m.tally,
             m.queues.cgrs,

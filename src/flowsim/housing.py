@@ -18,6 +18,7 @@ from numba import njit
 
 from flowsim import series, states
 from flowsim.calendar import new_calendar, schedule, take_due
+from flowsim.compiled import direct
 from flowsim.config import DAYS_PER_MONTH, MUNICIPAL_TABLE_COLUMNS, Scenario
 from flowsim.municipalities import (
     REGIONS,
@@ -248,7 +249,7 @@ class HousingSearch(mesa.Agent):
         self.set_deadlines()
         per_day = self.weights * (p["municipalities.housing_persons_per_month"] / DAYS_PER_MONTH)
         kept_days = p["municipalities.unused_housing_kept_months"] * DAYS_PER_MONTH
-        housing_day(
+        direct(housing_day)(
             m.cases,
             m.tally,
             m.status_holders,

@@ -16,6 +16,7 @@ import pandas as pd
 from flowsim import groups, regions, series, states, streams
 from flowsim.appeals import Call
 from flowsim.cgrs import Cgrs, decisions, priority_ranks
+from flowsim.compiled import direct
 from flowsim.config import CENTRE_TYPES, Scenario, Timeline
 from flowsim.housing import HousingSearch, new_status_holders, open_initial_status_holders
 from flowsim.municipalities import load_municipalities
@@ -174,7 +175,7 @@ class ProtectionSystem(mesa.Model):
             self.fedasil.refresh()
         self.flows_today = self.flows[self.day]
         arrived_from = self.hi
-        self.hi = arrive(
+        self.hi = direct(arrive)(
             self.cases,
             self.tally,
             self.queues.registration,
@@ -194,7 +195,7 @@ class ProtectionSystem(mesa.Model):
         self.housing_search.step()
         self.return_service.step()
         if self.day % WINDOW_REBUILD_DAYS == 0:
-            self.window = rebuild_window(self.cases, self.window)
+            self.window = direct(rebuild_window)(self.cases, self.window)
         self._record()
         if self.triggers:
             self.triggers.end_of_day(self.day, self.stocks[self.day])

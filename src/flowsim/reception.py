@@ -11,6 +11,7 @@ from numba import njit
 
 from flowsim import series, states
 from flowsim.calendar import Calendar, new_calendar, schedule, take_due, unschedule
+from flowsim.compiled import direct
 from flowsim.config import DAYS_PER_MONTH, HOUSEHOLD_TYPES, Dispatch
 from flowsim.population import (
     Cases,
@@ -253,12 +254,16 @@ class Fedasil(mesa.Agent):
         m = self.model
         hp, ha = self.hazards()
         if (hp, ha) != self._scheduled_with:
-            reschedule_departures(m.cases, m.tally, self.departures, m.window, m.day, hp, ha)
+            direct(reschedule_departures)(
+                m.cases, m.tally, self.departures, m.window, m.day, hp, ha
+            )
             self._scheduled_with = (hp, ha)
-        enforce_capacity(m.cases, m.tally, m.queues.waiting, self.capacity, m.window, m.day)
-        leave(m.cases, m.tally, self.departures, m.day, hp, ha, m.flows_today)
+        direct(enforce_capacity)(m.cases, m.tally, m.queues.waiting, self.capacity, m.window, m.day)
+        direct(leave)(m.cases, m.tally, self.departures, m.day, hp, ha, m.flows_today)
         waiting = m.queues.waiting
-        dispatch(m.cases, m.tally, waiting, self.dispatchable, self.departures, m.day, hp, ha)
+        direct(dispatch)(
+            m.cases, m.tally, waiting, self.dispatchable, self.departures, m.day, hp, ha
+        )
 
 
 @njit(cache=True)

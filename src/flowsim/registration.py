@@ -10,6 +10,7 @@ from numba import njit
 
 from flowsim import series, states, streams
 from flowsim.calendar import Calendar, new_calendar, schedule, take_due
+from flowsim.compiled import direct
 from flowsim.population import Cases, Tally, set_state
 from flowsim.procedure import (
     StatusHolders,
@@ -132,7 +133,7 @@ class ImmigrationOffice(mesa.Agent):
         m = self.model
         p = m.params
         budget = self.carry + p["immigration_office.registration_capacity_persons_per_day"]
-        left = register(
+        left = direct(register)(
             m.cases,
             m.tally,
             m.queues.registration,
@@ -147,7 +148,7 @@ class ImmigrationOffice(mesa.Agent):
             m.flows_today,
         )
         self.carry = min(left, 0.0)
-        end_dublin(
+        direct(end_dublin)(
             m.cases,
             m.tally,
             m.queues.cgrs,

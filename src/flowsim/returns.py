@@ -25,6 +25,7 @@ from numba import njit
 
 from flowsim import series, states, streams
 from flowsim.calendar import new_calendar, schedule, take_due
+from flowsim.compiled import direct
 from flowsim.config import DAYS_PER_MONTH, HOUSEHOLD_TYPES
 from flowsim.population import Cases, ProfileTable, Tally, set_housing
 from flowsim.procedure import ReturnDesk, finalise, lodge_at_cgrs
@@ -201,13 +202,26 @@ def remove(cases: Cases, tally: Tally, desk: ReturnDesk, budget: float, day: int
 
 
 class ReturnCounsellor(mesa.Agent):
-    """A return counsellor (Fedasil and partners) with a caseload capacity."""
+    """A return counsellor (Fedasil and partners) with a caseload capacity.
 
-    def __init__(self, model: ProtectionSystem, fte: float):
+    The service keeps every counsellor's figures in arrays (one entry per seat) so that a
+    day's counselling is one kernel call; the agent reads its own entry.
+    """
+
+    def __init__(self, model: ProtectionSystem, service: ReturnService, seat: int):
         super().__init__(model)
-        self.fte = fte  # 1 for a full-time counsellor
-        self.carry = 0.0  # cases taken beyond today's capacity, worked off later (<= 0)
-        self.caseload = 0  # cases counselled so far
+        self.service = service
+        self.seat = seat
+
+    @property
+    def fte(self) -> float:
+        """1 for a full-time counsellor."""
+        return float(self.service.fte[self.seat])
+
+    @property
+    def caseload(self) -> int:
+        """Cases counselled so far."""
+        return int(self.service.caseload[self.seat])
 
     def capacity_cases_per_day(self) -> float:
         """New cases this counsellor can take on today (cases per day)."""
@@ -223,6 +237,10 @@ class ReturnService(mesa.Agent):
         self.household_type = profiles.household_type
         self.vulnerable = profiles.vulnerable
         self.counsellors: list[ReturnCounsellor] = []
+        self.fte = np.zeros(0)  # per counsellor seat
+        self.carry = np.zeros(0)  # cases taken beyond capacity, worked off later (<= 0)
+        self.caseload = np.zeros(0, np.int64)  # cases counselled so far
+        self.staffed_for = -1.0  # the FTE the seats were last sized for
         self.coaching_carry = 0.0
         self.removal_carry = 0.0
         self.inputs = np.zeros(N_INPUTS)
@@ -232,15 +250,18 @@ class ReturnService(mesa.Agent):
         """Hire or let go counsellors so that their FTE adds up to ``returns.counsellors_fte``
         (the last one part-time); the longest-serving stay."""
         fte = self.model.params["returns.counsellors_fte"]
+        if fte == self.staffed_for:
+            return
+        self.staffed_for = fte
         wanted = math.ceil(fte - 1e-9)
         while len(self.counsellors) > wanted:
             self.counsellors.pop().remove()
-        for k, counsellor in enumerate(self.counsellors):
-            counsellor.fte = min(1.0, fte - k)
-        while len(self.counsellors) < wanted:
-            self.counsellors.append(
-                ReturnCounsellor(self.model, min(1.0, fte - len(self.counsellors)))
-            )
+        kept = len(self.counsellors)
+        grow = wanted - kept
+        self.carry = np.concatenate([self.carry[:kept], np.zeros(grow)])
+        self.caseload = np.concatenate([self.caseload[:kept], np.zeros(grow, np.int64)])
+        self.fte = np.minimum(1.0, fte - np.arange(wanted))
+        self.counsellors += [ReturnCounsellor(self.model, self, k) for k in range(kept, wanted)]
 
     def set_deadlines(self) -> None:
         """Today's open return place stay and removal window (days)."""
@@ -267,13 +288,11 @@ class ReturnService(mesa.Agent):
         x[SUBSEQUENT] = p["returns.subsequent_application_share"]
         x[ICAM_RETURN] = p["returns.icam_return_share"]
         x[ICAM_LEGAL_STAY] = p["returns.icam_legal_stay_share"]
-        budgets = np.array([k.carry + k.capacity_cases_per_day() for k in self.counsellors])
-        caseloads = np.zeros(len(self.counsellors), np.int64)
-        counsel(m.cases, m.return_desk.counselling, budgets, caseloads)
-        for k, counsellor in enumerate(self.counsellors):
-            counsellor.carry = min(budgets[k], 0.0)
-            counsellor.caseload += int(caseloads[k])
-        decide_returns(
+        per_day = p["returns.cases_per_counsellor_per_month"] / DAYS_PER_MONTH
+        budgets = self.carry + self.fte * per_day
+        direct(counsel)(m.cases, m.return_desk.counselling, budgets, self.caseload)
+        self.carry = np.minimum(budgets, 0.0)
+        direct(decide_returns)(
             m.cases,
             m.tally,
             m.return_desk,
@@ -286,7 +305,7 @@ class ReturnService(mesa.Agent):
             m.flows_today,
         )
         coaching = p["returns.icam_coaches_fte"] * p["returns.icam_cases_per_coach_per_month"]
-        left = coach(
+        left = direct(coach)(
             m.cases,
             m.tally,
             m.return_desk,
@@ -299,7 +318,7 @@ class ReturnService(mesa.Agent):
         )
         self.coaching_carry = min(left, 0.0)
         removals = p["returns.removals_persons_per_month"] / DAYS_PER_MONTH
-        left = remove(
+        left = direct(remove)(
             m.cases, m.tally, m.return_desk, self.removal_carry + removals, m.day, m.flows_today
         )
         self.removal_carry = min(left, 0.0)

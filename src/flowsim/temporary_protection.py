@@ -19,6 +19,7 @@ from numba import njit
 
 from flowsim import series, states, streams
 from flowsim.calendar import Calendar, new_calendar, schedule, take_due
+from flowsim.compiled import direct
 from flowsim.config import HOUSEHOLD_TYPES, Scenario
 from flowsim.population import Cases, Tally, household_sizes, set_state
 from flowsim.procedure import StatusHolders, finalise
@@ -159,7 +160,7 @@ class TemporaryProtectionOffice(mesa.Agent):
         """One day, for the households arrived from index ``arrived_from`` on."""
         m = self.model
         p = m.params
-        tp_day(
+        direct(tp_day)(
             m.cases,
             m.tally,
             m.tp_desk,
