@@ -49,11 +49,26 @@ def test_crisis_housing_never_exceeds_its_places_and_waits_the_emergency_nights(
         model.step()
         day = model.day - 1
         assert model.tally.state_persons[states.TP_CRISIS_HOUSING] <= 1500
-        new = (c.state == states.TP_CRISIS_HOUSING) & (entered_crisis < 0)
+        in_crisis = c.state == states.TP_CRISIS_HOUSING
+        new = in_crisis & (entered_crisis < 0)
         entered_crisis[new] = day
+        # each municipality hosts at most its share of the places, and the tally is exact
+        hosts = np.bincount(
+            c.municipality[in_crisis], weights=c.size[in_crisis], minlength=581
+        ).astype(np.int64)
+        np.testing.assert_array_equal(hosts, model.tally.in_crisis_housing)
+        assert (hosts <= model.tp_office.crisis_places_by_municipality()).all()
     moved = entered_crisis >= 0
     assert moved.sum() > 50
     assert np.all(entered_crisis[moved] - c.arrival_day[moved] >= 2)
+    places = model.tp_office.crisis_places_by_municipality()
+    assert places.sum() == 1500
+    municipalities = model.housing_search.municipalities
+    assert sum(m.crisis_housing_places() for m in municipalities) == 1500
+    assert (
+        sum(m.in_crisis_housing() for m in municipalities)
+        == (model.tally.state_persons[states.TP_CRISIS_HOUSING])
+    )
 
 
 def test_temporary_protection_competes_with_status_holders_for_housing(small_scenario):

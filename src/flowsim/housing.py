@@ -27,7 +27,12 @@ from flowsim.municipalities import (
     share_places_by_region,
 )
 from flowsim.population import Cases, Tally, set_housing, set_state
-from flowsim.procedure import StatusHolders, finalise, start_housing_search
+from flowsim.procedure import (
+    StatusHolders,
+    finalise,
+    leave_crisis_housing,
+    start_housing_search,
+)
 from flowsim.queues import best_class, new_queue, pop, push
 
 if TYPE_CHECKING:
@@ -131,6 +136,7 @@ def find_housing(
         if available[k] < 1.0:
             return
         pop(holders.queue, cls)
+        leave_crisis_housing(cases, tally, c)
         available[k] -= cases.size[c]
         cases.municipality[c] = k
         housed[k] += cases.size[c]
@@ -185,8 +191,9 @@ def housing_day(
 
 
 class Municipality(mesa.Agent):
-    """A municipality and its OCMW/CPAS: finds housing for status holders (persons per month)
-    and offers Local Reception Initiative places (places)."""
+    """A municipality and its OCMW/CPAS: finds housing for status holders (persons per month),
+    offers Local Reception Initiative places and crisis housing for temporary protection
+    (places)."""
 
     def __init__(self, model: ProtectionSystem, index: int, nis: int, name: str, region: str):
         super().__init__(model)
@@ -206,6 +213,15 @@ class Municipality(mesa.Agent):
     def lri_places(self) -> int:
         """LRI places this municipality offers today (places): its share of its region's."""
         return int(self.model.housing_search.lri_places()[self.index])
+
+    def crisis_housing_places(self) -> int:
+        """Crisis-housing places for temporary protection today (places): its share of the
+        national total."""
+        return int(self.model.tp_office.crisis_places_by_municipality()[self.index])
+
+    def in_crisis_housing(self) -> int:
+        """Persons under temporary protection in its crisis housing now (persons)."""
+        return int(self.model.tally.in_crisis_housing[self.index])
 
 
 class HousingSearch(mesa.Agent):

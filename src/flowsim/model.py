@@ -113,7 +113,7 @@ class ProtectionSystem(mesa.Model):
         centre_codes = regions.region_codes(
             [centre.region for centre in scenario.reception.centres.values()]
         )
-        self.tally = new_tally(centre_codes, len(self.profiles))
+        self.tally = new_tally(centre_codes, len(self.profiles), len(self.housing_search.table))
         self._open_initial_state(generated)
         self._type_matrix = regions.membership(
             np.array([CENTRE_TYPES.index(c.centre_type) for c in self.centres]), len(CENTRE_TYPES)

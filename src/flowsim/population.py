@@ -66,6 +66,7 @@ class Tally(NamedTuple):
     centre_region: np.ndarray  # int8 per centre: its region (REGION_*), fixed
     state_by_region: np.ndarray  # int64 (state, region of the case): persons
     outcomes_by_region: np.ndarray  # int64 (GRANTED/DECIDED/DAYS_WAITED/REFUSED, region)
+    in_crisis_housing: np.ndarray  # int64 per municipality: persons in its crisis housing
 
 
 # Rows of Tally.outcomes_by_profile (cumulative persons, or person-days for DAYS_WAITED).
@@ -429,9 +430,9 @@ def generate(
     )
 
 
-def new_tally(centre_region: np.ndarray, n_profiles: int) -> Tally:
+def new_tally(centre_region: np.ndarray, n_profiles: int, n_municipalities: int = 0) -> Tally:
     """An all-zero tally (everyone starts as not arrived, which is not counted) for centres in
-    the given regions (REGION_* codes)."""
+    the given regions (REGION_* codes) and ``n_municipalities`` municipalities."""
     n_centres = len(centre_region)
     return Tally(
         state_persons=np.zeros(states.N_STATES, np.int64),
@@ -447,6 +448,7 @@ def new_tally(centre_region: np.ndarray, n_profiles: int) -> Tally:
         centre_region=np.asarray(centre_region, np.int8),
         state_by_region=np.zeros((states.N_STATES, N_REGIONS), np.int64),
         outcomes_by_region=np.zeros((4, N_REGIONS), np.int64),
+        in_crisis_housing=np.zeros(n_municipalities, np.int64),
     )
 
 

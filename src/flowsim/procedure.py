@@ -121,6 +121,15 @@ def refuse(cases: Cases, tally: Tally, desk: ReturnDesk, c: int, day: int, flows
 
 
 @njit(cache=True, inline="always")
+def leave_crisis_housing(cases: Cases, tally: Tally, c: int) -> None:
+    """A household under temporary protection leaves its municipality's crisis housing (if it
+    is in it); call before it changes state."""
+    if cases.state[c] == states.TP_CRISIS_HOUSING:
+        tally.in_crisis_housing[cases.municipality[c]] -= cases.size[c]
+        cases.municipality[c] = -1
+
+
+@njit(cache=True, inline="always")
 def finalise(cases: Cases, tally: Tally, c: int, exit_state: int, flows) -> None:
     """End the case in an exit state; its reception place, if any, is freed (persons)."""
     n = cases.size[c]
@@ -129,6 +138,7 @@ def finalise(cases: Cases, tally: Tally, c: int, exit_state: int, flows) -> None
     if cases.overstaying[c]:
         cases.overstaying[c] = False
         tally.overstaying[0] -= n
+    leave_crisis_housing(cases, tally, c)
     set_housing(cases, tally, c, states.NO_HOUSING, -1)
     set_state(cases, tally, c, exit_state)
 

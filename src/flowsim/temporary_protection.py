@@ -1,7 +1,9 @@
 """Temporary protection: people fleeing Ukraine, outside the asylum procedure.
 
 They register, spend their first nights in emergency reception, move to crisis housing
-offered by municipalities (a national number of places, first come first served), then look
+offered by municipalities (each municipality's share of a national number of places, by the
+municipalities' distribution key; first come first served, in the municipality with the most
+free places that can take the whole household), then look
 for sustainable housing in the same municipal housing supply as status holders (one queue:
 who asked first is housed first). At a monthly rate they find housing by themselves (hosts,
 the rental market), and they may leave Belgium at any stage. Both times are drawn at
@@ -21,13 +23,14 @@ from flowsim import series, states, streams
 from flowsim.calendar import Calendar, new_calendar, schedule, take_due
 from flowsim.compiled import direct
 from flowsim.config import HOUSEHOLD_TYPES, Scenario
+from flowsim.municipalities import distribute
 from flowsim.population import Cases, Tally, household_sizes, set_state
-from flowsim.procedure import StatusHolders, finalise
+from flowsim.procedure import StatusHolders, finalise, leave_crisis_housing
 from flowsim.queues import Queue, best_class, new_queue, pop, push
 from flowsim.reception import daily_hazard
 
 if TYPE_CHECKING:
-    pass
+    from flowsim.model import ProtectionSystem
 
 
 FAMILY = HOUSEHOLD_TYPES.index("family")
@@ -106,14 +109,14 @@ def tp_day(
     day: int,
     seed: np.uint64,
     nights: int,
-    crisis_places: float,
+    crisis_places: np.ndarray,
     hazard_departure: float,
     hazard_own_housing: float,
     flows,
 ) -> None:
     """One day: today's arrivals draw when they will leave Belgium and when they would find
     housing by themselves (rates at registration); departures and own housing due; crisis
-    housing given."""
+    housing given (``crisis_places``: places per municipality)."""
     for c in range(arrived_from, arrived_to):
         if cases.origin[c] != states.TEMPORARY_PROTECTION:
             continue
@@ -126,6 +129,7 @@ def tp_day(
     for c in take_due(desk.own_housing, day):
         s = cases.state[c]
         if s == states.TP_EMERGENCY or s == states.TP_CRISIS_HOUSING:
+            leave_crisis_housing(cases, tally, c)
             set_state(cases, tally, c, states.TP_SUSTAINABLE_HOUSING)
     for c in take_due(desk.departures, day):
         s = cases.state[c]
@@ -146,15 +150,35 @@ def tp_day(
             continue
         if desk.crisis_queue.since[c] + nights > day:
             return
-        if tally.state_persons[states.TP_CRISIS_HOUSING] + cases.size[c] > crisis_places:
+        free = crisis_places - tally.in_crisis_housing
+        k = np.argmax(free)
+        if free[k] < cases.size[c]:
             return
         pop(desk.crisis_queue, cls)
+        cases.municipality[c] = k
+        tally.in_crisis_housing[k] += cases.size[c]
         set_state(cases, tally, c, states.TP_CRISIS_HOUSING)
         push(holders.queue, c, 0, day)  # in line for sustainable housing
 
 
 class TemporaryProtectionOffice(mesa.Agent):
     """Emergency reception and the municipalities' crisis housing for temporary protection."""
+
+    def __init__(self, model: ProtectionSystem):
+        super().__init__(model)
+        self._shared_for = -1.0  # the national total the places were last shared from
+        self.crisis_places = np.zeros(0, np.int64)
+
+    def crisis_places_by_municipality(self) -> np.ndarray:
+        """Crisis-housing places per municipality today (int64, places): the national total
+        shared by ``municipalities.distribution_key``."""
+        total = self.model.params["temporary_protection.crisis_housing_places"]
+        if total != self._shared_for:
+            table = self.model.housing_search.table
+            key = self.model.config.municipalities.distribution_key
+            self.crisis_places = distribute(total, table, key)
+            self._shared_for = total
+        return self.crisis_places
 
     def step(self, arrived_from: int) -> None:
         """One day, for the households arrived from index ``arrived_from`` on."""
@@ -170,7 +194,7 @@ class TemporaryProtectionOffice(mesa.Agent):
             m.day,
             m.seed,
             int(p["temporary_protection.emergency_nights"]),
-            p["temporary_protection.crisis_housing_places"],
+            self.crisis_places_by_municipality(),
             daily_hazard(p["temporary_protection.departures_per_month"]),
             daily_hazard(p["temporary_protection.own_housing_per_month"]),
             m.flows_today,
