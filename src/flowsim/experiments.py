@@ -198,9 +198,7 @@ class Spec(_Strict):
             problems.append("levers: expected at most one factor with scenarios")
         for where, i, f in self._located():
             if self.design.kind == "factorial" and f.range is not None:
-                problems.append(
-                    f"{where}.{i}.range: a factorial design needs values, not a range"
-                )
+                problems.append(f"{where}.{i}.range: a factorial design needs values, not a range")
             if self.design.kind != "factorial" and f.range is None:
                 problems.append(
                     f"{where}.{i}: a {self.design.kind} design needs a range for every factor"
@@ -471,4 +469,3 @@ def baseline_point(spec: Spec, points: list[dict[str, float | str]]) -> int | No
         if point == wanted:
             return i
     return None
-

@@ -22,6 +22,7 @@ Layout of a sweep folder (``results/<experiment>/``):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import math
@@ -133,10 +134,9 @@ def execute_run(task: RunTask, out: str) -> dict[str, Any]:
         row.update(status="error", error=f"{type(err).__name__}: {err} ({last.name})")
     row["wall_time_s"] = time.perf_counter() - started
     row["worker"] = f"{socket.gethostname()}:{os.getpid()}"
-    try:
+    # when the folder is not reachable from this worker, the driver writes the shard
+    with contextlib.suppress(OSError):
         write_shard(Path(out), row)
-    except OSError:
-        pass  # the folder is not reachable from this worker: the driver writes the shard
     return row
 
 
@@ -421,7 +421,5 @@ def make_client(
     n = workers or os.cpu_count() or 1
     # one thread per worker: a run is single-threaded numba and the GIL would serialise
     # threads; dashboard on a free port so several sweeps can share a machine
-    local = LocalCluster(
-        n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0"
-    )
+    local = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0")
     return Client(local)
