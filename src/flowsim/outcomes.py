@@ -7,7 +7,7 @@ and applies a statistic:
 
 - ``max``, ``min``, ``mean``, ``sum``: over the period (units of the series; ``sum`` of a
   daily flow is a total, e.g. euros for ``cost_eur``);
-- ``value``: the series on date ``on`` (a stock at the end of that day);
+- ``value``: the series on ``date`` (a stock at the end of that day);
 - ``days_above``: number of days the series is above ``threshold``;
 - ``longest_above``: the longest run of consecutive days above ``threshold`` (days).
 
@@ -40,15 +40,15 @@ class Outcome(BaseModel):
     stat: Literal["max", "min", "mean", "sum", "value", "days_above", "longest_above"]
     start: dt.date | None = Field(default=None, alias="from")
     end: dt.date | None = Field(default=None, alias="to")
-    on: dt.date | None = None
+    date: dt.date | None = None  # for stat value (not "on": YAML reads on: as true)
     threshold: Number | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Outcome:
-        if self.stat == "value" and self.on is None:
-            raise ValueError("@on: required for stat value (the date to read)")
-        if self.stat != "value" and self.on is not None:
-            raise ValueError("@on: only for stat value")
+        if self.stat == "value" and self.date is None:
+            raise ValueError("@date: required for stat value (the date to read)")
+        if self.stat != "value" and self.date is not None:
+            raise ValueError("@date: only for stat value")
         needs = self.stat in ("days_above", "longest_above")
         if needs and self.threshold is None:
             raise ValueError(f"@threshold: required for stat {self.stat}")
@@ -89,7 +89,7 @@ def compute_outcome(frame: pd.DataFrame, outcome: Outcome) -> float:
     dates = pd.to_datetime(frame["date"]).dt.date.to_numpy()
     values = series_values(frame, outcome.series)
     if outcome.stat == "value":
-        hit = np.flatnonzero(dates == outcome.on)
+        hit = np.flatnonzero(dates == outcome.date)
         return float(values[hit[0]]) if hit.size else float("nan")
     keep = np.ones(len(values), bool)
     if outcome.start is not None:
