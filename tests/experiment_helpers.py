@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
 from conftest import make_raw, merge
 
 END = dt.date(2024, 2, 29)  # the small scenario's first 60 days
@@ -39,6 +40,7 @@ TINY_SPEC: dict[str, Any] = {
         "applications": {"series": "applications", "stat": "sum"},
         "cost": {"series": "cost_eur", "stat": "sum", "from": dt.date(2024, 2, 1)},
     },
+    "series": ["without_reception"],
 }
 
 

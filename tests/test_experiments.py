@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from experiment_helpers import TINY_SPEC, write_base, write_spec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from experiment_helpers import TINY_SPEC, write_base, write_spec
 from flowsim.config import ConfigError
 from flowsim.experiments import (
     Spec,

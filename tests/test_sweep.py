@@ -1,0 +1,197 @@
+"""Sweeps on Dask: seeds and run ids, same results on 1 and 2 workers, resume, failures,
+a scheduler at a loopback address, SLURM/PBS job scripts."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import flowsim.sweep as sweep
+from experiment_helpers import local_client, write_spec
+from flowsim.cli import main
+from flowsim.experiments import load_experiment
+from flowsim.model import ProtectionSystem
+from flowsim.results import replication_seeds
+from flowsim.sweep import SweepError, jobqueue_cluster, plan_runs, run_sweep
+
+RUNS = 12  # 4 points x 3 replications
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
+    """The tiny experiment swept once, uninterrupted, on two workers."""
+    folder = tmp_path_factory.mktemp("reference")
+    spec = write_spec(folder)
+    with local_client(workers=2) as client:
+        summary = run_sweep(load_experiment(spec), folder / "out", client, progress=False)
+    assert summary.statuses == {"ok": RUNS}
+    return folder / "out", pd.read_parquet(folder / "out" / "runs.parquet")
+
+
+class Counting(ProtectionSystem):
+    """The model, counting the runs it starts (the 14-day warm-up runs are not counted)."""
+
+    started: list[int] = []
+
+    def __init__(self, scenario, seed=0):
+        if scenario.days > sweep.WARM_UP_DAYS:
+            Counting.started.append(seed)
+        super().__init__(scenario, seed)
+
+
+@pytest.fixture
+def counting(monkeypatch) -> list[int]:
+    # workers are threads of this process (processes=False), so they see the patch
+    Counting.started = []
+    monkeypatch.setattr(sweep, "ProtectionSystem", Counting)
+    return Counting.started
+
+
+def test_seeds_are_common_to_every_point_and_run_ids_stable(tmp_path):
+    experiment = load_experiment(write_spec(tmp_path))
+    plan = plan_runs(experiment)
+    runs = plan.runs
+    assert len(runs) == RUNS and list(runs["index"]) == list(range(RUNS))
+    seeds = replication_seeds(3, 3)
+    for _, group in runs.groupby("point"):
+        assert list(group["seed"]) == seeds  # common random numbers
+        assert list(group["replication"]) == [0, 1, 2]
+    assert runs["run_id"].is_unique and len(plan.tasks) == RUNS
+    assert list(plan_runs(experiment).runs["run_id"]) == list(runs["run_id"])
+    other = plan_runs(load_experiment(write_spec(tmp_path, seed=4))).runs
+    assert not set(other["run_id"]) & set(runs["run_id"])  # another seed, other runs
+
+
+def test_same_runs_table_with_one_and_two_workers(tmp_path, reference):
+    out, expected = reference
+    with local_client(workers=1) as client:
+        run_sweep(load_experiment(write_spec(tmp_path)), tmp_path / "out", client, progress=False)
+    got = pd.read_parquet(tmp_path / "out" / "runs.parquet")
+    pd.testing.assert_frame_equal(got, expected)
+    assert (tmp_path / "out" / "runs.parquet").read_bytes() == (out / "runs.parquet").read_bytes()
+    assert list(expected.columns[:7]) == [
+        "index",
+        "point",
+        "replication",
+        "seed",
+        "run_id",
+        "officers",
+        "extra_tents",
+    ]
+    assert expected["status"].eq("ok").all() and expected["error"].eq("").all()
+    assert expected["peak_without"].notna().all()
+    kept = sorted(p.stem for p in (out / "series").glob("*.parquet"))
+    assert kept == sorted(expected["run_id"])  # the spec asks for one series
+
+
+def test_resume_after_an_interruption_reruns_nothing_stored_and_duplicates_nothing(
+    tmp_path, reference, counting
+):
+    out, expected = reference
+    # the driver was killed after five runs had been stored: no runs.parquet, a shard
+    # half-written at the time (a temporary file), the manifest still "running"
+    target = tmp_path / "out"
+    (target / "shards").mkdir(parents=True)
+    stored = sorted((out / "shards").glob("*.parquet"))[:5]
+    for shard in stored:
+        shutil.copy(shard, target / "shards" / shard.name)
+    (target / "shards" / ".abc.parquet.xyz.part").write_bytes(b"half a shard")
+    spec = write_spec(tmp_path)
+    with local_client(workers=2) as client:
+        summary = run_sweep(load_experiment(spec), target, client, resume=True, progress=False)
+        assert (summary.skipped, summary.computed) == (5, RUNS - 5)
+        assert len(counting) == RUNS - 5
+        pd.testing.assert_frame_equal(pd.read_parquet(target / "runs.parquet"), expected)
+        # resuming a finished sweep computes nothing
+        again = run_sweep(load_experiment(spec), target, client, resume=True, progress=False)
+    assert (again.skipped, again.computed) == (RUNS, 0) and len(counting) == RUNS - 5
+    assert len(list((target / "shards").glob("*.parquet"))) == RUNS
+    pd.testing.assert_frame_equal(pd.read_parquet(target / "runs.parquet"), expected)
+    manifest = json.loads((target / "manifest.json").read_text())
+    assert manifest["state"] == "complete" and manifest["statuses"] == {"ok": RUNS}
+
+
+def test_a_folder_with_runs_is_not_overwritten_without_resume(tmp_path, reference):
+    out, _ = reference
+    target = tmp_path / "out"
+    shutil.copytree(out / "shards", target / "shards")
+    with local_client(workers=1) as client, pytest.raises(SweepError, match="--resume"):
+        run_sweep(load_experiment(write_spec(tmp_path)), target, client, progress=False)
+
+
+def test_a_run_that_raises_is_recorded_and_the_others_finish(tmp_path, reference, monkeypatch):
+    _, expected = reference
+    failing_seed = replication_seeds(3, 3)[1]
+
+    class Failing(ProtectionSystem):
+        def __init__(self, scenario, seed=0):
+            if seed == failing_seed and scenario.days > sweep.WARM_UP_DAYS:
+                raise RuntimeError("queue overflow in test")
+            super().__init__(scenario, seed)
+
+    monkeypatch.setattr(sweep, "ProtectionSystem", Failing)
+    spec = write_spec(tmp_path)
+    with local_client(workers=2) as client:
+        summary = run_sweep(load_experiment(spec), tmp_path / "out", client, progress=False)
+        runs = pd.read_parquet(tmp_path / "out" / "runs.parquet")
+        assert summary.statuses == {"error": 4, "ok": RUNS - 4}
+        failed = runs[runs["replication"] == 1]
+        assert failed["status"].eq("error").all()
+        assert failed["error"].str.contains("RuntimeError: queue overflow in test").all()
+        assert failed["peak_without"].isna().all()
+        ok = runs["replication"] != 1
+        pd.testing.assert_frame_equal(runs[ok], expected[ok])
+        # once the cause is gone, --resume runs the failed runs again, and only those
+        monkeypatch.setattr(sweep, "ProtectionSystem", ProtectionSystem)
+        again = run_sweep(load_experiment(spec), tmp_path / "out", client, resume=True)
+    assert again.computed == 4
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / "runs.parquet"), expected)
+
+
+def test_the_command_against_a_scheduler_at_a_loopback_address(tmp_path, reference, capsys):
+    _, expected = reference
+    spec = write_spec(tmp_path)
+    out = tmp_path / "out"
+    with local_client(workers=2, tcp=True) as client:
+        address = client.scheduler.address
+        assert address.startswith("tcp://127.0.0.1:")
+        assert main(["sweep", str(spec), "--scheduler", address, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "4 points x 3 replications" in printed and "12 runs (ok 12)" in printed
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "runs.parquet"), expected)
+
+
+def test_a_bad_experiment_file_exits_2_before_any_cluster_starts(tmp_path, capsys):
+    spec = write_spec(tmp_path, **{"levers.0.field": "cgrs.officers"})
+    assert main(["sweep", str(spec)]) == 2
+    assert "levers.0.field: expected a numeric field" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("slurm", ["#SBATCH -p short", "#SBATCH -A flowsim-project", "#SBATCH -t 01:30:00"]),
+        ("pbs", ["#PBS -q short", "#PBS -A flowsim-project", "#PBS -l walltime=01:30:00"]),
+    ],
+)
+def test_the_job_script_dask_jobqueue_generates_from_the_cluster_section(kind, expected):
+    options = {
+        "cores": 2,
+        "memory": "6GB",
+        "walltime": "01:30:00",
+        "queue": "short",
+        "account": "flowsim-project",
+    }
+    cluster = jobqueue_cluster(kind, options)
+    try:
+        script = cluster.job_script()
+    finally:
+        cluster.close()
+    for line in expected:
+        assert line in script
+    assert "distributed.cli.dask_worker" in script or "dask-worker" in script
+    assert "--nthreads 2" in script or "--nworkers 1" in script
