@@ -4,11 +4,18 @@ a scheduler at a loopback address, SLURM/PBS job scripts."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from distributed.diagnostics.plugin import WorkerPlugin
 
 import flowsim.sweep as sweep
 from experiment_helpers import local_client, write_spec
@@ -195,3 +202,88 @@ def test_the_job_script_dask_jobqueue_generates_from_the_cluster_section(kind, e
         assert line in script
     assert "distributed.cli.dask_worker" in script or "dask-worker" in script
     assert "--nthreads 2" in script or "--nworkers 1" in script
+
+
+class Slow(ProtectionSystem):
+    """The model, with each run made slower, so that runs can be interrupted midway."""
+
+    def run_to_end(self):
+        if self.config.days > sweep.WARM_UP_DAYS:
+            time.sleep(0.3)
+        return super().run_to_end()
+
+
+def _wait_for_shards(folder: Path, count: int, timeout_s: float = 90.0) -> int:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        found = len(list((folder / "shards").glob("*.parquet")))
+        if found >= count:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"fewer than {count} shards after {timeout_s} s")
+
+
+def test_a_killed_driver_resumes_to_exactly_the_uninterrupted_result(
+    tmp_path, reference, monkeypatch
+):
+    _, expected = reference
+    spec = write_spec(tmp_path)
+    out = tmp_path / "out"
+    # the runs happen in this process's worker threads: slow them down, then kill the driver
+    monkeypatch.setattr(sweep, "ProtectionSystem", Slow)
+    with local_client(workers=2, tcp=True) as client:
+        command = [sys.executable, "-m", "flowsim.cli", "sweep", str(spec), "--out", str(out)]
+        driver = subprocess.Popen(
+            [*command, "--scheduler", client.scheduler.address],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            stored = _wait_for_shards(out, 3)
+        finally:
+            driver.kill()
+            driver.wait()
+        assert stored < RUNS and not (out / "runs.parquet").exists()
+        monkeypatch.setattr(sweep, "ProtectionSystem", ProtectionSystem)
+        summary = run_sweep(load_experiment(spec), out, client, resume=True, progress=False)
+    assert summary.skipped >= stored
+    assert len(list((out / "shards").glob("*.parquet"))) == RUNS  # one per run, no duplicate
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "runs.parquet"), expected)
+
+
+class SlowWorkers(WorkerPlugin):
+    """Worker plugin: slow the runs down in each worker process (as :class:`Slow`)."""
+
+    name = "test-slow-runs"
+
+    def setup(self, worker):
+        sweep.ProtectionSystem = Slow
+
+
+def test_a_killed_worker_process_has_its_run_retried_elsewhere(tmp_path, reference):
+    from distributed import Client, LocalCluster
+
+    _, expected = reference
+    spec = write_spec(tmp_path)
+    out = tmp_path / "out"
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        client.register_plugin(SlowWorkers())
+        killed: list[int] = []
+
+        def kill_a_worker_midway() -> None:
+            _wait_for_shards(out, 2)
+            pids = sorted(client.run(os.getpid).values())
+            os.kill(pids[0], signal.SIGKILL)  # the nanny starts a new worker process
+            killed.append(pids[0])
+
+        killer = threading.Thread(target=kill_a_worker_midway)
+        killer.start()
+        summary = run_sweep(load_experiment(spec), out, client, progress=False)
+        killer.join()
+    assert killed and summary.statuses == {"ok": RUNS}
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "runs.parquet"), expected)

@@ -442,11 +442,13 @@ def _sensitivity(
             title, stem = f"{kind.capitalize()} indices: {name}", f"{kind}_{name}"
         elif kind == "factorial":
             found = main_effects(runs, factors, name)
+            found = found.iloc[np.argsort((found["high"] - found["low"]).to_numpy())]
             ax.barh(y_pos, found["high"] - found["low"], left=found["low"], color="tab:blue")
             ax.set_xlabel(f"mean {name} over the factor's values (others averaged)")
             title, stem = f"Main effects: {name}", f"tornado_{name}"
         else:
             found = rank_correlations(runs, factors, name)
+            found = found.iloc[np.argsort(found["spearman"].abs().to_numpy())]
             y_pos = np.arange(len(found))
             ax.barh(y_pos, found["spearman"], color="tab:blue")
             ax.set_xlim(-1, 1)
@@ -456,7 +458,7 @@ def _sensitivity(
         ax.set_title(title)
         fig.tight_layout()
         _save(fig, figures / f"{stem}.png")
-        tables.append(found.assign(outcome=name))
+        tables.append(found.assign(outcome=name))  # largest effect on top of the chart
         md += [f"![{title}](figures/{stem}.png)", ""]
     if tables:
         _write_csv(pd.concat(tables, ignore_index=True), out / "sensitivity.csv")
