@@ -213,7 +213,7 @@ class Slow(ProtectionSystem):
         return super().run_to_end()
 
 
-def _wait_for_shards(folder: Path, count: int, timeout_s: float = 90.0) -> int:
+def _wait_for_shards(folder: Path, count: int, timeout_s: float = 300.0) -> int:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         found = len(list((folder / "shards").glob("*.parquet")))
@@ -272,6 +272,10 @@ def test_a_killed_worker_process_has_its_run_retried_elsewhere(tmp_path, referen
         ) as cluster,
         Client(cluster) as client,
     ):
+        experiment = load_experiment(spec)
+        # warm (or, on a cold cache, compile) the kernels in both worker processes first, so
+        # that the wait for the first runs below measures runs, not compilation
+        client.register_plugin(sweep.WarmNumba(experiment.bases[""]))
         client.register_plugin(SlowWorkers())
         killed: list[int] = []
 
@@ -283,7 +287,7 @@ def test_a_killed_worker_process_has_its_run_retried_elsewhere(tmp_path, referen
 
         killer = threading.Thread(target=kill_a_worker_midway)
         killer.start()
-        summary = run_sweep(load_experiment(spec), out, client, progress=False)
+        summary = run_sweep(experiment, out, client, progress=False)
         killer.join()
     assert killed and summary.statuses == {"ok": RUNS}
     pd.testing.assert_frame_equal(pd.read_parquet(out / "runs.parquet"), expected)

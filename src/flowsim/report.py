@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import warnings
@@ -234,8 +235,11 @@ def prim_boxes(
         for column in data.columns:
             if not pd.api.types.is_numeric_dtype(data[column]):
                 data[column] = data[column].astype("category")
-        finder = prim.Prim(data, np.asarray(y, bool), threshold=threshold)
-        box = finder.find_box()
+        # ema-workbench 2.x (Python 3.11) requires the density threshold; 3.x (Python 3.12+)
+        # dropped it: the box is chosen below from the peeling trajectory either way
+        accepts = inspect.signature(prim.Prim).parameters
+        options = {"threshold": threshold} if "threshold" in accepts else {}
+        box = prim.Prim(data, np.asarray(y, bool), **options).find_box()
     trajectory = box.peeling_trajectory[["coverage", "density", "mass", "res_dim"]].copy()
     good = trajectory[trajectory["density"] >= threshold]
     chosen = int(good["coverage"].idxmax()) if len(good) else int(trajectory["density"].idxmax())
