@@ -152,8 +152,16 @@ def test_prim_finds_a_known_box():
     assert {"coverage", "density", "mass"} <= set(trajectory.columns)
 
 
-def test_report_of_a_morris_sweep_with_scenario_discovery(tmp_path):
-    spec = _analytic_spec("morris", 15, ["a", "b"], [0.0, 1.0])
+@pytest.mark.parametrize(
+    ("kind", "samples", "figure"),
+    [
+        ("morris", 15, "morris_cost"),
+        ("sobol", 16, "sobol_cost"),
+        ("latin_hypercube", 40, "tornado_cost"),
+    ],
+)
+def test_report_of_a_sampling_sweep_with_scenario_discovery(tmp_path, kind, samples, figure):
+    spec = _analytic_spec(kind, samples, ["a", "b"], [0.0, 1.0])
     raw = spec.model_dump(mode="json", by_alias=True)
     raw["discovery"] = {"outcome": "cost", "above": 6.0, "threshold": 0.8}
     spec = Spec.model_validate(raw)
@@ -167,7 +175,7 @@ def test_report_of_a_morris_sweep_with_scenario_discovery(tmp_path):
     runs.to_parquet(tmp_path / "runs.parquet")
     manifest = {
         "spec": raw,
-        "design": "morris",
+        "design": kind,
         "points": len(points),
         "replications": 2,
         "runs": len(runs),
@@ -179,9 +187,15 @@ def test_report_of_a_morris_sweep_with_scenario_discovery(tmp_path):
     }
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     text = write_report(tmp_path).read_text()
-    assert (tmp_path / "report" / "figures" / "morris_cost.png").is_file()
+    assert (tmp_path / "report" / "figures" / f"{figure}.png").is_file()
     assert (tmp_path / "report" / "figures" / "prim_tradeoff.png").is_file()
     assert "## Scenario discovery (PRIM)" in text and "| a |" in text
+    assert "## Differences from the baseline" not in text  # no reference point
     sensitivity = pd.read_csv(tmp_path / "report" / "sensitivity.csv")
     cost = sensitivity[sensitivity["outcome"] == "cost"].set_index("factor")
-    assert cost.loc["a", "mu_star"] == pytest.approx(10, abs=1e-6)
+    if kind == "morris":
+        assert cost.loc["a", "mu_star"] == pytest.approx(10, abs=1e-6)
+    elif kind == "sobol":
+        assert cost.loc["a", "ST"] > cost.loc["b", "ST"]
+    else:
+        assert cost.loc["a", "spearman"] > 0.9
