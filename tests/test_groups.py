@@ -70,3 +70,56 @@ def test_single_men_wait_without_a_place_first(run):
     rows = by_group[by_group.grouping == "household_type"]
     waiting = rows.groupby("group")["without_reception"].sum()
     assert waiting.idxmax() == "single_man"
+
+
+def test_median_wait_by_group_matches_the_decisions_made(small_scenario):
+    """The median is recomputed here from every decision seen around the CGRS's step."""
+    import pandas as pd
+
+    from conftest import wrap_step
+    from flowsim import states
+    from flowsim.model import ProtectionSystem
+
+    scenario = small_scenario(
+        **{"cgrs.case_officers_fte": 20, "call.appeal_share_refusal": 0.0},
+        **{"call.appeal_share_inadmissible": 0.0},  # lodged once: waited = day - lodged
+    )
+    model = ProtectionSystem(scenario, 3)
+    c, seen = model.cases, []
+
+    def before() -> None:
+        seen.append(c.state == states.PENDING_CGRS)
+
+    def after() -> None:
+        decided = np.flatnonzero(seen.pop() & (c.state != states.PENDING_CGRS))
+        for k in decided:
+            htype = HOUSEHOLD_TYPES[model.profiles.household_type[c.profile[k]]]
+            seen_rows.extend([(model.day, htype, model.day - c.lodged_day[k])] * int(c.size[k]))
+
+    seen_rows: list[tuple] = []
+    wrap_step(model.cgrs, before=before, after=after)
+    model.run_to_end()
+    expected = (
+        pd.DataFrame(seen_rows, columns=["day", "group", "waited"])
+        .groupby(["day", "group"])["waited"]
+        .median()
+    )
+    rows = model.series_by_group()
+    rows = rows[rows.grouping == "household_type"].copy()
+    rows["day"] = (rows.date - pd.Timestamp(scenario.start_date)).dt.days
+    got = rows.set_index(["day", "group"])["cgrs_median_days_waited"]
+    assert len(expected) > 300
+    np.testing.assert_allclose(got.loc[expected.index].to_numpy(), expected.to_numpy())
+    assert got.drop(expected.index).isna().all()  # nobody decided: no median
+
+
+def test_daily_medians_of_hand_made_decisions():
+    from flowsim.groups import daily_medians
+
+    # day, group, waited, persons
+    rows = np.array([[0, 0, 10, 1], [0, 0, 30, 2], [0, 1, 5, 1], [0, 1, 7, 1], [2, 0, 4, 3]])
+    got = daily_medians(*rows.T, shape=(3, 2))
+    expected = np.array([[30, 6], [np.nan, np.nan], [4, np.nan]])
+    np.testing.assert_array_equal(got, expected)
+    empty = np.zeros(0, np.int64)
+    assert np.isnan(daily_medians(empty, empty, empty, empty, shape=(2, 2))).all()

@@ -4,6 +4,7 @@ and per-municipality capacity tables, with one error line per problem
 
 from __future__ import annotations
 
+import datetime as dt
 from fractions import Fraction
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from flowsim.municipalities import (
     load_municipalities,
     read_capacity_table,
     region_index,
+    share_places_by_region,
 )
 
 NATIONAL_POPULATION = 11_492_641  # persons on 1 January 2020 (Statbel)
@@ -431,3 +433,36 @@ def test_municipality_file_header_and_empty_problems(tmp_path):
     assert problems_of(load_municipalities, header_only) == [
         f"{header_only}: expected at least one municipality, got none"
     ]
+
+
+def test_lri_places_are_shared_among_the_municipalities_of_their_region(small_scenario):
+    from flowsim.model import ProtectionSystem
+
+    grow = {"date": "2024-03-01", "field": "reception.centres.south.places", "add": 500}
+    scenario = small_scenario(**{"reception.centres.south.region": "wallonia"}, changes=[grow])
+    model = ProtectionSystem(scenario, 0)
+    search = model.housing_search
+    table = search.table
+    walloon = table.region == REGIONS.index("wallonia")
+    places = np.array([m.lri_places() for m in search.municipalities])
+    assert places.sum() == places[walloon].sum() == 60  # the LRI centre "south"
+    assert (places[~walloon] == 0).all()
+    # by population within the region: the largest Walloon municipality has the most
+    assert places.argmax() == np.flatnonzero(walloon)[table.population[walloon].argmax()]
+    for _ in range(scenario.day_of(dt.date(2024, 3, 1)) + 1):
+        model.step()
+    assert search.lri_places()[walloon].sum() == 560
+
+
+def test_share_places_by_region_national_and_regional():
+    table = load_municipalities()
+    brussels = REGIONS.index("brussels")
+    shared = share_places_by_region(np.array([1000, 190]), np.array([-1, brussels]), table)
+    assert shared.sum() == 1190
+    in_brussels = table.region == brussels
+    # Brussels gets all 190 of its own and its population share of the national 1,000
+    # (rounding: at most one place per municipality)
+    national_share = 1000 * BRUSSELS_POPULATION / NATIONAL_POPULATION
+    assert abs(shared[in_brussels].sum() - 190 - national_share) <= in_brussels.sum()
+    equal = share_places_by_region(np.array([581]), np.array([-1]), table, key="equal")
+    assert (equal == 1).all()

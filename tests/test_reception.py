@@ -372,3 +372,52 @@ def test_reception_cost_is_occupied_places_times_price(small_scenario, run_model
     np.testing.assert_allclose(
         frame["cost_eur"], frame["reception_cost_eur"] + frame["reintegration_eur"]
     )
+
+
+def test_occupancy_rates_are_residents_over_places(small_scenario, run_model):
+    scenario = small_scenario(**SMALL_NETWORK, changes=CUTS)
+    model, frame = run_model(scenario, 0)
+    np.testing.assert_allclose(
+        frame["occupancy_rate"], frame["in_reception"] / frame["reception_capacity"]
+    )
+    np.testing.assert_allclose(
+        frame["lri_occupancy"], frame["in_reception_lri"] / frame["capacity_lri"]
+    )
+    assert (
+        frame["occupancy_rate"].between(0, 1).all() and frame["lri_occupancy"].between(0, 1).all()
+    )
+    closed = small_scenario(
+        **{
+            "reception.centres.south.places": 0,
+            "initial_state.in_reception_persons": {"north": 100},
+        }
+    )
+    _, frame = run_model(closed, 0)
+    assert (frame["lri_occupancy"] == 1.0).all()  # no LRI place open: nothing free
+
+
+def test_lifting_code_207_lets_working_residents_leave_from_its_date(small_scenario):
+    from flowsim.model import simulate
+
+    lifted = {
+        "date": "2024-04-01",
+        "field": "reception.code_207_lifted_leave_per_month",
+        "set": 0.1,
+    }
+    base = small_scenario(**FILLING)
+    measure = small_scenario(**FILLING, changes=[lifted])
+    before, after = simulate(base, 3), simulate(measure, 3)
+    day = measure.day_of(dt.date(2024, 4, 1))
+    # nothing changes before the date (the rule only adds a hazard from then on)
+    assert before.iloc[:day].equals(after.iloc[:day])
+    later = slice(day, day + 120)
+    assert (
+        after["left_reception"].iloc[later].sum() > 1.5 * before["left_reception"].iloc[later].sum()
+    )
+    assert (
+        after["in_private_housing"].iloc[day + 120] > before["in_private_housing"].iloc[day + 120]
+    )
+    assert (
+        after["without_reception"].iloc[later].sum()
+        <= before["without_reception"].iloc[later].sum()
+    )

@@ -33,3 +33,42 @@ def test_regions_add_up_and_centres_count_in_their_region(small_scenario):
     by_region = regions.groupby("region")["housed_by_municipalities"].sum()
     assert (by_region[["flanders", "wallonia", "brussels"]] > 0).all()
     assert by_region["unassigned"] == 0
+
+
+def test_people_count_in_the_region_where_they_were_received(small_scenario):
+    """Pending cases, status holders and outcomes add up to the national series; people
+    never placed in a centre of one region are unassigned."""
+    scenario = small_scenario(
+        years=2,
+        **{
+            "reception.centres.north.region": "flanders",
+            "reception.centres.south.region": "brussels",
+            "reception.centres.tents.places": 0,  # every place is in a region
+        },
+    )
+    model = ProtectionSystem(scenario, 4)
+    frame = model.run_to_end()
+    regions = model.series_by_region()
+    totals = regions.groupby("date").sum(numeric_only=True)
+    for column, national in (
+        ("pending_cgrs", "cgrs_backlog"),
+        ("pending_call", "call_backlog"),
+        ("status_holders", "stock_status_holder"),
+        ("final_positive", "final_positive"),
+        ("final_negative", "final_negative"),
+    ):
+        np.testing.assert_array_equal(totals[column], frame[national], err_msg=column)
+    by_region = regions.groupby("region")[["pending_cgrs", "final_positive"]].sum()
+    assert (by_region.loc[["flanders", "brussels"]] > 0).all().all()
+    assert (by_region.loc["wallonia"] == 0).all()
+    # a case's region is that of the last centre it was placed in, and kept afterwards
+    c = model.cases
+    placed = c.region != 3
+    assert set(np.unique(c.region[placed])) == {0, 2}
+    in_centre = c.centre >= 0
+    np.testing.assert_array_equal(
+        c.region[in_centre], model.tally.centre_region[c.centre[in_centre]]
+    )
+    # status holders are residents: all of them were placed somewhere
+    last = regions[regions.date == regions.date.max()].set_index("region")
+    assert last.loc["unassigned", "status_holders"] == 0

@@ -3,6 +3,8 @@ subsequent applications and irregular stay."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pytest
 
@@ -129,3 +131,77 @@ def test_package_per_case(size, household, vulnerable, expected):
     p = np.zeros(9)
     p[:4] = (700, 350, 0, 500)
     assert package_eur(size, HOUSEHOLD_TYPES.index(household), vulnerable, p) == expected
+
+
+def test_icam_coaches_guide_people_on_the_removal_list(small_scenario):
+    """Coaches see cases within their caseload; the coached return or obtain a right to stay
+    in the configured shares; without coaches nobody is regularised."""
+    removal_list = {"removals_persons_per_month": 0, "removal_window_days": 120}
+    _, none = run(small_scenario, seed=2, **removal_list)
+    model, coached = run(
+        small_scenario,
+        seed=2,
+        **removal_list,
+        icam_coaches_fte=5,
+        icam_cases_per_coach_per_month=6,
+        icam_return_share=0.3,
+        icam_legal_stay_share=0.2,
+    )
+    assert none.icam_coached.sum() == 0 and none.exits_regularised.iloc[-1] == 0
+    c = model.cases
+    coached_cases = coached.icam_coached.sum()
+    # the caseload binds (30 cases a month, more people on the list than that)
+    months = len(coached) / (365.25 / 12)
+    on_list = (c.status == states.REFUSED) & (c.state != states.AVR_DEPARTED)
+    assert on_list.sum() > 30 * months
+    cases_coached = coached_cases / c.size[on_list].mean()
+    assert abs(cases_coached - 30 * months) < 0.25 * 30 * months
+    regularised = coached.regularised.sum()
+    assert regularised == coached.exits_regularised.iloc[-1]
+    assert regularised == c.size[c.state == states.REGULARISED].sum()
+    assert 0.1 < regularised / coached_cases < 0.3
+    # coaching turns irregular stay into returns and legal stay
+    assert coached.avr_departures.sum() > none.avr_departures.sum()
+    assert coached.exits_irregular_stay.iloc[-1] < none.exits_irregular_stay.iloc[-1]
+
+
+def test_one_counsellor_agent_per_fte_sharing_the_caseload(small_scenario):
+    hire = {"date": "2024-07-01", "field": "returns.counsellors_fte", "set": 6.5}
+    scenario = small_scenario(
+        **{
+            **ALL_REFUSED,
+            "returns": {"subsequent_application_share": 0.0, "counsellors_fte": 3},
+            "returns.cases_per_counsellor_per_month": 5,
+            "reception.centres.north.places": 3000,
+        },
+        changes=[hire],
+    )
+    model = ProtectionSystem(scenario, 4)
+    service = model.return_service
+    assert [k.fte for k in service.counsellors] == [1.0, 1.0, 1.0]
+    while model.day < scenario.day_of(dt.date(2024, 7, 1)):
+        model.step()
+    first_half = [k.caseload for k in service.counsellors]
+    model.run_to_end()
+    assert [k.fte for k in service.counsellors] == [1.0] * 6 + [0.5]
+    assert all(k in model.agents for k in service.counsellors)
+    loads = np.array([k.caseload for k in service.counsellors])
+    # the caseload binds: each counsellor takes about 5 cases a month, in proportion to FTE
+    assert max(first_half) - min(first_half) <= 1
+    assert abs(first_half[0] - 5 * 182 / (365.25 / 12)) <= 2
+    new = loads[3:6]
+    assert abs(new.mean() - 5 * 184 / (365.25 / 12)) <= 2
+    assert abs(loads[6] - 0.5 * new.mean()) <= 2
+    counselled = model.cases.counselled.sum()
+    assert loads.sum() >= counselled  # a case met twice is counted twice
+
+
+def test_counsellors_let_go_leave_the_model(small_scenario):
+    cut = {"date": "2024-03-01", "field": "returns.counsellors_fte", "set": 1.25}
+    scenario = small_scenario(**{"returns.counsellors_fte": 4}, changes=[cut])
+    model = ProtectionSystem(scenario, 0)
+    before = list(model.return_service.counsellors)
+    model.run_to_end()
+    after = model.return_service.counsellors
+    assert after == before[:2] and [k.fte for k in after] == [1.0, 0.25]
+    assert all(k not in model.agents for k in before[2:])

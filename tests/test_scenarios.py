@@ -18,6 +18,7 @@ MEASURES = [
     "outflow-action-plan",
     "lri-action-plan",
     "resettlement-no-quota-cut-2023",
+    "code-207-lifted",
 ]
 
 
@@ -108,3 +109,34 @@ def test_keeping_the_2023_pledge_raises_resettlement_arrivals(baseline, measures
     assert (
         kept.loc["2023"].resettlement_arrivals.sum() > base.loc["2023"].resettlement_arrivals.sum()
     )
+
+
+def test_lifting_code_207_moves_residents_to_private_housing(baseline, measures):
+    _, base = baseline
+    _, lifted = measures["code-207-lifted"]
+    later = slice("2023-01", "2025-12")
+    assert lifted.loc[later].left_reception.sum() > 1.1 * base.loc[later].left_reception.sum()
+    assert lifted.loc[later].in_private_housing.mean() > base.loc[later].in_private_housing.mean()
+    assert lifted.loc[later].without_reception.mean() <= base.loc[later].without_reception.mean()
+
+
+def test_long_stay_plan_decides_the_oldest_cases_from_its_date():
+    """Compared with the same CGRS rule without the plan (common random numbers)."""
+    runs = {}
+    for name in ("shortest-expected-first", "long-stay-plan"):
+        scenario = load_config(CONFIGS / f"{name}.yaml")
+        model = ProtectionSystem(scenario, 11)
+        frame = model.run_to_end().set_index("date")
+        groups = model.series_by_group()
+        median = groups[groups.grouping == "nationality_group"].pivot(
+            index="date", columns="group", values="cgrs_median_days_waited"
+        )
+        runs[name] = frame, median
+    (rule, rule_median), (plan, plan_median) = runs.values()
+    before = rule.index < pd.Timestamp("2023-03-01")
+    pd.testing.assert_frame_equal(plan[before], rule[before])
+    # the group the rule leaves waiting gets its oldest cases decided: the median wait of
+    # those decided rises during the plan
+    during = slice("2023-03", "2023-12")
+    slowest = rule_median.loc[during].mean().idxmax()
+    assert plan_median.loc[during, slowest].mean() > rule_median.loc[during, slowest].mean()

@@ -129,8 +129,8 @@ def test_events_are_written_with_the_results(small_scenario, tmp_path):
     [
         (
             {**BUFFER, "when": {"series": "ocupancy_rate", "above": 0.9}},
-            "triggers.0.when.series: expected a stock series or occupancy_rate, got "
-            "'ocupancy_rate' (did you mean occupancy_rate?)",
+            "triggers.0.when.series: expected a stock series (e.g. occupancy_rate), got "
+            "'ocupancy_rate' (did you mean occupancy_rate, lri_occupancy?)",
         ),
         (
             {**BUFFER, "then": {"field": "inflow.scale", "multiply": 0.5}},

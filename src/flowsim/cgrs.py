@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import mesa
 import numpy as np
@@ -18,13 +18,46 @@ from flowsim.procedure import (
     lodge_appeal,
     refuse,
 )
-from flowsim.queues import Queue, best_class, pop
+from flowsim.queues import Queue, best_class, overdue_class, pop
 
 if TYPE_CHECKING:
     from flowsim.model import ProtectionSystem
 
 # Columns of ProfileTable.cgrs_outcome_cdf.
 REFUGEE, SUBSIDIARY, REFUSAL, INADMISSIBLE = 0, 1, 2, 3
+
+
+class DecisionLog(NamedTuple):
+    """One row per first-instance decision, for waiting-time distributions by group."""
+
+    day: np.ndarray  # int32: day of the decision
+    profile: np.ndarray  # int32: profile of the case
+    waited: np.ndarray  # int32: days in the CGRS queue since (re)lodging
+    persons: np.ndarray  # int32: persons in the case
+    rows: np.ndarray  # int64[1]: rows written
+
+
+def new_decision_log(capacity: int) -> DecisionLog:
+    """An empty log with room for ``capacity`` decisions."""
+    return DecisionLog(*(np.zeros(capacity, np.int32) for _ in range(4)), np.zeros(1, np.int64))
+
+
+def with_room(log: DecisionLog, rows: int) -> DecisionLog:
+    """``log``, or a copy twice as large, so that ``rows`` more decisions fit."""
+    used = int(log.rows[0])
+    if used + rows <= len(log.day):
+        return log
+    grown = new_decision_log(2 * (used + rows))
+    for old, new in zip(log[:4], grown[:4], strict=True):
+        new[:used] = old[:used]
+    grown.rows[0] = used
+    return grown
+
+
+def decisions(log: DecisionLog) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The rows written so far: (day, profile, days waited, persons)."""
+    used = int(log.rows[0])
+    return log.day[:used], log.profile[:used], log.waited[:used], log.persons[:used]
 
 
 def priority_ranks(table: ProfileTable, rule: Prioritisation) -> np.ndarray:
@@ -59,6 +92,7 @@ def decide(
     call_queue: Queue,
     holders: StatusHolders,
     desk: ReturnDesk,
+    log: DecisionLog,
     budget: float,
     day: int,
     seed: np.uint64,
@@ -66,15 +100,21 @@ def decide(
     outcome_cdf: np.ndarray,
     appeal_share_refusal: float,
     appeal_share_inadmissible: float,
+    long_stay_days: int,
     flows,
 ) -> float:
-    """Decide pending cases in queue order within ``budget`` (average-case units).
+    """Decide pending cases in queue order within ``budget`` (average-case units), writing
+    each decision to ``log`` (which must have room for ``budget / min(case_effort) + 1`` rows).
 
-    Positive decisions grant a status; refusals and inadmissibility decisions are
-    appealed at CALL or become final. Returns the unused budget (negative: carried debt).
+    Under a long-stay measure (``long_stay_days`` > 0) cases pending longer than that many
+    days are decided first, oldest first. Positive decisions grant a status; refusals and
+    inadmissibility decisions are appealed at CALL or become final. Returns the unused budget
+    (negative: carried debt).
     """
     while budget > 0.0:
-        cls = best_class(cgrs_queue)
+        cls = overdue_class(cgrs_queue, day, long_stay_days) if long_stay_days > 0 else -1
+        if cls < 0:
+            cls = best_class(cgrs_queue)
         if cls < 0:
             break
         c = pop(cgrs_queue, cls)
@@ -87,10 +127,13 @@ def decide(
         cases.n_cgrs[c] += 1
         flows[series.CGRS_DECISIONS] += n
         flows[series.CGRS_DECISIONS_CASES] += 1
-        waited = n * (day - cgrs_queue.since[c])
-        flows[series.CGRS_DAYS_WAITED] += waited
+        days = day - cgrs_queue.since[c]
+        flows[series.CGRS_DAYS_WAITED] += n * days
         tally.outcomes_by_profile[DECIDED, p] += n
-        tally.outcomes_by_profile[DAYS_WAITED, p] += waited
+        tally.outcomes_by_profile[DAYS_WAITED, p] += n * days
+        row = log.rows[0]
+        log.day[row], log.profile[row], log.waited[row], log.persons[row] = day, p, days, n
+        log.rows[0] = row + 1
         u = streams.uniform(seed, cases.key[c], streams.CGRS_OUTCOME, occurrence)
         outcome = 0
         while outcome < 3 and u >= outcome_cdf[p, outcome]:
@@ -117,6 +160,8 @@ class Cgrs(mesa.Agent):
         self.trained = self.headcount  # officers on the start date are all productive
         self.pending_hires: list[tuple[int, float]] = []  # (productive from day, FTE)
         self.carry = 0.0
+        self.log = new_decision_log(len(model.cases.key))
+        self.min_effort = float(model.profiles.case_effort.min())
 
     def productive_officers(self) -> float:
         """Officers deciding cases today (FTE): hires count only after the hiring lag."""
@@ -143,6 +188,8 @@ class Cgrs(mesa.Agent):
         m = self.model
         p = m.params
         budget = self.carry + self.capacity_cases_per_day()
+        # every decision uses at least the smallest case effort of a positive budget
+        self.log = with_room(self.log, int(max(budget, 0.0) / self.min_effort) + 1)
         left = decide(
             m.cases,
             m.tally,
@@ -150,6 +197,7 @@ class Cgrs(mesa.Agent):
             m.queues.call,
             m.status_holders,
             m.return_desk,
+            self.log,
             budget,
             m.day,
             m.seed,
@@ -157,6 +205,7 @@ class Cgrs(mesa.Agent):
             m.profiles.cgrs_outcome_cdf,
             p["call.appeal_share_refusal"],
             p["call.appeal_share_inadmissible"],
+            int(p["cgrs.long_stay_first_days"]),
             m.flows_today,
         )
         self.carry = min(left, 0.0)

@@ -1,5 +1,5 @@
-"""The ``flowsim`` command: ``run`` a scenario, ``validate`` a scenario file, ``sweep`` an
-experiment (many scenarios and replications on Dask), ``report`` on a sweep.
+"""The ``flowsim`` command: ``run`` a scenario, ``validate`` a scenario file, ``hindcast`` a
+run, ``sweep`` an experiment (many scenarios and replications on Dask), ``report`` on a sweep.
 
 Exit codes: 0 success, 2 invalid configuration or arguments, 1 unexpected failure.
 """
@@ -47,6 +47,16 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--resume", action="store_true", help="skip the runs already stored")
     report = sub.add_parser("report", help="tables, charts and report.md for a sweep folder")
     report.add_argument("folder", type=Path, help="a sweep's results folder")
+    hindcast = sub.add_parser(
+        "hindcast", help="compare a results folder with the observed Belgian figures"
+    )
+    hindcast.add_argument("results", type=Path, help="results folder written by flowsim run")
+    hindcast.add_argument(
+        "--observed", type=Path, default=None, help="observed CSV (default: the shipped one)"
+    )
+    hindcast.add_argument(
+        "--out", type=Path, default=None, help="output folder (default: the results folder)"
+    )
     return parser
 
 
@@ -64,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         return _sweep(args)
     if args.command == "report":
         return _report(args)
+    if args.command == "hindcast":
+        return _hindcast(args)
     try:
         scenario = load_config(args.config)
     except ConfigError as err:
@@ -147,6 +159,24 @@ def _report(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     target = write_report(args.folder)
     print(f"Report written to {target}")
+    return EXIT_OK
+
+
+def _hindcast(args: argparse.Namespace) -> int:
+    from flowsim.hindcast import HindcastError, run_hindcast, summary_line
+
+    try:
+        summary = run_hindcast(args.results, args.observed, args.out)
+    except HindcastError as err:
+        for line in err.problems:
+            print(line, file=sys.stderr)
+        return EXIT_CONFIG
+    out = args.out or args.results
+    if summary.empty:
+        print(f"{args.results}: no observed figure on a model series overlaps the run")
+    for _, row in summary.iterrows():
+        print(summary_line(row))
+    print(f"Hindcast written to {out}/ (hindcast.csv, hindcast_points.csv, figures/hindcast_*.png)")
     return EXIT_OK
 
 

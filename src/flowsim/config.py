@@ -206,6 +206,9 @@ class Reception(_Strict):
     dispatch: Dispatch = Field(default_factory=Dispatch)
     leave_to_private_housing_per_month: Share  # share of residents leaving per month
     abscond_per_month: Share  # share of residents disappearing per month
+    # Lifting "code 207" (the assigned place) for residents who work: the extra share of
+    # residents per month who then leave for housing of their own (0: code 207 applies).
+    code_207_lifted_leave_per_month: Share = 0.0
 
 
 class Prioritisation(_Strict):
@@ -228,6 +231,9 @@ class Cgrs(_Strict):
     hiring_lag_days: NonNegative  # days before a newly hired officer decides cases
     decisions_per_officer_per_month: NonNegative  # cases
     prioritisation: Prioritisation = Field(default_factory=Prioritisation)
+    # Long-stay measure ("status or exit"): cases pending longer than this many days since
+    # lodging are decided before any other, oldest first. 0: no such measure.
+    long_stay_first_days: NonNegative = 0
 
 
 class CallOutcomes(_Strict):
@@ -284,6 +290,12 @@ class Returns(_Strict):
     subsequent_application_share: Share = 0.1  # share lodging a subsequent application
     removals_persons_per_month: NonNegative = 200  # forced returns the Immigration Office can do
     removal_window_days: NonNegative = 180  # not removed by then: irregular stay
+    # ICAM coaches (Immigration Office) guide people on the removal list, outside reception,
+    # towards return or legal stay.
+    icam_coaches_fte: NonNegative = 0
+    icam_cases_per_coach_per_month: NonNegative = 4
+    icam_return_share: Share = 0.2  # coached cases returning with AVR and its package
+    icam_legal_stay_share: Share = 0.1  # coached cases obtaining a right to stay
 
     @model_validator(mode="after")
     def _shares(self) -> Returns:
@@ -292,6 +304,11 @@ class Returns(_Strict):
             raise ValueError(
                 f"@subsequent_application_share: expected at most 1 minus the AVR uptake "
                 f"({1.0 - most:g}), got {self.subsequent_application_share:g}"
+            )
+        if self.icam_return_share + self.icam_legal_stay_share > 1.0 + SHARE_TOLERANCE:
+            raise ValueError(
+                f"@icam_legal_stay_share: expected at most 1 minus icam_return_share "
+                f"({1.0 - self.icam_return_share:g}), got {self.icam_legal_stay_share:g}"
             )
         return self
 
@@ -392,7 +409,7 @@ class Change(Operation):
 class Condition(_Strict):
     """A series of the previous day above or below a threshold for some consecutive days."""
 
-    series: str  # a stock series (e.g. without_reception, cgrs_backlog_cases) or occupancy_rate
+    series: str  # a stock series (e.g. without_reception, cgrs_backlog_cases, occupancy_rate)
     above: Number | None = None
     below: Number | None = None
     for_days: Annotated[int, Field(ge=1, strict=True)] = 1
@@ -657,17 +674,16 @@ def _check_triggers(scenario: Scenario, source: str, fields: dict[str, float]) -
     valid value when applied to the start values."""
     from flowsim.series import STOCK_NAMES  # series names depend on the config's centre types
 
-    known_series = (*STOCK_NAMES, "occupancy_rate")
     problems: list[str] = []
     for i, trigger in enumerate(scenario.triggers):
         for part in ("when", "until"):
             condition = getattr(trigger, part)
-            if condition is not None and condition.series not in known_series:
-                close = difflib.get_close_matches(condition.series, known_series, n=3)
+            if condition is not None and condition.series not in STOCK_NAMES:
+                close = difflib.get_close_matches(condition.series, STOCK_NAMES, n=3)
                 hint = f" (did you mean {', '.join(close)}?)" if close else ""
                 problems.append(
-                    f"{source}: triggers.{i}.{part}.series: expected a stock series or "
-                    f"occupancy_rate, got {condition.series!r}{hint}"
+                    f"{source}: triggers.{i}.{part}.series: expected a stock series (e.g. "
+                    f"occupancy_rate), got {condition.series!r}{hint}"
                 )
         action = trigger.then
         where = f"{source}: triggers.{i}.then.field"

@@ -84,3 +84,59 @@ def overview(frame: pd.DataFrame, title: str) -> Figure:
             ax.legend(loc="best", fontsize=8)
     fig.suptitle(f"{title}: median and 5-95% band over replications")
     return fig
+
+
+def hindcast_figure(points: pd.DataFrame, title: str, replications: int) -> Figure:
+    """One series' observed figures against the model's bands over replications.
+
+    ``points`` are the rows of :func:`flowsim.hindcast.compare` for one series and resolution.
+    Each observed figure is drawn at the middle of its period (a horizontal bar spans the
+    period when it is longer than a day), with the model's median and its 50% and 90% bands
+    over the same periods. The y axis is in the points' unit, per period for flows.
+    """
+    points = points.sort_values(["end", "start"])
+    middle = points["start"] + (points["end"] - points["start"]) / 2
+    half = (points["end"] - points["start"]) / 2
+    fig = Figure(figsize=(8, 4), layout="constrained")
+    ax = fig.subplots()
+    ax.fill_between(
+        middle,
+        points["model_q05"],
+        points["model_q95"],
+        alpha=0.2,
+        lw=0,
+        color="C0",
+        label="model 90% band",
+    )
+    ax.fill_between(
+        middle,
+        points["model_q25"],
+        points["model_q75"],
+        alpha=0.4,
+        lw=0,
+        color="C0",
+        label="model 50% band",
+    )
+    ax.plot(middle, points["model_median"], color="C0", lw=1.2, marker=".", label="model median")
+    ax.errorbar(
+        middle,
+        points["observed"],
+        xerr=[half, half],
+        fmt="o",
+        color="black",
+        ms=4,
+        lw=0.8,
+        capsize=2,
+        label="observed",
+    )
+    kind, unit, res = points["kind"].iloc[0], points["unit"].iloc[0], points["resolution"].iloc[0]
+    per = f" per {res}" if kind == "flow" and res in ("day", "month", "quarter", "year") else ""
+    ax.set_ylabel(
+        f"{unit}{per}" + (" (mean over the period)" if kind == "stock" and res != "day" else "")
+    )
+    ax.set_xlabel("date (middle of the observed period)")
+    ax.set_title(f"{title}, {replications} replications")
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best", fontsize=8)
+    return fig

@@ -27,6 +27,7 @@ GROUP_COLUMNS = (
     "final_negative",  # persons with a final negative outcome that day
     "cgrs_decisions",  # persons decided by the CGRS that day
     "cgrs_mean_days_waited",  # mean days in the CGRS queue of those decided that day
+    "cgrs_median_days_waited",  # their median (persons), days
 )
 
 
@@ -41,11 +42,38 @@ def record(out: np.ndarray, tally: Tally) -> None:
     out[CUM_DAYS_WAITED] = tally.outcomes_by_profile[DAYS_WAITED]
 
 
-def by_group(dates: pd.DatetimeIndex, daily: np.ndarray, table: ProfileTable) -> pd.DataFrame:
+def daily_medians(
+    day: np.ndarray, group: np.ndarray, waited: np.ndarray, persons: np.ndarray, shape: tuple
+) -> np.ndarray:
+    """Median days waited of the persons decided each day in each group (NaN: none decided).
+
+    One row per decision (its day, group, days waited and persons); ``shape`` is (days,
+    groups). The median of an even number of persons is the mean of the middle two.
+    """
+    n_days, n_groups = shape
+    key = np.repeat(group.astype(np.int64) * n_days + day, persons)
+    w = np.repeat(waited, persons).astype(np.float64)
+    order = np.lexsort((w, key))
+    key, w = key[order], w[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else key
+    counts = np.diff(np.r_[starts, len(key)])
+    out = np.full(n_days * n_groups, np.nan)
+    out[key[starts]] = (w[starts + (counts - 1) // 2] + w[starts + counts // 2]) / 2
+    return out.reshape(n_groups, n_days).T
+
+
+def by_group(
+    dates: pd.DatetimeIndex,
+    daily: np.ndarray,
+    table: ProfileTable,
+    decisions: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+) -> pd.DataFrame:
     """Long table: one row per date and group, for household types and nationality groups.
 
-    ``daily`` has shape (days, N_ROWS, profiles) as written by :func:`record`.
+    ``daily`` has shape (days, N_ROWS, profiles) as written by :func:`record`;
+    ``decisions`` are the CGRS's decisions (day, profile, days waited, persons).
     """
+    day, profile, waited, persons = decisions
     groupings = {
         "household_type": (table.household_type, HOUSEHOLD_TYPES),
         "nationality_group": (table.group, table.groups),
@@ -53,6 +81,7 @@ def by_group(dates: pd.DatetimeIndex, daily: np.ndarray, table: ProfileTable) ->
     frames = []
     for grouping, (index, names) in groupings.items():
         summed = np.stack([daily[:, :, index == g].sum(axis=2) for g in range(len(names))], 1)
+        median_wait = daily_medians(day, index[profile], waited, persons, (len(dates), len(names)))
         flows = np.diff(summed[:, :, CUM_GRANTED:], axis=0, prepend=0)
         decided = flows[:, :, CUM_DECIDED - CUM_GRANTED]
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -73,6 +102,7 @@ def by_group(dates: pd.DatetimeIndex, daily: np.ndarray, table: ProfileTable) ->
                         "final_negative": flows[:, g, 1],
                         "cgrs_decisions": decided[:, g],
                         "cgrs_mean_days_waited": mean_wait[:, g],
+                        "cgrs_median_days_waited": median_wait[:, g],
                     }
                 )
             )

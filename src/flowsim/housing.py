@@ -19,7 +19,12 @@ from numba import njit
 from flowsim import series, states
 from flowsim.calendar import new_calendar, schedule, take_due
 from flowsim.config import DAYS_PER_MONTH, MUNICIPAL_TABLE_COLUMNS, Scenario
-from flowsim.municipalities import REGIONS, MunicipalityTable, read_capacity_table
+from flowsim.municipalities import (
+    REGIONS,
+    MunicipalityTable,
+    read_capacity_table,
+    share_places_by_region,
+)
 from flowsim.population import Cases, Tally, set_state
 from flowsim.procedure import StatusHolders, finalise, start_housing_search
 from flowsim.queues import best_class, new_queue, pop, push
@@ -161,7 +166,8 @@ def housing_day(
 
 
 class Municipality(mesa.Agent):
-    """A municipality and its OCMW/CPAS: finds housing for status holders (persons per month)."""
+    """A municipality and its OCMW/CPAS: finds housing for status holders (persons per month)
+    and offers Local Reception Initiative places (places)."""
 
     def __init__(self, model: ProtectionSystem, index: int, nis: int, name: str, region: str):
         super().__init__(model)
@@ -178,6 +184,10 @@ class Municipality(mesa.Agent):
             * self.model.params["municipalities.housing_persons_per_month"]
         )
 
+    def lri_places(self) -> int:
+        """LRI places this municipality offers today (places): its share of its region's."""
+        return int(self.model.housing_search.lri_places()[self.index])
+
 
 class HousingSearch(mesa.Agent):
     """Status holders in reception looking for housing in the municipalities."""
@@ -192,6 +202,19 @@ class HousingSearch(mesa.Agent):
         ]
         self.available = np.zeros(len(table))  # housing not yet taken, persons
         self.housed = np.zeros(len(table), np.int64)  # persons housed so far, per municipality
+
+    def lri_places(self) -> np.ndarray:
+        """LRI places per municipality today (int64, places): the places of each centre of
+        type ``lri`` shared among the municipalities of its region (of Belgium, for a centre
+        naming none) by ``municipalities.distribution_key``."""
+        m = self.model
+        lri = [k for k in m.centres if k.centre_type == "lri"]
+        places = np.array([m.fedasil.capacity[k.index] for k in lri], np.int64)
+        spans = [m.config.reception.centres[k.name].region for k in lri]
+        regions = np.array([REGIONS.index(r) if r else -1 for r in spans], np.int64)
+        return share_places_by_region(
+            places, regions, self.table, m.config.municipalities.distribution_key
+        )
 
     def set_deadlines(self) -> None:
         """Today's transition period and maximum stay (days), for status granted today."""

@@ -15,7 +15,7 @@ import pandas as pd
 
 from flowsim import groups, regions, series, states, streams
 from flowsim.appeals import Call
-from flowsim.cgrs import Cgrs, priority_ranks
+from flowsim.cgrs import Cgrs, decisions, priority_ranks
 from flowsim.config import CENTRE_TYPES, Scenario, Timeline
 from flowsim.housing import HousingSearch, new_status_holders, open_initial_status_holders
 from flowsim.municipalities import load_municipalities
@@ -37,6 +37,7 @@ from flowsim.returns import ReturnService, new_return_desk
 from flowsim.temporary_protection import TemporaryProtectionOffice, new_desk, tp_cases
 from flowsim.triggers import TriggerRules
 
+LRI = CENTRE_TYPES.index("lri")
 WINDOW_REBUILD_DAYS = 7  # how often exited cases are dropped from the daily scans
 
 
@@ -108,14 +109,15 @@ class ProtectionSystem(mesa.Model):
         self.tp_desk = new_desk(self.n_days, n_cases)
         self.tp_office = TemporaryProtectionOffice(self)
         self.housing_search = HousingSearch(self, load_municipalities())
-        self.tally = new_tally(len(self.centres), len(self.profiles))
+        centre_codes = regions.region_codes(
+            [centre.region for centre in scenario.reception.centres.values()]
+        )
+        self.tally = new_tally(centre_codes, len(self.profiles))
         self._open_initial_state(generated)
         self._type_matrix = regions.membership(
             np.array([CENTRE_TYPES.index(c.centre_type) for c in self.centres]), len(CENTRE_TYPES)
         )
-        self._centre_regions = regions.centre_regions(
-            [centre.region for centre in scenario.reception.centres.values()]
-        )
+        self._centre_regions = regions.membership(centre_codes)
         self._municipality_regions = regions.membership(self.housing_search.table.region)
 
     def _open_initial_state(self, g: Generated) -> None:
@@ -205,7 +207,7 @@ class ProtectionSystem(mesa.Model):
         groups.record(self.by_profile[self.day], t)
         regions.record(
             self.by_region[self.day],
-            t.occupancy,
+            t,
             self.fedasil.capacity,
             self._centre_regions,
             self.housing_search.housed,
@@ -217,9 +219,13 @@ class ProtectionSystem(mesa.Model):
         cost_type = (t.occupancy * costs) @ self._type_matrix
         reception_cost = float(cost_type.sum())
         cap_type = capacity @ self._type_matrix
+        in_reception = t.housing_persons[states.IN_CENTRE]
+        places = capacity.sum()
         self.stocks[self.day] = (
-            t.housing_persons[states.IN_CENTRE],
-            capacity.sum(),
+            in_reception,
+            places,
+            share_occupied(in_reception, places),
+            share_occupied(by_type[LRI], cap_type[LRI]),
             t.housing_persons[states.WAITING],
             t.housing_persons[states.PRIVATE],
             t.state_persons[states.PENDING_CGRS],
@@ -272,7 +278,8 @@ class ProtectionSystem(mesa.Model):
     def series_by_group(self) -> pd.DataFrame:
         """The daily series by household type and by nationality group (long format)."""
         dates = pd.date_range(self.config.start_date, periods=self.day, freq="D")
-        return groups.by_group(dates, self.by_profile[: self.day], self.profiles)
+        log = decisions(self.cgrs.log)
+        return groups.by_group(dates, self.by_profile[: self.day], self.profiles, log)
 
     def check_conservation(self) -> None:
         """Recount every person from the population arrays and compare with the tally.
@@ -300,6 +307,11 @@ class ProtectionSystem(mesa.Model):
             problems += stock_flow_problems(self.series())
         if problems:
             raise ConservationError("; ".join(problems))
+
+
+def share_occupied(persons: float, places: float) -> float:
+    """Occupied share of places (persons / places); 1 when no place is open (nothing free)."""
+    return persons / places if places > 0 else 1.0
 
 
 def stock_flow_problems(frame: pd.DataFrame) -> list[str]:

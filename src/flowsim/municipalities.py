@@ -453,3 +453,21 @@ def distribute(total: float, table: MunicipalityTable, key: str = "population") 
             f"distribute: expected key {' or '.join(map(repr, DISTRIBUTION_KEYS))}, got {key!r}"
         )
     return allocate(round(total), weights)
+
+
+def share_places_by_region(
+    places: np.ndarray, regions: np.ndarray, table: MunicipalityTable, key: str = "population"
+) -> np.ndarray:
+    """Whole places per municipality (int64) from places given by region: ``places[i]`` are
+    shared by ``key`` (see :func:`distribute`) among the municipalities of region
+    ``regions[i]`` (an index into :data:`REGIONS`, or -1 for all municipalities).
+
+    Used for the LRI places that the municipalities offer: the centres of type ``lri`` give
+    the places, each region's municipalities share them.
+    """
+    weights = table.population if key == "population" else np.ones(len(table), np.int64)
+    out = np.zeros(len(table), np.int64)
+    for total, region in zip(places, regions, strict=True):
+        inside = weights if region < 0 else np.where(table.region == region, weights, 0)
+        out += allocate(int(total), inside)
+    return out

@@ -2,7 +2,10 @@
 
 Numba invalidates a cached kernel only when its own source file changes, not when a kernel it
 calls in another file does. flowsim's kernels call each other across modules, so the cache
-lives in a folder named after a hash of all of flowsim's sources: any edit gives a fresh cache.
+lives in a folder named after a hash of flowsim's sources: any edit gives a fresh cache. The
+modules that only read, write or analyse results (listed below) hold no kernel and no constant
+a kernel reads, so they are left out of the hash: editing them does not recompile the model.
+A new module is in the hash unless it is added to that list.
 """
 
 from __future__ import annotations
@@ -13,10 +16,30 @@ from pathlib import Path
 
 import numba
 
+# Modules outside the simulation: results, figures, the command line, observed data, analysis.
+NOT_COMPILED = frozenset(
+    {
+        "cli.py",
+        "results.py",
+        "figures.py",
+        "observed.py",
+        "observed_build.py",
+        "hindcast.py",
+        "experiments.py",
+        "sweep.py",
+        "outcomes.py",
+        "report.py",
+        "dashboard.py",
+        "calibration.py",
+    }
+)
+
 
 def _source_hash() -> str:
     digest = hashlib.sha256(numba.__version__.encode())
     for path in sorted(Path(__file__).parent.glob("*.py")):
+        if path.name in NOT_COMPILED:
+            continue
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]

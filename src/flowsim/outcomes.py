@@ -2,7 +2,8 @@
 
 Outcomes are computed where the run happens (a Dask worker), so a large sweep ships a few
 numbers per run rather than its daily series. Each outcome takes one series
-(:mod:`flowsim.series`, or ``occupancy_rate`` = persons in reception / places) over a period
+(:mod:`flowsim.series`; ``occupancy_rate`` = persons in reception / places is computed when
+the table lacks it) over a period
 and applies a statistic:
 
 - ``max``, ``min``, ``mean``, ``sum``: over the period (units of the series; ``sum`` of a
@@ -27,7 +28,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from flowsim.config import Number
 from flowsim.series import SERIES_NAMES
 
-DERIVED = ("occupancy_rate",)  # computed from other series: in_reception / reception_capacity
+# computed here from other series when a run's table does not hold them
+DERIVED = tuple(name for name in ("occupancy_rate",) if name not in SERIES_NAMES)
 KNOWN_SERIES = (*SERIES_NAMES, *DERIVED)
 
 
@@ -73,7 +75,7 @@ def check_series_names(named: dict[str, str]) -> list[str]:
 
 def series_values(frame: pd.DataFrame, name: str) -> np.ndarray:
     """One series of a run's daily table as floats (derived series computed here)."""
-    if name == "occupancy_rate":
+    if name == "occupancy_rate" and name not in frame.columns:
         places = frame["reception_capacity"].to_numpy(np.float64)
         with np.errstate(divide="ignore", invalid="ignore"):
             rate = frame["in_reception"].to_numpy(np.float64) / places

@@ -41,6 +41,7 @@ class Cases(NamedTuple):
     municipality: np.ndarray  # int16: municipality that housed the case, -1 when none
     origin: np.ndarray  # int8: states.ASYLUM, RESETTLED or TEMPORARY_PROTECTION
     counselled: np.ndarray  # bool: met a return counsellor after the order to leave
+    region: np.ndarray  # int8: region of the last centre the case was placed in (REGION_*)
     hazard_private: np.ndarray  # float64: hazard of leaving for private housing used up
     hazard_abscond: np.ndarray  # float64: hazard of absconding used up (earlier stays)
     level_private: np.ndarray  # float64: reception clock at which a resident leaves for
@@ -62,10 +63,19 @@ class Tally(NamedTuple):
     state_by_profile: np.ndarray  # int64 (state, profile): persons
     housing_by_profile: np.ndarray  # int64 (housing, profile): persons
     outcomes_by_profile: np.ndarray  # int64 (GRANTED/DECIDED/DAYS_WAITED/REFUSED, profile)
+    centre_region: np.ndarray  # int8 per centre: its region (REGION_*), fixed
+    state_by_region: np.ndarray  # int64 (state, region of the case): persons
+    outcomes_by_region: np.ndarray  # int64 (GRANTED/DECIDED/DAYS_WAITED/REFUSED, region)
 
 
 # Rows of Tally.outcomes_by_profile (cumulative persons, or person-days for DAYS_WAITED).
 GRANTED, DECIDED, DAYS_WAITED, REFUSED = 0, 1, 2, 3
+
+# A case's region: that of the last centre it was placed in, kept after it leaves, so that
+# results by region follow people placed there. Never placed (or placed in a centre spanning
+# regions): unassigned. Same order as flowsim.regions.CENTRE_REGIONS.
+REGION_FLANDERS, REGION_WALLONIA, REGION_BRUSSELS, REGION_UNASSIGNED = 0, 1, 2, 3
+N_REGIONS = 4
 
 
 @njit(cache=True, inline="always")
@@ -82,6 +92,8 @@ def set_state(cases: Cases, tally: Tally, c: int, new_state: int) -> None:
     tally.state_persons[new_state] += n
     tally.state_cases[new_state] += 1
     tally.state_by_profile[new_state, p] += n
+    tally.state_by_region[old, cases.region[c]] -= n
+    tally.state_by_region[new_state, cases.region[c]] += n
     cases.state[c] = new_state
 
 
@@ -117,6 +129,10 @@ def set_housing(cases: Cases, tally: Tally, c: int, housing: int, centre: int) -
     tally.state_housing[cases.state[c], housing] += n
     if cases.centre[c] >= 0:
         tally.occupancy[cases.centre[c]] -= n
+    if centre >= 0 and tally.centre_region[centre] != cases.region[c]:
+        tally.state_by_region[cases.state[c], cases.region[c]] -= n
+        cases.region[c] = tally.centre_region[centre]
+        tally.state_by_region[cases.state[c], cases.region[c]] += n
     cases.housing[c] = housing
     cases.centre[c] = centre
     tally.housing_persons[housing] += n
@@ -400,6 +416,7 @@ def generate(
         municipality=np.full(n, -1, np.int16),
         origin=origin,
         counselled=np.zeros(n, np.bool_),
+        region=np.full(n, REGION_UNASSIGNED, np.int8),
         hazard_private=np.zeros(n),
         hazard_abscond=np.zeros(n),
         level_private=np.full(n, np.inf),
@@ -412,8 +429,10 @@ def generate(
     )
 
 
-def new_tally(n_centres: int, n_profiles: int) -> Tally:
-    """An all-zero tally (everyone starts as not arrived, which is not counted)."""
+def new_tally(centre_region: np.ndarray, n_profiles: int) -> Tally:
+    """An all-zero tally (everyone starts as not arrived, which is not counted) for centres in
+    the given regions (REGION_* codes)."""
+    n_centres = len(centre_region)
     return Tally(
         state_persons=np.zeros(states.N_STATES, np.int64),
         state_cases=np.zeros(states.N_STATES, np.int64),
@@ -425,6 +444,9 @@ def new_tally(n_centres: int, n_profiles: int) -> Tally:
         state_by_profile=np.zeros((states.N_STATES, n_profiles), np.int64),
         housing_by_profile=np.zeros((4, n_profiles), np.int64),
         outcomes_by_profile=np.zeros((4, n_profiles), np.int64),
+        centre_region=np.asarray(centre_region, np.int8),
+        state_by_region=np.zeros((states.N_STATES, N_REGIONS), np.int64),
+        outcomes_by_region=np.zeros((4, N_REGIONS), np.int64),
     )
 
 

@@ -58,6 +58,7 @@ class ReturnDesk(NamedTuple):
     counselling: Queue  # waiting for a return counsellor, first come first served
     removals: Queue  # waiting for a forced return, first come first served
     removal_deadlines: Calendar  # the end of each case's removal window
+    coaching: Queue  # on the removal list, waiting for an ICAM coach, first come first served
     days: np.ndarray  # int64[2]: open return place stay and removal window today (days)
 
 
@@ -107,6 +108,7 @@ def refuse(cases: Cases, tally: Tally, desk: ReturnDesk, c: int, day: int, flows
     n = cases.size[c]
     flows[series.FINAL_NEGATIVE] += n
     tally.outcomes_by_profile[REFUSED, cases.profile[c]] += n
+    tally.outcomes_by_region[REFUSED, cases.region[c]] += n
     cases.status[c] = states.REFUSED
     set_state(cases, tally, c, states.ORDER_TO_LEAVE)
     if cases.housing[c] == states.IN_CENTRE:
@@ -141,6 +143,7 @@ def grant_status(
     """
     flows[series.FINAL_POSITIVE] += cases.size[c]
     tally.outcomes_by_profile[GRANTED, cases.profile[c]] += cases.size[c]
+    tally.outcomes_by_region[GRANTED, cases.region[c]] += cases.size[c]
     cases.status[c] = status
     cases.status_day[c] = day
     if cases.housing[c] != states.IN_CENTRE:

@@ -91,6 +91,21 @@ def best_class(q: Queue) -> int:
 
 
 @njit(cache=True, inline="always")
+def overdue_class(q: Queue, day: int, days: int) -> int:
+    """The class whose head has waited longest, if it joined more than ``days`` days before
+    ``day``; -1 when no head has. Within a class the head has waited longest (first in, first
+    out), so no case of another class has waited longer than the heads do."""
+    best = -1
+    for cls in range(q.head.shape[0]):
+        c = q.head[cls]
+        if c < 0 or day - q.since[c] <= days:
+            continue
+        if best < 0 or q.since[c] < q.since[q.head[best]]:
+            best = cls
+    return best
+
+
+@njit(cache=True, inline="always")
 def pop(q: Queue, cls: int) -> int:
     """Remove and return the head of a class."""
     c = q.head[cls]

@@ -224,10 +224,15 @@ class Fedasil(mesa.Agent):
         self.cost = np.array([c.cost_eur_per_night() for c in self.centres])
 
     def hazards(self) -> tuple[float, float]:
-        """Today's daily hazards of leaving for private housing and of absconding (per day)."""
+        """Today's daily hazards of leaving for private housing and of absconding (per day).
+
+        Residents who work and leave once code 207 is lifted add a competing hazard of
+        leaving for private housing.
+        """
         p = self.model.params
         return (
-            daily_hazard(p["reception.leave_to_private_housing_per_month"]),
+            daily_hazard(p["reception.leave_to_private_housing_per_month"])
+            + daily_hazard(p["reception.code_207_lifted_leave_per_month"]),
             daily_hazard(p["reception.abscond_per_month"]),
         )
 

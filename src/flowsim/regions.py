@@ -1,8 +1,12 @@
 """Results by region: Flanders, Wallonia, Brussels-Capital.
 
 Reception places count in a region when their centre names one (centres spanning several
-regions count as ``unassigned``); housing found for status holders and people under
-temporary protection counts in the region of the municipality that found it.
+regions count as ``unassigned``). A person keeps the region of the last centre they were
+placed in (:attr:`flowsim.population.Cases.region`), so the people pending at the CGRS or
+CALL, status holders and final outcomes count in the region where they were received; people
+never placed in a centre of one region count as ``unassigned``. Housing found for status
+holders and people under temporary protection counts in the region of the municipality that
+found it.
 """
 
 from __future__ import annotations
@@ -10,11 +14,28 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from flowsim import states
 from flowsim.municipalities import REGIONS
+from flowsim.population import GRANTED, REFUSED, REGION_UNASSIGNED, Tally
 
 CENTRE_REGIONS = (*REGIONS, "unassigned")
-IN_RECEPTION, CAPACITY, CUM_HOUSED = 0, 1, 2
-N_ROWS = 3
+assert CENTRE_REGIONS.index("unassigned") == REGION_UNASSIGNED
+
+# What is recorded per region each day (rows of the daily snapshot).
+IN_RECEPTION, CAPACITY, CUM_HOUSED, PENDING_CGRS, PENDING_CALL, STATUS_HOLDERS = range(6)
+CUM_GRANTED, CUM_REFUSED = 6, 7
+N_ROWS = 8
+
+REGION_COLUMNS = (
+    "in_reception",  # persons in a reception place of the region, end of day
+    "reception_capacity",  # places open in the region
+    "housed_by_municipalities",  # persons housed by the region's municipalities that day
+    "pending_cgrs",  # persons received in the region, pending at the CGRS, end of day
+    "pending_call",  # persons received in the region, appealing at CALL, end of day
+    "status_holders",  # persons received in the region, granted, still in reception
+    "final_positive",  # persons received in the region granted protection that day
+    "final_negative",  # persons received in the region with a final refusal that day
+)
 
 
 def membership(indices: np.ndarray, n: int = len(CENTRE_REGIONS)) -> np.ndarray:
@@ -25,14 +46,14 @@ def membership(indices: np.ndarray, n: int = len(CENTRE_REGIONS)) -> np.ndarray:
     return matrix
 
 
-def centre_regions(regions: list[str | None]) -> np.ndarray:
-    """Membership matrix of the centres in CENTRE_REGIONS (``None``: unassigned)."""
-    return membership(np.array([CENTRE_REGIONS.index(r if r else "unassigned") for r in regions]))
+def region_codes(regions: list[str | None]) -> np.ndarray:
+    """Index into CENTRE_REGIONS of each centre's region (``None``: unassigned)."""
+    return np.array([CENTRE_REGIONS.index(r if r else "unassigned") for r in regions], np.int8)
 
 
 def record(
     out: np.ndarray,
-    occupancy: np.ndarray,
+    tally: Tally,
     capacity: np.ndarray,
     centres: np.ndarray,
     housed: np.ndarray,
@@ -40,22 +61,28 @@ def record(
 ) -> None:
     """Write today's counts by region into ``out`` (shape (N_ROWS, len(CENTRE_REGIONS)));
     ``centres`` and ``municipalities`` are membership matrices (persons, places)."""
-    out[IN_RECEPTION] = occupancy @ centres
+    out[IN_RECEPTION] = tally.occupancy @ centres
     out[CAPACITY] = capacity @ centres
     out[CUM_HOUSED] = housed @ municipalities
+    out[PENDING_CGRS] = tally.state_by_region[states.PENDING_CGRS]
+    out[PENDING_CALL] = tally.state_by_region[states.PENDING_CALL]
+    out[STATUS_HOLDERS] = tally.state_by_region[states.STATUS_HOLDER]
+    out[CUM_GRANTED] = tally.outcomes_by_region[GRANTED]
+    out[CUM_REFUSED] = tally.outcomes_by_region[REFUSED]
 
 
 def by_region(dates: pd.DatetimeIndex, daily: np.ndarray) -> pd.DataFrame:
-    """Long table, one row per date and region (``daily``: days x N_ROWS x regions)."""
-    housed = np.diff(daily[:, CUM_HOUSED, :], axis=0, prepend=0)
+    """Long table, one row per date and region (``daily``: days x N_ROWS x regions); the
+    columns are REGION_COLUMNS, in the order of the rows."""
+    daily = daily.astype(np.float64)
+    for row in (CUM_HOUSED, CUM_GRANTED, CUM_REFUSED):  # cumulative counts -> daily flows
+        daily[:, row, :] = np.diff(daily[:, row, :], axis=0, prepend=0)
     frames = [
         pd.DataFrame(
             {
                 "date": dates,
                 "region": region,
-                "in_reception": daily[:, IN_RECEPTION, r],
-                "reception_capacity": daily[:, CAPACITY, r],
-                "housed_by_municipalities": housed[:, r],
+                **{name: daily[:, row, r] for row, name in enumerate(REGION_COLUMNS)},
             }
         )
         for r, region in enumerate(CENTRE_REGIONS)

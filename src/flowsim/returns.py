@@ -7,10 +7,16 @@ the case decides: assisted voluntary return (more likely when counselled and whe
 reintegration package is larger), a subsequent application (back to the CGRS), or neither,
 in which case it leaves reception and waits for a forced return within the Immigration
 Office's removal capacity; not removed within the removal window, it stays irregularly.
+While on the removal list it may be guided by an ICAM coach (a caseload capacity per month)
+towards assisted return or a right to stay.
+
+Return counsellors are Mesa agents, one per counsellor (the last one part-time when the FTE
+is fractional), each taking a new case whenever its caseload allows.
 """
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import mesa
@@ -33,6 +39,8 @@ MINOR = HOUSEHOLD_TYPES.index("unaccompanied_minor")
 # Indices of the package/uptake parameters passed to the kernel (euros, shares).
 ADULT, MINOR_EUR, CASE_TOP_UP, VULNERABLE_TOP_UP, REFERENCE, ELASTICITY = range(6)
 UPTAKE_COUNSELLED, UPTAKE_NOT_COUNSELLED, SUBSEQUENT = 6, 7, 8
+ICAM_RETURN, ICAM_LEGAL_STAY = 9, 10
+N_INPUTS = 11
 
 
 def new_return_desk(n_days: int, n_cases: int) -> ReturnDesk:
@@ -42,6 +50,7 @@ def new_return_desk(n_days: int, n_cases: int) -> ReturnDesk:
         counselling=new_queue(np.zeros(1), n_cases),
         removals=new_queue(np.zeros(1), n_cases),
         removal_deadlines=new_calendar(n_days, n_cases),
+        coaching=new_queue(np.zeros(1), n_cases),
         days=np.zeros(2, np.int64),
     )
 
@@ -63,18 +72,40 @@ def package_eur(size: int, household_type: int, vulnerable: bool, p: np.ndarray)
 
 
 @njit(cache=True)
-def counsel(cases: Cases, counselling: Queue, budget: float) -> float:
-    """Return counsellors meet waiting cases first come first served within ``budget``."""
-    while budget > 0.0:
+def counsel(cases: Cases, counselling: Queue, budgets: np.ndarray, caseloads: np.ndarray) -> None:
+    """Return counsellors meet waiting cases first come first served.
+
+    ``budgets`` holds each counsellor's capacity left today (cases; negative: carried debt):
+    the next case goes to the counsellor with the most left, while anyone has some.
+    ``caseloads`` counts each counsellor's cases.
+    """
+    if budgets.shape[0] == 0:
+        return
+    while True:
+        j = np.argmax(budgets)
+        if budgets[j] <= 0.0:
+            return
         cls = best_class(counselling)
         if cls < 0:
-            break
+            return
         c = pop(counselling, cls)
         if cases.state[c] != states.ORDER_TO_LEAVE:
             continue
         cases.counselled[c] = True
-        budget -= 1.0
-    return budget
+        budgets[j] -= 1.0
+        caseloads[j] += 1
+
+
+@njit(cache=True, inline="always")
+def assisted_return(
+    cases: Cases, tally: Tally, c: int, household_type: np.ndarray, vulnerable, p, flows
+) -> None:
+    """The case returns with AVR and its reintegration package (persons, euros)."""
+    n = cases.size[c]
+    prof = cases.profile[c]
+    flows[series.AVR_DEPARTURES] += n
+    flows[series.REINTEGRATION_EUR] += package_eur(n, household_type[prof], vulnerable[prof], p)
+    finalise(cases, tally, c, states.AVR_DEPARTED, flows)
 
 
 @njit(cache=True)
@@ -101,9 +132,7 @@ def decide_returns(
         uptake = min(1.0, uptake * (euros / n / p[REFERENCE]) ** p[ELASTICITY])
         u = streams.uniform(seed, cases.key[c], streams.RETURN_CHOICE, cases.n_cgrs[c])
         if u < uptake:
-            flows[series.AVR_DEPARTURES] += n
-            flows[series.REINTEGRATION_EUR] += euros
-            finalise(cases, tally, c, states.AVR_DEPARTED, flows)
+            assisted_return(cases, tally, c, household_type, vulnerable, p, flows)
         elif u < uptake + p[SUBSEQUENT]:
             flows[series.SUBSEQUENT_APPLICATIONS] += n
             cases.counselled[c] = False
@@ -112,7 +141,42 @@ def decide_returns(
             if cases.housing[c] != states.PRIVATE:
                 set_housing(cases, tally, c, states.PRIVATE, -1)
             push(desk.removals, c, 0, day)
+            push(desk.coaching, c, 0, day)
             schedule(desk.removal_deadlines, c, day + max(desk.days[1], 1))
+
+
+@njit(cache=True)
+def coach(
+    cases: Cases,
+    tally: Tally,
+    desk: ReturnDesk,
+    budget: float,
+    seed: np.uint64,
+    household_type: np.ndarray,
+    vulnerable: np.ndarray,
+    p: np.ndarray,
+    flows,
+) -> float:
+    """ICAM coaches guide cases on the removal list, first come first served, within
+    ``budget`` (cases): each returns with AVR, obtains a right to stay, or stays on the
+    list. Returns the unused budget (negative: carried debt)."""
+    while budget > 0.0:
+        cls = best_class(desk.coaching)
+        if cls < 0:
+            break
+        c = pop(desk.coaching, cls)
+        if cases.state[c] != states.ORDER_TO_LEAVE:
+            continue
+        budget -= 1.0
+        n = cases.size[c]
+        flows[series.ICAM_COACHED] += n
+        u = streams.uniform(seed, cases.key[c], streams.ICAM_CHOICE, cases.n_cgrs[c])
+        if u < p[ICAM_RETURN]:
+            assisted_return(cases, tally, c, household_type, vulnerable, p, flows)
+        elif u < p[ICAM_RETURN] + p[ICAM_LEGAL_STAY]:
+            flows[series.REGULARISED] += n
+            finalise(cases, tally, c, states.REGULARISED, flows)
+    return budget
 
 
 @njit(cache=True)
@@ -136,16 +200,47 @@ def remove(cases: Cases, tally: Tally, desk: ReturnDesk, budget: float, day: int
     return budget
 
 
+class ReturnCounsellor(mesa.Agent):
+    """A return counsellor (Fedasil and partners) with a caseload capacity."""
+
+    def __init__(self, model: ProtectionSystem, fte: float):
+        super().__init__(model)
+        self.fte = fte  # 1 for a full-time counsellor
+        self.carry = 0.0  # cases taken beyond today's capacity, worked off later (<= 0)
+        self.caseload = 0  # cases counselled so far
+
+    def capacity_cases_per_day(self) -> float:
+        """New cases this counsellor can take on today (cases per day)."""
+        per_month = self.model.params["returns.cases_per_counsellor_per_month"]
+        return self.fte * per_month / DAYS_PER_MONTH
+
+
 class ReturnService(mesa.Agent):
-    """Return counsellors (Fedasil and partners) and the Immigration Office's removals."""
+    """Return counsellors, ICAM coaches and the Immigration Office's removals."""
 
     def __init__(self, model: ProtectionSystem, profiles: ProfileTable):
         super().__init__(model)
         self.household_type = profiles.household_type
         self.vulnerable = profiles.vulnerable
-        self.counselling_carry = 0.0
+        self.counsellors: list[ReturnCounsellor] = []
+        self.coaching_carry = 0.0
         self.removal_carry = 0.0
-        self.inputs = np.zeros(9)
+        self.inputs = np.zeros(N_INPUTS)
+        self.staff_counsellors()
+
+    def staff_counsellors(self) -> None:
+        """Hire or let go counsellors so that their FTE adds up to ``returns.counsellors_fte``
+        (the last one part-time); the longest-serving stay."""
+        fte = self.model.params["returns.counsellors_fte"]
+        wanted = math.ceil(fte - 1e-9)
+        while len(self.counsellors) > wanted:
+            self.counsellors.pop().remove()
+        for k, counsellor in enumerate(self.counsellors):
+            counsellor.fte = min(1.0, fte - k)
+        while len(self.counsellors) < wanted:
+            self.counsellors.append(
+                ReturnCounsellor(self.model, min(1.0, fte - len(self.counsellors)))
+            )
 
     def set_deadlines(self) -> None:
         """Today's open return place stay and removal window (days)."""
@@ -154,10 +249,12 @@ class ReturnService(mesa.Agent):
         self.model.return_desk.days[1] = int(p["returns.removal_window_days"])
 
     def step(self) -> None:
-        """One day: counselling, return decisions, forced returns and expired windows."""
+        """One day: counselling, return decisions, ICAM guidance, forced returns and
+        expired removal windows."""
         m = self.model
         p = m.params
         self.set_deadlines()
+        self.staff_counsellors()
         x = self.inputs
         x[ADULT] = p["returns.package.adult_eur"]
         x[MINOR_EUR] = p["returns.package.accompanied_minor_eur"]
@@ -168,11 +265,14 @@ class ReturnService(mesa.Agent):
         x[UPTAKE_COUNSELLED] = p["returns.avr_uptake_counselled"]
         x[UPTAKE_NOT_COUNSELLED] = p["returns.avr_uptake_not_counselled"]
         x[SUBSEQUENT] = p["returns.subsequent_application_share"]
-        caseload = p["returns.counsellors_fte"] * p["returns.cases_per_counsellor_per_month"]
-        left = counsel(
-            m.cases, m.return_desk.counselling, self.counselling_carry + caseload / DAYS_PER_MONTH
-        )
-        self.counselling_carry = min(left, 0.0)
+        x[ICAM_RETURN] = p["returns.icam_return_share"]
+        x[ICAM_LEGAL_STAY] = p["returns.icam_legal_stay_share"]
+        budgets = np.array([k.carry + k.capacity_cases_per_day() for k in self.counsellors])
+        caseloads = np.zeros(len(self.counsellors), np.int64)
+        counsel(m.cases, m.return_desk.counselling, budgets, caseloads)
+        for k, counsellor in enumerate(self.counsellors):
+            counsellor.carry = min(budgets[k], 0.0)
+            counsellor.caseload += int(caseloads[k])
         decide_returns(
             m.cases,
             m.tally,
@@ -185,6 +285,19 @@ class ReturnService(mesa.Agent):
             x,
             m.flows_today,
         )
+        coaching = p["returns.icam_coaches_fte"] * p["returns.icam_cases_per_coach_per_month"]
+        left = coach(
+            m.cases,
+            m.tally,
+            m.return_desk,
+            self.coaching_carry + coaching / DAYS_PER_MONTH,
+            m.seed,
+            self.household_type,
+            self.vulnerable,
+            x,
+            m.flows_today,
+        )
+        self.coaching_carry = min(left, 0.0)
         removals = p["returns.removals_persons_per_month"] / DAYS_PER_MONTH
         left = remove(
             m.cases, m.tally, m.return_desk, self.removal_carry + removals, m.day, m.flows_today

@@ -31,7 +31,9 @@ REINTEGRATION_EUR = 17  # euros of reintegration packages paid
 RESETTLEMENT_ARRIVALS = 18  # resettled refugees arriving (persons)
 TP_REGISTRATIONS = 19  # persons registered for temporary protection
 TP_DEPARTURES = 20  # persons under temporary protection leaving Belgium
-N_FLOWS = 21
+ICAM_COACHED = 21  # persons on the removal list guided by an ICAM coach
+REGULARISED = 22  # persons obtaining a right to stay after ICAM guidance
+N_FLOWS = 23
 
 FLOW_NAMES = (
     "applications",
@@ -55,12 +57,16 @@ FLOW_NAMES = (
     "resettlement_arrivals",
     "tp_registrations",
     "tp_departures",
+    "icam_coached",
+    "regularised",
 )
 assert len(FLOW_NAMES) == N_FLOWS
 
 STOCK_NAMES = (
     "in_reception",
     "reception_capacity",
+    "occupancy_rate",  # in_reception / reception_capacity (a share; 1 when no places open)
+    "lri_occupancy",  # in_reception_lri / capacity_lri (a share; 1 when no LRI places open)
     "without_reception",
     "in_private_housing",
     "cgrs_backlog",

@@ -26,8 +26,9 @@ IRREGULAR_STAY = 14  # stayed without a right to stay (no return within the remo
 DUBLIN_TRANSFERRED = 15
 ABSCONDED = 16  # left reception and the procedure without notice
 TP_DEPARTED = 17  # left Belgium (temporary protection)
+REGULARISED = 18  # obtained a right to stay after an order to leave (ICAM guidance)
 FIRST_EXIT = HOUSED
-N_STATES = 18
+N_STATES = 19
 
 STATE_NAMES = {
     AWAITING_REGISTRATION: "awaiting_registration",
@@ -47,6 +48,7 @@ STATE_NAMES = {
     DUBLIN_TRANSFERRED: "dublin_transferred",
     ABSCONDED: "absconded",
     TP_DEPARTED: "tp_departed",
+    REGULARISED: "regularised",
 }
 ACTIVE_STATES = tuple(s for s in STATE_NAMES if s < FIRST_EXIT)
 EXIT_STATES = tuple(s for s in STATE_NAMES if s >= FIRST_EXIT)

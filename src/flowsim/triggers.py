@@ -117,8 +117,5 @@ def _holds(condition: Condition, stocks: np.ndarray) -> bool:
 
 
 def series_value(name: str, stocks: np.ndarray) -> float:
-    """A stock series (or ``occupancy_rate``: in reception / capacity) from a day's row."""
-    if name == "occupancy_rate":
-        capacity = stocks[_INDEX["reception_capacity"]]
-        return stocks[_INDEX["in_reception"]] / capacity if capacity > 0 else 1.0
+    """A stock series (e.g. ``occupancy_rate``, a share) from a day's row."""
     return float(stocks[_INDEX[name]])

@@ -1,0 +1,225 @@
+"""Hindcast metrics against hand computation, and ``flowsim hindcast`` on a tiny run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from flowsim.cli import main
+from flowsim.hindcast import (
+    averaged_relative_difference,
+    band_coverage,
+    compare,
+    mase,
+    summarise,
+)
+from flowsim.observed import ModelRun
+from flowsim.results import run_replications, write_results
+
+finite = st.floats(1.0, 1e6, allow_nan=False, allow_infinity=False)
+
+
+# --- metrics by hand -------------------------------------------------------------------------
+
+
+def test_averaged_relative_difference_by_hand() -> None:
+    # |110-100|/100 = 0.1, |90-100|/100 = 0.1, |50-50|/50 = 0 -> mean 0.2/3
+    assert averaged_relative_difference([110, 90, 50], [100, 100, 50]) == pytest.approx(0.2 / 3)
+    # An observed zero has no relative difference: left out.
+    assert averaged_relative_difference([5, 120], [0, 100]) == pytest.approx(0.2)
+    assert np.isnan(averaged_relative_difference([5], [0]))
+
+
+def test_mase_by_hand() -> None:
+    # Observed 10, 14, 12, 18: naive one-step errors 4, 2, 6 -> scale 4.
+    # Model 11, 13, 15, 18: errors 1, 1, 3, 0 -> mean 1.25 -> MASE 0.3125.
+    assert mase([11, 13, 15, 18], [10, 14, 12, 18]) == pytest.approx(0.3125)
+    assert np.isnan(mase([1.0], [2.0]))  # one point: no naive forecast
+    assert np.isnan(mase([1.0, 2.0], [3.0, 3.0]))  # constant observed: no scale
+
+
+def test_band_coverage_by_hand() -> None:
+    # Replications 1..5 at both points: 50% band [2, 4], 90% band [1.2, 4.8].
+    samples = np.array([[1, 1], [2, 2], [3, 3], [4, 4], [5, 5]], float)
+    observed = np.array([3.0, 4.5])
+    assert band_coverage(samples, observed, 0.5) == 0.5
+    assert band_coverage(samples, observed, 0.9) == 1.0
+    assert band_coverage(samples, np.array([2.0, 0.0]), 0.5) == 0.5  # band ends count as inside
+    with pytest.raises(ValueError, match="level"):
+        band_coverage(samples, observed, 1.0)
+
+
+def test_summarise_by_hand() -> None:
+    dates = pd.to_datetime(["2021-01-31", "2021-02-28", "2021-03-31", "2021-04-30"])
+    points = pd.DataFrame(
+        {
+            "series": "cgrs_backlog",
+            "resolution": "day",
+            "kind": "stock",
+            "role": "outcome",
+            "split": ["fit", "fit", "fit", "hindcast"],
+            "scope": "same",
+            "unit": "persons",
+            "start": dates,
+            "end": dates,
+            "observed": [10.0, 14.0, 12.0, 18.0],
+            "model_median": [11.0, 13.0, 15.0, 18.0],
+        }
+    )
+    samples = np.array([[11.0, 13.0, 15.0, 18.0]] * 3)  # every replication on the median
+    row = summarise(points, samples).iloc[0]
+    assert (row["points"], row["fit_points"], row["hindcast_points"]) == (4, 3, 1)
+    assert row["ard"] == pytest.approx((0.1 + 1 / 14 + 0.25 + 0) / 4)
+    assert row["mase"] == pytest.approx(0.3125)
+    assert row["coverage_50"] == row["coverage_90"] == 0.25  # only the exact point
+
+
+# --- properties --------------------------------------------------------------------------------
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(finite, min_size=1, max_size=30))
+def test_ard_of_identical_series_is_zero(values: list[float]) -> None:
+    assert averaged_relative_difference(values, values) == 0.0
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(finite, finite), min_size=2, max_size=30), st.floats(1e-3, 1e3))
+def test_mase_and_ard_are_scale_invariant(pairs: list[tuple[float, float]], c: float) -> None:
+    model, observed = np.array(pairs).T
+    expected = mase(model, observed)
+    if np.isfinite(expected):
+        assert mase(c * model, c * observed) == pytest.approx(expected, rel=1e-9)
+    ard = averaged_relative_difference(model, observed)
+    assert averaged_relative_difference(c * model, c * observed) == pytest.approx(ard, rel=1e-9)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    arrays(float, st.tuples(st.integers(1, 8), st.integers(1, 12)), elements=finite),
+    st.data(),
+)
+def test_band_coverage_is_a_share_and_bands_nest(samples: np.ndarray, data) -> None:
+    observed = np.array(data.draw(st.lists(finite, min_size=samples.shape[1],
+                                           max_size=samples.shape[1])))  # fmt: skip
+    c50 = band_coverage(samples, observed, 0.5)
+    c90 = band_coverage(samples, observed, 0.9)
+    assert 0.0 <= c50 <= c90 <= 1.0
+
+
+# --- compare on a hand-made run ------------------------------------------------------------------
+
+
+def test_compare_skips_what_the_run_does_not_cover() -> None:
+    dates = pd.date_range("2021-01-01", "2021-12-31", freq="D")
+    frame = pd.concat(
+        [pd.DataFrame({"replication": r, "date": dates, "applications": float(r + 1)})
+         for r in range(3)],
+        ignore_index=True,
+    )  # fmt: skip
+    observed = pd.DataFrame(
+        {
+            "series": ["applications", "applications", "cgrs_backlog", "returns_total"],
+            "in_model": [True, True, True, False],
+            "kind": ["flow", "flow", "stock", "flow"],
+            "role": ["input", "input", "outcome", "outcome"],
+            "split": "fit",
+            "unit": "persons",
+            "start": pd.to_datetime(["2021-02-01", "2021-12-01", "2021-06-30", "2021-01-01"]),
+            "end": pd.to_datetime(["2021-02-28", "2022-01-31", "2021-06-30", "2021-12-31"]),
+            "value": [50.0, 60.0, 7.0, 9.0],
+        }
+    )
+    points, samples = compare(ModelRun(frame), observed)
+    # December-January runs past the run's end; the run has no cgrs_backlog; returns_total
+    # is observed-only.
+    assert points["series"].tolist() == ["applications"]
+    assert samples.tolist() == [[28.0], [56.0], [84.0]]  # 28 days x 1, 2, 3 per day
+    assert points["model_median"].tolist() == [56.0]
+
+
+# --- the command on a tiny results folder -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_results(tmp_path_factory, small_scenario) -> Path:
+    scenario = small_scenario()
+    tables, seeds = run_replications(scenario, replications=3, seed=1)
+    out = tmp_path_factory.mktemp("run") / "small"
+    write_results(out, scenario, tables, seeds, 1, 0.0)
+    return out
+
+
+def _observed_2024(path: Path) -> Path:
+    rows = [
+        ("applications", True, "flow", "input", "2024-03-01", "2024-03-31", 300, "persons"),
+        ("applications", True, "flow", "input", "2024-04-01", "2024-04-30", 290, "persons"),
+        ("cgrs_backlog", True, "stock", "outcome", "2024-06-30", "2024-06-30", 250, "persons"),
+        ("cgrs_backlog", True, "stock", "outcome", "2024-09-30", "2024-09-30", 260, "persons"),
+        ("cgrs_protection_rate", True, "rate", "outcome", "2024-01-01", "2024-12-31", 40, "%"),
+        ("returns_total", False, "flow", "outcome", "2024-01-01", "2024-12-31", 9, "persons"),
+    ]  # fmt: skip
+    columns = ["series", "in_model", "kind", "role", "start", "end", "value", "unit"]
+    table = pd.DataFrame(rows, columns=columns)
+    table["split"] = "hindcast"
+    table["scope"] = "same"
+    table["source_url"] = "https://example.org/hand-made"
+    table.to_csv(path, index=False)
+    return path
+
+
+def test_cli_hindcast_writes_table_figures_and_summary(tiny_results, tmp_path, capsys) -> None:
+    observed = _observed_2024(tmp_path / "observed.csv")
+    out = tmp_path / "hindcast"
+    assert (
+        main(["hindcast", str(tiny_results), "--observed", str(observed), "--out", str(out)]) == 0
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("applications (month, flow, input): 2 points") for line in lines)
+    assert any(line.startswith("cgrs_backlog (day, stock, outcome): 2 points") for line in lines)
+    assert any(line.startswith("cgrs_protection_rate (year, rate, outcome)") for line in lines)
+    summary = pd.read_csv(out / "hindcast.csv")
+    assert set(summary["series"]) == {"applications", "cgrs_backlog", "cgrs_protection_rate"}
+    assert summary[["coverage_50", "coverage_90"]].stack().between(0, 1).all()
+    points = pd.read_csv(out / "hindcast_points.csv")
+    assert len(points) == 5
+    # The model's March applications are the daily flow summed over March (replications' median).
+    series = pd.read_parquet(tiny_results / "series.parquet")
+    march = series[series["date"].between("2024-03-01", "2024-03-31")]
+    by_rep = march.groupby("replication")["applications"].sum()
+    first = points.iloc[0]
+    assert first["model_median"] == pytest.approx(by_rep.median())
+    assert (out / "figures" / "hindcast_applications_month.png").stat().st_size > 1000
+    assert not list(out.rglob("*.part"))  # atomic writes leave no temporary file
+
+
+def test_cli_hindcast_with_the_shipped_data_defaults_to_the_results_folder(tiny_results) -> None:
+    # The small scenario runs 2024: the shipped data has 2024 applications and capacity.
+    assert main(["hindcast", str(tiny_results)]) == 0
+    summary = pd.read_csv(tiny_results / "hindcast.csv")
+    assert "applications" in set(summary["series"])
+
+
+def test_cli_hindcast_errors_are_one_line_exit_2(tiny_results, tmp_path, capsys) -> None:
+    assert main(["hindcast", str(tmp_path / "nowhere")]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"{tmp_path / 'nowhere'}: expected a results folder (from flowsim run), found none"
+    )
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["hindcast", str(empty)]) == 2
+    assert "series.parquet: missing" in capsys.readouterr().err
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "series.parquet").write_text("not parquet")
+    assert main(["hindcast", str(broken)]) == 2
+    assert "series.parquet: cannot read as Parquet" in capsys.readouterr().err
+    assert main(["hindcast", str(tiny_results), "--observed", str(tmp_path / "no.csv")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"{tmp_path / 'no.csv'}: expected an observed-data CSV file, found none"]
