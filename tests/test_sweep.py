@@ -20,7 +20,8 @@ from distributed.diagnostics.plugin import WorkerPlugin
 import flowsim.sweep as sweep
 from experiment_helpers import local_client, write_spec
 from flowsim.cli import main
-from flowsim.experiments import load_experiment
+from flowsim.config import ConfigError
+from flowsim.experiments import Experiment, load_experiment
 from flowsim.model import ProtectionSystem
 from flowsim.results import replication_seeds
 from flowsim.sweep import SweepError, jobqueue_cluster, plan_runs, run_sweep
@@ -157,6 +158,29 @@ def test_a_run_that_raises_is_recorded_and_the_others_finish(tmp_path, reference
         again = run_sweep(load_experiment(spec), tmp_path / "out", client, resume=True)
     assert again.computed == 4
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / "runs.parquet"), expected)
+
+
+def test_a_point_whose_scenario_does_not_validate_is_recorded_invalid(
+    tmp_path, reference, monkeypatch
+):
+    _, expected = reference
+    original = Experiment.resolve
+
+    def resolve(self, point):
+        if point == {"officers": 40.0, "extra_tents": 100.0}:
+            raise ConfigError(["experiment.yaml (officers=40, extra_tents=100): a problem"])
+        return original(self, point)
+
+    monkeypatch.setattr(Experiment, "resolve", resolve)
+    with local_client(workers=1) as client:
+        summary = run_sweep(load_experiment(write_spec(tmp_path)), tmp_path / "out", client)
+    assert summary.statuses == {"invalid": 3, "ok": RUNS - 3}
+    runs = pd.read_parquet(tmp_path / "out" / "runs.parquet")
+    invalid = runs[runs["point"] == 3]
+    assert invalid["status"].eq("invalid").all() and invalid["run_id"].eq("").all()
+    assert invalid["error"].str.endswith("a problem").all()
+    valid = runs["point"] != 3
+    pd.testing.assert_frame_equal(runs[valid], expected[valid])
 
 
 def test_the_command_against_a_scheduler_at_a_loopback_address(tmp_path, reference, capsys):

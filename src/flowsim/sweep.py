@@ -332,14 +332,18 @@ def run_sweep(
 def _progress_bar(total: int, initial: int, enabled: bool) -> Any:
     from tqdm import tqdm
 
-    # tqdm shows elapsed time, rate and ETA; disabled when asked or when not on a terminal
+    # tqdm shows runs done, elapsed time, rate and ETA. Written to a log (a batch job, nohup)
+    # rather than a terminal, it updates at most every 30 s so the log stays readable.
+    terminal = sys.stderr.isatty()
     return tqdm(
         total=total,
         initial=initial,
         unit="run",
         desc="flowsim sweep",
-        disable=None if enabled else True,
+        disable=not enabled,
         file=sys.stderr,
+        mininterval=0.5 if terminal else 30.0,
+        ascii=not terminal,
     )
 
 
