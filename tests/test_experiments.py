@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from experiment_helpers import TINY_SPEC, write_base, write_spec
+from flowsim.cli import main
 from flowsim.config import ConfigError
 from flowsim.experiments import (
     Spec,
@@ -242,3 +243,13 @@ def test_shipped_experiments_are_valid_and_sized_for_a_laptop_or_cluster(name, k
     assert spec.design.kind == kind
     runs = design_size(spec) * spec.replications
     assert 0 < runs <= most_runs
+
+
+def test_validate_checks_an_experiment_file(tmp_path, capsys):
+    assert main(["validate", str(EXPERIMENTS / "quota-cut-vs-winter-plan.yaml")]) == 0
+    assert "valid experiment (quota-cut-vs-winter-plan, factorial design, 24 points x 5 " in (
+        capsys.readouterr().out
+    )
+    bad = write_spec(tmp_path, **{"design.kind": "sobol"})
+    assert main(["validate", str(bad)]) == 2
+    assert "design.samples: required for a sobol design" in capsys.readouterr().err

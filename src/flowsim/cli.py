@@ -29,8 +29,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--out", type=Path, default=None, help="results folder (default: results/<scenario name>)"
     )
-    validate = sub.add_parser("validate", help="check a scenario file without running it")
-    validate.add_argument("config", type=Path, help="scenario YAML file")
+    validate = sub.add_parser(
+        "validate", help="check a scenario or experiment file without running it"
+    )
+    validate.add_argument("config", type=Path, help="scenario or experiment YAML file")
     sweep = sub.add_parser("sweep", help="run an experiment (levers x uncertainties x seeds)")
     sweep.add_argument("spec", type=Path, help="experiment YAML file (experiments/)")
     sweep.add_argument(
@@ -74,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         return _sweep(args)
     if args.command == "report":
         return _report(args)
+    if args.command == "validate" and _is_experiment(args.config):
+        return _validate_experiment(args.config)
     if args.command == "hindcast":
         return _hindcast(args)
     try:
@@ -147,6 +151,34 @@ def _sweep(args: argparse.Namespace) -> int:
         f"{summary.runs} runs ({counts}); {summary.computed} computed, {summary.skipped} "
         f"already stored, in {summary.wall_time_s:.1f} s. Results: {out}/runs.parquet; "
         f"report: flowsim report {out}"
+    )
+    return EXIT_OK
+
+
+def _is_experiment(path: Path) -> bool:
+    """Whether a YAML file is an experiment (it has a ``design``) rather than a scenario."""
+    import yaml
+
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return False  # the scenario loader reports the problem
+    return isinstance(raw, dict) and "design" in raw
+
+
+def _validate_experiment(path: Path) -> int:
+    from flowsim.experiments import design_size, load_experiment
+
+    try:
+        spec = load_experiment(path).spec
+    except ConfigError as err:
+        for line in err.problems:
+            print(line, file=sys.stderr)
+        return EXIT_CONFIG
+    points = design_size(spec)
+    print(
+        f"{path}: valid experiment ({spec.name}, {spec.design.kind} design, {points} points x "
+        f"{spec.replications} replications = {points * spec.replications} runs)"
     )
     return EXIT_OK
 
