@@ -1,4 +1,5 @@
-"""The ``flowsim`` command: ``run`` a scenario, ``validate`` a scenario file, ``hindcast`` a run.
+"""The ``flowsim`` command: ``run`` a scenario, ``validate`` a scenario file, ``hindcast`` a
+run, ``sweep`` an experiment (many scenarios and replications on Dask), ``report`` on a sweep.
 
 Exit codes: 0 success, 2 invalid configuration or arguments, 1 unexpected failure.
 """
@@ -28,8 +29,26 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--out", type=Path, default=None, help="results folder (default: results/<scenario name>)"
     )
-    validate = sub.add_parser("validate", help="check a scenario file without running it")
-    validate.add_argument("config", type=Path, help="scenario YAML file")
+    validate = sub.add_parser(
+        "validate", help="check a scenario or experiment file without running it"
+    )
+    validate.add_argument("config", type=Path, help="scenario or experiment YAML file")
+    sweep = sub.add_parser("sweep", help="run an experiment (levers x uncertainties x seeds)")
+    sweep.add_argument("spec", type=Path, help="experiment YAML file (experiments/)")
+    sweep.add_argument(
+        "--workers", type=_positive_int, default=None, help="local workers (default: cores)"
+    )
+    sweep.add_argument(
+        "--out", type=Path, default=None, help="results folder (default: results/<experiment>)"
+    )
+    sweep.add_argument("--scheduler", default=None, help="address of a running Dask scheduler")
+    sweep.add_argument(
+        "--cluster", choices=("slurm", "pbs"), default=None, help="submit workers as jobs"
+    )
+    sweep.add_argument("--jobs", type=_positive_int, default=1, help="jobs with --cluster")
+    sweep.add_argument("--resume", action="store_true", help="skip the runs already stored")
+    report = sub.add_parser("report", help="tables, charts and report.md for a sweep folder")
+    report.add_argument("folder", type=Path, help="a sweep's results folder")
     hindcast = sub.add_parser(
         "hindcast", help="compare a results folder with the observed Belgian figures"
     )
@@ -53,6 +72,12 @@ def _positive_int(text: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``flowsim`` command; returns the exit code."""
     args = _parser().parse_args(argv)
+    if args.command == "sweep":
+        return _sweep(args)
+    if args.command == "report":
+        return _report(args)
+    if args.command == "validate" and _is_experiment(args.config):
+        return _validate_experiment(args.config)
     if args.command == "hindcast":
         return _hindcast(args)
     try:
@@ -87,6 +112,85 @@ def _run(args: argparse.Namespace, scenario) -> int:
     write_results(out, scenario, tables, seeds, args.seed, wall, source=str(args.config))
     files = ", ".join(f"{name}.parquet" for name in tables)
     print(f"Results written to {out}/ ({files}, manifest.json, figures/overview.png)")
+    return EXIT_OK
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from flowsim.experiments import design_size, load_experiment
+    from flowsim.sweep import SweepError, make_client, run_sweep
+
+    try:
+        experiment = load_experiment(args.spec)
+    except ConfigError as err:
+        for line in err.problems:
+            print(line, file=sys.stderr)
+        return EXIT_CONFIG
+    if (args.scheduler is not None) + (args.cluster is not None) + (args.workers is not None) > 1:
+        print("flowsim sweep: give one of --workers, --scheduler, --cluster", file=sys.stderr)
+        return EXIT_CONFIG
+    spec = experiment.spec
+    out = args.out or Path("results") / spec.name
+    print(
+        f"flowsim sweep: {spec.name}, {spec.design.kind} design, {design_size(spec)} points x "
+        f"{spec.replications} replications, seed {spec.seed} -> {out}/",
+        flush=True,
+    )
+    client = make_client(experiment, args.workers, args.scheduler, args.cluster, args.jobs)
+    try:
+        summary = run_sweep(experiment, out, client, resume=args.resume)
+    except SweepError as err:
+        print(err, file=sys.stderr)
+        return EXIT_CONFIG
+    finally:
+        cluster = client.cluster
+        client.close()
+        if cluster is not None and args.scheduler is None:
+            cluster.close()
+    counts = ", ".join(f"{k} {v}" for k, v in summary.statuses.items())
+    print(
+        f"{summary.runs} runs ({counts}); {summary.computed} computed, {summary.skipped} "
+        f"already stored, in {summary.wall_time_s:.1f} s. Results: {out}/runs.parquet; "
+        f"report: flowsim report {out}"
+    )
+    return EXIT_OK
+
+
+def _is_experiment(path: Path) -> bool:
+    """Whether a YAML file is an experiment (it has a ``design``) rather than a scenario."""
+    import yaml
+
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return False  # the scenario loader reports the problem
+    return isinstance(raw, dict) and "design" in raw
+
+
+def _validate_experiment(path: Path) -> int:
+    from flowsim.experiments import design_size, load_experiment
+
+    try:
+        spec = load_experiment(path).spec
+    except ConfigError as err:
+        for line in err.problems:
+            print(line, file=sys.stderr)
+        return EXIT_CONFIG
+    points = design_size(spec)
+    print(
+        f"{path}: valid experiment ({spec.name}, {spec.design.kind} design, {points} points x "
+        f"{spec.replications} replications = {points * spec.replications} runs)"
+    )
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace) -> int:
+    from flowsim.report import write_report
+
+    if not (args.folder / "runs.parquet").is_file():
+        print(f"{args.folder}: no runs.parquet (not a sweep folder?)", file=sys.stderr)
+        return EXIT_CONFIG
+    target = write_report(args.folder)
+    print(f"Report written to {target}")
     return EXIT_OK
 
 

@@ -761,8 +761,16 @@ def load_config(path: str | Path) -> Scenario:
     are added to the base's changes.
     """
     path = Path(path)
-    raw = _read_with_bases(path, seen=())
-    return scenario_from_dict(raw, str(path))
+    return scenario_from_dict(load_raw_config(path), str(path))
+
+
+def load_raw_config(path: str | Path) -> dict[str, Any]:
+    """A scenario file as a plain dict, its ``base`` files merged in, not yet validated.
+
+    Data files it names (``inflow.monthly_persons_file``, ``municipalities.table_file``) are
+    read or resolved to absolute paths, so the dict can be validated from anywhere.
+    """
+    return _read_with_bases(Path(path), seen=())
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

@@ -1,0 +1,553 @@
+"""The report of a sweep: outcome tables, paired differences, charts, scenario discovery.
+
+``flowsim report DIR`` reads ``DIR/runs.parquet`` and ``DIR/manifest.json`` (written by
+:mod:`flowsim.sweep`) and writes ``DIR/report/``:
+
+- ``outcomes.csv``: per design point and outcome, the mean over replications with its 95%
+  confidence interval (Student t);
+- ``differences.csv`` (factorial designs): per point and outcome, the mean paired difference
+  against the baseline point with its 95% interval (replication ``k`` of both points used
+  the same random numbers), and the unpaired (Welch) interval for comparison;
+- ``figures/fan_<series>.png``: median and 5-95% band of each kept series, one panel per point;
+- ``figures/sobol_<outcome>.png`` (Sobol: first-order and total indices with 95% intervals),
+  ``figures/morris_<outcome>.png`` (Morris: mu* with 95% interval, and sigma), or
+  ``figures/tornado_<outcome>.png`` (factorial: main effects; Latin hypercube: rank
+  correlations);
+- ``discovery.csv`` and ``figures/prim_tradeoff.png``: PRIM boxes (EMA workbench) describing
+  the runs where the experiment's ``discovery`` outcome crosses its threshold;
+- ``report.md``: all of the above in one page, linking the figures.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import math
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from flowsim.experiments import Spec, salib_problem
+from flowsim.results import atomic_path
+
+CONFIDENCE = 0.95
+MAX_FAN_POINTS = 12  # fan charts show at most this many points (baseline first)
+
+
+# --- intervals ----------------------------------------------------------------------------
+
+
+def mean_interval(values: np.ndarray, confidence: float = CONFIDENCE) -> tuple[float, float, float]:
+    """Mean and Student-t confidence interval of the mean: (mean, low, high).
+
+    NaN values are dropped; with fewer than two values the interval is NaN.
+    """
+    x = np.asarray(values, np.float64)
+    x = x[~np.isnan(x)]
+    if x.size == 0:
+        return math.nan, math.nan, math.nan
+    mean = float(x.mean())
+    if x.size < 2:
+        return mean, math.nan, math.nan
+    half = stats.t.ppf(0.5 + confidence / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size)
+    return mean, mean - half, mean + half
+
+
+def welch_interval(
+    a: np.ndarray, b: np.ndarray, confidence: float = CONFIDENCE
+) -> tuple[float, float]:
+    """Confidence interval of mean(a) - mean(b) treating the samples as independent."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
+    if a.size < 2 or b.size < 2:
+        return math.nan, math.nan
+    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    diff = a.mean() - b.mean()
+    if va + vb == 0:
+        return float(diff), float(diff)
+    df = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
+    half = stats.t.ppf(0.5 + confidence / 2, df) * math.sqrt(va + vb)
+    return float(diff - half), float(diff + half)
+
+
+# --- tables -------------------------------------------------------------------------------
+
+
+def point_labels(runs: pd.DataFrame, factors: list[str]) -> dict[int, str]:
+    """A readable label per point: ``factor=value, ...``."""
+    first = runs.drop_duplicates("point").set_index("point")[factors]
+    return {
+        int(p): ", ".join(f"{f}={_fmt(row[f])}" for f in factors) for p, row in first.iterrows()
+    }
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, int | float | np.floating | np.integer):
+        return f"{float(value):.4g}"
+    return str(value)
+
+
+def outcome_table(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
+    """Per point and outcome: replications used, mean, 95% interval (runs with status ok)."""
+    ok = runs[runs["status"] == "ok"]
+    rows = []
+    for point, group in ok.groupby("point", sort=True):
+        for name in outcomes:
+            mean, low, high = mean_interval(group[name].to_numpy())
+            rows.append(
+                {
+                    "point": int(point),
+                    "outcome": name,
+                    "n": int(group[name].notna().sum()),
+                    "mean": mean,
+                    "ci_low": low,
+                    "ci_high": high,
+                }
+            )
+    return pd.DataFrame(rows, columns=["point", "outcome", "n", "mean", "ci_low", "ci_high"])
+
+
+def paired_differences(runs: pd.DataFrame, baseline: int, outcomes: list[str]) -> pd.DataFrame:
+    """Per point (other than ``baseline``) and outcome: the mean of the differences
+    point - baseline over replications both ran (paired by replication, common random
+    numbers) with its 95% interval, and the unpaired Welch interval for comparison."""
+    ok = runs[runs["status"] == "ok"]
+    base = ok[ok["point"] == baseline].set_index("replication")
+    rows = []
+    for point, group in ok.groupby("point", sort=True):
+        if point == baseline:
+            continue
+        other = group.set_index("replication")
+        shared = other.index.intersection(base.index)
+        for name in outcomes:
+            diff = other.loc[shared, name].to_numpy() - base.loc[shared, name].to_numpy()
+            mean, low, high = mean_interval(diff)
+            u_low, u_high = welch_interval(other[name].to_numpy(), base[name].to_numpy())
+            rows.append(
+                {
+                    "point": int(point),
+                    "outcome": name,
+                    "pairs": int(np.count_nonzero(~np.isnan(diff))),
+                    "mean_difference": mean,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "unpaired_ci_low": u_low,
+                    "unpaired_ci_high": u_high,
+                }
+            )
+    columns = ["point", "outcome", "pairs", "mean_difference", "ci_low", "ci_high"]
+    return pd.DataFrame(rows, columns=[*columns, "unpaired_ci_low", "unpaired_ci_high"])
+
+
+# --- sensitivity --------------------------------------------------------------------------
+
+
+def point_means(runs: pd.DataFrame, outcome: str, points: int) -> np.ndarray | None:
+    """Mean of an outcome over replications for every point 0..points-1, or None when a
+    point has no successful run (SALib needs the whole sample)."""
+    ok = runs[runs["status"] == "ok"]
+    means = ok.groupby("point")[outcome].mean().reindex(range(points))
+    return None if means.isna().any() else means.to_numpy(np.float64)
+
+
+def sobol_indices(spec: Spec, y: np.ndarray) -> pd.DataFrame:
+    """First-order (S1) and total (ST) Sobol indices with 95% intervals (SALib)."""
+    from SALib.analyze import sobol
+
+    problem = salib_problem(spec)
+    found = sobol.analyze(
+        problem,
+        y,
+        calc_second_order=spec.design.second_order,
+        conf_level=CONFIDENCE,
+        seed=spec.seed,
+    )
+    return pd.DataFrame(
+        {
+            "factor": problem["names"],
+            "S1": found["S1"],
+            "S1_conf": found["S1_conf"],
+            "ST": found["ST"],
+            "ST_conf": found["ST_conf"],
+        }
+    )
+
+
+def morris_indices(spec: Spec, x: np.ndarray, y: np.ndarray) -> pd.DataFrame:
+    """Morris elementary effects: mu* with its 95% interval half-width, and sigma (SALib)."""
+    from SALib.analyze import morris
+
+    problem = salib_problem(spec)
+    found = morris.analyze(
+        problem, x, y, conf_level=CONFIDENCE, num_levels=spec.design.levels, seed=spec.seed
+    )
+    return pd.DataFrame(
+        {
+            "factor": problem["names"],
+            "mu_star": found["mu_star"],
+            "mu_star_conf": found["mu_star_conf"],
+            "sigma": found["sigma"],
+        }
+    )
+
+
+def main_effects(runs: pd.DataFrame, factors: list[str], outcome: str) -> pd.DataFrame:
+    """Per factor: the lowest and highest mean outcome over its values (the others
+    averaged), for a tornado chart of a factorial design."""
+    ok = runs[runs["status"] == "ok"]
+    rows = []
+    for f in factors:
+        by_level = ok.groupby(f)[outcome].mean()
+        rows.append({"factor": f, "low": by_level.min(), "high": by_level.max()})
+    return pd.DataFrame(rows)
+
+
+def rank_correlations(runs: pd.DataFrame, factors: list[str], outcome: str) -> pd.DataFrame:
+    """Per numeric factor: Spearman rank correlation with the outcome over runs."""
+    ok = runs[runs["status"] == "ok"]
+    rows = []
+    for f in factors:
+        if pd.api.types.is_numeric_dtype(ok[f]) and ok[f].nunique() > 1:
+            rho = stats.spearmanr(ok[f], ok[outcome]).statistic
+            rows.append({"factor": f, "spearman": float(rho)})
+    return pd.DataFrame(rows, columns=["factor", "spearman"])
+
+
+# --- scenario discovery -------------------------------------------------------------------
+
+
+def prim_boxes(
+    x: pd.DataFrame, y: np.ndarray, threshold: float = 0.8
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """PRIM (EMA workbench) on factor values ``x`` and a boolean ``y`` (the runs of
+    interest). Returns the box limits of the chosen box (the peel with the highest coverage
+    among those with density >= ``threshold``; rows: restricted factors, columns ``min``,
+    ``max``) and the peeling trajectory (coverage, density, mass per box)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the workbench warns about optional parallel back-ends
+        from ema_workbench.analysis import prim
+
+        data = x.copy()
+        for column in data.columns:
+            if not pd.api.types.is_numeric_dtype(data[column]):
+                data[column] = data[column].astype("category")
+        # ema-workbench 2.x (Python 3.11) requires the density threshold; 3.x (Python 3.12+)
+        # dropped it: the box is chosen below from the peeling trajectory either way
+        accepts = inspect.signature(prim.Prim).parameters
+        options = {"threshold": threshold} if "threshold" in accepts else {}
+        box = prim.Prim(data, np.asarray(y, bool), **options).find_box()
+    trajectory = box.peeling_trajectory[["coverage", "density", "mass", "res_dim"]].copy()
+    good = trajectory[trajectory["density"] >= threshold]
+    chosen = int(good["coverage"].idxmax()) if len(good) else int(trajectory["density"].idxmax())
+    limits = box.box_lims[chosen]
+    initial = box.box_lims[0]
+    rows = []
+    for column in limits.columns:
+        low, high = limits[column].iloc[0], limits[column].iloc[1]
+        if isinstance(low, set):
+            if low != initial[column].iloc[0]:
+                rows.append({"factor": column, "min": sorted(low), "max": sorted(low)})
+        elif low != initial[column].iloc[0] or high != initial[column].iloc[1]:
+            rows.append({"factor": column, "min": float(low), "max": float(high)})
+    table = pd.DataFrame(rows, columns=["factor", "min", "max"])
+    table.attrs.update(trajectory.loc[chosen, ["coverage", "density", "mass"]].to_dict())
+    table.attrs["box"] = chosen
+    return table, trajectory
+
+
+# --- the report ---------------------------------------------------------------------------
+
+
+def write_report(folder: str | Path) -> Path:
+    """Write ``folder/report/`` (tables, figures, ``report.md``); returns the Markdown file."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    folder = Path(folder)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    runs = pd.read_parquet(folder / "runs.parquet")
+    spec = Spec.model_validate(manifest["spec"])
+    out = folder / "report"
+    figures = out / "figures"
+    figures.mkdir(parents=True, exist_ok=True)
+    factors = [f.name for f in spec.factors]
+    outcomes = list(spec.outcomes)
+    labels = point_labels(runs, factors)
+    baseline = manifest.get("baseline_point")
+    md: list[str] = [f"# {spec.name}", ""]
+    if spec.description:
+        md += [spec.description.strip(), ""]
+    md += _overview(manifest, runs)
+
+    table = outcome_table(runs, outcomes)
+    _write_csv(table.assign(label=table["point"].map(labels)), out / "outcomes.csv")
+    md += ["## Outcomes by scenario", "", "Mean over replications [95% interval of the mean].", ""]
+    md += _outcome_markdown(table, labels, outcomes, limit=40)
+
+    if baseline is not None:
+        diffs = paired_differences(runs, baseline, outcomes)
+        _write_csv(diffs.assign(label=diffs["point"].map(labels)), out / "differences.csv")
+        md += [
+            "## Differences from the baseline",
+            "",
+            f"Baseline: point {baseline} ({labels.get(baseline, '')}). Mean of the paired "
+            "differences (replication k of each scenario against replication k of the "
+            "baseline: the same random numbers) [95% interval]; the unpaired interval "
+            "shows what the pairing saves.",
+            "",
+        ]
+        md += _difference_markdown(diffs, labels, limit=40)
+
+    md += _fan_charts(folder, runs, spec, labels, baseline, figures)
+    md += _sensitivity(runs, spec, factors, outcomes, figures, out)
+    if spec.discovery is not None:
+        md += _discovery(runs, spec, factors, figures, out)
+    failed = runs[runs["status"].isin(["error", "invalid"])]
+    if len(failed):
+        md += ["## Runs that failed", ""]
+        md += _markdown_table(
+            ["index", "point", "replication", "status", "error"],
+            failed[["index", "point", "replication", "status", "error"]].head(20).values,
+        )
+    target = out / "report.md"
+    with atomic_path(target) as tmp:
+        tmp.write_text("\n".join(md) + "\n", encoding="utf-8")
+    return target
+
+
+def _overview(manifest: dict, runs: pd.DataFrame) -> list[str]:
+    statuses = runs["status"].value_counts().to_dict()
+    return [
+        f"Design: {manifest['design']}, {manifest['points']} points x "
+        f"{manifest['replications']} replications = {manifest['runs']} runs; master seed "
+        f"{manifest['master_seed']}; runs by status: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items()))
+        + f". Levers: {', '.join(manifest['levers']) or 'none'}; uncertainties: "
+        f"{', '.join(manifest['uncertainties']) or 'none'}. flowsim "
+        f"{manifest['versions'].get('flowsim')}.",
+        "",
+    ]
+
+
+def _outcome_markdown(
+    table: pd.DataFrame, labels: dict[int, str], outcomes: list[str], limit: int
+) -> list[str]:
+    rows = []
+    for point, group in table.groupby("point", sort=True):
+        cells = [str(point), labels.get(int(point), "")]
+        for name in outcomes:
+            r = group[group["outcome"] == name].iloc[0]
+            cells.append(f"{_num(r['mean'])} [{_num(r['ci_low'])}, {_num(r['ci_high'])}]")
+        rows.append(cells)
+    lines = _markdown_table(["point", "scenario", *outcomes], rows[:limit])
+    if len(rows) > limit:
+        lines += [f"({len(rows) - limit} more points in outcomes.csv)", ""]
+    return lines
+
+
+def _difference_markdown(diffs: pd.DataFrame, labels: dict[int, str], limit: int) -> list[str]:
+    rows = [
+        [
+            str(r.point),
+            labels.get(int(r.point), ""),
+            r.outcome,
+            f"{_num(r.mean_difference)} [{_num(r.ci_low)}, {_num(r.ci_high)}]",
+            f"[{_num(r.unpaired_ci_low)}, {_num(r.unpaired_ci_high)}]",
+        ]
+        for r in diffs.itertuples()
+    ]
+    header = ["point", "scenario", "outcome", "paired difference", "unpaired interval"]
+    lines = _markdown_table(header, rows[:limit])
+    if len(rows) > limit:
+        lines += [f"({len(rows) - limit} more rows in differences.csv)", ""]
+    return lines
+
+
+def _fan_charts(
+    folder: Path,
+    runs: pd.DataFrame,
+    spec: Spec,
+    labels: dict[int, str],
+    baseline: int | None,
+    figures: Path,
+) -> list[str]:
+    if not spec.series or not (folder / "series").is_dir():
+        return []
+    import matplotlib.pyplot as plt
+
+    ok = runs[runs["status"] == "ok"]
+    points = sorted(ok["point"].unique())
+    if baseline in points:  # the baseline first, then the others in order
+        points = [baseline, *[p for p in points if p != baseline]]
+    points = points[:MAX_FAN_POINTS]
+    frames = {}
+    for p in points:
+        ids = ok.loc[ok["point"] == p, "run_id"].unique()
+        parts = [pd.read_parquet(folder / "series" / f"{rid}.parquet") for rid in ids]
+        parts = [part for part in parts if len(part)]
+        if parts:
+            frames[p] = pd.concat(parts, ignore_index=True)
+    md = ["## Fan charts", "", "Median and 5-95% band over replications, per scenario.", ""]
+    for name in spec.series:
+        fig, ax = plt.subplots(figsize=(9, 4.5))
+        for p, frame in frames.items():
+            q = frame.groupby("date")[name].quantile([0.05, 0.5, 0.95]).unstack()
+            line = ax.plot(q.index, q[0.5], label=labels.get(p, str(p)), lw=1.2)[0]
+            ax.fill_between(q.index, q[0.05], q[0.95], color=line.get_color(), alpha=0.15)
+        ax.set_title(name)
+        ax.set_ylabel("persons" if not name.endswith("_eur") else "euros per day")
+        ax.legend(fontsize=7, loc="best")
+        fig.autofmt_xdate()
+        fig.tight_layout()
+        _save(fig, figures / f"fan_{name}.png")
+        md += [f"![{name}](figures/fan_{name}.png)", ""]
+    return md
+
+
+def _sensitivity(
+    runs: pd.DataFrame,
+    spec: Spec,
+    factors: list[str],
+    outcomes: list[str],
+    figures: Path,
+    out: Path,
+) -> list[str]:
+    import matplotlib.pyplot as plt
+
+    kind = spec.design.kind
+    points = int(runs["point"].max()) + 1
+    md = ["## Sensitivity", ""]
+    tables = []
+    for name in outcomes:
+        fig, ax = plt.subplots(figsize=(7, 0.5 + 0.45 * len(factors) + 1))
+        y_pos = np.arange(len(factors))
+        if kind in ("sobol", "morris"):
+            y = point_means(runs, name, points)
+            if y is None:
+                md += [f"{name}: some points have no successful run; no indices.", ""]
+                plt.close(fig)
+                continue
+            if kind == "sobol":
+                found = sobol_indices(spec, y)
+                ax.barh(y_pos - 0.2, found["S1"], 0.4, xerr=found["S1_conf"], label="first order")
+                ax.barh(y_pos + 0.2, found["ST"], 0.4, xerr=found["ST_conf"], label="total")
+                ax.set_xlabel("Sobol index (95% interval)")
+            else:
+                x = runs.drop_duplicates("point").sort_values("point")[factors].to_numpy(float)
+                found = morris_indices(spec, x, y)
+                ax.barh(y_pos, found["mu_star"], 0.6, xerr=found["mu_star_conf"], label="mu*")
+                ax.plot(found["sigma"], y_pos, "kd", label="sigma")
+                ax.set_xlabel(f"mu* of {name} (95% interval)")
+            ax.legend(fontsize=8)
+            title, stem = f"{kind.capitalize()} indices: {name}", f"{kind}_{name}"
+        elif kind == "factorial":
+            found = main_effects(runs, factors, name)
+            found = found.iloc[np.argsort((found["high"] - found["low"]).to_numpy())]
+            ax.barh(y_pos, found["high"] - found["low"], left=found["low"], color="tab:blue")
+            ax.set_xlabel(f"mean {name} over the factor's values (others averaged)")
+            title, stem = f"Main effects: {name}", f"tornado_{name}"
+        else:
+            found = rank_correlations(runs, factors, name)
+            found = found.iloc[np.argsort(found["spearman"].abs().to_numpy())]
+            y_pos = np.arange(len(found))
+            ax.barh(y_pos, found["spearman"], color="tab:blue")
+            ax.set_xlim(-1, 1)
+            ax.set_xlabel(f"rank correlation with {name}")
+            title, stem = f"Rank correlations: {name}", f"tornado_{name}"
+        ax.set_yticks(y_pos, list(found["factor"]))
+        ax.set_title(title)
+        fig.tight_layout()
+        _save(fig, figures / f"{stem}.png")
+        tables.append(found.assign(outcome=name))  # largest effect on top of the chart
+        md += [f"![{title}](figures/{stem}.png)", ""]
+    if tables:
+        _write_csv(pd.concat(tables, ignore_index=True), out / "sensitivity.csv")
+        md += ["Values in `sensitivity.csv`.", ""]
+    return md
+
+
+def _discovery(
+    runs: pd.DataFrame, spec: Spec, factors: list[str], figures: Path, out: Path
+) -> list[str]:
+    import matplotlib.pyplot as plt
+
+    rule = spec.discovery
+    assert rule is not None
+    ok = runs[runs["status"] == "ok"]
+    values = ok[rule.outcome].to_numpy(np.float64)
+    hit = values > rule.above if rule.above is not None else values < rule.below
+    sign = f"> {rule.above:g}" if rule.above is not None else f"< {rule.below:g}"
+    md = ["## Scenario discovery (PRIM)", "", f"Runs of interest: {rule.outcome} {sign}: "]
+    if hit.all() or not hit.any():
+        md[-1] += f"{int(hit.sum())} of {len(hit)} runs; PRIM needs both kinds of runs."
+        return [*md, ""]
+    limits, trajectory = prim_boxes(ok[factors].reset_index(drop=True), hit, rule.threshold)
+    _write_csv(limits, out / "discovery.csv")
+    fig, ax = plt.subplots(figsize=(5.5, 4.5))
+    points = ax.scatter(
+        trajectory["coverage"], trajectory["density"], c=trajectory["res_dim"], cmap="viridis"
+    )
+    fig.colorbar(points, ax=ax, label="restricted factors")
+    chosen = limits.attrs["box"]
+    ax.scatter(
+        [trajectory.loc[chosen, "coverage"]],
+        [trajectory.loc[chosen, "density"]],
+        s=120,
+        facecolors="none",
+        edgecolors="red",
+    )
+    ax.set_xlabel("coverage")
+    ax.set_ylabel("density")
+    ax.set_title("PRIM peeling trajectory")
+    fig.tight_layout()
+    _save(fig, figures / "prim_tradeoff.png")
+    md[-1] += f"{int(hit.sum())} of {len(hit)} runs."
+    md += [
+        "",
+        f"Box {chosen}: coverage {limits.attrs['coverage']:.2f} (share of the runs of interest "
+        f"inside it), density {limits.attrs['density']:.2f} (share of the runs inside it "
+        f"that are of interest), mass {limits.attrs['mass']:.2f}.",
+        "",
+    ]
+    md += _markdown_table(
+        ["factor", "from", "to"],
+        [[r.factor, _fmt_limit(r.min), _fmt_limit(r.max)] for r in limits.itertuples()],
+    )
+    md += ["![PRIM trade-off](figures/prim_tradeoff.png)", ""]
+    return md
+
+
+def _fmt_limit(value: Any) -> str:
+    return ", ".join(value) if isinstance(value, list) else _num(value)
+
+
+def _num(value: float) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if abs(value) >= 1e4:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"
+
+
+def _markdown_table(header: list[str], rows: Any) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in rows:
+        lines.append("| " + " | ".join(str(c).replace("|", "/") for c in row) + " |")
+    return [*lines, ""]
+
+
+def _write_csv(frame: pd.DataFrame, target: Path) -> None:
+    with atomic_path(target) as tmp:
+        frame.to_csv(tmp, index=False)
+
+
+def _save(fig: Any, target: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    with atomic_path(target) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
+    plt.close(fig)

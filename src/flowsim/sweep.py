@@ -1,0 +1,429 @@
+"""Running an experiment on Dask: one task per run, Parquet shards, resume, compaction.
+
+A *run* is one design point and one replication. Its seed is the replication's seed derived
+from the master seed (:func:`flowsim.results.replication_seeds`): replication ``k`` of every
+point uses the same seed, so points share their random numbers (common random numbers). Its
+id is a hash of the resolved scenario, the seed and the flowsim version, so a run is the
+same run whichever point index, worker or order it gets.
+
+Layout of a sweep folder (``results/<experiment>/``):
+
+- ``shards/<run id>.parquet``: one row per finished run, written by the worker that ran it
+  (and by the driver if the worker cannot reach the folder); the store that ``--resume``
+  reads;
+- ``runs.parquet``: compacted from the shards, one row per run sorted by run index: ``index``,
+  ``point``, ``replication``, ``seed``, ``run_id``, one column per lever and uncertainty,
+  one per outcome, ``status`` (``ok``, ``error``, ``invalid``, ``missing``) and ``error``;
+- ``timings.parquet``: run id, wall time (seconds) and worker of each run done;
+- ``series/<run id>.parquet``: the daily series the experiment asks to keep (optional);
+- ``manifest.json``: the experiment, its hash, versions, seeds, timings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import math
+import os
+import socket
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from flowsim.config import ConfigError, Scenario
+from flowsim.experiments import Experiment, baseline_point, design_matrix
+from flowsim.model import ProtectionSystem
+from flowsim.outcomes import Outcome, compute_outcomes
+from flowsim.results import atomic_path, replication_seeds, versions
+
+MANIFEST_VERSION = 1
+WARM_UP_DAYS = 14  # long enough to call every daily kernel once
+
+
+class SweepError(Exception):
+    """A sweep that cannot start (e.g. a folder holding another experiment's runs)."""
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """What a worker needs for one run: small, so it pickles cheaply."""
+
+    run_id: str
+    scenario: Scenario
+    seed: int
+    outcomes: dict[str, Outcome]
+    series: tuple[str, ...]
+
+
+@dataclass
+class Plan:
+    """Every run of an experiment: the table of runs and the tasks to compute them."""
+
+    runs: pd.DataFrame  # index, point, replication, seed, run_id, factor values
+    tasks: dict[str, RunTask]  # run id -> task (runs sharing a scenario and seed share one)
+    invalid: dict[int, str] = field(default_factory=dict)  # point -> why it cannot run
+    baseline: int | None = None  # reference point of paired differences
+
+
+def run_id(scenario: Scenario, seed: int, flowsim_version: str) -> str:
+    """The id of a run: SHA-256 (first 20 hex digits) of resolved scenario, seed, version."""
+    text = f"{scenario.config_hash()}:{seed}:{flowsim_version}"
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def plan_runs(experiment: Experiment) -> Plan:
+    """Resolve every design point and list its replications (point-major order)."""
+    spec = experiment.spec
+    points = design_matrix(spec)
+    seeds = replication_seeds(spec.seed, spec.replications)
+    version = versions()["flowsim"]
+    rows: list[dict[str, Any]] = []
+    tasks: dict[str, RunTask] = {}
+    invalid: dict[int, str] = {}
+    for p, point in enumerate(points):
+        try:
+            scenario: Scenario | None = experiment.resolve(point)
+        except ConfigError as err:
+            scenario, invalid[p] = None, "; ".join(err.problems)
+        for k, seed in enumerate(seeds):
+            rid = run_id(scenario, seed, version) if scenario is not None else ""
+            rows.append(
+                {
+                    "index": p * spec.replications + k,
+                    "point": p,
+                    "replication": k,
+                    "seed": seed,
+                    "run_id": rid,
+                    **point,
+                }
+            )
+            if scenario is not None and rid not in tasks:
+                tasks[rid] = RunTask(rid, scenario, seed, dict(spec.outcomes), tuple(spec.series))
+    runs = pd.DataFrame(rows)
+    runs["seed"] = runs["seed"].astype("uint64")
+    return Plan(runs, tasks, invalid, baseline_point(spec, points))
+
+
+# --- on the worker ------------------------------------------------------------------------
+
+
+def execute_run(task: RunTask, out: str) -> dict[str, Any]:
+    """Run one simulation and summarise it; never raises (errors are recorded).
+
+    Writes ``shards/<run id>.parquet`` (and the kept series) under ``out`` and returns the
+    shard's row, so the driver can write it when the worker cannot reach ``out``.
+    """
+    started = time.perf_counter()
+    row: dict[str, Any] = {"run_id": task.run_id}
+    try:
+        frame = ProtectionSystem(task.scenario, task.seed).run_to_end()
+        row.update(compute_outcomes(frame, task.outcomes))
+        if task.series:
+            _write_series(Path(out), task.run_id, frame[["date", *task.series]])
+        row.update(status="ok", error="")
+    except Exception as err:  # a failing run is a result: recorded, the sweep goes on
+        row.update({name: math.nan for name in task.outcomes})
+        last = traceback.extract_tb(err.__traceback__)[-1]
+        row.update(status="error", error=f"{type(err).__name__}: {err} ({last.name})")
+    row["wall_time_s"] = time.perf_counter() - started
+    row["worker"] = f"{socket.gethostname()}:{os.getpid()}"
+    # when the folder is not reachable from this worker, the driver writes the shard
+    with contextlib.suppress(OSError):
+        write_shard(Path(out), row)
+    return row
+
+
+def write_shard(out: Path, row: dict[str, Any]) -> Path:
+    """Write one run's row as ``shards/<run id>.parquet`` (atomic)."""
+    target = out / "shards" / f"{row['run_id']}.parquet"
+    with atomic_path(target) as tmp:
+        pd.DataFrame([row]).to_parquet(tmp, index=False)
+    return target
+
+
+def _write_series(out: Path, rid: str, frame: pd.DataFrame) -> None:
+    with atomic_path(out / "series" / f"{rid}.parquet") as tmp:
+        frame.to_parquet(tmp, index=False)
+
+
+def warm_up(scenario: Scenario) -> float:
+    """Run a short version of ``scenario`` once so this process has its numba kernels
+    loaded (or compiled into the on-disk cache); returns the seconds it took."""
+    started = time.perf_counter()
+    days = min(WARM_UP_DAYS, scenario.days)
+    end = scenario.start_date + pd.Timedelta(days=days - 1).to_pytimedelta()
+    # no changes or triggers: they may fall outside the shortened run
+    short = scenario.model_copy(update={"end_date": end, "changes": [], "triggers": []})
+    ProtectionSystem(short, 0).run_to_end()
+    return time.perf_counter() - started
+
+
+try:
+    from distributed.diagnostics.plugin import WorkerPlugin
+except ImportError:  # pragma: no cover - distributed is a dependency
+    WorkerPlugin = object  # type: ignore[misc,assignment]
+
+
+class WarmNumba(WorkerPlugin):  # type: ignore[misc]
+    """Worker plugin: warm the numba kernels once per worker, when it joins the cluster.
+
+    Runs in a thread so the worker keeps answering the scheduler during a cold compile.
+    """
+
+    name = "flowsim-warm-numba"
+
+    def __init__(self, scenario: Scenario):
+        self.scenario = scenario
+
+    async def setup(self, worker: Any) -> None:
+        await asyncio.to_thread(warm_up, self.scenario)
+
+
+# --- on the driver ------------------------------------------------------------------------
+
+
+def stored_rows(out: Path) -> pd.DataFrame:
+    """Every run stored in ``out/shards`` (one row per run id), or an empty table."""
+    folder = out / "shards"
+    files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+    if not files:
+        return pd.DataFrame(columns=["run_id", "status", "error"])
+    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+
+
+def done_ids(out: Path, outcomes: dict[str, Outcome]) -> set[str]:
+    """Run ids already stored with status ok and every outcome: ``--resume`` skips them.
+
+    Runs that raised are run again (the failure may have been the machine's).
+    """
+    stored = stored_rows(out)
+    if stored.empty or not set(outcomes) <= set(stored.columns):
+        return set()
+    return set(stored.loc[stored["status"] == "ok", "run_id"])
+
+
+def compact(out: Path, plan: Plan, outcomes: dict[str, Outcome]) -> pd.DataFrame:
+    """Join the plan with the stored shards into ``runs.parquet`` (sorted by run index) and
+    ``timings.parquet``; runs with no shard yet are ``missing``."""
+    stored = stored_rows(out)
+    names = list(outcomes)
+    for name in names:
+        if name not in stored.columns:
+            stored[name] = math.nan
+    for column, default in (("wall_time_s", math.nan), ("worker", "")):
+        if column not in stored.columns:
+            stored[column] = default
+    keep = stored[stored["run_id"].isin(plan.tasks)]
+    runs = plan.runs.merge(keep[["run_id", *names, "status", "error"]], "left", on="run_id")
+    runs["status"] = runs["status"].fillna("missing")
+    runs["error"] = runs["error"].fillna("")
+    for p, why in plan.invalid.items():
+        runs.loc[runs["point"] == p, ["status", "error"]] = ["invalid", why]
+    runs[names] = runs[names].astype("float64")
+    runs = runs.sort_values("index", kind="stable").reset_index(drop=True)
+    with atomic_path(out / "runs.parquet") as tmp:
+        runs.to_parquet(tmp, index=False)
+    timings = keep[["run_id", "wall_time_s", "worker"]].sort_values("run_id")
+    with atomic_path(out / "timings.parquet") as tmp:
+        timings.reset_index(drop=True).to_parquet(tmp, index=False)
+    return runs
+
+
+@dataclass
+class SweepSummary:
+    """What a sweep did: counts by status, runs skipped as stored, wall time (s)."""
+
+    out: Path
+    runs: int
+    statuses: dict[str, int]
+    skipped: int
+    computed: int
+    wall_time_s: float
+
+
+def run_sweep(
+    experiment: Experiment,
+    out: Path,
+    client: Any,
+    resume: bool = False,
+    progress: bool = True,
+) -> SweepSummary:
+    """Run every run of ``experiment`` on the Dask ``client`` and write ``out``.
+
+    Without ``resume``, ``out`` must not hold runs already. With it, stored runs are skipped
+    (never run twice) and the rest computed; the experiment's outcomes must be those the
+    stored runs were computed with.
+    """
+    from distributed import as_completed
+
+    started = time.perf_counter()
+    spec = experiment.spec
+    plan = plan_runs(experiment)
+    manifest_path = out / "manifest.json"
+    if not resume and (out / "shards").is_dir() and any((out / "shards").iterdir()):
+        raise SweepError(f"{out}: holds runs already; use --resume or another --out")
+    if resume and manifest_path.is_file():
+        stored = json.loads(manifest_path.read_text(encoding="utf-8"))
+        mine = json.loads(json.dumps(_outcome_defs(spec.outcomes)))
+        if stored.get("outcomes") != mine:
+            raise SweepError(
+                f"{out}: its runs were summarised with other outcome definitions; "
+                "run into another --out"
+            )
+    done = done_ids(out, spec.outcomes) if resume else set()
+    todo = [task for rid, task in plan.tasks.items() if rid not in done]
+    _write_manifest(out, experiment, plan, extra={"state": "running"})
+
+    if todo:
+        # warm the kernels once per worker before the runs (new workers warm when they join)
+        client.register_plugin(WarmNumba(todo[0].scenario))
+    futures = [
+        client.submit(execute_run, task, str(out), key=f"flowsim-run-{task.run_id}", pure=False)
+        for task in todo
+    ]
+    by_future = dict(zip(futures, todo, strict=True))
+    bar = _progress_bar(len(plan.tasks), len(plan.tasks) - len(todo), progress)
+    for future in as_completed(futures):
+        task = by_future[future]
+        try:
+            row = future.result()
+        except Exception as err:  # the worker died (too many times): record it, go on
+            row = {name: math.nan for name in spec.outcomes}
+            row.update(run_id=task.run_id, status="error", error=f"{type(err).__name__}: {err}")
+            row.update(wall_time_s=math.nan, worker="")
+        if not (out / "shards" / f"{task.run_id}.parquet").is_file():
+            write_shard(out, row)
+        bar.update(1)
+        future.release()
+    bar.close()
+
+    runs = compact(out, plan, spec.outcomes)
+    wall = time.perf_counter() - started
+    statuses = {str(k): int(v) for k, v in runs["status"].value_counts().sort_index().items()}
+    timings = pd.read_parquet(out / "timings.parquet")
+    _write_manifest(
+        out,
+        experiment,
+        plan,
+        extra={
+            "state": "complete" if statuses.keys() <= {"ok", "error", "invalid"} else "partial",
+            "statuses": statuses,
+            "timings": {
+                "wall_time_s": round(wall, 3),
+                "runs_computed": len(todo),
+                "runs_skipped_as_stored": len(plan.tasks) - len(todo),
+                "mean_run_s": round(float(timings["wall_time_s"].mean()), 4)
+                if len(timings)
+                else None,
+                "workers": int(timings["worker"].nunique()),
+            },
+        },
+    )
+    return SweepSummary(out, len(runs), statuses, len(plan.tasks) - len(todo), len(todo), wall)
+
+
+def _progress_bar(total: int, initial: int, enabled: bool) -> Any:
+    from tqdm import tqdm
+
+    # tqdm shows runs done, elapsed time, rate and ETA. Written to a log (a batch job, nohup)
+    # rather than a terminal, it updates at most every 30 s so the log stays readable.
+    terminal = sys.stderr.isatty()
+    return tqdm(
+        total=total,
+        initial=initial,
+        unit="run",
+        desc="flowsim sweep",
+        disable=not enabled,
+        file=sys.stderr,
+        mininterval=0.5 if terminal else 30.0,
+        ascii=not terminal,
+    )
+
+
+def _outcome_defs(outcomes: dict[str, Outcome]) -> dict[str, Any]:
+    return {name: o.model_dump(mode="json", by_alias=True) for name, o in outcomes.items()}
+
+
+def _write_manifest(out: Path, experiment: Experiment, plan: Plan, extra: dict) -> None:
+    spec = experiment.spec
+    manifest = {
+        "manifest_version": MANIFEST_VERSION,
+        "experiment": spec.name,
+        "source": experiment.source,
+        "spec": spec.model_dump(mode="json", by_alias=True),
+        "spec_hash": spec.spec_hash(),
+        "scenario_sources": experiment.sources,
+        "design": spec.design.kind,
+        "points": int(plan.runs["point"].nunique()),
+        "replications": spec.replications,
+        "runs": len(plan.runs),
+        "distinct_runs": len(plan.tasks),
+        "master_seed": spec.seed,
+        "replication_seeds": replication_seeds(spec.seed, spec.replications),
+        "baseline_point": plan.baseline,
+        "levers": [f.name for f in spec.levers],
+        "uncertainties": [f.name for f in spec.uncertainties],
+        "outcomes": _outcome_defs(spec.outcomes),
+        "series": list(spec.series),
+        "invalid_points": {str(p): why for p, why in plan.invalid.items()},
+        "versions": {**versions(), **_sweep_versions()},
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        **extra,
+    }
+    with atomic_path(out / "manifest.json") as tmp:
+        tmp.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+
+
+def _sweep_versions() -> dict[str, str]:
+    from flowsim.results import _version
+
+    return {name: _version(name) for name in ("dask", "distributed", "SALib")}
+
+
+# --- clusters -----------------------------------------------------------------------------
+
+
+def jobqueue_cluster(kind: str, options: dict[str, Any]) -> Any:
+    """A dask-jobqueue cluster (``slurm`` or ``pbs``) from the experiment's ``cluster``
+    section; no job is submitted until it is scaled."""
+    if kind == "slurm":
+        from dask_jobqueue import SLURMCluster as ClusterClass
+    elif kind == "pbs":
+        from dask_jobqueue import PBSCluster as ClusterClass
+    else:
+        raise SweepError(f"--cluster: expected slurm or pbs, got {kind!r}")
+    settings = {"cores": 1, "processes": 1, "memory": "4GB", **options}
+    return ClusterClass(**settings)
+
+
+def make_client(
+    experiment: Experiment,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    cluster: str | None = None,
+    jobs: int = 1,
+) -> Any:
+    """A Dask client: an existing scheduler by address, a SLURM/PBS cluster scaled to
+    ``jobs`` jobs, or (default) a LocalCluster of ``workers`` single-threaded processes
+    (default: the machine's cores)."""
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        return Client(scheduler)
+    if cluster is not None:
+        options = dict(getattr(experiment.spec.cluster, cluster, {}) or {})
+        made = jobqueue_cluster(cluster, options)
+        made.scale(jobs=jobs)
+        return Client(made)
+    n = workers or os.cpu_count() or 1
+    # one thread per worker: a run is single-threaded numba and the GIL would serialise
+    # threads; dashboard on a free port so several sweeps can share a machine
+    local = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0")
+    return Client(local)

@@ -1,0 +1,201 @@
+"""The sweep report: intervals against hand computation, common random numbers, Sobol and
+Morris through the same machinery on known functions, PRIM on a known box, the files."""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from experiment_helpers import TINY_SPEC, local_client, write_spec
+from flowsim.cli import main
+from flowsim.experiments import Spec, design_matrix, load_experiment
+from flowsim.report import (
+    morris_indices,
+    outcome_table,
+    paired_differences,
+    prim_boxes,
+    sobol_indices,
+    write_report,
+)
+from flowsim.sweep import run_sweep
+
+
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory):
+    """The tiny experiment (4 points x 3 replications) swept once."""
+    folder = tmp_path_factory.mktemp("swept")
+    with local_client(workers=2) as client:
+        run_sweep(load_experiment(write_spec(folder)), folder / "out", client, progress=False)
+    return folder / "out"
+
+
+def test_paired_differences_and_means_match_hand_computation():
+    y_base = [10.0, 14.0, 9.0, 13.0]
+    y_other = [12.0, 17.0, 10.0, 16.0]
+    runs = pd.DataFrame(
+        {
+            "point": [0] * 4 + [1] * 4,
+            "replication": [0, 1, 2, 3] * 2,
+            "status": ["ok"] * 8,
+            "y": y_base + y_other,
+        }
+    )
+    diffs = paired_differences(runs, baseline=0, outcomes=["y"]).iloc[0]
+    d = np.array(y_other) - np.array(y_base)  # 2, 3, 1, 3
+    half = stats.t.ppf(0.975, 3) * d.std(ddof=1) / 2  # sqrt(4) = 2
+    assert diffs["mean_difference"] == pytest.approx(2.25)
+    assert (diffs["ci_low"], diffs["ci_high"]) == pytest.approx((2.25 - half, 2.25 + half))
+    assert diffs["pairs"] == 4
+    # unpaired (Welch): both samples have variance 5.667 and 9.667 over n = 4
+    va, vb = np.var(y_other, ddof=1) / 4, np.var(y_base, ddof=1) / 4
+    df = (va + vb) ** 2 / (va**2 / 3 + vb**2 / 3)
+    u_half = stats.t.ppf(0.975, df) * math.sqrt(va + vb)
+    assert (diffs["unpaired_ci_low"], diffs["unpaired_ci_high"]) == pytest.approx(
+        (2.25 - u_half, 2.25 + u_half)
+    )
+    table = outcome_table(runs, ["y"]).set_index("point")
+    base_half = stats.t.ppf(0.975, 3) * np.std(y_base, ddof=1) / 2
+    assert table.loc[0, "mean"] == pytest.approx(11.5)
+    assert table.loc[0, "ci_high"] - table.loc[0, "mean"] == pytest.approx(base_half)
+
+
+def test_a_failed_run_drops_its_pair():
+    runs = pd.DataFrame(
+        {
+            "point": [0, 0, 0, 1, 1, 1],
+            "replication": [0, 1, 2, 0, 1, 2],
+            "status": ["ok", "ok", "ok", "ok", "error", "ok"],
+            "y": [1.0, 2.0, 3.0, 2.0, math.nan, 5.0],
+        }
+    )
+    row = paired_differences(runs, 0, ["y"]).iloc[0]
+    assert row["pairs"] == 2 and row["mean_difference"] == pytest.approx(1.5)
+
+
+def test_common_random_numbers_give_exact_zeros_and_narrower_intervals(swept):
+    runs = pd.read_parquet(swept / "runs.parquet")
+    diffs = paired_differences(runs, 0, ["applications", "backlog_end"]).set_index(
+        ["point", "outcome"]
+    )
+    # officers and tents cannot change who applies: exactly zero, with a zero-width interval
+    for point in (1, 2, 3):
+        row = diffs.loc[(point, "applications")]
+        assert row["mean_difference"] == 0.0
+        assert row["ci_low"] == row["ci_high"] == 0.0
+        assert row["unpaired_ci_high"] > row["unpaired_ci_low"]  # replications do differ
+    # more officers (point 2) shrink the backlog; pairing narrows the interval
+    row = diffs.loc[(2, "backlog_end")]
+    assert row["ci_high"] < 0
+    assert row["ci_high"] - row["ci_low"] < row["unpaired_ci_high"] - row["unpaired_ci_low"]
+
+
+def test_report_writes_tables_figures_and_markdown(swept, capsys):
+    assert main(["report", str(swept)]) == 0
+    assert "report.md" in capsys.readouterr().out
+    report = swept / "report"
+    for name in ("report.md", "outcomes.csv", "differences.csv", "sensitivity.csv"):
+        assert (report / name).is_file()
+    for figure in ("fan_without_reception", "tornado_backlog_end", "tornado_cost"):
+        assert (report / "figures" / f"{figure}.png").stat().st_size > 1000
+    text = (report / "report.md").read_text()
+    assert "## Differences from the baseline" in text
+    assert "![without_reception](figures/fan_without_reception.png)" in text
+    table = pd.read_csv(report / "outcomes.csv")
+    assert len(table) == 4 * len(TINY_SPEC["outcomes"])
+
+
+def _analytic_spec(kind: str, samples: int, names: list[str], bounds: list[float]) -> Spec:
+    raw = copy.deepcopy(TINY_SPEC)
+    raw["levers"] = [
+        {"name": n, "field": "inflow.scale", "range": [bounds[0], bounds[1]]} for n in names
+    ]
+    raw["design"] = {"kind": kind, "samples": samples}
+    return Spec.model_validate(raw)
+
+
+def test_sobol_indices_of_the_ishigami_function_match_their_analytic_values():
+    spec = _analytic_spec("sobol", 1024, ["x1", "x2", "x3"], [-math.pi, math.pi])
+    x = pd.DataFrame(design_matrix(spec)).to_numpy()
+    y = np.sin(x[:, 0]) + 7 * np.sin(x[:, 1]) ** 2 + 0.1 * x[:, 2] ** 4 * np.sin(x[:, 0])
+    found = sobol_indices(spec, y).set_index("factor")
+    # Ishigami (a=7, b=0.1): S1 = 0.3139, 0.4424, 0; ST = 0.5576, 0.4424, 0.2437
+    assert found["S1"].to_numpy() == pytest.approx([0.3139, 0.4424, 0.0], abs=0.04)
+    assert found["ST"].to_numpy() == pytest.approx([0.5576, 0.4424, 0.2437], abs=0.04)
+    assert (found["S1_conf"] > 0).all()
+
+
+def test_morris_ranks_a_linear_function_by_its_slopes():
+    spec = _analytic_spec("morris", 20, ["strong", "weak", "inert"], [0.0, 1.0])
+    x = pd.DataFrame(design_matrix(spec)).to_numpy()
+    y = 10 * x[:, 0] + 1 * x[:, 1]
+    found = morris_indices(spec, x, y).set_index("factor")
+    assert found["mu_star"].to_numpy() == pytest.approx([10, 1, 0], abs=1e-9)
+    assert found["sigma"].to_numpy() == pytest.approx([0, 0, 0], abs=1e-9)
+
+
+def test_prim_finds_a_known_box():
+    rng = np.random.default_rng(1)
+    x = pd.DataFrame(rng.uniform(0, 1, size=(2000, 3)), columns=["inflow", "officers", "inert"])
+    y = (x["inflow"] > 0.6) & (x["officers"] < 0.3)
+    limits, trajectory = prim_boxes(x, y.to_numpy(), threshold=0.9)
+    box = limits.set_index("factor")
+    assert set(box.index) == {"inflow", "officers"}
+    assert box.loc["inflow", "min"] == pytest.approx(0.6, abs=0.05)
+    assert box.loc["officers", "max"] == pytest.approx(0.3, abs=0.05)
+    assert limits.attrs["density"] >= 0.9 and limits.attrs["coverage"] >= 0.8
+    assert {"coverage", "density", "mass"} <= set(trajectory.columns)
+
+
+@pytest.mark.parametrize(
+    ("kind", "samples", "figure"),
+    [
+        ("morris", 15, "morris_cost"),
+        ("sobol", 16, "sobol_cost"),
+        ("latin_hypercube", 40, "tornado_cost"),
+    ],
+)
+def test_report_of_a_sampling_sweep_with_scenario_discovery(tmp_path, kind, samples, figure):
+    spec = _analytic_spec(kind, samples, ["a", "b"], [0.0, 1.0])
+    raw = spec.model_dump(mode="json", by_alias=True)
+    raw["discovery"] = {"outcome": "cost", "above": 6.0, "threshold": 0.8}
+    spec = Spec.model_validate(raw)
+    points = pd.DataFrame(design_matrix(spec))
+    runs = points.assign(point=range(len(points))).loc[np.repeat(points.index, 2)]
+    runs = runs.reset_index(drop=True).assign(replication=lambda f: f.index % 2, status="ok")
+    runs["index"] = runs.index
+    runs["cost"] = 10 * runs["a"] + runs["b"] + 0.01 * runs["replication"]
+    for name in ("peak_without", "backlog_end", "applications"):
+        runs[name] = runs["a"]
+    runs.to_parquet(tmp_path / "runs.parquet")
+    manifest = {
+        "spec": raw,
+        "design": kind,
+        "points": len(points),
+        "replications": 2,
+        "runs": len(runs),
+        "master_seed": 3,
+        "levers": ["a", "b"],
+        "uncertainties": [],
+        "versions": {"flowsim": "test"},
+        "baseline_point": None,
+    }
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    text = write_report(tmp_path).read_text()
+    assert (tmp_path / "report" / "figures" / f"{figure}.png").is_file()
+    assert (tmp_path / "report" / "figures" / "prim_tradeoff.png").is_file()
+    assert "## Scenario discovery (PRIM)" in text and "| a |" in text
+    assert "## Differences from the baseline" not in text  # no reference point
+    sensitivity = pd.read_csv(tmp_path / "report" / "sensitivity.csv")
+    cost = sensitivity[sensitivity["outcome"] == "cost"].set_index("factor")
+    if kind == "morris":
+        assert cost.loc["a", "mu_star"] == pytest.approx(10, abs=1e-6)
+    elif kind == "sobol":
+        assert cost.loc["a", "ST"] > cost.loc["b", "ST"]
+    else:
+        assert cost.loc["a", "spearman"] > 0.9

@@ -1,0 +1,317 @@
+"""Sweeps on Dask: seeds and run ids, same results on 1 and 2 workers, resume, failures,
+a scheduler at a loopback address, SLURM/PBS job scripts."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from distributed.diagnostics.plugin import WorkerPlugin
+
+import flowsim.sweep as sweep
+from experiment_helpers import local_client, write_spec
+from flowsim.cli import main
+from flowsim.config import ConfigError
+from flowsim.experiments import Experiment, load_experiment
+from flowsim.model import ProtectionSystem
+from flowsim.results import replication_seeds
+from flowsim.sweep import SweepError, jobqueue_cluster, plan_runs, run_sweep
+
+RUNS = 12  # 4 points x 3 replications
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
+    """The tiny experiment swept once, uninterrupted, on two workers."""
+    folder = tmp_path_factory.mktemp("reference")
+    spec = write_spec(folder)
+    with local_client(workers=2) as client:
+        summary = run_sweep(load_experiment(spec), folder / "out", client, progress=False)
+    assert summary.statuses == {"ok": RUNS}
+    return folder / "out", pd.read_parquet(folder / "out" / "runs.parquet")
+
+
+class Counting(ProtectionSystem):
+    """The model, counting the runs it starts (the 14-day warm-up runs are not counted)."""
+
+    started: list[int] = []
+
+    def __init__(self, scenario, seed=0):
+        if scenario.days > sweep.WARM_UP_DAYS:
+            Counting.started.append(seed)
+        super().__init__(scenario, seed)
+
+
+@pytest.fixture
+def counting(monkeypatch) -> list[int]:
+    # workers are threads of this process (processes=False), so they see the patch
+    Counting.started = []
+    monkeypatch.setattr(sweep, "ProtectionSystem", Counting)
+    return Counting.started
+
+
+def test_seeds_are_common_to_every_point_and_run_ids_stable(tmp_path):
+    experiment = load_experiment(write_spec(tmp_path))
+    plan = plan_runs(experiment)
+    runs = plan.runs
+    assert len(runs) == RUNS and list(runs["index"]) == list(range(RUNS))
+    seeds = replication_seeds(3, 3)
+    for _, group in runs.groupby("point"):
+        assert list(group["seed"]) == seeds  # common random numbers
+        assert list(group["replication"]) == [0, 1, 2]
+    assert runs["run_id"].is_unique and len(plan.tasks) == RUNS
+    assert list(plan_runs(experiment).runs["run_id"]) == list(runs["run_id"])
+    other = plan_runs(load_experiment(write_spec(tmp_path, seed=4))).runs
+    assert not set(other["run_id"]) & set(runs["run_id"])  # another seed, other runs
+
+
+def test_same_runs_table_with_one_and_two_workers(tmp_path, reference):
+    out, expected = reference
+    with local_client(workers=1) as client:
+        run_sweep(load_experiment(write_spec(tmp_path)), tmp_path / "out", client, progress=False)
+    got = pd.read_parquet(tmp_path / "out" / "runs.parquet")
+    pd.testing.assert_frame_equal(got, expected)
+    assert (tmp_path / "out" / "runs.parquet").read_bytes() == (out / "runs.parquet").read_bytes()
+    assert list(expected.columns[:7]) == [
+        "index",
+        "point",
+        "replication",
+        "seed",
+        "run_id",
+        "officers",
+        "extra_tents",
+    ]
+    assert expected["status"].eq("ok").all() and expected["error"].eq("").all()
+    assert expected["peak_without"].notna().all()
+    kept = sorted(p.stem for p in (out / "series").glob("*.parquet"))
+    assert kept == sorted(expected["run_id"])  # the spec asks for one series
+
+
+def test_resume_after_an_interruption_reruns_nothing_stored_and_duplicates_nothing(
+    tmp_path, reference, counting
+):
+    out, expected = reference
+    # the driver was killed after five runs had been stored: no runs.parquet, a shard
+    # half-written at the time (a temporary file), the manifest still "running"
+    target = tmp_path / "out"
+    (target / "shards").mkdir(parents=True)
+    stored = sorted((out / "shards").glob("*.parquet"))[:5]
+    for shard in stored:
+        shutil.copy(shard, target / "shards" / shard.name)
+    (target / "shards" / ".abc.parquet.xyz.part").write_bytes(b"half a shard")
+    spec = write_spec(tmp_path)
+    with local_client(workers=2) as client:
+        summary = run_sweep(load_experiment(spec), target, client, resume=True, progress=False)
+        assert (summary.skipped, summary.computed) == (5, RUNS - 5)
+        assert len(counting) == RUNS - 5
+        pd.testing.assert_frame_equal(pd.read_parquet(target / "runs.parquet"), expected)
+        # resuming a finished sweep computes nothing
+        again = run_sweep(load_experiment(spec), target, client, resume=True, progress=False)
+    assert (again.skipped, again.computed) == (RUNS, 0) and len(counting) == RUNS - 5
+    assert len(list((target / "shards").glob("*.parquet"))) == RUNS
+    pd.testing.assert_frame_equal(pd.read_parquet(target / "runs.parquet"), expected)
+    manifest = json.loads((target / "manifest.json").read_text())
+    assert manifest["state"] == "complete" and manifest["statuses"] == {"ok": RUNS}
+
+
+def test_a_folder_with_runs_is_not_overwritten_without_resume(tmp_path, reference):
+    out, _ = reference
+    target = tmp_path / "out"
+    shutil.copytree(out / "shards", target / "shards")
+    with local_client(workers=1) as client, pytest.raises(SweepError, match="--resume"):
+        run_sweep(load_experiment(write_spec(tmp_path)), target, client, progress=False)
+
+
+def test_a_run_that_raises_is_recorded_and_the_others_finish(tmp_path, reference, monkeypatch):
+    _, expected = reference
+    failing_seed = replication_seeds(3, 3)[1]
+
+    class Failing(ProtectionSystem):
+        def __init__(self, scenario, seed=0):
+            if seed == failing_seed and scenario.days > sweep.WARM_UP_DAYS:
+                raise RuntimeError("queue overflow in test")
+            super().__init__(scenario, seed)
+
+    monkeypatch.setattr(sweep, "ProtectionSystem", Failing)
+    spec = write_spec(tmp_path)
+    with local_client(workers=2) as client:
+        summary = run_sweep(load_experiment(spec), tmp_path / "out", client, progress=False)
+        runs = pd.read_parquet(tmp_path / "out" / "runs.parquet")
+        assert summary.statuses == {"error": 4, "ok": RUNS - 4}
+        failed = runs[runs["replication"] == 1]
+        assert failed["status"].eq("error").all()
+        assert failed["error"].str.contains("RuntimeError: queue overflow in test").all()
+        assert failed["peak_without"].isna().all()
+        ok = runs["replication"] != 1
+        pd.testing.assert_frame_equal(runs[ok], expected[ok])
+        # once the cause is gone, --resume runs the failed runs again, and only those
+        monkeypatch.setattr(sweep, "ProtectionSystem", ProtectionSystem)
+        again = run_sweep(load_experiment(spec), tmp_path / "out", client, resume=True)
+    assert again.computed == 4
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / "runs.parquet"), expected)
+
+
+def test_a_point_whose_scenario_does_not_validate_is_recorded_invalid(
+    tmp_path, reference, monkeypatch
+):
+    _, expected = reference
+    original = Experiment.resolve
+
+    def resolve(self, point):
+        if point == {"officers": 40.0, "extra_tents": 100.0}:
+            raise ConfigError(["experiment.yaml (officers=40, extra_tents=100): a problem"])
+        return original(self, point)
+
+    monkeypatch.setattr(Experiment, "resolve", resolve)
+    with local_client(workers=1) as client:
+        summary = run_sweep(load_experiment(write_spec(tmp_path)), tmp_path / "out", client)
+    assert summary.statuses == {"invalid": 3, "ok": RUNS - 3}
+    runs = pd.read_parquet(tmp_path / "out" / "runs.parquet")
+    invalid = runs[runs["point"] == 3]
+    assert invalid["status"].eq("invalid").all() and invalid["run_id"].eq("").all()
+    assert invalid["error"].str.endswith("a problem").all()
+    valid = runs["point"] != 3
+    pd.testing.assert_frame_equal(runs[valid], expected[valid])
+
+
+def test_the_command_against_a_scheduler_at_a_loopback_address(tmp_path, reference, capsys):
+    _, expected = reference
+    spec = write_spec(tmp_path)
+    out = tmp_path / "out"
+    with local_client(workers=2, tcp=True) as client:
+        address = client.scheduler.address
+        assert address.startswith("tcp://127.0.0.1:")
+        assert main(["sweep", str(spec), "--scheduler", address, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "4 points x 3 replications" in printed and "12 runs (ok 12)" in printed
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "runs.parquet"), expected)
+
+
+def test_a_bad_experiment_file_exits_2_before_any_cluster_starts(tmp_path, capsys):
+    spec = write_spec(tmp_path, **{"levers.0.field": "cgrs.officers"})
+    assert main(["sweep", str(spec)]) == 2
+    assert "levers.0.field: expected a numeric field" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("slurm", ["#SBATCH -p short", "#SBATCH -A flowsim-project", "#SBATCH -t 01:30:00"]),
+        ("pbs", ["#PBS -q short", "#PBS -A flowsim-project", "#PBS -l walltime=01:30:00"]),
+    ],
+)
+def test_the_job_script_dask_jobqueue_generates_from_the_cluster_section(kind, expected):
+    options = {
+        "cores": 2,
+        "memory": "6GB",
+        "walltime": "01:30:00",
+        "queue": "short",
+        "account": "flowsim-project",
+    }
+    cluster = jobqueue_cluster(kind, options)
+    try:
+        script = cluster.job_script()
+    finally:
+        cluster.close()
+    for line in expected:
+        assert line in script
+    assert "distributed.cli.dask_worker" in script or "dask-worker" in script
+    assert "--nthreads 2" in script or "--nworkers 1" in script
+
+
+class Slow(ProtectionSystem):
+    """The model, with each run made slower, so that runs can be interrupted midway."""
+
+    def run_to_end(self):
+        if self.config.days > sweep.WARM_UP_DAYS:
+            time.sleep(0.3)
+        return super().run_to_end()
+
+
+def _wait_for_shards(folder: Path, count: int, timeout_s: float = 300.0) -> int:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        found = len(list((folder / "shards").glob("*.parquet")))
+        if found >= count:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"fewer than {count} shards after {timeout_s} s")
+
+
+def test_a_killed_driver_resumes_to_exactly_the_uninterrupted_result(
+    tmp_path, reference, monkeypatch
+):
+    _, expected = reference
+    spec = write_spec(tmp_path)
+    out = tmp_path / "out"
+    # the runs happen in this process's worker threads: slow them down, then kill the driver
+    monkeypatch.setattr(sweep, "ProtectionSystem", Slow)
+    with local_client(workers=2, tcp=True) as client:
+        command = [sys.executable, "-m", "flowsim.cli", "sweep", str(spec), "--out", str(out)]
+        driver = subprocess.Popen(
+            [*command, "--scheduler", client.scheduler.address],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            stored = _wait_for_shards(out, 3)
+        finally:
+            driver.kill()
+            driver.wait()
+        assert stored < RUNS and not (out / "runs.parquet").exists()
+        monkeypatch.setattr(sweep, "ProtectionSystem", ProtectionSystem)
+        summary = run_sweep(load_experiment(spec), out, client, resume=True, progress=False)
+    assert summary.skipped >= stored
+    assert len(list((out / "shards").glob("*.parquet"))) == RUNS  # one per run, no duplicate
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "runs.parquet"), expected)
+
+
+class SlowWorkers(WorkerPlugin):
+    """Worker plugin: slow the runs down in each worker process (as :class:`Slow`)."""
+
+    name = "test-slow-runs"
+
+    def setup(self, worker):
+        sweep.ProtectionSystem = Slow
+
+
+def test_a_killed_worker_process_has_its_run_retried_elsewhere(tmp_path, reference):
+    from distributed import Client, LocalCluster
+
+    _, expected = reference
+    spec = write_spec(tmp_path)
+    out = tmp_path / "out"
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        experiment = load_experiment(spec)
+        # warm (or, on a cold cache, compile) the kernels in both worker processes first, so
+        # that the wait for the first runs below measures runs, not compilation
+        client.register_plugin(sweep.WarmNumba(experiment.bases[""]))
+        client.register_plugin(SlowWorkers())
+        killed: list[int] = []
+
+        def kill_a_worker_midway() -> None:
+            _wait_for_shards(out, 2)
+            pids = sorted(client.run(os.getpid).values())
+            os.kill(pids[0], signal.SIGKILL)  # the nanny starts a new worker process
+            killed.append(pids[0])
+
+        killer = threading.Thread(target=kill_a_worker_midway)
+        killer.start()
+        summary = run_sweep(experiment, out, client, progress=False)
+        killer.join()
+    assert killed and summary.statuses == {"ok": RUNS}
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "runs.parquet"), expected)
