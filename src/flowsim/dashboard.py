@@ -1,0 +1,1011 @@
+"""The dashboard of results: finding, loading, shaping and drawing what runs and sweeps wrote.
+
+``notebooks/dashboard.ipynb`` (served by ``make dashboard``) is a thin shell around
+:func:`build_app`; ``flowsim report`` draws its fan charts and sensitivity charts with
+:func:`fan_figure` and :func:`sensitivity_figure`, and ``figures.overview`` its bands with
+:func:`draw_fan`, so one figure is drawn by one piece of code.
+
+Sections: finding results folders (:func:`discover`, never raising: a folder that cannot be
+read is listed with the reason), loading (:func:`load_run`, :func:`load_sweep`), shaping
+(pure functions on frames: :func:`derive`, :func:`fan_quantiles`, :func:`observed_points`,
+:func:`fan_table`), drawing (matplotlib ``Figure`` objects, no pyplot state), and the page
+(ipywidgets, imported only there). Nothing here writes into a results folder.
+
+Units: counts are persons unless named (places, cases, euros); flows are persons per day,
+shown as 30-day means; stocks at the end of the day; dates are calendar days.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import math
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from flowsim.config import CENTRE_TYPES
+
+MANIFEST_VERSION = 1  # the results and sweep manifests this dashboard reads
+WINDOW = 30  # days: flows and rates are shown as means over this window
+BANDS = ((0.05, 0.95), (0.25, 0.75))  # 90% and 50% bands over replications
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+MAX_SCENARIOS = 12  # at most this many scenarios (sweep points) on one chart
+# matplotlib's tab10: ten colours told apart by colour-blind readers more often than not
+PALETTE = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
+LINESTYLES = ("-", "--", ":", "-.")  # lines of one scenario within a panel
+
+
+class DashboardError(ValueError):
+    """A results folder cannot be shown; the message says why in one line."""
+
+
+# --- finding results ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Folder:
+    """A folder under the results root: ``kind`` is ``run``, ``sweep`` or ``problem``."""
+
+    path: Path
+    kind: str
+    label: str
+    problem: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.kind != "problem"
+
+
+def default_root() -> Path:
+    """The results root: ``$FLOWSIM_RESULTS``, else ``results/`` here or one folder up (the
+    notebook runs in ``notebooks/``)."""
+    if os.environ.get("FLOWSIM_RESULTS"):
+        return Path(os.environ["FLOWSIM_RESULTS"])
+    for candidate in (Path("results"), Path("..") / "results"):
+        if candidate.is_dir():
+            return candidate.resolve()
+    return Path("results").resolve()
+
+
+def discover(root: str | Path) -> list[Folder]:
+    """Every results folder directly under ``root`` (sorted by name), classified.
+
+    Never raises: a folder that is not a readable run or sweep of this flowsim version is
+    listed with ``kind="problem"`` and a one-line reason. Hidden folders are skipped.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    return [
+        classify(p) for p in sorted(root.iterdir()) if p.is_dir() and not p.name.startswith(".")
+    ]
+
+
+def classify(path: Path) -> Folder:
+    """What ``path`` holds: a finished run, a finished sweep, or a problem with its reason."""
+    name = path.name
+    shards = path / "shards"
+    manifest_file = path / "manifest.json"
+    if not manifest_file.is_file():
+        if shards.is_dir():
+            n = len(list(shards.glob("*.parquet")))
+            return Folder(path, "problem", name, f"a sweep still running: {n} runs stored")
+        return Folder(path, "problem", name, "no manifest.json: not a flowsim results folder")
+    try:
+        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        return Folder(path, "problem", name, f"manifest.json cannot be read: {err}")
+    if not isinstance(manifest, dict):
+        return Folder(path, "problem", name, "manifest.json is not a JSON object")
+    version = manifest.get("manifest_version")
+    if version != MANIFEST_VERSION:
+        return Folder(
+            path,
+            "problem",
+            name,
+            f"written by another flowsim version (manifest version {version}, this dashboard "
+            f"reads {MANIFEST_VERSION}): run it again with this flowsim",
+        )
+    if "spec" in manifest:
+        if not (path / "runs.parquet").is_file():
+            n = len(list(shards.glob("*.parquet"))) if shards.is_dir() else 0
+            return Folder(
+                path,
+                "problem",
+                name,
+                f"a sweep not finished: {n} of {manifest.get('runs', '?')} runs stored, no "
+                "runs.parquet yet (wait, or `flowsim sweep SPEC --resume`)",
+            )
+        return Folder(path, "sweep", f"{name} (sweep, {manifest.get('runs', '?')} runs)")
+    if not (path / "series.parquet").is_file():
+        return Folder(path, "problem", name, "series.parquet is missing: an unfinished run")
+    reps = manifest.get("replications", "?")
+    return Folder(path, "run", f"{name} ({reps} replications)")
+
+
+# --- loading ------------------------------------------------------------------------------
+
+
+@dataclass
+class Scenario:
+    """One scenario's daily series over replications: ``frame`` has ``replication``,
+    ``date`` (datetime64) and one column per series; ``by_region`` likewise with
+    ``region`` (single runs only)."""
+
+    label: str
+    frame: pd.DataFrame
+    by_region: pd.DataFrame | None = None
+    source: str = ""
+
+
+@dataclass
+class Sweep:
+    """A finished sweep: its runs table, manifest, factors, outcomes and point labels."""
+
+    path: Path
+    manifest: dict
+    runs: pd.DataFrame
+    factors: list[str]
+    outcomes: list[str]
+    labels: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return str(self.manifest.get("experiment", self.path.name))
+
+
+def _read_manifest(path: Path) -> dict:
+    folder = classify(path)
+    if not folder.ok:
+        raise DashboardError(f"{path.name}: {folder.problem}")
+    return json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path)
+    except Exception as err:  # pyarrow raises several types for damaged files
+        raise DashboardError(f"{path.parent.name}/{path.name} cannot be read: {err}") from err
+
+
+def load_run(path: str | Path) -> Scenario:
+    """A single run's folder as one :class:`Scenario` (read only)."""
+    path = Path(path)
+    manifest = _read_manifest(path)
+    frame = _read_parquet(path / "series.parquet")
+    if not {"replication", "date"} <= set(frame.columns):
+        raise DashboardError(f"{path.name}: series.parquet has no replication/date columns")
+    frame["date"] = pd.to_datetime(frame["date"])
+    by_region = None
+    if (path / "series_by_region.parquet").is_file():
+        by_region = _read_parquet(path / "series_by_region.parquet")
+        by_region["date"] = pd.to_datetime(by_region["date"])
+    label = str(manifest.get("scenario") or path.name)
+    return Scenario(label, frame, by_region, source=path.name)
+
+
+def load_sweep(path: str | Path) -> Sweep:
+    """A finished sweep's folder (read only): runs, factors, outcomes and point labels."""
+    from flowsim.report import point_labels
+
+    path = Path(path)
+    manifest = _read_manifest(path)
+    runs = _read_parquet(path / "runs.parquet")
+    spec = manifest.get("spec", {})
+    factors = [f["name"] for f in spec.get("levers", []) + spec.get("uncertainties", [])]
+    outcomes = list(manifest.get("outcomes", {}))
+    missing = [c for c in ("point", "replication", "status", *factors) if c not in runs]
+    if missing:
+        raise DashboardError(f"{path.name}: runs.parquet lacks {missing}: another version?")
+    return Sweep(path, manifest, runs, factors, outcomes, point_labels(runs, factors))
+
+
+def sweep_points(sweep: Sweep, limit: int = MAX_SCENARIOS) -> list[int]:
+    """Points with a successful run, the baseline first, at most ``limit``."""
+    ok = sweep.runs[sweep.runs["status"] == "ok"]
+    points = sorted(int(p) for p in ok["point"].unique())
+    baseline = sweep.manifest.get("baseline_point")
+    if baseline in points:
+        points = [baseline, *[p for p in points if p != baseline]]
+    return points[:limit]
+
+
+def sweep_scenarios(sweep: Sweep, points: Iterable[int] | None = None) -> list[Scenario]:
+    """The kept series (``series/<run id>.parquet``) of each point as a :class:`Scenario`;
+    points without stored series are left out."""
+    folder = sweep.path / "series"
+    if not folder.is_dir():
+        return []
+    ok = sweep.runs[sweep.runs["status"] == "ok"]
+    found = []
+    for p in sweep_points(sweep) if points is None else points:
+        parts = []
+        for row in ok[ok["point"] == p].itertuples():
+            file = folder / f"{row.run_id}.parquet"
+            if file.is_file():
+                part = _read_parquet(file)
+                if len(part):
+                    parts.append(part.assign(replication=int(row.replication)))
+        if parts:
+            frame = pd.concat(parts, ignore_index=True)
+            frame["date"] = pd.to_datetime(frame["date"])
+            label = f"{sweep.name}: {sweep.labels.get(p, p)}"
+            found.append(Scenario(label, frame, source=sweep.path.name))
+    return found
+
+
+# --- shaping (pure functions) -------------------------------------------------------------
+
+
+def _rolling_sum(frame: pd.DataFrame, column: str, window: int) -> pd.Series:
+    """Per replication, the sum of ``column`` over the last ``window`` days (fewer at start)."""
+    ordered = frame.sort_values(["replication", "date"])
+    rolled = ordered.groupby("replication")[column].transform(
+        lambda s: s.rolling(window, min_periods=1).sum()
+    )
+    return rolled.reindex(frame.index)
+
+
+def derive(frame: pd.DataFrame, window: int = WINDOW) -> pd.DataFrame:
+    """``frame`` with the derived series the dashboard shows (where their parts exist):
+
+    - ``protection_rate_pct``: positive CGRS decisions / all, percent, over ``window`` days;
+    - ``days_to_decision``: mean days since lodging of the persons decided, same window;
+    - ``occupancy_pct``: residents per place, percent;
+    - ``resettled_this_year``: resettlement arrivals since 1 January (persons, cumulative);
+    - ``tp_total``: persons under temporary protection (emergency, crisis, sustainable).
+    A ratio with no decision in the window is NaN.
+    """
+    out = frame.copy()
+    cols = set(frame.columns)
+    if {"cgrs_positive_decisions", "cgrs_decisions"} <= cols:
+        den = _rolling_sum(frame, "cgrs_decisions", window)
+        num = _rolling_sum(frame, "cgrs_positive_decisions", window)
+        out["protection_rate_pct"] = 100.0 * num / den.where(den > 0)
+        if "cgrs_days_waited" in cols:
+            waited = _rolling_sum(frame, "cgrs_days_waited", window)
+            out["days_to_decision"] = waited / den.where(den > 0)
+    if "occupancy_rate" in cols:
+        out["occupancy_pct"] = 100.0 * frame["occupancy_rate"]
+    if "resettlement_arrivals" in cols:
+        year = pd.to_datetime(frame["date"]).dt.year
+        ordered = frame.assign(_year=year).sort_values(["replication", "date"])
+        cum = ordered.groupby(["replication", "_year"])["resettlement_arrivals"].cumsum()
+        out["resettled_this_year"] = cum.reindex(frame.index)
+    tp = [c for c in ("tp_in_emergency", "tp_in_crisis_housing", "tp_in_sustainable_housing")]
+    if set(tp) <= cols:
+        out["tp_total"] = frame[tp].sum(axis=1)
+    return out
+
+
+def fan_quantiles(
+    frame: pd.DataFrame, column: str, window: int | None = None, qs: Sequence[float] = QUANTILES
+) -> pd.DataFrame:
+    """Per date, quantiles over replications of one series: index ``date``, one column per
+    quantile (floats). ``window``: a rolling mean over that many days first (flows)."""
+    wide = frame.pivot_table(index="date", columns="replication", values=column, dropna=False)
+    if window:
+        wide = wide.rolling(window, min_periods=1).mean()
+    return wide.quantile(list(qs), axis=1).T
+
+
+def observed_points(
+    observed: pd.DataFrame | None,
+    series: str,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    per_day: bool,
+) -> pd.DataFrame:
+    """Observed figures of ``series`` whose period lies within ``[start, end]``, drawn at
+    the middle of their period: columns ``date, value, start, end``.
+
+    ``per_day``: flows are divided by the days of their period, so that they read in the
+    same unit as the model's daily flow (persons per day, mean over the period).
+    """
+    columns = ["date", "value", "start", "end"]
+    if observed is None or observed.empty:
+        return pd.DataFrame(columns=columns)
+    rows = observed[
+        (observed["series"] == series) & (observed["start"] >= start) & (observed["end"] <= end)
+    ].copy()
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    if per_day:
+        days = (rows["end"] - rows["start"]).dt.days + 1
+        rows["value"] = rows["value"] / days
+    rows["date"] = rows["start"] + (rows["end"] - rows["start"]) / 2
+    return rows[columns].sort_values("date").reset_index(drop=True)
+
+
+def scenario_colours(labels: Iterable[str]) -> dict[str, str]:
+    """One colour per scenario, in the order given (cycling after ten)."""
+    return {label: PALETTE[i % len(PALETTE)] for i, label in enumerate(dict.fromkeys(labels))}
+
+
+# --- what each view shows -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One chart: ``lines`` are (column, label); ``window`` days of rolling mean for flows;
+    ``observed`` the name of the matching observed series (:mod:`flowsim.observed`)."""
+
+    title: str
+    unit: str
+    lines: tuple[tuple[str, str], ...]
+    window: int | None = None
+    observed: tuple[str, ...] = ()
+
+    @property
+    def per_day(self) -> bool:
+        return self.window is not None
+
+
+_MEAN = f"({WINDOW}-day mean)"
+VIEWS: dict[str, tuple[Panel, ...]] = {
+    "Main series": (
+        Panel("Applications", f"persons per day {_MEAN}", (("applications", "applications"),),
+              WINDOW, ("applications",)),
+        Panel("In reception", "persons", (("in_reception", "in reception"),),
+              observed=("in_reception",)),
+        Panel("Pending at the CGRS", "persons", (("cgrs_backlog", "pending"),),
+              observed=("cgrs_backlog",)),
+        Panel("Entitled, without a place", "persons", (("without_reception", "without a place"),)),
+    ),
+    "Reception": (
+        Panel("Occupancy by place type", "persons",
+              tuple((f"in_reception_{t}", t.replace("_", " ")) for t in CENTRE_TYPES)),
+        Panel("Places by place type", "places",
+              tuple((f"capacity_{t}", t.replace("_", " ")) for t in CENTRE_TYPES)),
+        Panel("Network: residents against places", "persons / places",
+              (("in_reception", "residents"), ("reception_capacity", "places")),
+              observed=("reception_capacity",)),
+        Panel("Occupancy rate", "percent of places", (("occupancy_pct", "occupancy"),),
+              observed=("reception_occupancy_rate",)),
+        Panel("Entitled, without a place", "persons", (("without_reception", "without a place"),)),
+    ),
+    "Procedure": (
+        Panel("Backlogs", "persons",
+              (("cgrs_backlog", "pending at the CGRS"), ("call_backlog", "pending at CALL")),
+              observed=("cgrs_backlog",)),
+        Panel("Decisions", f"persons per day {_MEAN}",
+              (("cgrs_decisions", "CGRS decisions"), ("call_decisions", "CALL decisions")),
+              WINDOW, ("cgrs_decisions",)),
+        Panel("CGRS protection rate", f"percent of decisions {_MEAN}",
+              (("protection_rate_pct", "protection rate"),), observed=("cgrs_protection_rate",)),
+        Panel("Time to a CGRS decision", f"days since lodging {_MEAN}",
+              (("days_to_decision", "mean days"),), observed=("cgrs_mean_days_to_decision",)),
+    ),
+    "Outflow and return": (
+        Panel("Status holders in reception", "persons",
+              (("status_holders_in_reception", "in reception"),
+               ("status_holders_overstaying", "past the transition period"))),
+        Panel("Housing found through municipalities", f"persons per day {_MEAN}",
+              (("housed_by_municipalities", "housed"),), WINDOW),
+        Panel("Returns", f"persons per day {_MEAN}",
+              (("avr_departures", "assisted voluntary return"), ("forced_returns", "forced")),
+              WINDOW, ("avr_departures", "forced_returns")),
+        Panel("After an order to leave", f"persons per day {_MEAN}",
+              (("subsequent_applications", "subsequent application"),
+               ("irregular_stay", "irregular stay")), WINDOW),
+    ),
+    "Resettlement and temporary protection": (
+        Panel("Resettlement against the pledge", "persons (calendar year)",
+              (("resettlement_pledge", "pledge"), ("resettled_this_year", "arrived so far")),
+              observed=("resettlement_pledge",)),
+        Panel("Resettlement pipeline", "persons",
+              (("resettlement_awaiting_transfer", "selected, awaiting transfer"),)),
+        Panel("Temporary protection stocks", "persons",
+              (("tp_in_emergency", "emergency"), ("tp_in_crisis_housing", "crisis housing"),
+               ("tp_in_sustainable_housing", "sustainable housing"), ("tp_total", "total"))),
+        Panel("Temporary protection registrations", f"persons per day {_MEAN}",
+              (("tp_registrations", "registrations"),), WINDOW, ("tp_registrations",)),
+    ),
+    "Costs": (
+        Panel("Cost per day", "euros per day",
+              (("cost_eur", "all"), ("reception_cost_eur", "reception nights"),
+               ("reintegration_eur", "reintegration packages"))),
+        Panel("Reception cost by place type", "euros per day",
+              tuple((f"reception_cost_{t}_eur", t.replace("_", " ")) for t in CENTRE_TYPES)),
+    ),
+}  # fmt: skip
+REGION_SERIES = {
+    "in_reception": "persons in reception",
+    "reception_capacity": "places",
+    "pending_cgrs": "persons pending at the CGRS",
+    "status_holders": "status holders in reception (persons)",
+}
+REGION_VIEW = "Regions"
+
+
+# --- drawing ------------------------------------------------------------------------------
+
+
+def draw_fan(
+    ax: Axes,
+    q: pd.DataFrame,
+    colour: str | None = None,
+    label: str | None = None,
+    linestyle: str = "-",
+    bands: Sequence[tuple[float, float]] = BANDS,
+) -> str:
+    """Median line and shaded bands of ``q`` (from :func:`fan_quantiles`); returns the
+    colour used. Wider bands are lighter."""
+    (line,) = ax.plot(q.index, q[0.5], color=colour, lw=1.4, ls=linestyle, label=label)
+    colour = line.get_color()
+    for i, (low, high) in enumerate(bands):
+        ax.fill_between(q.index, q[low], q[high], color=colour, alpha=0.12 + 0.12 * i, lw=0)
+    return colour
+
+
+def _date_axis(ax: Axes) -> None:
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator(maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.set_xlabel("date")
+
+
+def fan_table(scenarios: Sequence[Scenario], panels: Sequence[Panel]) -> pd.DataFrame:
+    """The numbers behind :func:`fan_figure`: one row per scenario, panel line and date
+    with the quantiles over replications (``q05 ... q95``) in the panel's unit."""
+    parts = []
+    for sc in scenarios:
+        frame = derive(sc.frame)
+        for panel in panels:
+            for column, label in panel.lines:
+                if column not in frame or frame[column].isna().all():
+                    continue
+                q = fan_quantiles(frame, column, panel.window)
+                q.columns = [f"q{round(100 * c):02d}" for c in q.columns]
+                parts.append(
+                    q.reset_index().assign(
+                        scenario=sc.label, panel=panel.title, series=column, line=label,
+                        unit=panel.unit,
+                    )
+                )  # fmt: skip
+    if not parts:
+        return pd.DataFrame(columns=["scenario", "panel", "series", "line", "unit", "date"])
+    table = pd.concat(parts, ignore_index=True)
+    first = ["scenario", "panel", "series", "line", "unit", "date"]
+    return table[first + [c for c in table.columns if c not in first]]
+
+
+def fan_figure(
+    scenarios: Sequence[Scenario],
+    panels: Sequence[Panel],
+    colours: dict[str, str] | None = None,
+    observed: pd.DataFrame | None = None,
+    title: str = "",
+    columns: int = 2,
+) -> Figure:
+    """A grid of fan charts, one panel per :class:`Panel`: per scenario (one colour each)
+    and series (one line style each), the median over replications with its 50% and 90%
+    bands; observed Belgian figures as black marks where they fall within the dates shown
+    (a horizontal bar spans a figure's period). Panels with no data say so."""
+    colours = colours or scenario_colours(sc.label for sc in scenarios)
+    derived = [(sc, derive(sc.frame)) for sc in scenarios]
+    rows = max(1, math.ceil(len(panels) / columns))
+    fig = Figure(figsize=(6.5 * columns, 3.4 * rows + 0.6), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(rows, columns, squeeze=False).ravel())
+    for ax, panel in zip(axes, panels, strict=False):
+        drawn = False
+        for sc, frame in derived:
+            for k, (column, label) in enumerate(panel.lines):
+                if column not in frame or frame[column].isna().all():
+                    continue
+                q = fan_quantiles(frame, column, panel.window)
+                name = label if len(scenarios) == 1 else f"{sc.label}: {label}"
+                ls = LINESTYLES[k % len(LINESTYLES)]
+                draw_fan(ax, q, colours.get(sc.label), name if len(panel.lines) > 1 or
+                         len(scenarios) > 1 else None, ls)  # fmt: skip
+                drawn = True
+        if drawn and derived:
+            dates = pd.concat([f["date"] for _, f in derived])
+            _draw_observed(ax, observed, panel, dates.min(), dates.max())
+        if not drawn:
+            ax.text(0.5, 0.5, "not recorded in these results", ha="center", va="center",
+                    transform=ax.transAxes, color="0.4")  # fmt: skip
+        ax.set_title(panel.title)
+        ax.set_ylabel(panel.unit)
+        _date_axis(ax)
+        ax.grid(alpha=0.3)
+        if drawn:
+            ax.set_ylim(bottom=0)
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(loc="best", fontsize=7)
+    for ax in axes[len(panels) :]:
+        ax.set_visible(False)
+    fig.suptitle((title + ": " if title else "") + "median, 50% and 90% bands over replications")
+    return fig
+
+
+def _draw_observed(
+    ax: Axes, observed: pd.DataFrame | None, panel: Panel, start: Any, end: Any
+) -> None:
+    labelled = False
+    for series in panel.observed:
+        pts = observed_points(observed, series, start, end, panel.per_day)
+        if pts.empty:
+            continue
+        half = (pts["end"] - pts["start"]) / 2
+        ax.errorbar(
+            pts["date"],
+            pts["value"],
+            xerr=[half, half],
+            fmt="o",
+            color="black",
+            ms=3.5,
+            lw=0.8,
+            capsize=2,
+            label=None if labelled else "observed (Belgium)",
+        )
+        labelled = True
+
+
+def region_figure(
+    scenarios: Sequence[Scenario], column: str, colours: dict[str, str] | None = None
+) -> Figure:
+    """One panel per region of ``column`` (from ``series_by_region``), one colour per
+    scenario, median and bands over replications."""
+    colours = colours or scenario_colours(sc.label for sc in scenarios)
+    with_regions = [sc for sc in scenarios if sc.by_region is not None]
+    regions = sorted({r for sc in with_regions for r in sc.by_region["region"].unique()})
+    if not regions:
+        raise DashboardError("no results by region in the folders picked (sweeps keep none)")
+    unit = REGION_SERIES.get(column, column)
+    cols = 2
+    rows = math.ceil(len(regions) / cols)
+    fig = Figure(figsize=(13, 3.3 * rows + 0.6), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False, sharey=True).ravel()
+    for ax, region in zip(axes, regions, strict=False):
+        for sc in with_regions:
+            part = sc.by_region[sc.by_region["region"] == region]
+            if len(part):
+                q = fan_quantiles(part, column)
+                draw_fan(ax, q, colours.get(sc.label), sc.label)
+        ax.set_title(region)
+        ax.set_ylabel(unit)
+        _date_axis(ax)
+        ax.grid(alpha=0.3)
+        ax.set_ylim(bottom=0)
+    axes[0].legend(loc="best", fontsize=7)
+    for ax in axes[len(regions) :]:
+        ax.set_visible(False)
+    fig.suptitle(f"{unit} by region: median, 50% and 90% bands over replications")
+    return fig
+
+
+def region_table(scenarios: Sequence[Scenario], column: str) -> pd.DataFrame:
+    """The numbers behind :func:`region_figure`: scenario, region, date, quantiles."""
+    parts = []
+    for sc in scenarios:
+        if sc.by_region is None:
+            continue
+        for region, part in sc.by_region.groupby("region"):
+            q = fan_quantiles(part, column)
+            q.columns = [f"q{round(100 * c):02d}" for c in q.columns]
+            parts.append(q.reset_index().assign(scenario=sc.label, region=region, series=column))
+    if not parts:
+        return pd.DataFrame(columns=["scenario", "region", "series", "date"])
+    return pd.concat(parts, ignore_index=True)
+
+
+# --- sweeps -------------------------------------------------------------------------------
+
+
+def outcome_summary(sweep: Sweep) -> pd.DataFrame:
+    """Per point and outcome: replications, mean and 95% interval of the mean, with the
+    point's label (see :func:`flowsim.report.outcome_table`)."""
+    from flowsim.report import outcome_table
+
+    table = outcome_table(sweep.runs, sweep.outcomes)
+    return table.assign(scenario=table["point"].map(sweep.labels))
+
+
+def outcome_display(summary: pd.DataFrame) -> pd.DataFrame:
+    """:func:`outcome_summary` as one row per scenario and one ``mean [low, high]`` cell per
+    outcome, for reading."""
+
+    def cell(r: pd.Series) -> str:
+        return f"{_num(r['mean'])} [{_num(r['ci_low'])}, {_num(r['ci_high'])}]"
+
+    if summary.empty:
+        return pd.DataFrame()
+    cells = summary.assign(cell=summary.apply(cell, axis=1))
+    return cells.pivot_table(
+        index=["point", "scenario"], columns="outcome", values="cell", aggfunc="first"
+    ).reset_index()
+
+
+def _num(value: float) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{value:,.0f}" if abs(value) >= 1e4 else f"{value:.4g}"
+
+
+def scatter_table(sweep: Sweep, factor: str, outcome: str) -> pd.DataFrame:
+    """Successful runs' ``factor`` value and ``outcome``: the numbers behind the scatter."""
+    ok = sweep.runs[sweep.runs["status"] == "ok"]
+    return ok[["point", "replication", factor, outcome]].reset_index(drop=True)
+
+
+def scatter_figure(
+    table: pd.DataFrame, factor: str, outcome: str, colour: str = PALETTE[0], title: str = ""
+) -> Figure:
+    """Each run's outcome against one factor's value, with the mean over replications of
+    each point as a larger mark. Categorical factors are spread along the x axis."""
+    fig = Figure(figsize=(8, 4.5), layout="constrained")
+    ax = fig.subplots()
+    x = table[factor]
+    if not pd.api.types.is_numeric_dtype(x):
+        order = {v: i for i, v in enumerate(sorted(x.astype(str).unique()))}
+        x = x.astype(str).map(order)
+        ax.set_xticks(list(order.values()), list(order))
+    ax.scatter(x, table[outcome], s=12, alpha=0.5, color=colour, label="run")
+    means = table.assign(_x=x).groupby("point")[["_x", outcome]].mean()
+    ax.scatter(means["_x"], means[outcome], s=45, color=colour, edgecolors="black",
+               label="mean over replications")  # fmt: skip
+    ax.set_xlabel(factor)
+    ax.set_ylabel(outcome)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title(title or f"{outcome} against {factor}")
+    return fig
+
+
+def sensitivity_figure(kind: str, found: pd.DataFrame, outcome: str) -> Figure:
+    """The sensitivity chart of one outcome from :func:`flowsim.report.sensitivity_table`:
+    Sobol first-order and total indices, Morris mu* and sigma, factorial main effects
+    (tornado) or rank correlations (Latin hypercube), with their 95% intervals."""
+    fig = Figure(figsize=(7, 1.5 + 0.45 * max(1, len(found))), layout="constrained")
+    ax = fig.subplots()
+    y_pos = np.arange(len(found))
+    if kind == "sobol":
+        ax.barh(y_pos - 0.2, found["S1"], 0.4, xerr=found["S1_conf"], label="first order")
+        ax.barh(y_pos + 0.2, found["ST"], 0.4, xerr=found["ST_conf"], label="total")
+        ax.set_xlabel("Sobol index (share of variance, 95% interval)")
+        ax.legend(fontsize=8)
+        title = f"Sobol indices: {outcome}"
+    elif kind == "morris":
+        ax.barh(y_pos, found["mu_star"], 0.6, xerr=found["mu_star_conf"], label="mu*")
+        ax.plot(found["sigma"], y_pos, "kd", label="sigma")
+        ax.set_xlabel(f"mu* of {outcome}, in its unit (95% interval)")
+        ax.legend(fontsize=8)
+        title = f"Morris indices: {outcome}"
+    elif kind == "factorial":
+        ax.barh(y_pos, found["high"] - found["low"], left=found["low"], color=PALETTE[0])
+        ax.set_xlabel(f"mean {outcome} over the factor's values (others averaged)")
+        title = f"Main effects: {outcome}"
+    else:
+        ax.barh(y_pos, found["spearman"], color=PALETTE[0])
+        ax.set_xlim(-1, 1)
+        ax.set_xlabel(f"rank correlation with {outcome}")
+        title = f"Rank correlations: {outcome}"
+    ax.set_yticks(y_pos, list(found["factor"]))
+    ax.set_title(title)
+    ax.grid(alpha=0.3, axis="x")
+    return fig
+
+
+# --- downloads ----------------------------------------------------------------------------
+
+
+def figure_png(fig: Figure, dpi: int = 100) -> bytes:
+    """The figure as PNG bytes (nothing written to disk)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def download_links(png: bytes, table: pd.DataFrame, stem: str) -> str:
+    """HTML links downloading the figure (PNG) and the table behind it (CSV) from data URIs,
+    so the page needs no server-side file."""
+    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in stem) or "figure"
+    png64 = base64.b64encode(png).decode("ascii")
+    csv64 = base64.b64encode(table.to_csv(index=False).encode("utf-8")).decode("ascii")
+    style = "margin-right:1.5em"
+    return (
+        f'<a download="{stem}.png" href="data:image/png;base64,{png64}" style="{style}">'
+        f"Download the figure (PNG)</a>"
+        f'<a download="{stem}.csv" href="data:text/csv;base64,{csv64}">'
+        f"Download the table behind it (CSV)</a>"
+    )
+
+
+# --- one view, whatever was picked --------------------------------------------------------
+
+
+@dataclass
+class Shown:
+    """What a view shows: a figure and its table, or a message; ``html`` an extra table."""
+
+    figure: Figure | None = None
+    table: pd.DataFrame | None = None
+    message: str = ""
+    html: str = ""
+
+
+SWEEP_VIEWS = ("Sweep: outcomes", "Sweep: outcome against a factor", "Sweep: sensitivity")
+
+
+def view_names() -> list[str]:
+    """Every view, in the order the page offers them."""
+    return [*VIEWS, REGION_VIEW, *SWEEP_VIEWS]
+
+
+def load_scenarios(folders: Sequence[Folder]) -> tuple[list[Scenario], list[str]]:
+    """Scenarios from the picked folders (a run: one; a sweep: its points with kept series,
+    at most :data:`MAX_SCENARIOS` in all) and one note per folder that gave none."""
+    scenarios: list[Scenario] = []
+    notes = []
+    for folder in folders:
+        try:
+            if folder.kind == "run":
+                scenarios.append(load_run(folder.path))
+            elif folder.kind == "sweep":
+                found = sweep_scenarios(load_sweep(folder.path))
+                if not found:
+                    notes.append(f"{folder.path.name}: the sweep kept no daily series")
+                scenarios.extend(found)
+            else:
+                notes.append(f"{folder.path.name}: {folder.problem}")
+        except DashboardError as err:
+            notes.append(str(err))
+    if len(scenarios) > MAX_SCENARIOS:
+        notes.append(f"showing the first {MAX_SCENARIOS} of {len(scenarios)} scenarios")
+        scenarios = scenarios[:MAX_SCENARIOS]
+    return _unique_labels(scenarios), notes
+
+
+def _unique_labels(scenarios: list[Scenario]) -> list[Scenario]:
+    seen: dict[str, int] = {}
+    for sc in scenarios:
+        if sc.label in seen:
+            seen[sc.label] += 1
+            sc.label = f"{sc.label} ({sc.source or seen[sc.label]})"
+        seen.setdefault(sc.label, 1)
+    return scenarios
+
+
+def show(
+    view: str,
+    folders: Sequence[Folder],
+    observed: pd.DataFrame | None = None,
+    option: str | None = None,
+    second: str | None = None,
+) -> Shown:
+    """Build one view for the picked folders. ``option``: the region series (Regions), the
+    outcome (sweep views); ``second``: the factor (scatter). Problems come back as a
+    message, never as an exception of ours."""
+    if not folders:
+        return Shown(message="Pick one or more results folders.")
+    if view in SWEEP_VIEWS:
+        return _show_sweep(view, folders, option, second)
+    scenarios, notes = load_scenarios(folders)
+    note = "; ".join(notes)
+    if not scenarios:
+        return Shown(message=note or "Nothing to show for these folders.")
+    colours = scenario_colours(sc.label for sc in scenarios)
+    if view == REGION_VIEW:
+        column = option if option in REGION_SERIES else "in_reception"
+        try:
+            fig = region_figure(scenarios, column, colours)
+        except DashboardError as err:
+            return Shown(message=str(err))
+        return Shown(fig, region_table(scenarios, column), note)
+    panels = VIEWS[view]
+    fig = fan_figure(scenarios, panels, colours, observed, title=view)
+    return Shown(fig, fan_table(scenarios, panels), note)
+
+
+def _show_sweep(view: str, folders: Sequence[Folder], option: str | None, second: str | None):
+    sweeps = [f for f in folders if f.kind == "sweep"]
+    if not sweeps:
+        return Shown(message="This view is for sweeps: pick a sweep folder.")
+    try:
+        sweep = load_sweep(sweeps[0].path)
+    except DashboardError as err:
+        return Shown(message=str(err))
+    note = "showing the first sweep picked" if len(sweeps) > 1 else ""
+    if not sweep.outcomes:
+        return Shown(message=f"{sweep.name}: the sweep defines no outcomes")
+    outcome = option if option in sweep.outcomes else sweep.outcomes[0]
+    if view == SWEEP_VIEWS[0]:
+        summary = outcome_summary(sweep)
+        html = outcome_display(summary).to_html(index=False, classes="flowsim-outcomes")
+        fig = outcome_interval_figure(summary, outcome)
+        return Shown(fig, summary, note, html=html)
+    if view == SWEEP_VIEWS[1]:
+        factor = second if second in sweep.factors else sweep.factors[0]
+        table = scatter_table(sweep, factor, outcome)
+        return Shown(scatter_figure(table, factor, outcome, title=sweep.name), table, note)
+    from flowsim.report import sensitivity_table
+
+    try:
+        spec = _spec(sweep)
+        kind, found = sensitivity_table(sweep.runs, spec, outcome)
+    except DashboardError as err:
+        return Shown(message=str(err))
+    if found is None:
+        return Shown(message=f"{outcome}: some points have no successful run; no indices")
+    return Shown(sensitivity_figure(kind, found, outcome), found.assign(outcome=outcome), note)
+
+
+def _spec(sweep: Sweep) -> Any:
+    from pydantic import ValidationError
+
+    from flowsim.experiments import Spec
+
+    try:
+        return Spec.model_validate(sweep.manifest["spec"])
+    except (KeyError, ValidationError) as err:
+        raise DashboardError(f"{sweep.name}: its experiment spec cannot be read: {err}") from err
+
+
+def outcome_interval_figure(summary: pd.DataFrame, outcome: str) -> Figure:
+    """Mean of one outcome per scenario with its 95% interval (one colour per scenario)."""
+    rows = summary[summary["outcome"] == outcome].reset_index(drop=True)
+    fig = Figure(figsize=(8, 1.2 + 0.4 * max(1, len(rows))), layout="constrained")
+    ax = fig.subplots()
+    colours = scenario_colours(rows["scenario"].astype(str))
+    y = np.arange(len(rows))
+    for i, r in rows.iterrows():
+        low, high = r["mean"] - r["ci_low"], r["ci_high"] - r["mean"]
+        err = None if math.isnan(low) else [[low], [high]]
+        ax.errorbar([r["mean"]], [i], xerr=err, fmt="o", color=colours[str(r["scenario"])],
+                    capsize=3)  # fmt: skip
+    ax.set_yticks(y, [f"{p}: {s}" for p, s in zip(rows["point"], rows["scenario"], strict=True)],
+                  fontsize=7)  # fmt: skip
+    ax.invert_yaxis()
+    ax.set_xlabel(f"{outcome}: mean over replications (95% interval)")
+    ax.grid(alpha=0.3, axis="x")
+    ax.set_title(f"{outcome} by scenario")
+    return fig
+
+
+# --- the page (ipywidgets) ----------------------------------------------------------------
+
+
+def build_app(root: str | Path | None = None) -> Any:
+    """The dashboard as one ipywidgets box: folder picker (several at once), view, option
+    pickers, the figure, its download links and the table. Needs ``.[dashboard]``."""
+    import ipywidgets as w
+
+    root = Path(root) if root is not None else default_root()
+    folders = discover(root)
+    try:
+        from flowsim.observed import load_observed
+
+        observed = load_observed()
+    except Exception:  # the observed marks are a bonus: the page works without them
+        observed = None
+    header = w.HTML(f"<h2>flowsim results</h2><p>Results folder: <code>{root}</code></p>")
+    usable = [f for f in folders if f.ok]
+    problems = [f for f in folders if not f.ok]
+    problem_html = "".join(f"<li><b>{f.label}</b>: {f.problem}</li>" for f in problems)
+    notes = w.HTML(f"<p>Not shown:</p><ul>{problem_html}</ul>" if problems else "")
+    if not usable:
+        message = (
+            f"No results to show under <code>{root}</code>. Run "
+            "<code>make run</code> or <code>.venv/bin/flowsim run CONFIG</code> "
+            "(or <code>flowsim sweep SPEC</code>), then reload this page."
+        )
+        return w.VBox([header, w.HTML(f"<p class='flowsim-message'>{message}</p>"), notes])
+
+    picker = w.SelectMultiple(
+        options=[(f.label, i) for i, f in enumerate(usable)],
+        value=(0,),
+        rows=min(8, max(3, len(usable))),
+        description="Results",
+        layout=w.Layout(width="60%"),
+    )
+    picker.add_class("flowsim-folders")
+    view = w.Dropdown(options=view_names(), value=view_names()[0], description="View")
+    view.add_class("flowsim-view")
+    option = w.Dropdown(options=[], description="Series")
+    option.add_class("flowsim-option")
+    second = w.Dropdown(options=[], description="Factor")
+    second.add_class("flowsim-factor")
+    image = w.Image(format="png", layout=w.Layout(max_width="100%"))
+    image.add_class("flowsim-figure")
+    message = w.HTML()
+    message.add_class("flowsim-message")
+    links = w.HTML()
+    extra = w.HTML()
+    status = w.HTML()
+    status.add_class("flowsim-status")
+
+    def picked() -> list[Folder]:
+        return [usable[i] for i in picker.value]
+
+    def refresh_options() -> None:
+        """The option pickers follow the view and the sweeps picked."""
+        name = view.value
+        opts: list[str] = []
+        factors: list[str] = []
+        if name == REGION_VIEW:
+            opts = list(REGION_SERIES)
+        elif name in SWEEP_VIEWS:
+            sweeps = [f for f in picked() if f.kind == "sweep"]
+            if sweeps:
+                try:
+                    s = load_sweep(sweeps[0].path)
+                    opts, factors = s.outcomes, s.factors
+                except DashboardError:
+                    pass
+        option.description = "Outcome" if name in SWEEP_VIEWS else "Series"
+        if list(option.options) != opts:
+            option.options = opts
+        if list(second.options) != factors:
+            second.options = factors
+        option.layout.display = "" if opts else "none"
+        second.layout.display = "" if name == SWEEP_VIEWS[1] and factors else "none"
+
+    busy = []  # set while drawing: changing the option lists must not draw again
+
+    def render(_change: Any = None) -> None:
+        if busy:
+            return
+        busy.append(True)
+        try:
+            _render()
+        finally:
+            busy.clear()
+
+    def _render() -> None:
+        status.value = "<i>drawing...</i>"
+        refresh_options()
+        try:
+            shown = show(view.value, picked(), observed, option.value, second.value)
+        except Exception as err:  # shown in the page: never a stack trace
+            shown = Shown(message=f"Could not draw this view: {type(err).__name__}: {err}")
+        message.value = f"<p style='color:#a33'>{shown.message}</p>" if shown.message else ""
+        extra.value = shown.html
+        if shown.figure is not None:
+            png = figure_png(shown.figure)
+            image.value = png
+            image.layout.display = ""
+            table = shown.table if shown.table is not None else pd.DataFrame()
+            links.value = download_links(png, table, view.value.lower().replace(" ", "_"))
+        else:
+            image.layout.display = "none"
+            links.value = ""
+        # a marker the browser test waits for: how many times the page was drawn
+        status.value = f"<span data-renders='{len(drawn)}'></span>"
+        drawn.append(view.value)
+
+    drawn: list[str] = []
+    for widget in (picker, view, option, second):
+        widget.observe(render, names="value")
+    render()
+    help_html = w.HTML(
+        "<p>Pick one or several folders (Ctrl/Cmd-click). Lines: median over replications; "
+        "shaded: 50% (darker) and 90% bands; black marks: observed Belgian figures over their "
+        "period (flows as a daily mean over it). One colour per scenario on every chart.</p>"
+    )
+    return w.VBox(
+        [header, help_html, picker, w.HBox([view, option, second]), message, image, links,
+         extra, status, notes]
+    )  # fmt: skip

@@ -1,0 +1,298 @@
+"""The dashboard module: pure functions on hand-made frames, then every view on small
+results written by the model (a run, a sweep, and the folders it must explain)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dashboard_helpers import RUNS, make_results_root
+from flowsim import dashboard as d
+
+
+def frame(values: dict[str, list[list[float]]], start: str = "2024-01-01") -> pd.DataFrame:
+    """A series frame: ``values[column][replication]`` is the daily values."""
+    reps = len(next(iter(values.values())))
+    days = len(next(iter(values.values()))[0])
+    dates = pd.date_range(start, periods=days, freq="D")
+    rows = {
+        "replication": np.repeat(np.arange(reps), days),
+        "date": np.tile(dates, reps),
+    }
+    for column, per_rep in values.items():
+        rows[column] = np.concatenate([np.asarray(v, float) for v in per_rep])
+    return pd.DataFrame(rows)
+
+
+# --- shaping ------------------------------------------------------------------------------
+
+
+def test_fan_quantiles_are_per_date_over_replications():
+    f = frame({"x": [[0, 10], [10, 20], [20, 30], [30, 40], [40, 50]]})
+    q = d.fan_quantiles(f, "x")
+    assert list(q.columns) == list(d.QUANTILES)
+    assert q.loc[pd.Timestamp("2024-01-01"), 0.5] == 20
+    assert q.loc[pd.Timestamp("2024-01-02"), 0.05] == pytest.approx(12)  # linear: 10 + 0.2 x 10
+    assert q.loc[pd.Timestamp("2024-01-02"), 0.75] == 40
+
+
+def test_fan_quantiles_take_a_rolling_mean_first():
+    f = frame({"x": [[0, 2, 4, 6]]})
+    q = d.fan_quantiles(f, "x", window=2)
+    assert q[0.5].tolist() == [0, 1, 3, 5]
+
+
+def test_derive_rates_over_the_window_and_yearly_resettlement():
+    f = frame(
+        {
+            "cgrs_decisions": [[10, 0, 10], [0, 0, 0]],
+            "cgrs_positive_decisions": [[5, 0, 0], [0, 0, 0]],
+            "cgrs_days_waited": [[100, 0, 300], [0, 0, 0]],
+            "occupancy_rate": [[0.5, 1.0, 0.9], [1, 1, 1]],
+            "resettlement_arrivals": [[1, 2, 3], [0, 4, 0]],
+        },
+        start="2023-12-30",  # the third day is 1 January: the yearly count starts again
+    )
+    out = d.derive(f, window=2)
+    rep0 = out[out["replication"] == 0]
+    assert rep0["protection_rate_pct"].tolist() == [50, 50, 0]  # (5+0)/(10+0), then 0/10
+    assert rep0["days_to_decision"].tolist() == [10, 10, 30]
+    assert out[out["replication"] == 1]["protection_rate_pct"].isna().all()  # no decision
+    assert rep0["occupancy_pct"].tolist() == [50, 100, 90]
+    assert rep0["resettled_this_year"].tolist() == [1, 3, 3]
+    assert out[out["replication"] == 1]["resettled_this_year"].tolist() == [0, 4, 0]
+    assert "tp_total" not in out  # its parts are not in the frame
+    assert "protection_rate_pct" not in f  # the input is left alone
+
+
+def test_derive_keeps_row_order_of_an_unsorted_frame():
+    f = frame({"cgrs_decisions": [[1, 1], [2, 2]], "cgrs_positive_decisions": [[1, 0], [0, 2]]})
+    shuffled = f.iloc[[3, 0, 2, 1]]
+    out = d.derive(shuffled, window=5)
+    assert out.index.tolist() == [3, 0, 2, 1]
+    assert out["protection_rate_pct"].tolist() == [50, 100, 0, 50]
+
+
+def test_observed_points_fall_in_the_dates_and_flows_become_daily_means():
+    observed = pd.DataFrame(
+        {
+            "series": ["applications", "applications", "applications", "cgrs_backlog"],
+            "start": pd.to_datetime(["2024-01-01", "2024-02-01", "2023-01-01", "2024-01-31"]),
+            "end": pd.to_datetime(["2024-01-31", "2024-02-29", "2023-12-31", "2024-01-31"]),
+            "value": [3100.0, 2900.0, 35000.0, 20000.0],
+        }
+    )
+    start, end = pd.Timestamp("2024-01-01"), pd.Timestamp("2024-03-31")
+    pts = d.observed_points(observed, "applications", start, end, per_day=True)
+    assert pts["value"].tolist() == [100.0, 100.0]  # 3100 / 31 days, 2900 / 29 days
+    assert pts["date"].tolist() == [pd.Timestamp("2024-01-16"), pd.Timestamp("2024-02-15")]
+    stock = d.observed_points(observed, "cgrs_backlog", start, end, per_day=False)
+    assert stock["value"].tolist() == [20000.0]
+    assert d.observed_points(None, "applications", start, end, True).empty
+
+
+def test_one_colour_per_scenario_in_order():
+    colours = d.scenario_colours(["b", "a", "b", "c"])
+    assert list(colours) == ["b", "a", "c"]
+    assert len(set(colours.values())) == 3
+    assert colours["b"] == d.PALETTE[0]
+
+
+def test_download_links_carry_the_png_and_the_csv():
+    html = d.download_links(b"\x89PNG-bytes", pd.DataFrame({"a": [1, 2]}), "main series/x")
+    assert 'download="main_series_x.png"' in html and 'download="main_series_x.csv"' in html
+    csv64 = html.split("data:text/csv;base64,")[1].split('"')[0]
+    assert base64.b64decode(csv64).decode() == "a\n1\n2\n"
+
+
+def test_fan_table_and_figure_on_hand_made_scenarios():
+    a = d.Scenario("a", frame({"in_reception": [[1, 2, 3], [3, 4, 5]]}))
+    b = d.Scenario("b", frame({"in_reception": [[10, 20, 30]]}))
+    panels = [
+        d.Panel("In reception", "persons", (("in_reception", "in reception"),)),
+        d.Panel("Backlog", "persons", (("cgrs_backlog", "pending"),)),
+    ]
+    table = d.fan_table([a, b], panels)
+    assert set(table["scenario"]) == {"a", "b"} and set(table["series"]) == {"in_reception"}
+    assert table.loc[table["scenario"] == "a", "q50"].tolist() == [2, 3, 4]
+    assert {"q05", "q25", "q50", "q75", "q95", "unit", "date"} <= set(table.columns)
+    fig = d.fan_figure([a, b], panels, d.scenario_colours(["a", "b"]))
+    first, second = fig.axes[:2]
+    assert [line.get_color() for line in first.lines] == [d.PALETTE[0], d.PALETTE[1]]
+    assert first.get_ylabel() == "persons" and first.get_xlabel() == "date"
+    assert "not recorded" in second.texts[0].get_text()
+    assert len(d.figure_png(fig)) > 1000
+
+
+def test_outcome_display_formats_intervals():
+    summary = pd.DataFrame(
+        {
+            "point": [0, 0, 1],
+            "outcome": ["x", "y", "x"],
+            "n": [3, 3, 3],
+            "mean": [12345.6, 1.5, math.nan],
+            "ci_low": [12000.0, 1.0, math.nan],
+            "ci_high": [12700.0, 2.0, math.nan],
+            "scenario": ["base", "base", "other"],
+        }
+    )
+    shown = d.outcome_display(summary).set_index("point")
+    assert shown.loc[0, "x"] == "12,346 [12,000, 12,700]"
+    assert shown.loc[0, "y"] == "1.5 [1, 2]"
+    assert shown.loc[1, "x"] == "- [-, -]"
+
+
+@pytest.mark.parametrize(
+    ("kind", "found"),
+    [
+        ("sobol", pd.DataFrame({"factor": ["a", "b"], "S1": [0.2, 0.5], "S1_conf": [0.1, 0.1],
+                                "ST": [0.3, 0.6], "ST_conf": [0.1, 0.1]})),
+        ("morris", pd.DataFrame({"factor": ["a"], "mu_star": [2.0], "mu_star_conf": [0.5],
+                                 "sigma": [1.0]})),
+        ("factorial", pd.DataFrame({"factor": ["a", "b"], "low": [1.0, 2.0], "high": [3, 9]})),
+        ("latin_hypercube", pd.DataFrame({"factor": ["a"], "spearman": [-0.4]})),
+    ],
+)  # fmt: skip
+def test_sensitivity_figure_draws_every_design(kind, found):
+    fig = d.sensitivity_figure(kind, found, "peak")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(found["factor"])
+    assert ax.get_xlabel() and "peak" in ax.get_title()
+
+
+# --- finding folders ----------------------------------------------------------------------
+
+
+def test_discover_explains_folders_it_cannot_show(tmp_path):
+    assert d.discover(tmp_path / "nothing") == []
+    (tmp_path / "plain").mkdir()
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / "bad-json").mkdir()
+    (tmp_path / "bad-json" / "manifest.json").write_text("{not json")
+    (tmp_path / "shards-only" / "shards").mkdir(parents=True)
+    (tmp_path / "shards-only" / "shards" / "x.parquet").write_bytes(b"")
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "manifest.json").write_text(json.dumps({"scenario": "x"}))
+    (tmp_path / "no-series").mkdir()
+    (tmp_path / "no-series" / "manifest.json").write_text(json.dumps({"manifest_version": 1}))
+    found = {f.path.name: f for f in d.discover(tmp_path)}
+    assert set(found) == {"plain", "bad-json", "shards-only", "old", "no-series"}
+    assert all(f.kind == "problem" for f in found.values())
+    assert "not a flowsim results folder" in found["plain"].problem
+    assert "cannot be read" in found["bad-json"].problem
+    assert "still running: 1 runs stored" in found["shards-only"].problem
+    assert "another flowsim version" in found["old"].problem
+    assert "series.parquet is missing" in found["no-series"].problem
+
+
+def test_show_without_folders_asks_for_some():
+    shown = d.show("Main series", [])
+    assert shown.figure is None and "Pick" in shown.message
+
+
+# --- on real results ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory):
+    base = tmp_path_factory.mktemp("dashboard")
+    return make_results_root(base / "results", base / "work")
+
+
+def test_discover_finds_runs_and_sweeps(root):
+    found = {f.path.name: f for f in d.discover(root)}
+    assert found[RUNS[0]].kind == "run" and found["tiny-sweep"].kind == "sweep"
+    assert "not finished: 8 of 8 runs stored" in found["running-sweep"].problem
+    assert "manifest version 0" in found["old-run"].problem
+    assert found["empty"].kind == "problem"
+
+
+def test_every_view_draws_for_runs_and_a_sweep(root):
+    from flowsim.observed import load_observed
+
+    observed = load_observed()
+    folders = [f for f in d.discover(root) if f.ok]
+    before = {p: p.stat().st_mtime_ns for p in root.rglob("*")}
+    for view in d.view_names():
+        shown = d.show(view, folders, observed)
+        assert shown.figure is not None, (view, shown.message)
+        assert shown.table is not None and len(shown.table), view
+        for ax in shown.figure.axes:
+            if ax.get_visible() and ax.has_data():
+                assert ax.get_xlabel() and ax.get_ylabel() is not None, (view, ax.get_title())
+    # never writes into the results folders
+    assert {p: p.stat().st_mtime_ns for p in root.rglob("*")} == before
+
+
+def test_runs_and_sweep_points_are_scenarios_with_one_colour_each(root):
+    folders = [f for f in d.discover(root) if f.ok]
+    scenarios, notes = d.load_scenarios(folders)
+    labels = [sc.label for sc in scenarios]
+    assert labels[:2] == list(RUNS) and len(labels) == 2 + 4  # tiny sweep: 4 points
+    assert len(set(labels)) == len(labels) and notes == []
+    shown = d.show("Main series", folders)
+    applications = shown.figure.axes[0]  # sweeps keep no applications: only the runs
+    assert [line.get_color() for line in applications.lines] == list(d.PALETTE[:2])
+
+
+def test_main_series_show_observed_figures_where_they_exist(root):
+    # the shipped figures have nothing inside the test run's 60 days: one made for them
+    observed = pd.DataFrame(
+        {
+            "series": ["applications", "applications"],
+            "start": pd.to_datetime(["2024-01-01", "2023-01-01"]),
+            "end": pd.to_datetime(["2024-01-31", "2023-01-31"]),
+            "value": [310.0, 999.0],
+        }
+    )
+    run = [f for f in d.discover(root) if f.path.name == RUNS[0]]
+    shown = d.show("Main series", run, observed)
+    ax = shown.figure.axes[0]
+    legend = ax.get_legend()
+    assert legend is not None and "observed (Belgium)" in [t.get_text() for t in legend.texts]
+    marks = [line for line in ax.lines if line.get_marker() == "o"]
+    assert len(marks) == 1 and marks[0].get_ydata().tolist() == [10.0]  # 310 / 31 days
+    assert ax.get_ylabel() == "persons per day (30-day mean)"
+
+
+def test_sweep_views_and_their_tables(root):
+    sweep = [f for f in d.discover(root) if f.kind == "sweep"]
+    outcomes = d.show(d.SWEEP_VIEWS[0], sweep, option="backlog_end")
+    assert "flowsim-outcomes" in outcomes.html and len(outcomes.table) == 4 * 4
+    scatter = d.show(d.SWEEP_VIEWS[1], sweep, option="backlog_end", second="officers")
+    assert scatter.table.columns.tolist() == ["point", "replication", "officers", "backlog_end"]
+    assert len(scatter.table) == 8
+    tornado = d.show(d.SWEEP_VIEWS[2], sweep, option="cost")
+    assert set(tornado.table["factor"]) == {"officers", "extra_tents"}
+    runs_only = [f for f in d.discover(root) if f.kind == "run"]
+    assert "pick a sweep" in d.show(d.SWEEP_VIEWS[0], runs_only).message
+
+
+def test_problem_folders_give_messages_not_exceptions(root):
+    problems = [f for f in d.discover(root) if not f.ok]
+    shown = d.show("Main series", problems)
+    assert shown.figure is None
+    assert "manifest version 0" in shown.message and "not finished" in shown.message
+    with pytest.raises(d.DashboardError, match="not finished"):
+        d.load_sweep(root / "running-sweep")
+
+
+def test_build_app_on_an_empty_root_says_what_to_do(tmp_path):
+    pytest.importorskip("ipywidgets")
+    app = d.build_app(tmp_path)
+    text = " ".join(getattr(c, "value", "") for c in app.children)
+    assert "No results to show" in text and "make run" in text
+
+
+def test_build_app_draws_a_figure(root):
+    pytest.importorskip("ipywidgets")
+    app = d.build_app(root)
+    images = [c for c in app.children if c.__class__.__name__ == "Image"]
+    assert len(images) == 1 and images[0].value[:4] == b"\x89PNG"
+    text = " ".join(str(getattr(c, "value", "")) for c in app.children)
+    assert "old-run" in text and "Download the figure" in text
