@@ -56,33 +56,24 @@ OVERVIEW_PANELS = (
 )
 
 
-def quantiles(
-    frame: pd.DataFrame, column: str, window: int | None = None, qs=(0.05, 0.5, 0.95)
-) -> pd.DataFrame:
-    """Per-date quantiles over replications of one series (optionally a rolling mean first)."""
-    wide = frame.pivot(index="date", columns="replication", values=column)
-    if window:
-        wide = wide.rolling(window, min_periods=1).mean()
-    return wide.quantile(list(qs), axis=1).T
-
-
 def overview(frame: pd.DataFrame, title: str) -> Figure:
-    """A grid of the main series: median line and 5-95% band over replications."""
+    """A grid of the main series: median line, 50% and 90% bands over replications (drawn
+    by :func:`flowsim.dashboard.draw_fan`, as in the dashboard)."""
+    from flowsim.dashboard import draw_fan, fan_quantiles
+
     rows = (len(OVERVIEW_PANELS) + 1) // 2
     fig = Figure(figsize=(13, 3.3 * rows), layout="constrained")
     axes = fig.subplots(rows, 2, sharex=True).ravel()
     for ax, (name, unit, lines, window) in zip(axes, OVERVIEW_PANELS, strict=True):
         for column, label in lines:
-            q = quantiles(frame, column, window)
-            (line,) = ax.plot(q.index, q[0.5], label=label, lw=1.4)
-            ax.fill_between(q.index, q[0.05], q[0.95], color=line.get_color(), alpha=0.25, lw=0)
+            draw_fan(ax, fan_quantiles(frame, column, window), label=label)
         ax.set_title(name)
         ax.set_ylabel(unit)
         ax.grid(alpha=0.3)
         ax.set_ylim(bottom=0)
         if len(lines) > 1:
             ax.legend(loc="best", fontsize=8)
-    fig.suptitle(f"{title}: median and 5-95% band over replications")
+    fig.suptitle(f"{title}: median, 50% and 90% bands over replications")
     return fig
 
 

@@ -8,7 +8,8 @@
 - ``differences.csv`` (factorial designs): per point and outcome, the mean paired difference
   against the baseline point with its 95% interval (replication ``k`` of both points used
   the same random numbers), and the unpaired (Welch) interval for comparison;
-- ``figures/fan_<series>.png``: median and 5-95% band of each kept series, one panel per point;
+- ``figures/fan_<series>.png``: median, 50% and 90% bands of each kept series, one colour
+  per point (drawn by :func:`flowsim.dashboard.fan_figure`, as in the dashboard);
 - ``figures/sobol_<outcome>.png`` (Sobol: first-order and total indices with 95% intervals),
   ``figures/morris_<outcome>.png`` (Morris: mu* with 95% interval, and sigma), or
   ``figures/tornado_<outcome>.png`` (factorial: main effects; Latin hypercube: rank
@@ -35,7 +36,6 @@ from flowsim.experiments import Spec, salib_problem
 from flowsim.results import atomic_path
 
 CONFIDENCE = 0.95
-MAX_FAN_POINTS = 12  # fan charts show at most this many points (baseline first)
 
 
 # --- intervals ----------------------------------------------------------------------------
@@ -377,35 +377,47 @@ def _fan_charts(
 ) -> list[str]:
     if not spec.series or not (folder / "series").is_dir():
         return []
-    import matplotlib.pyplot as plt
+    from flowsim import dashboard  # the dashboard draws the same fan charts
 
-    ok = runs[runs["status"] == "ok"]
-    points = sorted(ok["point"].unique())
-    if baseline in points:  # the baseline first, then the others in order
-        points = [baseline, *[p for p in points if p != baseline]]
-    points = points[:MAX_FAN_POINTS]
-    frames = {}
-    for p in points:
-        ids = ok.loc[ok["point"] == p, "run_id"].unique()
-        parts = [pd.read_parquet(folder / "series" / f"{rid}.parquet") for rid in ids]
-        parts = [part for part in parts if len(part)]
-        if parts:
-            frames[p] = pd.concat(parts, ignore_index=True)
-    md = ["## Fan charts", "", "Median and 5-95% band over replications, per scenario.", ""]
+    sweep = dashboard.load_sweep(folder)
+    scenarios = dashboard.sweep_scenarios(sweep)
+    colours = dashboard.scenario_colours(sc.label for sc in scenarios)
+    md = ["## Fan charts", "", "Median, 50% and 90% bands over replications, per scenario.", ""]
     for name in spec.series:
-        fig, ax = plt.subplots(figsize=(9, 4.5))
-        for p, frame in frames.items():
-            q = frame.groupby("date")[name].quantile([0.05, 0.5, 0.95]).unstack()
-            line = ax.plot(q.index, q[0.5], label=labels.get(p, str(p)), lw=1.2)[0]
-            ax.fill_between(q.index, q[0.05], q[0.95], color=line.get_color(), alpha=0.15)
-        ax.set_title(name)
-        ax.set_ylabel("persons" if not name.endswith("_eur") else "euros per day")
-        ax.legend(fontsize=7, loc="best")
-        fig.autofmt_xdate()
-        fig.tight_layout()
+        unit = "euros per day" if name.endswith("_eur") else "persons"
+        panel = dashboard.Panel(name, unit, ((name, name),))
+        fig = dashboard.fan_figure(scenarios, [panel], colours, title=name, columns=1)
         _save(fig, figures / f"fan_{name}.png")
         md += [f"![{name}](figures/fan_{name}.png)", ""]
     return md
+
+
+def sensitivity_table(
+    runs: pd.DataFrame, spec: Spec, outcome: str
+) -> tuple[str, pd.DataFrame | None]:
+    """The sensitivity of one outcome to the factors, by the design's method: Sobol S1/ST,
+    Morris mu*/sigma, factorial main effects or (Latin hypercube) rank correlations.
+
+    Returns (kind, table) with the rows in chart order (largest effect on top for the
+    tornado charts); the table is None when a Sobol or Morris point has no successful run.
+    """
+    kind = spec.design.kind
+    factors = [f.name for f in spec.factors]
+    if kind in ("sobol", "morris"):
+        y = point_means(runs, outcome, int(runs["point"].max()) + 1)
+        if y is None:
+            return kind, None
+        if kind == "sobol":
+            return kind, sobol_indices(spec, y)
+        x = runs.drop_duplicates("point").sort_values("point")[factors].to_numpy(float)
+        return kind, morris_indices(spec, x, y)
+    if kind == "factorial":
+        found = main_effects(runs, factors, outcome)
+        order = np.argsort((found["high"] - found["low"]).to_numpy())
+        return kind, found.iloc[order].reset_index(drop=True)
+    found = rank_correlations(runs, factors, outcome)
+    order = np.argsort(found["spearman"].abs().to_numpy())
+    return kind, found.iloc[order].reset_index(drop=True)
 
 
 def _sensitivity(
@@ -416,51 +428,18 @@ def _sensitivity(
     figures: Path,
     out: Path,
 ) -> list[str]:
-    import matplotlib.pyplot as plt
+    from flowsim.dashboard import sensitivity_figure  # the dashboard draws the same charts
 
-    kind = spec.design.kind
-    points = int(runs["point"].max()) + 1
     md = ["## Sensitivity", ""]
     tables = []
     for name in outcomes:
-        fig, ax = plt.subplots(figsize=(7, 0.5 + 0.45 * len(factors) + 1))
-        y_pos = np.arange(len(factors))
-        if kind in ("sobol", "morris"):
-            y = point_means(runs, name, points)
-            if y is None:
-                md += [f"{name}: some points have no successful run; no indices.", ""]
-                plt.close(fig)
-                continue
-            if kind == "sobol":
-                found = sobol_indices(spec, y)
-                ax.barh(y_pos - 0.2, found["S1"], 0.4, xerr=found["S1_conf"], label="first order")
-                ax.barh(y_pos + 0.2, found["ST"], 0.4, xerr=found["ST_conf"], label="total")
-                ax.set_xlabel("Sobol index (95% interval)")
-            else:
-                x = runs.drop_duplicates("point").sort_values("point")[factors].to_numpy(float)
-                found = morris_indices(spec, x, y)
-                ax.barh(y_pos, found["mu_star"], 0.6, xerr=found["mu_star_conf"], label="mu*")
-                ax.plot(found["sigma"], y_pos, "kd", label="sigma")
-                ax.set_xlabel(f"mu* of {name} (95% interval)")
-            ax.legend(fontsize=8)
-            title, stem = f"{kind.capitalize()} indices: {name}", f"{kind}_{name}"
-        elif kind == "factorial":
-            found = main_effects(runs, factors, name)
-            found = found.iloc[np.argsort((found["high"] - found["low"]).to_numpy())]
-            ax.barh(y_pos, found["high"] - found["low"], left=found["low"], color="tab:blue")
-            ax.set_xlabel(f"mean {name} over the factor's values (others averaged)")
-            title, stem = f"Main effects: {name}", f"tornado_{name}"
-        else:
-            found = rank_correlations(runs, factors, name)
-            found = found.iloc[np.argsort(found["spearman"].abs().to_numpy())]
-            y_pos = np.arange(len(found))
-            ax.barh(y_pos, found["spearman"], color="tab:blue")
-            ax.set_xlim(-1, 1)
-            ax.set_xlabel(f"rank correlation with {name}")
-            title, stem = f"Rank correlations: {name}", f"tornado_{name}"
-        ax.set_yticks(y_pos, list(found["factor"]))
-        ax.set_title(title)
-        fig.tight_layout()
+        kind, found = sensitivity_table(runs, spec, name)
+        if found is None:
+            md += [f"{name}: some points have no successful run; no indices.", ""]
+            continue
+        stem = f"{kind}_{name}" if kind in ("sobol", "morris") else f"tornado_{name}"
+        fig = sensitivity_figure(kind, found, name)
+        title = fig.axes[0].get_title()
         _save(fig, figures / f"{stem}.png")
         tables.append(found.assign(outcome=name))  # largest effect on top of the chart
         md += [f"![{title}](figures/{stem}.png)", ""]
