@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench lint format clean
+.PHONY: run test bench lint format clean dashboard
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,13 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/flowsim run configs/belgium-baseline.yaml --out results/belgium-baseline
+
+# The results dashboard (notebooks/dashboard.ipynb) as a web page on this machine only.
+DASHBOARD_PORT ?= 8866
+dashboard: $(STAMP)
+	@echo "flowsim dashboard: open http://127.0.0.1:$(DASHBOARD_PORT)/ (Ctrl-C stops it)"
+	cd notebooks && PATH="$(abspath $(BIN)):$$PATH" $(abspath $(BIN))/voila dashboard.ipynb \
+		--no-browser --port=$(DASHBOARD_PORT) --Voila.ip=127.0.0.1
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

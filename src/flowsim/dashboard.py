@@ -901,7 +901,7 @@ def build_app(root: str | Path | None = None) -> Any:
         observed = load_observed()
     except Exception:  # the observed marks are a bonus: the page works without them
         observed = None
-    header = w.HTML(f"<h2>flowsim results</h2><p>Results folder: <code>{root}</code></p>")
+    header = w.HTML(f"<p>Results folder: <code>{root}</code></p>")
     usable = [f for f in folders if f.ok]
     problems = [f for f in folders if not f.ok]
     problem_html = "".join(f"<li><b>{f.label}</b>: {f.problem}</li>" for f in problems)

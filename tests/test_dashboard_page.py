@@ -1,0 +1,168 @@
+"""The dashboard notebook end to end: executed top to bottom (nbclient), then served by
+Voila and used in headless Chromium (Playwright driving Debian's ``/usr/bin/chromium``; no
+browser is downloaded). The browser test is skipped, saying how to enable it, where that
+Chromium is missing; ``.ci/run`` installs it so it always runs in CI."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from dashboard_helpers import RUNS, make_results_root
+
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "dashboard.ipynb"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory):
+    base = tmp_path_factory.mktemp("page")
+    return make_results_root(base / "results", base / "work")
+
+
+def _environment(root: Path) -> dict[str, str]:
+    """The environment of the kernel: the results root, and this venv's executables first
+    (the kernel spec starts ``python`` from PATH)."""
+    env = dict(os.environ)
+    env["FLOWSIM_RESULTS"] = str(root)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["MPLBACKEND"] = "Agg"
+    return env
+
+
+def test_notebook_runs_top_to_bottom_without_error_output(root, monkeypatch):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    for key, value in _environment(root).items():
+        monkeypatch.setenv(key, value)
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    client = nbclient.NotebookClient(
+        notebook,
+        timeout=180,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(NOTEBOOK.parent)}},
+    )
+    client.execute()
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
+    errors = [o for o in outputs if o.output_type == "error"]
+    stderr = [o.text for o in outputs if o.output_type == "stream" and o.name == "stderr"]
+    assert not errors and not stderr, (errors, stderr)
+    widget = outputs[-1]["data"]
+    assert "application/vnd.jupyter.widget-view+json" in widget
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for(url: str, server: subprocess.Popen, log: Path, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"voila exited with {server.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url + "static/", timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # the server answers (a page it refuses is an answer)
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"voila did not answer on {url} in {seconds} s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture
+def served(root, tmp_path):
+    """Voila serving the notebook on a free loopback port; killed afterwards."""
+    pytest.importorskip("voila")
+    port = _free_port()
+    log = tmp_path / "voila.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "voila",
+                NOTEBOOK.name,
+                "--no-browser",
+                f"--port={port}",
+                "--Voila.ip=127.0.0.1",
+            ],
+            cwd=NOTEBOOK.parent,
+            env=_environment(root),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        _wait_for(url, server, log, 40)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="no /usr/bin/chromium: install Debian's chromium (as root: apt-get install -y "
+    "chromium chromium-driver; .ci/run does it) to run the browser test",
+)
+def test_served_page_in_headless_chromium(served, tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(served, timeout=60_000)
+            figure = page.wait_for_selector("img.flowsim-figure", timeout=60_000)
+            page.wait_for_function(
+                "() => document.querySelector('img.flowsim-figure').naturalWidth > 0",
+                timeout=30_000,
+            )
+            first = figure.get_attribute("src")
+            body = page.inner_text("body")
+            assert "manifest version 0" in body and "not finished" in body  # folder notes
+            assert "Traceback" not in body
+            # pick both runs: the figure is drawn again with two scenarios
+            picker = page.locator(".flowsim-folders select")
+            labels = [f"{name} (2 replications)" for name in RUNS]
+            picker.select_option(label=labels)
+            page.wait_for_function(
+                "src => document.querySelector('img.flowsim-figure').src !== src",
+                arg=first,
+                timeout=30_000,
+            )
+            page.wait_for_selector("[data-renders='1']", state="attached", timeout=30_000)
+            page.locator(".flowsim-view select").select_option(label="Procedure")
+            page.wait_for_selector("[data-renders='2']", state="attached", timeout=30_000)
+            assert page.locator("a[download$='.png']").count() == 1
+            assert page.locator("a[download$='.csv']").count() == 1
+            shot = tmp_path / "dashboard.png"
+            page.screenshot(path=str(shot), full_page=True)
+            assert shot.stat().st_size > 10_000
+            print(f"screenshot: {shot}")
+        finally:
+            browser.close()
