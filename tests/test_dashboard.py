@@ -238,6 +238,18 @@ def test_runs_and_sweep_points_are_scenarios_with_one_colour_each(root):
     shown = d.show("Main series", folders)
     applications = shown.figure.axes[0]  # sweeps keep no applications: only the runs
     assert [line.get_color() for line in applications.lines] == list(d.PALETTE[:2])
+    # the same colour for a scenario in every view: the backlog fan (runs and sweep points)
+    # and the sweep's outcome intervals
+    colours = d.colour_map(folders)
+    assert list(colours) == labels
+    backlog = shown.figure.axes[2]
+    assert [line.get_color() for line in backlog.lines] == [colours[k] for k in labels]
+    sweep = [f for f in folders if f.kind == "sweep"]
+    intervals = d.show(d.SWEEP_VIEWS[0], folders).figure.axes[0]
+    marks = [line.get_color() for line in intervals.lines if line.get_marker() == "o"]
+    assert marks == [colours[k] for k in labels[2:]]  # points 0-3, baseline 0 first
+    scatter = d.show(d.SWEEP_VIEWS[1], sweep).figure.axes[0]
+    assert len({tuple(c) for c in scatter.collections[1].get_facecolors()}) == 4
 
 
 def test_main_series_show_observed_figures_where_they_exist(root):

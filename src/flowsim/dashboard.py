@@ -200,8 +200,8 @@ def load_run(path: str | Path) -> Scenario:
     if (path / "series_by_region.parquet").is_file():
         by_region = _read_parquet(path / "series_by_region.parquet")
         by_region["date"] = pd.to_datetime(by_region["date"])
-    label = str(manifest.get("scenario") or path.name)
-    return Scenario(label, frame, by_region, source=path.name)
+    # the folder's name labels the scenario: unique under the root, and what the user picked
+    return Scenario(path.name, frame, by_region, source=str(manifest.get("scenario", "")))
 
 
 def load_sweep(path: str | Path) -> Sweep:
@@ -249,9 +249,13 @@ def sweep_scenarios(sweep: Sweep, points: Iterable[int] | None = None) -> list[S
         if parts:
             frame = pd.concat(parts, ignore_index=True)
             frame["date"] = pd.to_datetime(frame["date"])
-            label = f"{sweep.name}: {sweep.labels.get(p, p)}"
-            found.append(Scenario(label, frame, source=sweep.path.name))
+            found.append(Scenario(point_label(sweep, p), frame, source=sweep.name))
     return found
+
+
+def point_label(sweep: Sweep, point: int) -> str:
+    """A sweep point as a scenario: ``<folder>: factor=value, ...``."""
+    return f"{sweep.path.name}: {sweep.labels.get(point, point)}"
 
 
 # --- shaping (pure functions) -------------------------------------------------------------
@@ -362,6 +366,14 @@ class Panel:
 
 
 _MEAN = f"({WINDOW}-day mean)"
+PLACE_TYPES = {  # reception place types (config.CENTRE_TYPES) as the charts name them
+    "collective": "Collective centres",
+    "lri": "Local reception initiatives (LRI)",
+    "emergency": "Emergency places",
+    "private_operator": "Private operators",
+    "convention": "Convention places",
+}
+assert set(PLACE_TYPES) == set(CENTRE_TYPES)
 VIEWS: dict[str, tuple[Panel, ...]] = {
     "Main series": (
         Panel("Applications", f"persons per day {_MEAN}", (("applications", "applications"),),
@@ -373,15 +385,18 @@ VIEWS: dict[str, tuple[Panel, ...]] = {
         Panel("Entitled, without a place", "persons", (("without_reception", "without a place"),)),
     ),
     "Reception": (
-        Panel("Occupancy by place type", "persons",
-              tuple((f"in_reception_{t}", t.replace("_", " ")) for t in CENTRE_TYPES)),
-        Panel("Places by place type", "places",
-              tuple((f"capacity_{t}", t.replace("_", " ")) for t in CENTRE_TYPES)),
-        Panel("Network: residents against places", "persons / places",
+        Panel("Whole network: residents against places", "persons / places",
               (("in_reception", "residents"), ("reception_capacity", "places")),
-              observed=("reception_capacity",)),
+              observed=("in_reception", "reception_capacity")),
         Panel("Occupancy rate", "percent of places", (("occupancy_pct", "occupancy"),),
               observed=("reception_occupancy_rate",)),
+        *(
+            Panel(f"{PLACE_TYPES[t]}: residents against places",
+                  "persons / places",
+                  ((f"in_reception_{t}", "residents"), (f"capacity_{t}", "places")),
+                  observed=("capacity_lri",) if t == "lri" else ())
+            for t in CENTRE_TYPES
+        ),
         Panel("Entitled, without a place", "persons", (("without_reception", "without a place"),)),
     ),
     "Procedure": (
@@ -481,10 +496,13 @@ def fan_table(scenarios: Sequence[Scenario], panels: Sequence[Panel]) -> pd.Data
                 q.columns = [f"q{round(100 * c):02d}" for c in q.columns]
                 parts.append(
                     q.reset_index().assign(
-                        scenario=sc.label, panel=panel.title, series=column, line=label,
+                        scenario=sc.label,
+                        panel=panel.title,
+                        series=column,
+                        line=label,
                         unit=panel.unit,
                     )
-                )  # fmt: skip
+                )
     if not parts:
         return pd.DataFrame(columns=["scenario", "panel", "series", "line", "unit", "date"])
     table = pd.concat(parts, ignore_index=True)
@@ -518,15 +536,22 @@ def fan_figure(
                 q = fan_quantiles(frame, column, panel.window)
                 name = label if len(scenarios) == 1 else f"{sc.label}: {label}"
                 ls = LINESTYLES[k % len(LINESTYLES)]
-                draw_fan(ax, q, colours.get(sc.label), name if len(panel.lines) > 1 or
-                         len(scenarios) > 1 else None, ls)  # fmt: skip
+                legend = len(panel.lines) > 1 or len(scenarios) > 1
+                draw_fan(ax, q, colours.get(sc.label), name if legend else None, ls)
                 drawn = True
         if drawn and derived:
             dates = pd.concat([f["date"] for _, f in derived])
             _draw_observed(ax, observed, panel, dates.min(), dates.max())
         if not drawn:
-            ax.text(0.5, 0.5, "not recorded in these results", ha="center", va="center",
-                    transform=ax.transAxes, color="0.4")  # fmt: skip
+            ax.text(
+                0.5,
+                0.5,
+                "not recorded in these results",
+                ha="center",
+                va="center",
+                transform=ax.transAxes,
+                color="0.4",
+            )
         ax.set_title(panel.title)
         ax.set_ylabel(panel.unit)
         _date_axis(ax)
@@ -652,10 +677,16 @@ def scatter_table(sweep: Sweep, factor: str, outcome: str) -> pd.DataFrame:
 
 
 def scatter_figure(
-    table: pd.DataFrame, factor: str, outcome: str, colour: str = PALETTE[0], title: str = ""
+    table: pd.DataFrame,
+    factor: str,
+    outcome: str,
+    colours: dict[int, str] | None = None,
+    title: str = "",
 ) -> Figure:
     """Each run's outcome against one factor's value, with the mean over replications of
-    each point as a larger mark. Categorical factors are spread along the x axis."""
+    each point as a larger mark, coloured by point (``colours``; one colour when there are
+    more points than :data:`PALETTE` has colours). Categorical factors are spread along the
+    x axis."""
     fig = Figure(figsize=(8, 4.5), layout="constrained")
     ax = fig.subplots()
     x = table[factor]
@@ -663,10 +694,19 @@ def scatter_figure(
         order = {v: i for i, v in enumerate(sorted(x.astype(str).unique()))}
         x = x.astype(str).map(order)
         ax.set_xticks(list(order.values()), list(order))
-    ax.scatter(x, table[outcome], s=12, alpha=0.5, color=colour, label="run")
+    points = table["point"]
+    if not colours or points.nunique() > len(PALETTE):
+        colours = dict.fromkeys(points.unique(), PALETTE[0])
+    ax.scatter(x, table[outcome], s=12, alpha=0.5, c=points.map(colours).tolist(), label="run")
     means = table.assign(_x=x).groupby("point")[["_x", outcome]].mean()
-    ax.scatter(means["_x"], means[outcome], s=45, color=colour, edgecolors="black",
-               label="mean over replications")  # fmt: skip
+    ax.scatter(
+        means["_x"],
+        means[outcome],
+        s=45,
+        c=[colours[p] for p in means.index],
+        edgecolors="black",
+        label="mean over replications (one colour per scenario)",
+    )
     ax.set_xlabel(factor)
     ax.set_ylabel(outcome)
     ax.grid(alpha=0.3)
@@ -776,17 +816,23 @@ def load_scenarios(folders: Sequence[Folder]) -> tuple[list[Scenario], list[str]
     if len(scenarios) > MAX_SCENARIOS:
         notes.append(f"showing the first {MAX_SCENARIOS} of {len(scenarios)} scenarios")
         scenarios = scenarios[:MAX_SCENARIOS]
-    return _unique_labels(scenarios), notes
+    return scenarios, notes
 
 
-def _unique_labels(scenarios: list[Scenario]) -> list[Scenario]:
-    seen: dict[str, int] = {}
-    for sc in scenarios:
-        if sc.label in seen:
-            seen[sc.label] += 1
-            sc.label = f"{sc.label} ({sc.source or seen[sc.label]})"
-        seen.setdefault(sc.label, 1)
-    return scenarios
+def colour_map(folders: Sequence[Folder]) -> dict[str, str]:
+    """One colour per scenario of the picked folders (a run, or a sweep's points in
+    :func:`sweep_points` order), the same in every view of one pick."""
+    labels: list[str] = []
+    for folder in folders:
+        if folder.kind == "run":
+            labels.append(folder.path.name)
+        elif folder.kind == "sweep":
+            try:
+                sweep = load_sweep(folder.path)
+            except DashboardError:
+                continue
+            labels += [point_label(sweep, p) for p in sweep_points(sweep, limit=len(sweep.runs))]
+    return scenario_colours(labels)
 
 
 def show(
@@ -801,13 +847,13 @@ def show(
     message, never as an exception of ours."""
     if not folders:
         return Shown(message="Pick one or more results folders.")
+    colours = colour_map(folders)
     if view in SWEEP_VIEWS:
-        return _show_sweep(view, folders, option, second)
+        return _show_sweep(view, folders, colours, option, second)
     scenarios, notes = load_scenarios(folders)
     note = "; ".join(notes)
     if not scenarios:
         return Shown(message=note or "Nothing to show for these folders.")
-    colours = scenario_colours(sc.label for sc in scenarios)
     if view == REGION_VIEW:
         column = option if option in REGION_SERIES else "in_reception"
         try:
@@ -820,7 +866,13 @@ def show(
     return Shown(fig, fan_table(scenarios, panels), note)
 
 
-def _show_sweep(view: str, folders: Sequence[Folder], option: str | None, second: str | None):
+def _show_sweep(
+    view: str,
+    folders: Sequence[Folder],
+    colours: dict[str, str],
+    option: str | None,
+    second: str | None,
+) -> Shown:
     sweeps = [f for f in folders if f.kind == "sweep"]
     if not sweeps:
         return Shown(message="This view is for sweeps: pick a sweep folder.")
@@ -835,12 +887,19 @@ def _show_sweep(view: str, folders: Sequence[Folder], option: str | None, second
     if view == SWEEP_VIEWS[0]:
         summary = outcome_summary(sweep)
         html = outcome_display(summary).to_html(index=False, classes="flowsim-outcomes")
-        fig = outcome_interval_figure(summary, outcome)
+        keys = {p: point_label(sweep, p) for p in summary["point"].unique()}
+        point_colours = {p: colours.get(k, PALETTE[0]) for p, k in keys.items()}
+        fig = outcome_interval_figure(summary, outcome, point_colours)
         return Shown(fig, summary, note, html=html)
     if view == SWEEP_VIEWS[1]:
+        if not sweep.factors:
+            return Shown(message=f"{sweep.name}: the sweep has no factors")
         factor = second if second in sweep.factors else sweep.factors[0]
         table = scatter_table(sweep, factor, outcome)
-        return Shown(scatter_figure(table, factor, outcome, title=sweep.name), table, note)
+        points = table["point"].unique()
+        point_colours = {p: colours.get(point_label(sweep, p), PALETTE[0]) for p in points}
+        fig = scatter_figure(table, factor, outcome, point_colours, title=sweep.name)
+        return Shown(fig, table, note)
     from flowsim.report import sensitivity_table
 
     try:
@@ -864,20 +923,28 @@ def _spec(sweep: Sweep) -> Any:
         raise DashboardError(f"{sweep.name}: its experiment spec cannot be read: {err}") from err
 
 
-def outcome_interval_figure(summary: pd.DataFrame, outcome: str) -> Figure:
-    """Mean of one outcome per scenario with its 95% interval (one colour per scenario)."""
+MAX_INTERVAL_ROWS = 40  # the interval chart shows this many scenarios; the table has all
+
+
+def outcome_interval_figure(
+    summary: pd.DataFrame, outcome: str, colours: dict[int, str] | None = None
+) -> Figure:
+    """Mean of one outcome per scenario (sweep point) with its 95% interval, coloured by
+    point (``colours``), at most :data:`MAX_INTERVAL_ROWS` points."""
     rows = summary[summary["outcome"] == outcome].reset_index(drop=True)
+    rows = rows.head(MAX_INTERVAL_ROWS)
+    colours = colours or {}
     fig = Figure(figsize=(8, 1.2 + 0.4 * max(1, len(rows))), layout="constrained")
     ax = fig.subplots()
-    colours = scenario_colours(rows["scenario"].astype(str))
     y = np.arange(len(rows))
     for i, r in rows.iterrows():
         low, high = r["mean"] - r["ci_low"], r["ci_high"] - r["mean"]
         err = None if math.isnan(low) else [[low], [high]]
-        ax.errorbar([r["mean"]], [i], xerr=err, fmt="o", color=colours[str(r["scenario"])],
-                    capsize=3)  # fmt: skip
-    ax.set_yticks(y, [f"{p}: {s}" for p, s in zip(rows["point"], rows["scenario"], strict=True)],
-                  fontsize=7)  # fmt: skip
+        colour = colours.get(int(r["point"]), PALETTE[0])
+        ax.errorbar([r["mean"]], [i], xerr=err, fmt="o", color=colour, capsize=3)
+    ax.set_yticks(
+        y, [f"{p}: {s}" for p, s in zip(rows["point"], rows["scenario"], strict=True)], fontsize=7
+    )
     ax.invert_yaxis()
     ax.set_xlabel(f"{outcome}: mean over replications (95% interval)")
     ax.grid(alpha=0.3, axis="x")
@@ -1006,6 +1073,16 @@ def build_app(root: str | Path | None = None) -> Any:
         "period (flows as a daily mean over it). One colour per scenario on every chart.</p>"
     )
     return w.VBox(
-        [header, help_html, picker, w.HBox([view, option, second]), message, image, links,
-         extra, status, notes]
-    )  # fmt: skip
+        [
+            header,
+            help_html,
+            picker,
+            w.HBox([view, option, second]),
+            message,
+            image,
+            links,
+            extra,
+            status,
+            notes,
+        ]
+    )
