@@ -788,11 +788,90 @@ class Shown:
 
 
 SWEEP_VIEWS = ("Sweep: outcomes", "Sweep: outcome against a factor", "Sweep: sensitivity")
+HINDCAST_VIEW = "Hindcast: runs against observed figures"
 
 
 def view_names() -> list[str]:
     """Every view, in the order the page offers them."""
-    return [*VIEWS, REGION_VIEW, *SWEEP_VIEWS]
+    return [*VIEWS, REGION_VIEW, HINDCAST_VIEW, *SWEEP_VIEWS]
+
+
+_HINDCAST_CACHE: dict[tuple, tuple[pd.DataFrame, np.ndarray]] = {}
+
+
+def hindcast_points(
+    scenario: Scenario, observed: pd.DataFrame, key: tuple = ()
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The observed figures the run covers next to the run's values over their periods
+    (:func:`flowsim.hindcast.compare`), remembered under ``key`` (a run's path and file
+    time) since the page asks for them again at every pick."""
+    from flowsim.hindcast import compare
+    from flowsim.observed import ModelRun
+
+    if key and key in _HINDCAST_CACHE:
+        return _HINDCAST_CACHE[key]
+    found = compare(ModelRun(scenario.frame), observed)
+    if key:
+        if len(_HINDCAST_CACHE) > 8:
+            _HINDCAST_CACHE.clear()
+        _HINDCAST_CACHE[key] = found
+    return found
+
+
+def hindcast_groups(points: pd.DataFrame) -> list[str]:
+    """``series (resolution)`` of every group of observed points, in order."""
+    pairs = points[["series", "resolution"]].drop_duplicates()
+    return sorted(f"{s} ({r})" for s, r in zip(pairs["series"], pairs["resolution"], strict=True))
+
+
+def _run_key(folder: Folder) -> tuple:
+    series = folder.path / "series.parquet"
+    return (str(folder.path), series.stat().st_mtime_ns) if series.is_file() else ()
+
+
+def hindcast_options(folders: Sequence[Folder], observed: pd.DataFrame | None) -> list[str]:
+    """The groups of observed points the first picked run can be compared with."""
+    runs = [f for f in folders if f.kind == "run"]
+    if not runs or observed is None:
+        return []
+    try:
+        points, _ = hindcast_points(load_run(runs[0].path), observed, _run_key(runs[0]))
+    except DashboardError:
+        return []
+    return hindcast_groups(points)
+
+
+def _show_hindcast(
+    folders: Sequence[Folder],
+    observed: pd.DataFrame | None,
+    colours: dict[str, str],
+    option: str | None,
+) -> Shown:
+    from flowsim.figures import hindcast_figure
+    from flowsim.hindcast import summarise
+
+    runs = [f for f in folders if f.kind == "run"]
+    if not runs:
+        return Shown(message="This view compares single runs with observed figures: pick a run.")
+    if observed is None:
+        return Shown(message="The observed figures could not be loaded.")
+    try:
+        scenario = load_run(runs[0].path)
+    except DashboardError as err:
+        return Shown(message=str(err))
+    points, samples = hindcast_points(scenario, observed, _run_key(runs[0]))
+    groups = hindcast_groups(points)
+    if not groups:
+        return Shown(message=f"{scenario.label}: no observed figure falls within its dates.")
+    chosen = option if option in groups else groups[0]
+    series, res = chosen[:-1].split(" (")
+    group = points[(points["series"] == series) & (points["resolution"] == res)]
+    reps = int(scenario.frame["replication"].nunique())
+    fig = hindcast_figure(group, f"{scenario.label}: {chosen}", reps, colours[scenario.label])
+    summary = summarise(points, samples)
+    html = summary.to_html(index=False, float_format=lambda v: f"{v:.3g}", na_rep="-")
+    note = "comparing the first run picked" if len(runs) > 1 else ""
+    return Shown(fig, group.reset_index(drop=True), note, html=html)
 
 
 def load_scenarios(folders: Sequence[Folder]) -> tuple[list[Scenario], list[str]]:
@@ -848,6 +927,8 @@ def show(
     if not folders:
         return Shown(message="Pick one or more results folders.")
     colours = colour_map(folders)
+    if view == HINDCAST_VIEW:
+        return _show_hindcast(folders, observed, colours, option)
     if view in SWEEP_VIEWS:
         return _show_sweep(view, folders, colours, option, second)
     scenarios, notes = load_scenarios(folders)
@@ -1014,6 +1095,8 @@ def build_app(root: str | Path | None = None) -> Any:
         factors: list[str] = []
         if name == REGION_VIEW:
             opts = list(REGION_SERIES)
+        elif name == HINDCAST_VIEW:
+            opts = hindcast_options(picked(), observed)
         elif name in SWEEP_VIEWS:
             sweeps = [f for f in picked() if f.kind == "sweep"]
             if sweeps:
@@ -1023,6 +1106,7 @@ def build_app(root: str | Path | None = None) -> Any:
                 except DashboardError:
                     pass
         option.description = "Outcome" if name in SWEEP_VIEWS else "Series"
+        option.layout.width = "28em" if name == HINDCAST_VIEW else ""
         if list(option.options) != opts:
             option.options = opts
         if list(second.options) != factors:

@@ -77,13 +77,16 @@ def overview(frame: pd.DataFrame, title: str) -> Figure:
     return fig
 
 
-def hindcast_figure(points: pd.DataFrame, title: str, replications: int) -> Figure:
+def hindcast_figure(
+    points: pd.DataFrame, title: str, replications: int, colour: str = "C0"
+) -> Figure:
     """One series' observed figures against the model's bands over replications.
 
     ``points`` are the rows of :func:`flowsim.hindcast.compare` for one series and resolution.
     Each observed figure is drawn at the middle of its period (a horizontal bar spans the
     period when it is longer than a day), with the model's median and its 50% and 90% bands
     over the same periods. The y axis is in the points' unit, per period for flows.
+    ``colour``: the model's (the dashboard gives each scenario its own).
     """
     points = points.sort_values(["end", "start"])
     middle = points["start"] + (points["end"] - points["start"]) / 2
@@ -96,7 +99,7 @@ def hindcast_figure(points: pd.DataFrame, title: str, replications: int) -> Figu
         points["model_q95"],
         alpha=0.2,
         lw=0,
-        color="C0",
+        color=colour,
         label="model 90% band",
     )
     ax.fill_between(
@@ -105,10 +108,10 @@ def hindcast_figure(points: pd.DataFrame, title: str, replications: int) -> Figu
         points["model_q75"],
         alpha=0.4,
         lw=0,
-        color="C0",
+        color=colour,
         label="model 50% band",
     )
-    ax.plot(middle, points["model_median"], color="C0", lw=1.2, marker=".", label="model median")
+    ax.plot(middle, points["model_median"], color=colour, lw=1.2, marker=".", label="model median")
     ax.errorbar(
         middle,
         points["observed"],
