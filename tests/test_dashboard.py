@@ -335,3 +335,18 @@ def test_hindcast_view_compares_a_run_with_observed_figures(root):
     assert shown.message == "comparing the first run picked"
     sweep_only = [f for f in d.discover(root) if f.kind == "sweep"]
     assert "pick a run" in d.show(d.HINDCAST_VIEW, sweep_only, observed).message
+
+
+@pytest.mark.parametrize(
+    ("definition", "unit"),
+    [
+        ({"series": "without_reception", "stat": "max"}, "persons"),
+        ({"series": "applications", "stat": "mean"}, "persons per day"),
+        ({"series": "cost_eur", "stat": "sum"}, "EUR, total over the period"),
+        ({"series": "without_reception", "stat": "longest_above"}, "days"),
+        ({"series": "occupancy_rate", "stat": "mean"}, "share of places"),
+        (None, ""),
+    ],
+)
+def test_outcome_units_follow_the_series_and_the_statistic(definition, unit):
+    assert d.outcome_unit(definition) == unit

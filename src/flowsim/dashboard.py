@@ -476,7 +476,7 @@ def draw_fan(
 def _date_axis(ax: Axes) -> None:
     import matplotlib.dates as mdates
 
-    locator = mdates.AutoDateLocator(maxticks=8)
+    locator = mdates.AutoDateLocator()
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.set_xlabel("date")
@@ -670,6 +670,31 @@ def _num(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 1e4 else f"{value:.4g}"
 
 
+def outcome_unit(definition: dict | None) -> str:
+    """The unit of a sweep outcome from its definition in the manifest (``series``,
+    ``stat``): days for ``days_above``/``longest_above``, the series' total for ``sum``, the
+    series' own unit (per day for a flow) otherwise; empty when unknown."""
+    from flowsim.observed import model_unit
+    from flowsim.series import FLOW_NAMES
+
+    if not definition or "series" not in definition:
+        return ""
+    series, stat = definition["series"], definition.get("stat", "")
+    if stat in ("days_above", "longest_above"):
+        return "days"
+    if series in ("occupancy_rate", "lri_occupancy"):
+        return "share of places"
+    unit = model_unit(series)
+    if stat == "sum":
+        return f"{unit}, total over the period"
+    return f"{unit} per day" if series in FLOW_NAMES else unit
+
+
+def _outcome_axis(sweep: Sweep, outcome: str) -> str:
+    unit = outcome_unit(sweep.manifest.get("outcomes", {}).get(outcome))
+    return f"{outcome} ({unit})" if unit else outcome
+
+
 def scatter_table(sweep: Sweep, factor: str, outcome: str) -> pd.DataFrame:
     """Successful runs' ``factor`` value and ``outcome``: the numbers behind the scatter."""
     ok = sweep.runs[sweep.runs["status"] == "ok"]
@@ -682,6 +707,7 @@ def scatter_figure(
     outcome: str,
     colours: dict[int, str] | None = None,
     title: str = "",
+    ylabel: str = "",
 ) -> Figure:
     """Each run's outcome against one factor's value, with the mean over replications of
     each point as a larger mark, coloured by point (``colours``; one colour when there are
@@ -705,10 +731,10 @@ def scatter_figure(
         s=45,
         c=[colours[p] for p in means.index],
         edgecolors="black",
-        label="mean over replications (one colour per scenario)",
+        label="mean over a scenario's replications",
     )
     ax.set_xlabel(factor)
-    ax.set_ylabel(outcome)
+    ax.set_ylabel(ylabel or outcome)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     ax.set_title(title or f"{outcome} against {factor}")
@@ -970,7 +996,9 @@ def _show_sweep(
         html = outcome_display(summary).to_html(index=False, classes="flowsim-outcomes")
         keys = {p: point_label(sweep, p) for p in summary["point"].unique()}
         point_colours = {p: colours.get(k, PALETTE[0]) for p, k in keys.items()}
-        fig = outcome_interval_figure(summary, outcome, point_colours)
+        fig = outcome_interval_figure(
+            summary, outcome, point_colours, _outcome_axis(sweep, outcome)
+        )
         return Shown(fig, summary, note, html=html)
     if view == SWEEP_VIEWS[1]:
         if not sweep.factors:
@@ -979,7 +1007,8 @@ def _show_sweep(
         table = scatter_table(sweep, factor, outcome)
         points = table["point"].unique()
         point_colours = {p: colours.get(point_label(sweep, p), PALETTE[0]) for p in points}
-        fig = scatter_figure(table, factor, outcome, point_colours, title=sweep.name)
+        axis = _outcome_axis(sweep, outcome)
+        fig = scatter_figure(table, factor, outcome, point_colours, sweep.name, axis)
         return Shown(fig, table, note)
     from flowsim.report import sensitivity_table
 
@@ -1008,14 +1037,14 @@ MAX_INTERVAL_ROWS = 40  # the interval chart shows this many scenarios; the tabl
 
 
 def outcome_interval_figure(
-    summary: pd.DataFrame, outcome: str, colours: dict[int, str] | None = None
+    summary: pd.DataFrame, outcome: str, colours: dict[int, str] | None = None, label: str = ""
 ) -> Figure:
     """Mean of one outcome per scenario (sweep point) with its 95% interval, coloured by
     point (``colours``), at most :data:`MAX_INTERVAL_ROWS` points."""
     rows = summary[summary["outcome"] == outcome].reset_index(drop=True)
     rows = rows.head(MAX_INTERVAL_ROWS)
     colours = colours or {}
-    fig = Figure(figsize=(8, 1.2 + 0.4 * max(1, len(rows))), layout="constrained")
+    fig = Figure(figsize=(10, 1.2 + 0.4 * max(1, len(rows))), layout="constrained")
     ax = fig.subplots()
     y = np.arange(len(rows))
     for i, r in rows.iterrows():
@@ -1027,7 +1056,7 @@ def outcome_interval_figure(
         y, [f"{p}: {s}" for p, s in zip(rows["point"], rows["scenario"], strict=True)], fontsize=7
     )
     ax.invert_yaxis()
-    ax.set_xlabel(f"{outcome}: mean over replications (95% interval)")
+    ax.set_xlabel(f"{label or outcome}: mean over replications, 95% interval")
     ax.grid(alpha=0.3, axis="x")
     ax.set_title(f"{outcome} by scenario")
     return fig
