@@ -164,5 +164,16 @@ def test_served_page_in_headless_chromium(served, tmp_path):
             page.screenshot(path=str(shot), full_page=True)
             assert shot.stat().st_size > 10_000
             print(f"screenshot: {shot}")
+            # a sweep: its outcome table, an outcome picked, then another one
+            picker.select_option(label="tiny-sweep (sweep, 8 runs)")
+            page.wait_for_selector("[data-renders='3']", state="attached", timeout=30_000)
+            page.locator(".flowsim-view select").select_option(label="Sweep: outcomes")
+            page.wait_for_selector("[data-renders='4']", state="attached", timeout=30_000)
+            outcome = page.locator(".flowsim-option select")
+            assert outcome.input_value() == "peak_without"
+            assert page.locator("table.flowsim-outcomes tbody tr").count() == 4
+            outcome.select_option(label="backlog_end")
+            page.wait_for_selector("[data-renders='5']", state="attached", timeout=30_000)
+            page.screenshot(path=str(tmp_path / "dashboard-sweep.png"), full_page=True)
         finally:
             browser.close()

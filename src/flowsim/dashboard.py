@@ -659,9 +659,10 @@ def outcome_display(summary: pd.DataFrame) -> pd.DataFrame:
     if summary.empty:
         return pd.DataFrame()
     cells = summary.assign(cell=summary.apply(cell, axis=1))
-    return cells.pivot_table(
+    wide = cells.pivot_table(
         index=["point", "scenario"], columns="outcome", values="cell", aggfunc="first"
-    ).reset_index()
+    )
+    return wide.rename_axis(columns=None).reset_index()
 
 
 def _num(value: float) -> str:
@@ -993,7 +994,8 @@ def _show_sweep(
     outcome = option if option in sweep.outcomes else sweep.outcomes[0]
     if view == SWEEP_VIEWS[0]:
         summary = outcome_summary(sweep)
-        html = outcome_display(summary).to_html(index=False, classes="flowsim-outcomes")
+        html = "<p>Mean over replications [95% interval of the mean], per scenario:</p>"
+        html += outcome_display(summary).to_html(index=False, classes="flowsim-outcomes")
         keys = {p: point_label(sweep, p) for p in summary["point"].unique()}
         point_colours = {p: colours.get(k, PALETTE[0]) for p, k in keys.items()}
         fig = outcome_interval_figure(
@@ -1136,10 +1138,12 @@ def build_app(root: str | Path | None = None) -> Any:
                     pass
         option.description = "Outcome" if name in SWEEP_VIEWS else "Series"
         option.layout.width = "28em" if name == HINDCAST_VIEW else ""
-        if list(option.options) != opts:
-            option.options = opts
-        if list(second.options) != factors:
-            second.options = factors
+        # a new list of options leaves no value picked (ipywidgets 8): pick the first
+        for picker_, choices in ((option, opts), (second, factors)):
+            if list(picker_.options) != choices:
+                picker_.options = choices
+            if choices and picker_.value not in choices:
+                picker_.value = choices[0]
         option.layout.display = "" if opts else "none"
         second.layout.display = "" if name == SWEEP_VIEWS[1] and factors else "none"
 
