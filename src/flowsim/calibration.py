@@ -13,7 +13,8 @@ Losses per point, ``y`` observed, ``mu`` the model's mean (unit deviances, dimen
 
 - ``poisson``: ``2 (y log(y / mu) - (y - mu))``;
 - ``negative_binomial`` with size ``k``: ``2 (y log(y / mu) - (y + k) log((y + k) / (mu + k)))``;
-  for counts far above ``k`` it is close to ``k (log(mu / y))^2``, so a flow scattering by
+  for counts far above ``k`` it tends to the gamma deviance ``2k (y/mu - 1 - log(y/mu))``,
+  about ``k (log(mu / y))^2`` for differences of a few tens of percent, so a flow off by
   about ``1 / sqrt(k)`` costs about 1 per point whatever its size (Poisson's deviance grows
   with the count and lets large annual flows dominate);
 - ``relative``: ``((mu - y) / y)^2`` (stocks and rates).
