@@ -15,6 +15,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from flowsim import series
 from flowsim.calibration import (
     calibrate,
     negative_binomial_deviance,
@@ -26,7 +27,7 @@ from flowsim.calibration import (
 )
 from flowsim.cli import main
 from flowsim.config import ConfigError, SeriesLoss, load_config, scenario_from_dict
-from flowsim.observed import load_observed
+from flowsim.observed import DERIVED_RATES, load_observed
 from flowsim.results import run_replications
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
@@ -59,6 +60,10 @@ def problems(small_raw, calibration: dict) -> list[str]:
 
 
 # --- the config section ------------------------------------------------------------------
+
+
+def test_config_knows_the_derived_rates_by_name() -> None:
+    assert set(series.DERIVED_RATE_NAMES) == set(DERIVED_RATES)
 
 
 def test_valid_section_accepted(small_raw) -> None:

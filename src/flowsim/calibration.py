@@ -193,7 +193,8 @@ def study_name(scenario: Scenario, observed: pd.DataFrame, until: dt.date, reps:
     """A name that changes with anything that changes the loss: the scenario (calibration
     section included), the observed data, ``until`` and the replications per trial."""
     digest = hashlib.sha256(scenario.config_hash().encode())
-    digest.update(pd.util.hash_pandas_object(observed, index=False).to_numpy().tobytes())
+    # The table's text, not pandas' object hash, so the name survives a pandas upgrade.
+    digest.update(observed.to_csv(index=False, date_format="%Y-%m-%d").encode())
     digest.update(f"{until.isoformat()}|{reps}".encode())
     return f"{scenario.name}-{digest.hexdigest()[:16]}"
 

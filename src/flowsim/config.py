@@ -709,8 +709,7 @@ def _check_calibration(scenario: Scenario, source: str, fields: dict[str, float]
     valid scenario, and observed model series with a loss that suits their kind."""
     if scenario.calibration is None:
         return []
-    from flowsim.observed import is_model_series  # observed imports series, which imports us
-    from flowsim.series import FLOW_NAMES
+    from flowsim.series import DERIVED_RATE_NAMES, FLOW_NAMES, SERIES_NAMES  # series imports us
 
     problems: list[str] = []
     for path, bounds in scenario.calibration.parameters.items():
@@ -728,11 +727,8 @@ def _check_calibration(scenario: Scenario, source: str, fields: dict[str, float]
             ]
     for name, spec in scenario.calibration.series.items():
         where = f"{source}: calibration.series.{name}"
-        if not is_model_series(name):
-            from flowsim.observed import DERIVED_RATES
-            from flowsim.series import SERIES_NAMES
-
-            close = difflib.get_close_matches(name, [*SERIES_NAMES, *DERIVED_RATES], n=3)
+        if name not in SERIES_NAMES and name not in DERIVED_RATE_NAMES:
+            close = difflib.get_close_matches(name, [*SERIES_NAMES, *DERIVED_RATE_NAMES], n=3)
             hint = f" (did you mean {', '.join(close)}?)" if close else ""
             problems.append(f"{where}: expected a model series or derived rate, got {name!r}{hint}")
         elif spec.loss != "relative" and name not in FLOW_NAMES:
