@@ -96,3 +96,12 @@ STOCK_NAMES = (
 SERIES_NAMES: tuple[str, ...] = FLOW_NAMES + STOCK_NAMES
 STOCK_COLUMNS = tuple(f"stock_{STATE_NAMES[s]}" for s in ACTIVE_STATES)
 EXIT_COLUMNS = tuple(f"exits_{STATE_NAMES[s]}" for s in EXIT_STATES)
+
+# Rates derived from two recorded series when a run is compared with observed figures
+# (defined in flowsim.observed.DERIVED_RATES); named here so the config can check a
+# calibration's series without importing the analysis side.
+DERIVED_RATE_NAMES = (
+    "cgrs_protection_rate",
+    "reception_occupancy_rate",
+    "cgrs_mean_days_to_decision",
+)
