@@ -99,6 +99,7 @@ def scenarios(draw):
         "decisions_per_officer_per_month": draw(st.floats(0.0, 8.0)),
         "prioritisation": prioritisation,
         "long_stay_first_days": draw(st.sampled_from([0, 30, 200])),
+        "withdrawals_per_month": draw(rates),
     }
     overrides["call"] = {
         "appeal_share_refusal": draw(st.floats(0.0, 1.0)),

@@ -234,6 +234,9 @@ class Cgrs(_Strict):
     hiring_lag_days: NonNegative  # days before a newly hired officer decides cases
     decisions_per_officer_per_month: NonNegative  # cases
     prioritisation: Prioritisation = Field(default_factory=Prioritisation)
+    # Applications withdrawn or abandoned (explicitly or implicitly) while pending: share of
+    # pending persons per month, drawn when the case is lodged with that day's share.
+    withdrawals_per_month: Share = 0.0
     # Long-stay measure ("status or exit"): cases pending longer than this many days since
     # lodging are decided before any other, oldest first. 0: no such measure.
     long_stay_first_days: NonNegative = 0

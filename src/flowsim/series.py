@@ -33,7 +33,8 @@ TP_REGISTRATIONS = 19  # persons registered for temporary protection
 TP_DEPARTURES = 20  # persons under temporary protection leaving Belgium
 ICAM_COACHED = 21  # persons on the removal list guided by an ICAM coach
 REGULARISED = 22  # persons obtaining a right to stay after ICAM guidance
-N_FLOWS = 23
+WITHDRAWALS = 23  # persons withdrawing or abandoning an application pending at the CGRS
+N_FLOWS = 24
 
 FLOW_NAMES = (
     "applications",
@@ -59,6 +60,7 @@ FLOW_NAMES = (
     "tp_departures",
     "icam_coached",
     "regularised",
+    "withdrawals",
 )
 assert len(FLOW_NAMES) == N_FLOWS
 
