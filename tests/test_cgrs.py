@@ -362,3 +362,52 @@ def test_overdue_class_is_the_oldest_head_past_the_threshold():
     assert overdue_class(q, 100, 75) == 1
     assert overdue_class(q, 100, 80) == -1  # "longer than": 80 is not past 80
     assert overdue_class(q, 60, 35) == 1
+
+
+# --- withdrawn and abandoned applications ------------------------------------------------------
+
+
+def test_pending_cases_withdraw_at_the_monthly_share(small_scenario):
+    """No decisions and no arrivals: pending persons withdraw at the configured share."""
+    months = {f"2024-{m:02d}": 0 for m in range(1, 13)}
+    scenario = small_scenario(
+        **{
+            "inflow.monthly_persons": months,
+            "cgrs.case_officers_fte": 0,
+            "cgrs.withdrawals_per_month": 0.1,
+            "initial_state.pending_cgrs_persons": 3000,
+            "initial_state.pending_call_persons": 0,
+            "reception.centres.north.places": 3000,
+            "initial_state.in_reception_persons": {"north": 100},
+        }
+    )
+    model = ProtectionSystem(scenario, 2)
+    frame = model.run_to_end()
+    for month in (1, 3, 6):
+        day = round(month * DAYS_PER_MONTH)
+        left = frame.cgrs_backlog.iloc[day - 1] / 3000
+        assert abs(left - 0.9 ** (day / DAYS_PER_MONTH)) < 0.03, month
+    withdrawn = frame.withdrawals.sum()
+    assert withdrawn == frame.exits_withdrawn.iloc[-1]
+    # everyone pending on the start date is still pending, withdrew, or absconded
+    initial = model.cases.size[model.cases.arrival_day < 0].sum()
+    end = frame.iloc[-1]
+    assert initial == end.cgrs_backlog + withdrawn + end.exits_absconded
+    c = model.cases
+    assert c.size[c.state == states.WITHDRAWN].sum() == withdrawn
+    assert (c.status[c.state == states.WITHDRAWN] == states.NO_STATUS).all()
+    # residents who withdraw free their place
+    assert frame.in_reception.iloc[-1] < 100
+
+
+def test_withdrawals_change_nothing_before_their_date_and_shrink_the_backlog(small_scenario):
+    start = {"date": "2024-05-01", "field": "cgrs.withdrawals_per_month", "set": 0.05}
+    base = simulate(small_scenario(**BOTTLENECK), 4)
+    measure = small_scenario(**BOTTLENECK, changes=[start])
+    after = simulate(measure, 4)
+    day = measure.day_of(dt.date(2024, 5, 1))
+    pd.testing.assert_frame_equal(after.iloc[:day], base.iloc[:day])
+    assert base.withdrawals.sum() == 0
+    # drawn at lodging with that day's share: only cases lodged from the date withdraw
+    assert after.withdrawals.iloc[day:].sum() > 0
+    assert after.cgrs_backlog.iloc[-1] < base.cgrs_backlog.iloc[-1]

@@ -77,6 +77,14 @@ def scenarios(draw):
     }
     overrides["reception.leave_to_private_housing_per_month"] = draw(rates)
     overrides["reception.abscond_per_month"] = draw(rates)
+    overrides["reception.code_207_lifted_leave_per_month"] = draw(rates)
+    # places kept for resettled refugees: never given to applicants, no initial residents
+    overrides["reception.centres.partners"] = {
+        "type": "lri",
+        "places": draw(st.integers(0, 100)),
+        "cost_eur_per_night": 37,
+        "reserved_for": "resettled",
+    }
 
     rule = draw(st.sampled_from(["fifo", "shortest_expected_first", "profile"]))
     prioritisation = {"rule": rule}
@@ -90,6 +98,8 @@ def scenarios(draw):
         "hiring_lag_days": draw(st.integers(0, 150)),
         "decisions_per_officer_per_month": draw(st.floats(0.0, 8.0)),
         "prioritisation": prioritisation,
+        "long_stay_first_days": draw(st.sampled_from([0, 30, 200])),
+        "withdrawals_per_month": draw(rates),
     }
     overrides["call"] = {
         "appeal_share_refusal": draw(st.floats(0.0, 1.0)),
@@ -115,6 +125,7 @@ def scenarios(draw):
         "departures_per_month": draw(rates),
     }
     uptake = draw(st.floats(0.0, 1.0))
+    icam_return = draw(st.floats(0.0, 1.0))
     overrides["returns"] = {
         "open_return_place_days": draw(st.integers(0, 90)),
         "counsellors_fte": draw(st.floats(0.0, 20.0)),
@@ -124,6 +135,9 @@ def scenarios(draw):
         "package_elasticity": draw(st.floats(0.0, 2.0)),
         "removals_persons_per_month": draw(st.floats(0.0, 100.0)),
         "removal_window_days": draw(st.integers(0, 200)),
+        "icam_coaches_fte": draw(st.floats(0.0, 10.0)),
+        "icam_return_share": icam_return,
+        "icam_legal_stay_share": draw(st.floats(0.0, 1.0 - icam_return)),
     }
     transition = draw(st.integers(0, 120))
     overrides["status_holders"] = {

@@ -178,16 +178,19 @@ def test_discover_explains_folders_it_cannot_show(tmp_path):
     (tmp_path / "shards-only" / "shards" / "x.parquet").write_bytes(b"")
     (tmp_path / "old").mkdir()
     (tmp_path / "old" / "manifest.json").write_text(json.dumps({"scenario": "x"}))
+    (tmp_path / "calibrated").mkdir()
+    (tmp_path / "calibrated" / "calibration.csv").write_text("trial,loss\n")
     (tmp_path / "no-series").mkdir()
     (tmp_path / "no-series" / "manifest.json").write_text(json.dumps({"manifest_version": 1}))
     found = {f.path.name: f for f in d.discover(tmp_path)}
-    assert set(found) == {"plain", "bad-json", "shards-only", "old", "no-series"}
+    assert set(found) == {"plain", "bad-json", "shards-only", "old", "no-series", "calibrated"}
     assert all(f.kind == "problem" for f in found.values())
     assert "not a flowsim results folder" in found["plain"].problem
     assert "cannot be read" in found["bad-json"].problem
     assert "still running: 1 runs stored" in found["shards-only"].problem
     assert "another flowsim version" in found["old"].problem
     assert "series.parquet is missing" in found["no-series"].problem
+    assert "a calibration" in found["calibrated"].problem
 
 
 def test_show_without_folders_asks_for_some():

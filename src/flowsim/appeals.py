@@ -13,6 +13,7 @@ from flowsim.compiled import direct
 from flowsim.config import DAYS_PER_MONTH
 from flowsim.population import Cases, Tally
 from flowsim.procedure import (
+    CgrsDesk,
     ReturnDesk,
     StatusHolders,
     grant_status,
@@ -30,7 +31,7 @@ def judge(
     cases: Cases,
     tally: Tally,
     call_queue: Queue,
-    cgrs_queue: Queue,
+    cgrs: CgrsDesk,
     holders: StatusHolders,
     desk: ReturnDesk,
     budget: float,
@@ -59,7 +60,7 @@ def judge(
         if u < share_confirm:
             refuse(cases, tally, desk, c, day, flows)
         elif u < share_confirm + share_annul:
-            lodge_at_cgrs(cases, tally, cgrs_queue, c, day)
+            lodge_at_cgrs(cases, tally, cgrs, c, day)
         else:
             grant_status(cases, tally, holders, c, states.REFUGEE, day, flows)
     return budget
@@ -81,7 +82,7 @@ class Call(mesa.Agent):
             m.cases,
             m.tally,
             m.queues.call,
-            m.queues.cgrs,
+            m.cgrs_desk,
             m.status_holders,
             m.return_desk,
             budget,

@@ -9,17 +9,21 @@ import numpy as np
 from numba import njit
 
 from flowsim import series, states, streams
+from flowsim.calendar import new_calendar, take_due
 from flowsim.compiled import direct
 from flowsim.config import DAYS_PER_MONTH, HOUSEHOLD_TYPES, Prioritisation
 from flowsim.population import DAYS_WAITED, DECIDED, Cases, ProfileTable, Tally
 from flowsim.procedure import (
+    CgrsDesk,
     ReturnDesk,
     StatusHolders,
+    finalise,
     grant_status,
     lodge_appeal,
     refuse,
 )
 from flowsim.queues import Queue, best_class, overdue_class, pop
+from flowsim.reception import daily_hazard
 
 if TYPE_CHECKING:
     from flowsim.model import ProtectionSystem
@@ -152,6 +156,25 @@ def decide(
     return budget
 
 
+@njit(cache=True)
+def withdraw(cases: Cases, tally: Tally, cgrs: CgrsDesk, day: int, flows) -> None:
+    """Cases still pending on the day drawn at lodging withdraw their application (persons)."""
+    for c in take_due(cgrs.withdrawals, day):
+        if cases.state[c] == states.PENDING_CGRS:
+            flows[series.WITHDRAWALS] += cases.size[c]
+            finalise(cases, tally, c, states.WITHDRAWN, flows)
+
+
+def new_cgrs_desk(queue: Queue, n_days: int, n_cases: int, seed: np.uint64) -> CgrsDesk:
+    """The CGRS's pending cases: ``queue`` and an empty withdrawal calendar."""
+    return CgrsDesk(
+        queue=queue,
+        withdrawals=new_calendar(n_days, n_cases),
+        hazard=np.zeros(1),
+        seed=np.array([seed], np.uint64),
+    )
+
+
 class Cgrs(mesa.Agent):
     """The CGRS: productive officers follow the headcount after a hiring lag (days)."""
 
@@ -163,6 +186,12 @@ class Cgrs(mesa.Agent):
         self.carry = 0.0
         self.log = new_decision_log(len(model.cases.key))
         self.min_effort = float(model.profiles.case_effort.min())
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Today's hazard of withdrawing, for cases lodged from now on (per day)."""
+        p = self.model.params
+        self.model.cgrs_desk.hazard[0] = daily_hazard(p["cgrs.withdrawals_per_month"])
 
     def productive_officers(self) -> float:
         """Officers deciding cases today (FTE): hires count only after the hiring lag."""
@@ -185,9 +214,10 @@ class Cgrs(mesa.Agent):
         return self.productive_officers() * per_month / DAYS_PER_MONTH
 
     def step(self) -> None:
-        """One day of decisions."""
+        """One day: withdrawals due, then decisions."""
         m = self.model
         p = m.params
+        direct(withdraw)(m.cases, m.tally, m.cgrs_desk, m.day, m.flows_today)
         budget = self.carry + self.capacity_cases_per_day()
         # every decision uses at least the smallest case effort of a positive budget
         self.log = with_room(self.log, int(max(budget, 0.0) / self.min_effort) + 1)

@@ -1,5 +1,6 @@
 """The ``flowsim`` command: ``run`` a scenario, ``validate`` a scenario file, ``hindcast`` a
-run, ``sweep`` an experiment (many scenarios and replications on Dask), ``report`` on a sweep.
+run, ``calibrate`` a scenario's uncertain fields to the observed figures, ``sweep`` an
+experiment (many scenarios and replications on Dask), ``report`` on a sweep.
 
 Exit codes: 0 success, 2 invalid configuration or arguments, 1 unexpected failure.
 """
@@ -7,6 +8,7 @@ Exit codes: 0 success, 2 invalid configuration or arguments, 1 unexpected failur
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 import time
 from pathlib import Path
@@ -59,7 +61,44 @@ def _parser() -> argparse.ArgumentParser:
     hindcast.add_argument(
         "--out", type=Path, default=None, help="output folder (default: the results folder)"
     )
+    calibrate = sub.add_parser(
+        "calibrate", help="fit a scenario's calibration section to the observed Belgian figures"
+    )
+    calibrate.add_argument("config", type=Path, help="scenario YAML file with a calibration:")
+    calibrate.add_argument(
+        "--observed", type=Path, default=None, help="observed CSV (default: the shipped one)"
+    )
+    calibrate.add_argument(
+        "--until",
+        type=_date,
+        default=dt.date(2022, 12, 31),
+        help="fit observed outcomes ending on or before this date (default: 2022-12-31)",
+    )
+    calibrate.add_argument(
+        "--trials", type=_positive_int, default=None, help="finished trials wanted in all"
+    )
+    calibrate.add_argument(
+        "--replications", type=_positive_int, default=None, help="runs per trial"
+    )
+    calibrate.add_argument(
+        "--storage",
+        default=None,
+        help="Optuna storage URL (default: sqlite:///<out>/calibration.db)",
+    )
+    calibrate.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output folder (default: results/calibration/<scenario name>)",
+    )
     return parser
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text}") from None
 
 
 def _positive_int(text: str) -> int:
@@ -80,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         return _validate_experiment(args.config)
     if args.command == "hindcast":
         return _hindcast(args)
+    if args.command == "calibrate":
+        return _calibrate(args)
     try:
         scenario = load_config(args.config)
     except ConfigError as err:
@@ -209,6 +250,33 @@ def _hindcast(args: argparse.Namespace) -> int:
     for _, row in summary.iterrows():
         print(summary_line(row))
     print(f"Hindcast written to {out}/ (hindcast.csv, hindcast_points.csv, figures/hindcast_*.png)")
+    return EXIT_OK
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from flowsim.calibration import CalibrationError, calibrate
+
+    try:
+        result = calibrate(
+            args.config,
+            observed=args.observed,
+            until=args.until,
+            trials=args.trials,
+            replications=args.replications,
+            storage=args.storage,
+            out=args.out,
+            progress=lambda line: print(line, flush=True),
+        )
+    except (ConfigError, CalibrationError) as err:
+        for line in err.problems:
+            print(line, file=sys.stderr)
+        return EXIT_CONFIG
+    values = ", ".join(f"{k} = {v:.4g}" for k, v in result.best_values.items())
+    print(f"fitted ({result.trials_total} trials, loss {result.best_loss:.4g}): {values}")
+    print(
+        f"Calibration written to {result.out}/ (fitted.yaml, calibration.csv, fit.csv, "
+        f"fit_points.csv, figures/fit.png)"
+    )
     return EXIT_OK
 
 

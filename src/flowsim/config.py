@@ -234,6 +234,9 @@ class Cgrs(_Strict):
     hiring_lag_days: NonNegative  # days before a newly hired officer decides cases
     decisions_per_officer_per_month: NonNegative  # cases
     prioritisation: Prioritisation = Field(default_factory=Prioritisation)
+    # Applications withdrawn or abandoned (explicitly or implicitly) while pending: share of
+    # pending persons per month, drawn when the case is lodged with that day's share.
+    withdrawals_per_month: Share = 0.0
     # Long-stay measure ("status or exit"): cases pending longer than this many days since
     # lodging are decided before any other, oldest first. 0: no such measure.
     long_stay_first_days: NonNegative = 0
@@ -445,6 +448,51 @@ class Trigger(_Strict):
     once: bool = False  # fire at most once in a run
 
 
+# --- calibration: which fields are fitted to observed data, and how ------------------------
+
+LOSSES = ("poisson", "negative_binomial", "relative")
+
+
+class ParameterRange(_Strict):
+    """The range searched for one calibrated field (in the field's own unit)."""
+
+    low: Number
+    high: Number
+    log: bool = False  # search on a log scale (for rates spanning orders of magnitude)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ParameterRange:
+        if not self.low < self.high:
+            raise ValueError(f"@high: expected more than low ({self.low:g}), got {self.high:g}")
+        if self.log and self.low <= 0:
+            raise ValueError(f"@low: expected more than 0 on a log scale, got {self.low:g}")
+        return self
+
+
+class SeriesLoss(_Strict):
+    """How one observed series enters the calibration loss.
+
+    ``poisson`` and ``negative_binomial`` (deviance; counts: flows) or ``relative`` (squared
+    relative error; stocks and rates). ``dispersion`` is the negative binomial's size k: the
+    model's counts are expected to scatter around the observed ones with a coefficient of
+    variation of about 1/sqrt(k).
+    """
+
+    weight: NonNegative = 1.0
+    loss: Literal["poisson", "negative_binomial", "relative"]
+    dispersion: Positive = 20.0  # negative binomial size k (ignored by the other losses)
+
+
+class Calibration(_Strict):
+    """Fields fitted to the observed figures by ``flowsim calibrate`` (optional section)."""
+
+    parameters: dict[str, ParameterRange] = Field(min_length=1)  # changeable field -> range
+    series: dict[str, SeriesLoss] = Field(min_length=1)  # observed model series -> loss
+    trials: Annotated[int, Field(ge=1, strict=True)] = 40
+    replications: Annotated[int, Field(ge=1, strict=True)] = 2  # per trial, same seeds each trial
+    seed: Annotated[int, Field(ge=0, strict=True)] = 0  # sampler and replication seeds
+
+
 class Scenario(_Strict):
     """A complete scenario: the schema of a flowsim YAML file."""
 
@@ -466,6 +514,7 @@ class Scenario(_Strict):
     initial_state: InitialState = Field(default_factory=InitialState)
     changes: list[Change] = Field(default_factory=list)
     triggers: list[Trigger] = Field(default_factory=list)
+    calibration: Calibration | None = None  # for flowsim calibrate; ignored by flowsim run
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -660,7 +709,46 @@ def _check_changes(scenario: Scenario, source: str) -> list[str]:
         if invalid:
             _set_path(tree, change.field, fields[change.field])
             values[change.field] = fields[change.field]
-    return problems + _check_triggers(scenario, source, fields)
+    return (
+        problems
+        + _check_triggers(scenario, source, fields)
+        + _check_calibration(scenario, source, fields)
+    )
+
+
+def _check_calibration(scenario: Scenario, source: str, fields: dict[str, float]) -> list[str]:
+    """Validate the calibration section: changeable numeric fields whose whole range gives a
+    valid scenario, and observed model series with a loss that suits their kind."""
+    if scenario.calibration is None:
+        return []
+    from flowsim.series import DERIVED_RATE_NAMES, FLOW_NAMES, SERIES_NAMES  # series imports us
+
+    problems: list[str] = []
+    for path, bounds in scenario.calibration.parameters.items():
+        where = f"{source}: calibration.parameters.{path}"
+        unknown = _unknown_field(where, path, fields)
+        if unknown:
+            problems.append(unknown)
+            continue
+        for end in ("low", "high"):
+            tree = _base_tree(scenario)
+            _set_path(tree, path, getattr(bounds, end))
+            problems += [
+                f"{where}.{end} gives an invalid value: {line}"
+                for line in _invalid_value(tree, source)
+            ]
+    for name, spec in scenario.calibration.series.items():
+        where = f"{source}: calibration.series.{name}"
+        if name not in SERIES_NAMES and name not in DERIVED_RATE_NAMES:
+            close = difflib.get_close_matches(name, [*SERIES_NAMES, *DERIVED_RATE_NAMES], n=3)
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            problems.append(f"{where}: expected a model series or derived rate, got {name!r}{hint}")
+        elif spec.loss != "relative" and name not in FLOW_NAMES:
+            problems.append(
+                f"{where}.loss: expected relative for a stock or rate (count losses suit "
+                f"flows), got {spec.loss!r}"
+            )
+    return problems
 
 
 # Fields whose effect is computed when the run starts (arrivals, the resettlement pipeline):

@@ -107,6 +107,14 @@ def classify(path: Path) -> Folder:
     shards = path / "shards"
     manifest_file = path / "manifest.json"
     if not manifest_file.is_file():
+        if (path / "calibration.csv").is_file():
+            return Folder(
+                path,
+                "problem",
+                name,
+                "a calibration (flowsim calibrate): its fit is in fit.csv and figures/fit.png; "
+                "run the fitted config to see it here",
+            )
         if shards.is_dir():
             n = len(list(shards.glob("*.parquet")))
             return Folder(path, "problem", name, f"a sweep still running: {n} runs stored")

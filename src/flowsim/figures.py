@@ -88,11 +88,21 @@ def hindcast_figure(
     over the same periods. The y axis is in the points' unit, per period for flows.
     ``colour``: the model's (the dashboard gives each scenario its own).
     """
+    fig = Figure(figsize=(8, 4), layout="constrained")
+    ax = fig.subplots()
+    _draw_points(ax, points, colour)
+    ax.set_xlabel("date (middle of the observed period)")
+    ax.set_title(f"{title}, {replications} replications")
+    ax.legend(loc="best", fontsize=8)
+    return fig
+
+
+def _draw_points(ax, points: pd.DataFrame, colour: str = "C0") -> None:
+    """Observed figures (at the middle of their periods) over the model's median and bands
+    (drawn in ``colour``)."""
     points = points.sort_values(["end", "start"])
     middle = points["start"] + (points["end"] - points["start"]) / 2
     half = (points["end"] - points["start"]) / 2
-    fig = Figure(figsize=(8, 4), layout="constrained")
-    ax = fig.subplots()
     ax.fill_between(
         middle,
         points["model_q05"],
@@ -128,9 +138,27 @@ def hindcast_figure(
     ax.set_ylabel(
         f"{unit}{per}" + (" (mean over the period)" if kind == "stock" and res != "day" else "")
     )
-    ax.set_xlabel("date (middle of the observed period)")
-    ax.set_title(f"{title}, {replications} replications")
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
-    ax.legend(loc="best", fontsize=8)
+
+
+def fit_figure(points: pd.DataFrame, title: str, replications: int) -> Figure:
+    """The figure of fit: one panel per observed series and resolution used by a calibration.
+
+    ``points`` are rows of :func:`flowsim.hindcast.compare`; each panel is drawn as in
+    :func:`hindcast_figure` (observed figures against the model's median and bands).
+    """
+    groups = list(points.groupby(["series", "resolution"], sort=True))
+    cols = 2 if len(groups) > 1 else 1
+    rows = max(1, (len(groups) + cols - 1) // cols)
+    fig = Figure(figsize=(7 * cols, 3.2 * rows), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for ax, ((series, res), group) in zip(axes, groups, strict=False):
+        _draw_points(ax, group)
+        ax.set_title(f"{series} ({res})", fontsize=10)
+    for ax in axes[len(groups) :]:
+        ax.set_visible(False)
+    if groups:
+        axes[0].legend(loc="best", fontsize=7)
+    fig.suptitle(f"{title}: observed vs model ({replications} replications)")
     return fig

@@ -15,7 +15,7 @@ import pandas as pd
 
 from flowsim import groups, regions, series, states, streams
 from flowsim.appeals import Call
-from flowsim.cgrs import Cgrs, decisions, priority_ranks
+from flowsim.cgrs import Cgrs, decisions, new_cgrs_desk, priority_ranks
 from flowsim.compiled import direct
 from flowsim.config import CENTRE_TYPES, Scenario, Timeline
 from flowsim.housing import HousingSearch, new_status_holders, open_initial_status_holders
@@ -96,6 +96,7 @@ class ProtectionSystem(mesa.Model):
         self.by_region = np.zeros((self.n_days, regions.N_ROWS, len(regions.CENTRE_REGIONS)))
         self.flows_today = self.flows[0]
 
+        self.cgrs_desk = new_cgrs_desk(self.queues.cgrs, self.n_days, n_cases, self.seed)
         self.immigration_office = ImmigrationOffice(self)
         self.centres = [
             ReceptionCentre(self, i, name, centre.type, centre.reserved_for)
@@ -127,7 +128,7 @@ class ProtectionSystem(mesa.Model):
         open_initial_cases(
             self.cases,
             self.tally,
-            self.queues.cgrs,
+            self.cgrs_desk,
             self.queues.call,
             first_pending,
             g.n_initial_cgrs,
@@ -173,6 +174,7 @@ class ProtectionSystem(mesa.Model):
         triggered = self.triggers.apply_due(self.day, self.params)
         if changes or triggered:
             self.fedasil.refresh()
+            self.cgrs.refresh()
         self.flows_today = self.flows[self.day]
         arrived_from = self.hi
         self.hi = direct(arrive)(

@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from flowsim import series, states
+from flowsim import series, states, streams
 from flowsim.calendar import Calendar, schedule
 from flowsim.population import GRANTED, REFUSED, Cases, Tally, set_housing, set_state
 from flowsim.queues import FIRST_IN_LINE, Queue, push, push_front
@@ -28,13 +28,28 @@ class StatusHolders(NamedTuple):
     days: np.ndarray  # int64[3]: transition period, maximum stay, resettled centre stay (days)
 
 
+class CgrsDesk(NamedTuple):
+    """Cases pending at the CGRS: the queue and the day each would withdraw its application."""
+
+    queue: Queue  # in the order the CGRS's rule decides them
+    withdrawals: Calendar  # the day a pending case withdraws or abandons its application
+    hazard: np.ndarray  # float64[1]: today's daily hazard of withdrawing (per day)
+    seed: np.ndarray  # uint64[1]: the run's seed, for the keyed withdrawal draw
+
+
 @njit(cache=True, inline="always")
-def lodge_at_cgrs(cases: Cases, tally: Tally, cgrs_queue: Queue, c: int, day: int) -> None:
-    """The case joins the CGRS queue (first lodging, after Dublin, or after an annulment)."""
+def lodge_at_cgrs(cases: Cases, tally: Tally, cgrs: CgrsDesk, c: int, day: int) -> None:
+    """The case joins the CGRS queue (first lodging, after Dublin, after an annulment or as a
+    subsequent application) and draws the day it would withdraw (keyed by lodging)."""
     set_state(cases, tally, c, states.PENDING_CGRS)
     if cases.lodged_day[c] < 0 and day >= 0:
         cases.lodged_day[c] = day
-    push(cgrs_queue, c, cases.profile[c], day)
+    push(cgrs.queue, c, cases.profile[c], day)
+    if cgrs.hazard[0] > 0.0:
+        u = streams.uniform(cgrs.seed[0], cases.key[c], streams.WITHDRAWAL, cases.n_cgrs[c])
+        wait = -np.log(u) / cgrs.hazard[0]
+        if wait < cgrs.withdrawals.head.shape[0]:
+            schedule(cgrs.withdrawals, c, max(day, 0) + max(1, int(np.ceil(wait))))
 
 
 @njit(cache=True, inline="always")
@@ -168,7 +183,7 @@ def grant_status(
 def open_initial_cases(
     cases: Cases,
     tally: Tally,
-    cgrs_queue: Queue,
+    cgrs: CgrsDesk,
     call_queue: Queue,
     first: int,
     n_cgrs: int,
@@ -179,9 +194,9 @@ def open_initial_cases(
     Cases ``[first, first + n_cgrs)`` are pending at the CGRS and the next ``n_call`` at CALL;
     their (negative) arrival day is the day they joined their queue.
     """
-    cgrs = first + np.argsort(cases.arrival_day[first : first + n_cgrs], kind="mergesort")
-    for c in cgrs:
-        lodge_at_cgrs(cases, tally, cgrs_queue, c, cases.arrival_day[c])
+    pending = first + np.argsort(cases.arrival_day[first : first + n_cgrs], kind="mergesort")
+    for c in pending:
+        lodge_at_cgrs(cases, tally, cgrs, c, cases.arrival_day[c])
     start = first + n_cgrs
     call = start + np.argsort(cases.arrival_day[start : start + n_call], kind="mergesort")
     for c in call:

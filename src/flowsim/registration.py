@@ -13,6 +13,7 @@ from flowsim.calendar import Calendar, new_calendar, schedule, take_due
 from flowsim.compiled import direct
 from flowsim.population import Cases, Tally, set_state
 from flowsim.procedure import (
+    CgrsDesk,
     StatusHolders,
     finalise,
     lodge_at_cgrs,
@@ -65,7 +66,7 @@ def register(
     cases: Cases,
     tally: Tally,
     registration: Queue,
-    cgrs_queue: Queue,
+    cgrs: CgrsDesk,
     waiting: Queue,
     dublin_ends: Calendar,
     budget: float,
@@ -94,7 +95,7 @@ def register(
             set_state(cases, tally, c, states.DUBLIN_PROCEDURE)
             schedule(dublin_ends, c, day + int(round(dublin_days)))
         else:
-            lodge_at_cgrs(cases, tally, cgrs_queue, c, day)
+            lodge_at_cgrs(cases, tally, cgrs, c, day)
         request_place(cases, tally, waiting, c, day)
     return budget
 
@@ -103,7 +104,7 @@ def register(
 def end_dublin(
     cases: Cases,
     tally: Tally,
-    cgrs_queue: Queue,
+    cgrs: CgrsDesk,
     dublin_ends: Calendar,
     day: int,
     seed: np.uint64,
@@ -117,7 +118,7 @@ def end_dublin(
         if streams.uniform(seed, cases.key[c], streams.DUBLIN_TRANSFER, 0) < transfer_success:
             finalise(cases, tally, c, states.DUBLIN_TRANSFERRED, flows)
         else:
-            lodge_at_cgrs(cases, tally, cgrs_queue, c, day)
+            lodge_at_cgrs(cases, tally, cgrs, c, day)
 
 
 class ImmigrationOffice(mesa.Agent):
@@ -137,7 +138,7 @@ class ImmigrationOffice(mesa.Agent):
             m.cases,
             m.tally,
             m.queues.registration,
-            m.queues.cgrs,
+            m.cgrs_desk,
             m.queues.waiting,
             self.dublin_ends,
             budget,
@@ -151,7 +152,7 @@ class ImmigrationOffice(mesa.Agent):
         direct(end_dublin)(
             m.cases,
             m.tally,
-            m.queues.cgrs,
+            m.cgrs_desk,
             self.dublin_ends,
             m.day,
             m.seed,

@@ -28,7 +28,7 @@ from flowsim.calendar import new_calendar, schedule, take_due
 from flowsim.compiled import direct
 from flowsim.config import DAYS_PER_MONTH, HOUSEHOLD_TYPES
 from flowsim.population import Cases, ProfileTable, Tally, set_housing
-from flowsim.procedure import ReturnDesk, finalise, lodge_at_cgrs
+from flowsim.procedure import CgrsDesk, ReturnDesk, finalise, lodge_at_cgrs
 from flowsim.queues import Queue, best_class, new_queue, pop, push
 
 if TYPE_CHECKING:
@@ -114,7 +114,7 @@ def decide_returns(
     cases: Cases,
     tally: Tally,
     desk: ReturnDesk,
-    cgrs_queue: Queue,
+    cgrs: CgrsDesk,
     day: int,
     seed: np.uint64,
     household_type: np.ndarray,
@@ -137,7 +137,7 @@ def decide_returns(
         elif u < uptake + p[SUBSEQUENT]:
             flows[series.SUBSEQUENT_APPLICATIONS] += n
             cases.counselled[c] = False
-            lodge_at_cgrs(cases, tally, cgrs_queue, c, day)
+            lodge_at_cgrs(cases, tally, cgrs, c, day)
         else:
             if cases.housing[c] != states.PRIVATE:
                 set_housing(cases, tally, c, states.PRIVATE, -1)
@@ -296,7 +296,7 @@ class ReturnService(mesa.Agent):
             m.cases,
             m.tally,
             m.return_desk,
-            m.queues.cgrs,
+            m.cgrs_desk,
             m.day,
             m.seed,
             self.household_type,

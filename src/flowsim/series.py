@@ -33,7 +33,8 @@ TP_REGISTRATIONS = 19  # persons registered for temporary protection
 TP_DEPARTURES = 20  # persons under temporary protection leaving Belgium
 ICAM_COACHED = 21  # persons on the removal list guided by an ICAM coach
 REGULARISED = 22  # persons obtaining a right to stay after ICAM guidance
-N_FLOWS = 23
+WITHDRAWALS = 23  # persons withdrawing or abandoning an application pending at the CGRS
+N_FLOWS = 24
 
 FLOW_NAMES = (
     "applications",
@@ -59,6 +60,7 @@ FLOW_NAMES = (
     "tp_departures",
     "icam_coached",
     "regularised",
+    "withdrawals",
 )
 assert len(FLOW_NAMES) == N_FLOWS
 
@@ -96,3 +98,12 @@ STOCK_NAMES = (
 SERIES_NAMES: tuple[str, ...] = FLOW_NAMES + STOCK_NAMES
 STOCK_COLUMNS = tuple(f"stock_{STATE_NAMES[s]}" for s in ACTIVE_STATES)
 EXIT_COLUMNS = tuple(f"exits_{STATE_NAMES[s]}" for s in EXIT_STATES)
+
+# Rates derived from two recorded series when a run is compared with observed figures
+# (defined in flowsim.observed.DERIVED_RATES); named here so the config can check a
+# calibration's series without importing the analysis side.
+DERIVED_RATE_NAMES = (
+    "cgrs_protection_rate",
+    "reception_occupancy_rate",
+    "cgrs_mean_days_to_decision",
+)

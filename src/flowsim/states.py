@@ -27,8 +27,9 @@ DUBLIN_TRANSFERRED = 15
 ABSCONDED = 16  # left reception and the procedure without notice
 TP_DEPARTED = 17  # left Belgium (temporary protection)
 REGULARISED = 18  # obtained a right to stay after an order to leave (ICAM guidance)
+WITHDRAWN = 19  # withdrew or abandoned the application while pending at the CGRS
 FIRST_EXIT = HOUSED
-N_STATES = 19
+N_STATES = 20
 
 STATE_NAMES = {
     AWAITING_REGISTRATION: "awaiting_registration",
@@ -49,6 +50,7 @@ STATE_NAMES = {
     ABSCONDED: "absconded",
     TP_DEPARTED: "tp_departed",
     REGULARISED: "regularised",
+    WITHDRAWN: "withdrawn",
 }
 ACTIVE_STATES = tuple(s for s in STATE_NAMES if s < FIRST_EXIT)
 EXIT_STATES = tuple(s for s in STATE_NAMES if s >= FIRST_EXIT)

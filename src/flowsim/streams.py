@@ -33,6 +33,7 @@ TP_HOUSEHOLD = 17  # whether such a household is a family
 TP_DEPARTURE = 18  # when a person under temporary protection leaves Belgium
 TP_OWN_HOUSING = 19  # when they find housing by themselves
 ICAM_CHOICE = 20  # return, legal stay or neither, after an ICAM coach's guidance
+WITHDRAWAL = 21  # when a pending application is withdrawn or abandoned
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
