@@ -353,3 +353,29 @@ def test_hindcast_view_compares_a_run_with_observed_figures(root):
 )
 def test_outcome_units_follow_the_series_and_the_statistic(definition, unit):
     assert d.outcome_unit(definition) == unit
+
+
+def test_ticks_read_at_a_glance():
+    assert [d._tick(v) for v in (1_500_000, 12_000, 250, 0.25, -20_000)] == [
+        "1.5 M",
+        "12,000",
+        "250",
+        "0.25",
+        "-20,000",
+    ]
+
+
+def test_region_panels_each_have_their_own_scale():
+    dates = pd.date_range("2024-01-01", periods=3)
+    by_region = pd.DataFrame(
+        {
+            "replication": 0,
+            "date": np.tile(dates, 2),
+            "region": ["brussels"] * 3 + ["flanders"] * 3,
+            "in_reception": [10.0, 11, 12, 2000, 2100, 2200],
+        }
+    )
+    sc = d.Scenario("a", frame({"x": [[1, 2, 3]]}), by_region)
+    fig = d.region_figure([sc], "in_reception")
+    small, large = fig.axes[:2]
+    assert small.get_ylim()[1] < 20 and large.get_ylim()[1] > 2000

@@ -52,7 +52,8 @@ PALETTE = (
     "#bcbd22",
     "#17becf",
 )
-LINESTYLES = ("-", "--", ":", "-.")  # lines of one scenario within a panel
+# lines of one scenario within a panel (five: one per reception place type)
+LINESTYLES = ("-", "--", ":", "-.", (0, (6, 2, 1, 2, 1, 2)))
 
 
 class DashboardError(ValueError):
@@ -481,12 +482,25 @@ def draw_fan(
     return colour
 
 
+def _tick(value: float, _position: Any = None) -> str:
+    """A y tick readable at a glance: 1.5 M, 12,000, 0.25 (no offset or 1e6 above the axis)."""
+    size = abs(value)
+    if size >= 1e6:
+        return f"{value / 1e6:.4g} M"
+    if size >= 1e4:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"
+
+
 def _date_axis(ax: Axes) -> None:
+    """Calendar dates on x (concise labels), readable numbers on y."""
     import matplotlib.dates as mdates
+    from matplotlib.ticker import FuncFormatter
 
     locator = mdates.AutoDateLocator()
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.yaxis.set_major_formatter(FuncFormatter(_tick))
     ax.set_xlabel("date")
 
 
@@ -611,7 +625,8 @@ def region_figure(
     cols = 2
     rows = math.ceil(len(regions) / cols)
     fig = Figure(figsize=(13, 3.3 * rows + 0.6), layout="constrained")
-    axes = fig.subplots(rows, cols, squeeze=False, sharey=True).ravel()
+    # each region on its own scale: they differ by two orders of magnitude
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
     for ax, region in zip(axes, regions, strict=False):
         for sc in with_regions:
             part = sc.by_region[sc.by_region["region"] == region]
