@@ -460,6 +460,12 @@ REGION_SERIES = {
     "status_holders": "status holders in reception (persons)",
 }
 REGION_VIEW = "Regions"
+REGION_NAMES = {  # regions.CENTRE_REGIONS as the charts name them
+    "brussels": "Brussels-Capital",
+    "flanders": "Flanders",
+    "wallonia": "Wallonia",
+    "unassigned": "Not tied to one region (places spanning regions, never placed)",
+}
 
 
 # --- drawing ------------------------------------------------------------------------------
@@ -633,7 +639,7 @@ def region_figure(
             if len(part):
                 q = fan_quantiles(part, column)
                 draw_fan(ax, q, colours.get(sc.label), sc.label)
-        ax.set_title(region)
+        ax.set_title(REGION_NAMES.get(region, region))
         ax.set_ylabel(unit)
         _date_axis(ax)
         ax.grid(alpha=0.3)
