@@ -5,6 +5,7 @@ Chromium is missing; ``.ci/run`` installs it so it always runs in CI."""
 
 from __future__ import annotations
 
+import base64
 import os
 import socket
 import subprocess
@@ -160,6 +161,10 @@ def test_served_page_in_headless_chromium(served, tmp_path):
             page.wait_for_selector("[data-renders='2']", state="attached", timeout=30_000)
             assert page.locator("a[download$='.png']").count() == 1
             assert page.locator("a[download$='.csv']").count() == 1
+            csv = page.locator("a[download$='.csv']").get_attribute("href")
+            header = base64.b64decode(csv.split(",", 1)[1]).decode().splitlines()[0]
+            assert csv.startswith("data:text/csv;base64,")
+            assert header.startswith("scenario,panel,series,line,unit,date,q05")
             shot = tmp_path / "dashboard.png"
             page.screenshot(path=str(shot), full_page=True)
             assert shot.stat().st_size > 10_000
