@@ -421,3 +421,34 @@ def test_lifting_code_207_lets_working_residents_leave_from_its_date(small_scena
         after["without_reception"].iloc[later].sum()
         <= before["without_reception"].iloc[later].sum()
     )
+
+
+def test_an_emergency_site_lowers_waiting_only_while_it_is_open(small_scenario):
+    from flowsim.model import simulate
+
+    site = "reception.centres.tents.places"
+    pressure = {**FILLING, site: 0}
+    opening = [
+        {"date": "2024-04-01", "field": site, "set": 300, "note": "emergency site opens"},
+        {"date": "2024-08-01", "field": site, "set": 0, "note": "and closes"},
+    ]
+    base = simulate(small_scenario(**pressure), 5)
+    plan = simulate(small_scenario(**pressure, changes=opening), 5)
+    day = {
+        d: small_scenario(**pressure).day_of(dt.date.fromisoformat(d))
+        for d in ("2024-04-01", "2024-08-01")
+    }
+    opened, closed = day["2024-04-01"], day["2024-08-01"]
+    assert plan.iloc[:opened].equals(base.iloc[:opened])  # nothing changes before it opens
+    assert base.without_reception.iloc[opened:closed].mean() > 0  # people were waiting
+    assert plan.in_reception_emergency.iloc[opened:closed].max() > 0
+    assert (
+        plan.without_reception.iloc[opened:closed].mean()
+        < base.without_reception.iloc[opened:closed].mean()
+    )
+    assert (
+        plan.without_reception.iloc[opened:closed] <= base.without_reception.iloc[opened:closed]
+    ).all()
+    # closed: nobody is left in it, its residents are relocated or wait again
+    assert (plan.in_reception_emergency.iloc[closed:] == 0).all()
+    assert (plan.capacity_emergency.iloc[closed:] == 0).all()
