@@ -379,3 +379,43 @@ def test_region_panels_each_have_their_own_scale():
     fig = d.region_figure([sc], "in_reception")
     small, large = fig.axes[:2]
     assert small.get_ylim()[1] < 20 and large.get_ylim()[1] > 2000
+
+
+def test_group_views_show_one_panel_per_group_of_their_grouping():
+    dates = pd.date_range("2024-01-01", periods=3)
+    rows = []
+    for grouping, group, waiting in (
+        ("household_type", "single_man", [50.0, 60, 70]),
+        ("household_type", "family", [5.0, 6, 7]),
+        ("nationality_group", "alpha", [40.0, 50, 60]),
+    ):
+        for i, date in enumerate(dates):
+            rows.append(
+                {
+                    "replication": 0,
+                    "date": date,
+                    "grouping": grouping,
+                    "group": group,
+                    "without_reception": waiting[i],
+                    "cgrs_median_days_waited": [np.nan, 100.0, 200.0][i],
+                }
+            )
+    sc = d.Scenario("a", frame({"x": [[1, 2, 3]]}), by_group=pd.DataFrame(rows))
+    households = d.BREAKDOWNS["By household type"]
+    fig = d.breakdown_figure([sc], households, "without_reception")
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    assert titles == ["Single men", "Families"]  # nationality groups are another view
+    table = d.breakdown_table([sc], households, "without_reception")
+    assert set(table.group) == {"single_man", "family"}
+    assert table[table.group == "single_man"].q50.tolist() == [50.0, 60.0, 70.0]
+    # median waits are noisy day to day (none on days nobody is decided): a rolling mean
+    waits = d.breakdown_table([sc], households, "cgrs_median_days_waited")
+    assert waits[waits.group == "family"].q50.tolist()[1:] == [100.0, 150.0]
+    nationalities = d.breakdown_table(
+        [sc], d.BREAKDOWNS["By nationality group"], "without_reception"
+    )
+    assert set(nationalities.group) == {"alpha"}
+    # a scenario without results by group (a sweep point) gives a message, not a crash
+    bare = d.Scenario("b", frame({"x": [[1, 2, 3]]}))
+    with pytest.raises(d.DashboardError, match="no results by group"):
+        d.breakdown_figure([bare], households, "without_reception")

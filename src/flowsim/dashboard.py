@@ -159,12 +159,13 @@ def classify(path: Path) -> Folder:
 class Scenario:
     """One scenario's daily series over replications: ``frame`` has ``replication``,
     ``date`` (datetime64) and one column per series; ``by_region`` likewise with
-    ``region`` (single runs only)."""
+    ``region``, ``by_group`` with ``grouping`` and ``group`` (single runs only)."""
 
     label: str
     frame: pd.DataFrame
     by_region: pd.DataFrame | None = None
     source: str = ""
+    by_group: pd.DataFrame | None = None
 
 
 @dataclass
@@ -205,12 +206,20 @@ def load_run(path: str | Path) -> Scenario:
     if not {"replication", "date"} <= set(frame.columns):
         raise DashboardError(f"{path.name}: series.parquet has no replication/date columns")
     frame["date"] = pd.to_datetime(frame["date"])
-    by_region = None
-    if (path / "series_by_region.parquet").is_file():
-        by_region = _read_parquet(path / "series_by_region.parquet")
-        by_region["date"] = pd.to_datetime(by_region["date"])
+    by = {}
+    for name in ("series_by_region", "series_by_group"):
+        by[name] = None
+        if (path / f"{name}.parquet").is_file():
+            by[name] = _read_parquet(path / f"{name}.parquet")
+            by[name]["date"] = pd.to_datetime(by[name]["date"])
     # the folder's name labels the scenario: unique under the root, and what the user picked
-    return Scenario(path.name, frame, by_region, source=str(manifest.get("scenario", "")))
+    return Scenario(
+        path.name,
+        frame,
+        by["series_by_region"],
+        source=str(manifest.get("scenario", "")),
+        by_group=by["series_by_group"],
+    )
 
 
 def load_sweep(path: str | Path) -> Sweep:
@@ -466,6 +475,62 @@ REGION_NAMES = {  # regions.CENTRE_REGIONS as the charts name them
     "wallonia": "Wallonia",
     "unassigned": "Not tied to one region (places spanning regions, never placed)",
 }
+GROUP_SERIES = {  # series_by_group columns: who waits without a place, and how long
+    "without_reception": "persons entitled to a place without one",
+    "in_reception": "persons in reception",
+    "pending_cgrs": "persons pending at the CGRS",
+    "cgrs_median_days_waited": f"median days waited by those decided {_MEAN}",
+}
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """A view with one panel per category of a results table (regions, household types,
+    nationality groups)."""
+
+    view: str
+    table: str  # the Scenario attribute holding the table
+    category: str  # its column naming the category
+    series: dict[str, str]  # column -> axis label (unit)
+    names: dict[str, str] = field(default_factory=dict)  # category -> panel title
+    grouping: str | None = None  # series_by_group's grouping to keep
+    smoothed: tuple[str, ...] = ()  # columns shown as a rolling mean (noisy daily values)
+    absent: str = "no results by category in the folders picked"
+
+
+BREAKDOWNS = {
+    b.view: b
+    for b in (
+        Breakdown(
+            REGION_VIEW,
+            "by_region",
+            "region",
+            REGION_SERIES,
+            REGION_NAMES,
+            absent="no results by region in the folders picked (sweeps keep none)",
+        ),
+        Breakdown(
+            "By household type",
+            "by_group",
+            "group",
+            GROUP_SERIES,
+            {"single_man": "Single men", "single_woman": "Single women",
+             "family": "Families", "unaccompanied_minor": "Unaccompanied minors"},
+            grouping="household_type",
+            smoothed=("cgrs_median_days_waited",),
+            absent="no results by group in the folders picked (sweeps keep none)",
+        ),
+        Breakdown(
+            "By nationality group",
+            "by_group",
+            "group",
+            GROUP_SERIES,
+            grouping="nationality_group",
+            smoothed=("cgrs_median_days_waited",),
+            absent="no results by group in the folders picked (sweeps keep none)",
+        ),
+    )
+}  # fmt: skip
 
 
 # --- drawing ------------------------------------------------------------------------------
@@ -617,53 +682,86 @@ def _draw_observed(
         labelled = True
 
 
-def region_figure(
-    scenarios: Sequence[Scenario], column: str, colours: dict[str, str] | None = None
+def _categories(sc: Scenario, breakdown: Breakdown) -> pd.DataFrame | None:
+    table = getattr(sc, breakdown.table)
+    if table is not None and breakdown.grouping is not None:
+        table = table[table["grouping"] == breakdown.grouping]
+    return table
+
+
+def breakdown_figure(
+    scenarios: Sequence[Scenario],
+    breakdown: Breakdown,
+    column: str,
+    colours: dict[str, str] | None = None,
 ) -> Figure:
-    """One panel per region of ``column`` (from ``series_by_region``), one colour per
+    """One panel per category (region, household type, ...) of ``column``, one colour per
     scenario, median and bands over replications."""
     colours = colours or scenario_colours(sc.label for sc in scenarios)
-    with_regions = [sc for sc in scenarios if sc.by_region is not None]
-    regions = sorted({r for sc in with_regions for r in sc.by_region["region"].unique()})
-    if not regions:
-        raise DashboardError("no results by region in the folders picked (sweeps keep none)")
-    unit = REGION_SERIES.get(column, column)
+    tables = [(sc, t) for sc in scenarios if (t := _categories(sc, breakdown)) is not None]
+    categories = list(dict.fromkeys(c for _, t in tables for c in t[breakdown.category]))
+    if breakdown.view == REGION_VIEW:
+        categories.sort()
+    if not categories:
+        raise DashboardError(breakdown.absent)
+    unit = breakdown.series.get(column, column)
+    window = WINDOW if column in breakdown.smoothed else None
     cols = 2
-    rows = math.ceil(len(regions) / cols)
+    rows = math.ceil(len(categories) / cols)
     fig = Figure(figsize=(13, 3.3 * rows + 0.6), layout="constrained")
-    # each region on its own scale: they differ by two orders of magnitude
+    # each category on its own scale: regions differ by two orders of magnitude
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
-    for ax, region in zip(axes, regions, strict=False):
-        for sc in with_regions:
-            part = sc.by_region[sc.by_region["region"] == region]
+    for ax, category in zip(axes, categories, strict=False):
+        for sc, table in tables:
+            part = table[table[breakdown.category] == category]
             if len(part):
-                q = fan_quantiles(part, column)
+                q = fan_quantiles(part, column, window)
                 draw_fan(ax, q, colours.get(sc.label), sc.label)
-        ax.set_title(REGION_NAMES.get(region, region))
+        ax.set_title(breakdown.names.get(category, category.replace("_", " ")))
         ax.set_ylabel(unit)
         _date_axis(ax)
         ax.grid(alpha=0.3)
         ax.set_ylim(bottom=0)
     axes[0].legend(loc="best", fontsize=7)
-    for ax in axes[len(regions) :]:
+    for ax in axes[len(categories) :]:
         ax.set_visible(False)
-    fig.suptitle(f"{unit} by region: median, 50% and 90% bands over replications")
+    fig.suptitle(f"{unit}, {breakdown.view.lower()}: median, 50% and 90% bands over replications")
     return fig
+
+
+def breakdown_table(
+    scenarios: Sequence[Scenario], breakdown: Breakdown, column: str
+) -> pd.DataFrame:
+    """The numbers behind :func:`breakdown_figure`: scenario, category, date, quantiles."""
+    parts = []
+    window = WINDOW if column in breakdown.smoothed else None
+    for sc in scenarios:
+        table = _categories(sc, breakdown)
+        if table is None:
+            continue
+        for category, part in table.groupby(breakdown.category):
+            q = fan_quantiles(part, column, window)
+            q.columns = [f"q{round(100 * c):02d}" for c in q.columns]
+            parts.append(
+                q.reset_index().assign(
+                    scenario=sc.label, **{breakdown.category: category}, series=column
+                )
+            )
+    if not parts:
+        return pd.DataFrame(columns=["scenario", breakdown.category, "series", "date"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def region_figure(
+    scenarios: Sequence[Scenario], column: str, colours: dict[str, str] | None = None
+) -> Figure:
+    """One panel per region of ``column`` (from ``series_by_region``)."""
+    return breakdown_figure(scenarios, BREAKDOWNS[REGION_VIEW], column, colours)
 
 
 def region_table(scenarios: Sequence[Scenario], column: str) -> pd.DataFrame:
     """The numbers behind :func:`region_figure`: scenario, region, date, quantiles."""
-    parts = []
-    for sc in scenarios:
-        if sc.by_region is None:
-            continue
-        for region, part in sc.by_region.groupby("region"):
-            q = fan_quantiles(part, column)
-            q.columns = [f"q{round(100 * c):02d}" for c in q.columns]
-            parts.append(q.reset_index().assign(scenario=sc.label, region=region, series=column))
-    if not parts:
-        return pd.DataFrame(columns=["scenario", "region", "series", "date"])
-    return pd.concat(parts, ignore_index=True)
+    return breakdown_table(scenarios, BREAKDOWNS[REGION_VIEW], column)
 
 
 # --- sweeps -------------------------------------------------------------------------------
@@ -849,7 +947,7 @@ HINDCAST_VIEW = "Hindcast: runs against observed figures"
 
 def view_names() -> list[str]:
     """Every view, in the order the page offers them."""
-    return [*VIEWS, REGION_VIEW, HINDCAST_VIEW, *SWEEP_VIEWS]
+    return [*VIEWS, *BREAKDOWNS, HINDCAST_VIEW, *SWEEP_VIEWS]
 
 
 _HINDCAST_CACHE: dict[tuple, tuple[pd.DataFrame, np.ndarray]] = {}
@@ -977,9 +1075,9 @@ def show(
     option: str | None = None,
     second: str | None = None,
 ) -> Shown:
-    """Build one view for the picked folders. ``option``: the region series (Regions), the
-    outcome (sweep views); ``second``: the factor (scatter). Problems come back as a
-    message, never as an exception of ours."""
+    """Build one view for the picked folders. ``option``: the series (the views by region
+    and by group), the outcome (sweep views); ``second``: the factor (scatter). Problems come
+    back as a message, never as an exception of ours."""
     if not folders:
         return Shown(message="Pick one or more results folders.")
     colours = colour_map(folders)
@@ -991,13 +1089,14 @@ def show(
     note = "; ".join(notes)
     if not scenarios:
         return Shown(message=note or "Nothing to show for these folders.")
-    if view == REGION_VIEW:
-        column = option if option in REGION_SERIES else "in_reception"
+    if view in BREAKDOWNS:
+        breakdown = BREAKDOWNS[view]
+        column = option if option in breakdown.series else next(iter(breakdown.series))
         try:
-            fig = region_figure(scenarios, column, colours)
+            fig = breakdown_figure(scenarios, breakdown, column, colours)
         except DashboardError as err:
             return Shown(message=str(err))
-        return Shown(fig, region_table(scenarios, column), note)
+        return Shown(fig, breakdown_table(scenarios, breakdown, column), note)
     panels = VIEWS[view]
     fig = fan_figure(scenarios, panels, colours, observed, title=view)
     return Shown(fig, fan_table(scenarios, panels), note)
@@ -1153,8 +1252,8 @@ def build_app(root: str | Path | None = None) -> Any:
         name = view.value
         opts: list[str] = []
         factors: list[str] = []
-        if name == REGION_VIEW:
-            opts = list(REGION_SERIES)
+        if name in BREAKDOWNS:
+            opts = list(BREAKDOWNS[name].series)
         elif name == HINDCAST_VIEW:
             opts = hindcast_options(picked(), observed)
         elif name in SWEEP_VIEWS:
