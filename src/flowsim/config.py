@@ -861,7 +861,9 @@ def load_raw_config(path: str | Path) -> dict[str, Any]:
     return _read_with_bases(Path(path), seen=())
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def read_yaml_mapping(path: Path) -> dict[str, Any]:
+    """A YAML file's top-level mapping (scenario or experiment file); :class:`ConfigError`
+    naming the file when it is missing, not YAML, or not a mapping."""
     source = str(path)
     if not path.is_file():
         raise ConfigError([f"{source}: file not found"])
@@ -873,6 +875,11 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         raise ConfigError([f"{source}: not valid YAML{where}"]) from None
     if not isinstance(raw, dict):
         raise ConfigError([f"{source}: expected a mapping of fields at the top level"])
+    return raw
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    raw = read_yaml_mapping(path)
     problems = _read_inflow_file(raw, path) + _check_municipal_table(raw, path)
     if problems:
         raise ConfigError(problems)

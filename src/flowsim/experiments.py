@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from flowsim.config import (
@@ -41,6 +40,7 @@ from flowsim.config import (
     _unknown_field,
     changeable_fields,
     load_raw_config,
+    read_yaml_mapping,
     scenario_from_dict,
 )
 from flowsim.outcomes import Outcome, check_series_names
@@ -299,18 +299,7 @@ def load_experiment(path: str | Path) -> Experiment:
     alone to the base, so that a bad value is reported before anything runs.
     """
     path = Path(path)
-    source = str(path)
-    if not path.is_file():
-        raise ConfigError([f"{source}: file not found"])
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError([f"{source}: not valid YAML{where}"]) from None
-    if not isinstance(raw, dict):
-        raise ConfigError([f"{source}: expected a mapping of fields at the top level"])
-    return experiment_from_dict(raw, source, path.parent)
+    return experiment_from_dict(read_yaml_mapping(path), str(path), path.parent)
 
 
 def experiment_from_dict(raw: dict[str, Any], source: str, folder: Path) -> Experiment:
