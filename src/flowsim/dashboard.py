@@ -495,6 +495,7 @@ class Breakdown:
     names: dict[str, str] = field(default_factory=dict)  # category -> panel title
     grouping: str | None = None  # series_by_group's grouping to keep
     smoothed: tuple[str, ...] = ()  # columns shown as a rolling mean (noisy daily values)
+    alphabetical: bool = False  # panels in name order (else in the order of the table)
     absent: str = "no results by category in the folders picked"
 
 
@@ -507,6 +508,7 @@ BREAKDOWNS = {
             "region",
             REGION_SERIES,
             REGION_NAMES,
+            alphabetical=True,
             absent="no results by region in the folders picked (sweeps keep none)",
         ),
         Breakdown(
@@ -700,7 +702,7 @@ def breakdown_figure(
     colours = colours or scenario_colours(sc.label for sc in scenarios)
     tables = [(sc, t) for sc in scenarios if (t := _categories(sc, breakdown)) is not None]
     categories = list(dict.fromkeys(c for _, t in tables for c in t[breakdown.category]))
-    if breakdown.view == REGION_VIEW:
+    if breakdown.alphabetical:
         categories.sort()
     if not categories:
         raise DashboardError(breakdown.absent)

@@ -26,7 +26,7 @@ from flowsim.municipalities import (
     read_capacity_table,
     share_places_by_region,
 )
-from flowsim.population import Cases, Tally, set_housing, set_state
+from flowsim.population import REGION_UNASSIGNED, Cases, Tally, set_housing, set_state
 from flowsim.procedure import (
     StatusHolders,
     finalise,
@@ -151,8 +151,8 @@ def find_housing(
 def move_to_partner_place(cases: Cases, tally: Tally, partner_places: np.ndarray, c: int) -> None:
     """A resettled household leaves its centre for the partner place with the most room, if
     one has room for the whole household (persons, places); otherwise it stays where it is."""
-    if partner_places.shape[0] == 0 or cases.centre[c] < 0 or partner_places[cases.centre[c]] > 0:
-        return
+    if cases.centre[c] < 0 or partner_places[cases.centre[c]] > 0:
+        return  # without a place, or already in a partner place
     free = partner_places - tally.occupancy
     k = np.argmax(free)
     if partner_places[k] > 0 and free[k] >= cases.size[c]:
@@ -243,10 +243,10 @@ class HousingSearch(mesa.Agent):
         type ``lri`` shared among the municipalities of its region (of Belgium, for a centre
         naming none) by ``municipalities.distribution_key``."""
         m = self.model
-        lri = [k for k in m.centres if k.centre_type == "lri"]
-        places = np.array([m.fedasil.capacity[k.index] for k in lri], np.int64)
-        spans = [m.config.reception.centres[k.name].region for k in lri]
-        regions = np.array([REGIONS.index(r) if r else -1 for r in spans], np.int64)
+        lri = np.array([k.index for k in m.centres if k.centre_type == "lri"], np.int64)
+        places = m.fedasil.capacity[lri]
+        codes = m.tally.centre_region[lri].astype(np.int64)
+        regions = np.where(codes == REGION_UNASSIGNED, -1, codes)  # -1: all of Belgium
         return share_places_by_region(
             places, regions, self.table, m.config.municipalities.distribution_key
         )
@@ -273,7 +273,7 @@ class HousingSearch(mesa.Agent):
             self.housed,
             per_day,
             kept_days,
-            np.where(m.fedasil.reserved, m.fedasil.capacity, 0),
+            m.fedasil.partner_places,
             m.day,
             m.flows_today,
         )

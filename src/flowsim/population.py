@@ -430,7 +430,7 @@ def generate(
     )
 
 
-def new_tally(centre_region: np.ndarray, n_profiles: int, n_municipalities: int = 0) -> Tally:
+def new_tally(centre_region: np.ndarray, n_profiles: int, n_municipalities: int) -> Tally:
     """An all-zero tally (everyone starts as not arrived, which is not counted) for centres in
     the given regions (REGION_* codes) and ``n_municipalities`` municipalities."""
     n_centres = len(centre_region)

@@ -225,6 +225,7 @@ class Fedasil(mesa.Agent):
         # places Fedasil may give to anyone who asks; reserved centres count as having none
         self.reserved = np.array([c.reserved_for is not None for c in centres], np.bool_)
         self.dispatchable = np.zeros(len(centres), np.int64)
+        self.partner_places = np.zeros(len(centres), np.int64)  # reserved for the resettled
         self.cost = np.zeros(len(centres))  # euros per occupied place per night, today
         self.departures = new_calendar(model.n_days, len(model.cases.key))
         self._scheduled_with = self.hazards()  # rates the calendar was computed with
@@ -234,6 +235,7 @@ class Fedasil(mesa.Agent):
         """Read every centre's capacity and price (after a dated change)."""
         self.capacity = np.array([c.capacity_places() for c in self.centres], np.int64)
         self.dispatchable = np.where(self.reserved, 0, self.capacity)
+        self.partner_places = np.where(self.reserved, self.capacity, 0)
         self.cost = np.array([c.cost_eur_per_night() for c in self.centres])
 
     def hazards(self) -> tuple[float, float]:

@@ -98,14 +98,19 @@ def counsel(cases: Cases, counselling: Queue, budgets: np.ndarray, caseloads: np
 
 
 @njit(cache=True, inline="always")
-def assisted_return(
-    cases: Cases, tally: Tally, c: int, household_type: np.ndarray, vulnerable, p, flows
-) -> None:
-    """The case returns with AVR and its reintegration package (persons, euros)."""
-    n = cases.size[c]
+def case_package_eur(
+    cases: Cases, c: int, household_type: np.ndarray, vulnerable: np.ndarray, p: np.ndarray
+) -> float:
+    """Reintegration package of case ``c`` (euros), from its profile."""
     prof = cases.profile[c]
-    flows[series.AVR_DEPARTURES] += n
-    flows[series.REINTEGRATION_EUR] += package_eur(n, household_type[prof], vulnerable[prof], p)
+    return package_eur(cases.size[c], household_type[prof], vulnerable[prof], p)
+
+
+@njit(cache=True, inline="always")
+def assisted_return(cases: Cases, tally: Tally, c: int, euros: float, flows) -> None:
+    """The case returns with AVR and its reintegration package of ``euros``."""
+    flows[series.AVR_DEPARTURES] += cases.size[c]
+    flows[series.REINTEGRATION_EUR] += euros
     finalise(cases, tally, c, states.AVR_DEPARTED, flows)
 
 
@@ -127,13 +132,12 @@ def decide_returns(
         if cases.state[c] != states.ORDER_TO_LEAVE:
             continue
         n = cases.size[c]
-        prof = cases.profile[c]
-        euros = package_eur(n, household_type[prof], vulnerable[prof], p)
+        euros = case_package_eur(cases, c, household_type, vulnerable, p)
         uptake = p[UPTAKE_COUNSELLED] if cases.counselled[c] else p[UPTAKE_NOT_COUNSELLED]
         uptake = min(1.0, uptake * (euros / n / p[REFERENCE]) ** p[ELASTICITY])
         u = streams.uniform(seed, cases.key[c], streams.RETURN_CHOICE, cases.n_cgrs[c])
         if u < uptake:
-            assisted_return(cases, tally, c, household_type, vulnerable, p, flows)
+            assisted_return(cases, tally, c, euros, flows)
         elif u < uptake + p[SUBSEQUENT]:
             flows[series.SUBSEQUENT_APPLICATIONS] += n
             cases.counselled[c] = False
@@ -173,7 +177,8 @@ def coach(
         flows[series.ICAM_COACHED] += n
         u = streams.uniform(seed, cases.key[c], streams.ICAM_CHOICE, cases.n_cgrs[c])
         if u < p[ICAM_RETURN]:
-            assisted_return(cases, tally, c, household_type, vulnerable, p, flows)
+            euros = case_package_eur(cases, c, household_type, vulnerable, p)
+            assisted_return(cases, tally, c, euros, flows)
         elif u < p[ICAM_RETURN] + p[ICAM_LEGAL_STAY]:
             flows[series.REGULARISED] += n
             finalise(cases, tally, c, states.REGULARISED, flows)
