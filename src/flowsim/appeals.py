@@ -9,7 +9,7 @@ import numpy as np
 from numba import njit
 
 from flowsim import series, states, streams
-from flowsim.compiled import direct
+from flowsim.compiled import borrowed, direct
 from flowsim.config import DAYS_PER_MONTH
 from flowsim.population import Cases, Tally
 from flowsim.procedure import (
@@ -46,6 +46,9 @@ def judge(
     Confirmed refusals become final; annulled decisions go back to the CGRS queue; reformed
     decisions grant refugee status. Returns the unused budget (negative: carried debt).
     """
+    cases, tally, call_queue, cgrs, holders, desk = borrowed(
+        (cases, tally, call_queue, cgrs, holders, desk)
+    )
     while budget > 0.0:
         cls = best_class(call_queue)
         if cls < 0:

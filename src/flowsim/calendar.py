@@ -17,18 +17,18 @@ class Calendar(NamedTuple):
     """Per-day lists of cases."""
 
     head: np.ndarray  # int64 per day, -1 when nobody is due
-    nxt: np.ndarray  # int64 per case
-    prv: np.ndarray  # int64 per case
-    day_of: np.ndarray  # int64 per case: the day it is on, -1 when on no list
+    nxt: np.ndarray  # int32 per case (int32: a run stays far below 2**31 cases or days)
+    prv: np.ndarray  # int32 per case
+    day_of: np.ndarray  # int32 per case: the day it is on, -1 when on no list
 
 
 def new_calendar(n_days: int, n_cases: int) -> Calendar:
     """An empty calendar for a run of ``n_days`` days and ``n_cases`` cases."""
     return Calendar(
         head=np.full(n_days, -1, np.int64),
-        nxt=np.full(n_cases, -1, np.int64),
-        prv=np.full(n_cases, -1, np.int64),
-        day_of=np.full(n_cases, -1, np.int64),
+        nxt=np.full(n_cases, -1, np.int32),
+        prv=np.full(n_cases, -1, np.int32),
+        day_of=np.full(n_cases, -1, np.int32),
     )
 
 

@@ -10,7 +10,7 @@ from numba import njit
 
 from flowsim import series, states, streams
 from flowsim.calendar import new_calendar, take_due
-from flowsim.compiled import direct
+from flowsim.compiled import borrowed, direct
 from flowsim.config import DAYS_PER_MONTH, HOUSEHOLD_TYPES, Prioritisation
 from flowsim.population import DAYS_WAITED, DECIDED, Cases, ProfileTable, Tally
 from flowsim.procedure import (
@@ -116,6 +116,9 @@ def decide(
     inadmissibility decisions are appealed at CALL or become final. Returns the unused budget
     (negative: carried debt).
     """
+    cases, tally, cgrs_queue, call_queue, holders, desk, log = borrowed(
+        (cases, tally, cgrs_queue, call_queue, holders, desk, log)
+    )
     while budget > 0.0:
         cls = overdue_class(cgrs_queue, day, long_stay_days) if long_stay_days > 0 else -1
         if cls < 0:
@@ -159,10 +162,56 @@ def decide(
 @njit(cache=True)
 def withdraw(cases: Cases, tally: Tally, cgrs: CgrsDesk, day: int, flows) -> None:
     """Cases still pending on the day drawn at lodging withdraw their application (persons)."""
+    cases, tally, cgrs = borrowed((cases, tally, cgrs))
     for c in take_due(cgrs.withdrawals, day):
         if cases.state[c] == states.PENDING_CGRS:
             flows[series.WITHDRAWALS] += cases.size[c]
             finalise(cases, tally, c, states.WITHDRAWN, flows)
+
+
+@njit(cache=True)
+def cgrs_day(
+    cases: Cases,
+    tally: Tally,
+    cgrs: CgrsDesk,
+    call_queue: Queue,
+    holders: StatusHolders,
+    desk: ReturnDesk,
+    log: DecisionLog,
+    budget: float,
+    day: int,
+    seed: np.uint64,
+    case_effort: np.ndarray,
+    outcome_cdf: np.ndarray,
+    appeal_share_refusal: float,
+    appeal_share_inadmissible: float,
+    long_stay_days: int,
+    flows,
+) -> float:
+    """One day of the CGRS: withdrawals due, then decisions within ``budget`` (see
+    :func:`decide`). Returns the unused budget (negative: carried debt)."""
+    cases, tally, cgrs, call_queue, holders, desk, log = borrowed(
+        (cases, tally, cgrs, call_queue, holders, desk, log)
+    )
+    withdraw(cases, tally, cgrs, day, flows)
+    return decide(
+        cases,
+        tally,
+        cgrs.queue,
+        call_queue,
+        holders,
+        desk,
+        log,
+        budget,
+        day,
+        seed,
+        case_effort,
+        outcome_cdf,
+        appeal_share_refusal,
+        appeal_share_inadmissible,
+        long_stay_days,
+        flows,
+    )
 
 
 def new_cgrs_desk(queue: Queue, n_days: int, n_cases: int, seed: np.uint64) -> CgrsDesk:
@@ -217,14 +266,13 @@ class Cgrs(mesa.Agent):
         """One day: withdrawals due, then decisions."""
         m = self.model
         p = m.params
-        direct(withdraw)(m.cases, m.tally, m.cgrs_desk, m.day, m.flows_today)
         budget = self.carry + self.capacity_cases_per_day()
         # every decision uses at least the smallest case effort of a positive budget
         self.log = with_room(self.log, int(max(budget, 0.0) / self.min_effort) + 1)
-        left = direct(decide)(
+        left = direct(cgrs_day)(
             m.cases,
             m.tally,
-            m.queues.cgrs,
+            m.cgrs_desk,
             m.queues.call,
             m.status_holders,
             m.return_desk,

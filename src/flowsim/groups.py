@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from flowsim import states
 from flowsim.config import HOUSEHOLD_TYPES
@@ -31,6 +32,7 @@ GROUP_COLUMNS = (
 )
 
 
+@njit(cache=True, inline="always")
 def record(out: np.ndarray, tally: Tally) -> None:
     """Write today's per-profile counts into ``out`` (shape (N_ROWS, profiles))."""
     out[IN_RECEPTION] = tally.housing_by_profile[states.IN_CENTRE]

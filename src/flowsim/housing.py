@@ -18,7 +18,7 @@ from numba import njit
 
 from flowsim import series, states
 from flowsim.calendar import new_calendar, schedule, take_due
-from flowsim.compiled import direct
+from flowsim.compiled import borrowed, direct
 from flowsim.config import DAYS_PER_MONTH, MUNICIPAL_TABLE_COLUMNS, Scenario
 from flowsim.municipalities import (
     REGIONS,
@@ -73,6 +73,7 @@ def open_initial_status_holders(
     Their (negative) arrival day is the day of the decision. Those who found no place on the
     start date have left with their status.
     """
+    cases, tally, holders = borrowed((cases, tally, holders))
     for c in np.argsort(cases.arrival_day[:n_status], kind="mergesort"):
         cases.status[c] = states.REFUGEE
         cases.status_day[c] = cases.arrival_day[c]
@@ -93,6 +94,7 @@ def open_initial_status_holders(
 @njit(cache=True)
 def mark_overstaying(cases: Cases, tally: Tally, holders: StatusHolders, day: int) -> None:
     """Status holders whose transition period ends today and who are still in reception."""
+    cases, tally, holders = borrowed((cases, tally, holders))
     for c in take_due(holders.transition_ends, day):
         if cases.state[c] == states.STATUS_HOLDER and not cases.overstaying[c]:
             cases.overstaying[c] = True
@@ -102,6 +104,7 @@ def mark_overstaying(cases: Cases, tally: Tally, holders: StatusHolders, day: in
 @njit(cache=True)
 def enforce_stay_limit(cases: Cases, tally: Tally, holders: StatusHolders, day: int, flows):
     """Status holders at the end of their maximum stay leave reception, housed or not."""
+    cases, tally, holders = borrowed((cases, tally, holders))
     for c in take_due(holders.stay_limits, day):
         if cases.state[c] == states.STATUS_HOLDER:
             finalise(cases, tally, c, states.LEFT_WITH_STATUS, flows)
@@ -123,6 +126,7 @@ def find_housing(
     the municipality with the most, which may go below zero (a large family), so the supply
     is respected on average. ``housed`` counts persons housed per municipality (cumulative).
     """
+    cases, tally, holders = borrowed((cases, tally, holders))
     while True:
         cls = best_class(holders.queue)
         if cls < 0:
@@ -178,6 +182,7 @@ def housing_day(
 
     ``partner_places`` are the places per centre kept for resettled refugees (0 elsewhere).
     """
+    cases, tally, holders = borrowed((cases, tally, holders))
     for k in range(available.shape[0]):
         cap = max(supply_per_day[k] * kept_days, 1.0)
         available[k] = min(available[k] + supply_per_day[k], cap)

@@ -7,16 +7,18 @@ array-backed population (:mod:`flowsim.population`) and are moved by numba kerne
 
 from __future__ import annotations
 
+import gc
 from typing import NamedTuple
 
 import mesa
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from flowsim import groups, regions, series, states, streams
 from flowsim.appeals import Call
 from flowsim.cgrs import Cgrs, decisions, new_cgrs_desk, priority_ranks
-from flowsim.compiled import direct
+from flowsim.compiled import borrowed, direct
 from flowsim.config import CENTRE_TYPES, Scenario, Timeline
 from flowsim.housing import HousingSearch, new_status_holders, open_initial_status_holders
 from flowsim.municipalities import load_municipalities
@@ -24,6 +26,7 @@ from flowsim.population import (
     Applicants,
     Generated,
     ProfileTable,
+    Tally,
     Window,
     generate,
     new_tally,
@@ -38,7 +41,6 @@ from flowsim.returns import ReturnService, new_return_desk
 from flowsim.temporary_protection import TemporaryProtectionOffice, new_desk, tp_cases
 from flowsim.triggers import TriggerRules
 
-LRI = CENTRE_TYPES.index("lri")
 WINDOW_REBUILD_DAYS = 7  # how often exited cases are dropped from the daily scans
 
 
@@ -82,7 +84,8 @@ class ProtectionSystem(mesa.Model):
         self.n_days = scenario.days
         g = generated
         self.hi = g.n_initial_status + g.n_initial_cgrs + g.n_initial_call
-        self.window = Window(np.arange(self.hi, dtype=np.int64), self.hi, self.hi)
+        self._window = Window(np.arange(self.hi, dtype=np.int64), self.hi, self.hi)
+        self._window_day = 0  # the day the window was last rebuilt
         single_class = np.zeros(len(self.profiles))
         self.queues = Queues(
             registration=new_queue(np.zeros(1), n_cases),
@@ -116,11 +119,11 @@ class ProtectionSystem(mesa.Model):
         )
         self.tally = new_tally(centre_codes, len(self.profiles), len(self.housing_search.table))
         self._open_initial_state(generated)
-        self._type_matrix = regions.membership(
-            np.array([CENTRE_TYPES.index(c.centre_type) for c in self.centres]), len(CENTRE_TYPES)
+        self._centre_types = np.array(
+            [CENTRE_TYPES.index(c.centre_type) for c in self.centres], np.int64
         )
-        self._centre_regions = regions.membership(centre_codes)
-        self._municipality_regions = regions.membership(self.housing_search.table.region)
+        self._centre_regions = centre_codes
+        self._municipality_regions = self.housing_search.table.region
 
     def _open_initial_state(self, g: Generated) -> None:
         """Queues, places and deadlines of the cases in the system on the start date."""
@@ -157,6 +160,16 @@ class ProtectionSystem(mesa.Model):
         open_initial_status_holders(self.cases, self.tally, self.status_holders, first_pending)
 
     @property
+    def window(self) -> Window:
+        """The cases still in the model, for the rare scans of everyone in a state (a centre
+        closing, rates changing); dropping exited cases costs a pass over the window, so it
+        is done only when asked and at most once every ``WINDOW_REBUILD_DAYS`` days."""
+        if self.day - self._window_day >= WINDOW_REBUILD_DAYS:
+            self._window = direct(rebuild_window)(self.cases, self._window._replace(hi=self.hi))
+            self._window_day = self.day
+        return self._window._replace(hi=self.hi)
+
+    @property
     def applicants(self) -> Applicants:
         """The persons in the model today, as an agent-set-like view."""
         return Applicants(self.cases, self.profiles)
@@ -188,7 +201,6 @@ class ProtectionSystem(mesa.Model):
             self.day,
             self.flows_today,
         )
-        self.window = self.window._replace(hi=self.hi)
         self.immigration_office.step()
         self.fedasil.step()
         self.cgrs.step()
@@ -196,8 +208,6 @@ class ProtectionSystem(mesa.Model):
         self.tp_office.step(arrived_from)
         self.housing_search.step()
         self.return_service.step()
-        if self.day % WINDOW_REBUILD_DAYS == 0:
-            self.window = direct(rebuild_window)(self.cases, self.window)
         self._record()
         if self.triggers:
             self.triggers.end_of_day(self.day, self.stocks[self.day])
@@ -206,57 +216,34 @@ class ProtectionSystem(mesa.Model):
             self.running = False
 
     def _record(self) -> None:
-        t = self.tally
-        groups.record(self.by_profile[self.day], t)
-        regions.record(
+        direct(record_day)(
+            self.stocks[self.day],
+            self.by_profile[self.day],
             self.by_region[self.day],
-            t,
+            self.tally,
             self.fedasil.capacity,
+            self.fedasil.cost,
+            self._centre_types,
             self._centre_regions,
             self.housing_search.housed,
             self._municipality_regions,
-        )
-        capacity = self.fedasil.capacity
-        costs = self.fedasil.cost
-        by_type = t.occupancy @ self._type_matrix
-        cost_type = (t.occupancy * costs) @ self._type_matrix
-        reception_cost = float(cost_type.sum())
-        cap_type = capacity @ self._type_matrix
-        in_reception = t.housing_persons[states.IN_CENTRE]
-        places = capacity.sum()
-        self.stocks[self.day] = (
-            in_reception,
-            places,
-            share_occupied(in_reception, places),
-            share_occupied(by_type[LRI], cap_type[LRI]),
-            t.housing_persons[states.WAITING],
-            t.housing_persons[states.PRIVATE],
-            t.state_persons[states.PENDING_CGRS],
-            t.state_cases[states.PENDING_CGRS],
-            t.state_persons[states.PENDING_CALL],
-            t.state_housing[states.STATUS_HOLDER, states.IN_CENTRE],
-            t.overstaying[0],
-            t.state_housing[states.ORDER_TO_LEAVE, states.IN_CENTRE],
-            self.resettlement.pledge[self.day],
-            self.resettlement.selected[self.day],
-            self.resettlement.awaiting_transfer[self.day],
-            self.resettlement.transferred[self.day],
-            t.state_persons[states.TP_EMERGENCY],
-            t.state_persons[states.TP_CRISIS_HOUSING],
-            t.state_persons[states.TP_SUSTAINABLE_HOUSING],
-            reception_cost,
-            reception_cost + self.flows_today[series.REINTEGRATION_EUR],
-            *cost_type,
-            *by_type,
-            *cap_type,
-            *(t.state_persons[s] for s in states.ACTIVE_STATES),
-            *(t.state_persons[s] for s in states.EXIT_STATES),
+            self.resettlement.today(self.day),
+            self.flows_today[series.REINTEGRATION_EUR],
         )
 
     def run_to_end(self) -> pd.DataFrame:
         """Step to the scenario's end date, check conservation, return the daily series."""
-        while self.running:
-            self.step()
+        # The daily loop makes no reference cycles; Python's cyclic collector, triggered by
+        # its small allocations, would otherwise traverse every object of the process
+        # (pandas, numba: about a tenth of a run).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            while self.running:
+                self.step()
+        finally:
+            if collecting:
+                gc.enable()
         self.check_conservation()
         return self.series()
 
@@ -312,9 +299,30 @@ class ProtectionSystem(mesa.Model):
             raise ConservationError("; ".join(problems))
 
 
-def share_occupied(persons: float, places: float) -> float:
-    """Occupied share of places (persons / places); 1 when no place is open (nothing free)."""
-    return persons / places if places > 0 else 1.0
+@njit(cache=True)
+def record_day(
+    stocks: np.ndarray,
+    by_profile: np.ndarray,
+    by_region: np.ndarray,
+    tally: Tally,
+    capacity: np.ndarray,
+    cost: np.ndarray,
+    centre_types: np.ndarray,
+    centre_regions: np.ndarray,
+    housed: np.ndarray,
+    municipality_regions: np.ndarray,
+    resettlement: np.ndarray,
+    reintegration_eur: float,
+) -> None:
+    """Record the end of a day: the stocks (one row of STOCK_NAMES), the counts by profile
+    and by region (see :func:`flowsim.series.record_stocks`, :func:`flowsim.groups.record`,
+    :func:`flowsim.regions.record` for the arguments' units)."""
+    (tally,) = borrowed((tally,))
+    series.record_stocks(
+        stocks, tally, capacity, cost, centre_types, resettlement, reintegration_eur
+    )
+    groups.record(by_profile, tally)
+    regions.record(by_region, tally, capacity, centre_regions, housed, municipality_regions)
 
 
 def stock_flow_problems(frame: pd.DataFrame) -> list[str]:

@@ -15,6 +15,7 @@ file, the line and the column: ``<file>: line <n>, column <name>: expected ..., 
 from __future__ import annotations
 
 import csv
+import functools
 import math
 import operator
 from collections.abc import Iterator
@@ -137,14 +138,20 @@ def load_municipalities(path: Path | None = None) -> MunicipalityTable:
     Raises :class:`ConfigError` with one line per problem (file, line, column).
     """
     if path is None:
-        resource = resources.files("flowsim.data").joinpath("municipalities.csv")
-        with resource.open("r", encoding="utf-8-sig", newline="") as handle:
-            return _parse_municipalities(handle, str(resource))
+        return _package_municipalities()
     path = Path(path)
     if not path.is_file():
         raise ConfigError([f"{path}: file not found"])
     with path.open(encoding="utf-8-sig", newline="") as handle:
         return _parse_municipalities(handle, str(path))
+
+
+@functools.cache
+def _package_municipalities() -> MunicipalityTable:
+    # read once per process: every model builds on it, and the table is immutable
+    resource = resources.files("flowsim.data").joinpath("municipalities.csv")
+    with resource.open("r", encoding="utf-8-sig", newline="") as handle:
+        return _parse_municipalities(handle, str(resource))
 
 
 def _parse_municipalities(handle: IO[str], source: str) -> MunicipalityTable:

@@ -19,6 +19,7 @@ import pandas as pd
 from numba import njit
 
 from flowsim import states, streams
+from flowsim.compiled import borrowed
 from flowsim.config import HOUSEHOLD_TYPES, Scenario, Timeline
 
 
@@ -169,6 +170,7 @@ def window_case(w: Window, i: int) -> int:
 @njit(cache=True)
 def rebuild_window(cases: Cases, w: Window) -> Window:
     """A fresh window holding only the cases that have not exited."""
+    cases, w = borrowed((cases, w))
     keep = np.empty(window_size(w), np.int64)
     n = 0
     for i in range(window_size(w)):

@@ -14,6 +14,7 @@ from numba import njit
 
 from flowsim import series, states, streams
 from flowsim.calendar import Calendar, schedule
+from flowsim.compiled import borrowed
 from flowsim.population import GRANTED, REFUSED, Cases, Tally, set_housing, set_state
 from flowsim.queues import FIRST_IN_LINE, Queue, push, push_front
 
@@ -194,6 +195,7 @@ def open_initial_cases(
     Cases ``[first, first + n_cgrs)`` are pending at the CGRS and the next ``n_call`` at CALL;
     their (negative) arrival day is the day they joined their queue.
     """
+    cases, tally, cgrs, call_queue = borrowed((cases, tally, cgrs, call_queue))
     pending = first + np.argsort(cases.arrival_day[first : first + n_cgrs], kind="mergesort")
     for c in pending:
         lodge_at_cgrs(cases, tally, cgrs, c, cases.arrival_day[c])

@@ -11,7 +11,7 @@ from numba import njit
 
 from flowsim import series, states
 from flowsim.calendar import Calendar, new_calendar, schedule, take_due, unschedule
-from flowsim.compiled import direct
+from flowsim.compiled import borrowed, direct
 from flowsim.config import DAYS_PER_MONTH, HOUSEHOLD_TYPES, Dispatch
 from flowsim.population import (
     Cases,
@@ -57,6 +57,7 @@ def enforce_capacity(
     The most recent arrivals move first. They are served before every waiting case of the same
     rank (the dispatch rule still comes first); Fedasil relocates them in today's dispatch.
     """
+    cases, tally, waiting, window = borrowed((cases, tally, waiting, window))
     excess = tally.occupancy - capacity
     if np.all(excess <= 0):
         return
@@ -112,6 +113,7 @@ def leave(
     that changes a rate moves the same person's departure date rather than re-drawing who
     leaves (common random numbers). Only residents on today's calendar are looked at.
     """
+    cases, tally, departures = borrowed((cases, tally, departures))
     tally.clock[0] += hazard_private
     tally.clock[1] += hazard_abscond
     for c in take_due(departures, day):
@@ -135,6 +137,7 @@ def reschedule_departures(
     cases: Cases, tally: Tally, departures: Calendar, window: Window, day: int, hp: float, ha: float
 ) -> None:
     """Recompute every resident's departure day after the departure rates changed."""
+    cases, tally, departures, window = borrowed((cases, tally, departures, window))
     for i in range(window_size(window)):
         c = window_case(window, i)
         if cases.housing[c] == states.IN_CENTRE:
@@ -173,6 +176,7 @@ def dispatch(
     A case goes to the centre with the most free places. Dispatch stops at the first case that
     fits nowhere, so nobody jumps the queue (persons, places).
     """
+    cases, tally, waiting, departures = borrowed((cases, tally, waiting, departures))
     while True:
         cls = best_class(waiting)
         if cls < 0:
@@ -187,6 +191,26 @@ def dispatch(
             return
         pop(waiting, cls)
         place(cases, tally, departures, c, k, day, hp, ha)
+
+
+@njit(cache=True)
+def reception_day(
+    cases: Cases,
+    tally: Tally,
+    waiting: Queue,
+    capacity: np.ndarray,
+    departures: Calendar,
+    day: int,
+    hp: float,
+    ha: float,
+    flows,
+) -> None:
+    """One day of Fedasil's network: residents leaving on their own (daily hazards ``hp`` of
+    leaving for private housing, ``ha`` of absconding), then free places (``capacity``,
+    places per centre) given to waiting cases."""
+    cases, tally, waiting, departures = borrowed((cases, tally, waiting, departures))
+    leave(cases, tally, departures, day, hp, ha, flows)
+    dispatch(cases, tally, waiting, capacity, departures, day, hp, ha)
 
 
 class ReceptionCentre(mesa.Agent):
@@ -260,11 +284,20 @@ class Fedasil(mesa.Agent):
                 m.cases, m.tally, self.departures, m.window, m.day, hp, ha
             )
             self._scheduled_with = (hp, ha)
-        direct(enforce_capacity)(m.cases, m.tally, m.queues.waiting, self.capacity, m.window, m.day)
-        direct(leave)(m.cases, m.tally, self.departures, m.day, hp, ha, m.flows_today)
-        waiting = m.queues.waiting
-        direct(dispatch)(
-            m.cases, m.tally, waiting, self.dispatchable, self.departures, m.day, hp, ha
+        if (m.tally.occupancy > self.capacity).any():  # a cut: only then scan the residents
+            direct(enforce_capacity)(
+                m.cases, m.tally, m.queues.waiting, self.capacity, m.window, m.day
+            )
+        direct(reception_day)(
+            m.cases,
+            m.tally,
+            m.queues.waiting,
+            self.dispatchable,
+            self.departures,
+            m.day,
+            hp,
+            ha,
+            m.flows_today,
         )
 
 
@@ -282,6 +315,7 @@ def place_initial_residents(
 
     Pending cases that find no room live in private housing on the start date.
     """
+    cases, tally, departures = borrowed((cases, tally, departures))
     remaining = targets.copy()
     for i in range(order.shape[0]):
         c = order[i]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from flowsim import states
 from flowsim.municipalities import REGIONS
@@ -38,19 +39,12 @@ REGION_COLUMNS = (
 )
 
 
-def membership(indices: np.ndarray, n: int = len(CENTRE_REGIONS)) -> np.ndarray:
-    """An (items x n) 0/1 matrix from each item's index (e.g. into CENTRE_REGIONS), so that
-    ``values @ matrix`` sums values by category."""
-    matrix = np.zeros((len(indices), n))
-    matrix[np.arange(len(indices)), indices] = 1.0
-    return matrix
-
-
 def region_codes(regions: list[str | None]) -> np.ndarray:
     """Index into CENTRE_REGIONS of each centre's region (``None``: unassigned)."""
     return np.array([CENTRE_REGIONS.index(r if r else "unassigned") for r in regions], np.int8)
 
 
+@njit(cache=True, inline="always")
 def record(
     out: np.ndarray,
     tally: Tally,
@@ -60,10 +54,15 @@ def record(
     municipalities: np.ndarray,
 ) -> None:
     """Write today's counts by region into ``out`` (shape (N_ROWS, len(CENTRE_REGIONS)));
-    ``centres`` and ``municipalities`` are membership matrices (persons, places)."""
-    out[IN_RECEPTION] = tally.occupancy @ centres
-    out[CAPACITY] = capacity @ centres
-    out[CUM_HOUSED] = housed @ municipalities
+    ``centres`` and ``municipalities`` are their region codes (persons, places)."""
+    out[IN_RECEPTION] = 0.0
+    out[CAPACITY] = 0.0
+    out[CUM_HOUSED] = 0.0
+    for k in range(centres.shape[0]):
+        out[IN_RECEPTION, centres[k]] += tally.occupancy[k]
+        out[CAPACITY, centres[k]] += capacity[k]
+    for k in range(municipalities.shape[0]):
+        out[CUM_HOUSED, municipalities[k]] += housed[k]
     out[PENDING_CGRS] = tally.state_by_region[states.PENDING_CGRS]
     out[PENDING_CALL] = tally.state_by_region[states.PENDING_CALL]
     out[STATUS_HOLDERS] = tally.state_by_region[states.STATUS_HOLDER]

@@ -10,7 +10,7 @@ from numba import njit
 
 from flowsim import series, states, streams
 from flowsim.calendar import Calendar, new_calendar, schedule, take_due
-from flowsim.compiled import direct
+from flowsim.compiled import borrowed, direct
 from flowsim.population import Cases, Tally, set_state
 from flowsim.procedure import (
     CgrsDesk,
@@ -45,6 +45,9 @@ def arrive(
 
     Returns the index of the first case that has not arrived yet.
     """
+    cases, tally, registration, waiting, holders, tp_crisis_queue = borrowed(
+        (cases, tally, registration, waiting, holders, tp_crisis_queue)
+    )
     c = first
     n = cases.key.shape[0]
     while c < n and cases.arrival_day[c] <= day:
@@ -82,6 +85,9 @@ def register(
     reception place either way. Returns the unused budget (negative when a household
     overshot it, carried to the next day).
     """
+    cases, tally, registration, cgrs, waiting, dublin_ends = borrowed(
+        (cases, tally, registration, cgrs, waiting, dublin_ends)
+    )
     while budget > 0.0:
         cls = best_class(registration)
         if cls < 0:
@@ -112,6 +118,7 @@ def end_dublin(
     flows,
 ) -> None:
     """Dublin procedures due today end in a transfer out or with Belgium responsible."""
+    cases, tally, cgrs, dublin_ends = borrowed((cases, tally, cgrs, dublin_ends))
     for c in take_due(dublin_ends, day):
         if cases.state[c] != states.DUBLIN_PROCEDURE:
             continue  # absconded before the end of the procedure
@@ -119,6 +126,45 @@ def end_dublin(
             finalise(cases, tally, c, states.DUBLIN_TRANSFERRED, flows)
         else:
             lodge_at_cgrs(cases, tally, cgrs, c, day)
+
+
+@njit(cache=True)
+def registration_day(
+    cases: Cases,
+    tally: Tally,
+    registration: Queue,
+    cgrs: CgrsDesk,
+    waiting: Queue,
+    dublin_ends: Calendar,
+    budget: float,
+    day: int,
+    seed: np.uint64,
+    dublin_share: float,
+    dublin_days: float,
+    transfer_success: float,
+    flows,
+) -> float:
+    """One day of the Immigration Office: registration within ``budget`` (persons), then the
+    Dublin procedures due. Returns the unused budget (see :func:`register`)."""
+    cases, tally, registration, cgrs, waiting, dublin_ends = borrowed(
+        (cases, tally, registration, cgrs, waiting, dublin_ends)
+    )
+    left = register(
+        cases,
+        tally,
+        registration,
+        cgrs,
+        waiting,
+        dublin_ends,
+        budget,
+        day,
+        seed,
+        dublin_share,
+        dublin_days,
+        flows,
+    )
+    end_dublin(cases, tally, cgrs, dublin_ends, day, seed, transfer_success, flows)
+    return left
 
 
 class ImmigrationOffice(mesa.Agent):
@@ -134,7 +180,7 @@ class ImmigrationOffice(mesa.Agent):
         m = self.model
         p = m.params
         budget = self.carry + p["immigration_office.registration_capacity_persons_per_day"]
-        left = direct(register)(
+        left = direct(registration_day)(
             m.cases,
             m.tally,
             m.queues.registration,
@@ -146,16 +192,7 @@ class ImmigrationOffice(mesa.Agent):
             m.seed,
             p["immigration_office.dublin_share"],
             p["immigration_office.dublin_procedure_days"],
-            m.flows_today,
-        )
-        self.carry = min(left, 0.0)
-        direct(end_dublin)(
-            m.cases,
-            m.tally,
-            m.cgrs_desk,
-            self.dublin_ends,
-            m.day,
-            m.seed,
             p["immigration_office.dublin_transfer_success"],
             m.flows_today,
         )
+        self.carry = min(left, 0.0)

@@ -12,6 +12,7 @@ holders.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,16 @@ class Pipeline:
     selected: np.ndarray  # persons selected by CGRS missions that day
     awaiting_transfer: np.ndarray  # selected, not yet transferred (end of day)
     transferred: np.ndarray  # persons transferred to Belgium that day
+
+    def today(self, day: int) -> np.ndarray:
+        """The day's four figures in that order (persons), as recorded in the stocks."""
+        return self._rows[day]
+
+    @cached_property
+    def _rows(self) -> np.ndarray:
+        return np.column_stack(
+            [self.pledge, self.selected, self.awaiting_transfer, self.transferred]
+        )
 
 
 def pipeline(scenario: Scenario, timeline: Timeline) -> Pipeline:

@@ -25,7 +25,7 @@ from numba import njit
 
 from flowsim import series, states, streams
 from flowsim.calendar import new_calendar, schedule, take_due
-from flowsim.compiled import direct
+from flowsim.compiled import borrowed, direct
 from flowsim.config import DAYS_PER_MONTH, HOUSEHOLD_TYPES
 from flowsim.population import Cases, ProfileTable, Tally, set_housing
 from flowsim.procedure import CgrsDesk, ReturnDesk, finalise, lodge_at_cgrs
@@ -42,6 +42,10 @@ ADULT, MINOR_EUR, CASE_TOP_UP, VULNERABLE_TOP_UP, REFERENCE, ELASTICITY = range(
 UPTAKE_COUNSELLED, UPTAKE_NOT_COUNSELLED, SUBSEQUENT = 6, 7, 8
 ICAM_RETURN, ICAM_LEGAL_STAY = 9, 10
 N_INPUTS = 11
+
+# The day's budgets passed to :func:`returns_day`, which leaves in them what is unused
+# (negative: carried debt): ICAM guidance (cases) and forced returns (persons).
+COACHING, REMOVALS = 0, 1
 
 
 def new_return_desk(n_days: int, n_cases: int) -> ReturnDesk:
@@ -80,6 +84,7 @@ def counsel(cases: Cases, counselling: Queue, budgets: np.ndarray, caseloads: np
     the next case goes to the counsellor with the most left, while anyone has some.
     ``caseloads`` counts each counsellor's cases.
     """
+    cases, counselling = borrowed((cases, counselling))
     if budgets.shape[0] == 0:
         return
     while True:
@@ -128,6 +133,7 @@ def decide_returns(
     flows,
 ) -> None:
     """Cases at the end of their open return place stay choose how they go on."""
+    cases, tally, desk, cgrs = borrowed((cases, tally, desk, cgrs))
     for c in take_due(desk.decisions, day):
         if cases.state[c] != states.ORDER_TO_LEAVE:
             continue
@@ -165,6 +171,7 @@ def coach(
     """ICAM coaches guide cases on the removal list, first come first served, within
     ``budget`` (cases): each returns with AVR, obtains a right to stay, or stays on the
     list. Returns the unused budget (negative: carried debt)."""
+    cases, tally, desk = borrowed((cases, tally, desk))
     while budget > 0.0:
         cls = best_class(desk.coaching)
         if cls < 0:
@@ -189,6 +196,7 @@ def coach(
 def remove(cases: Cases, tally: Tally, desk: ReturnDesk, budget: float, day: int, flows):
     """Forced returns first come first served within ``budget`` (persons); cases whose
     removal window ends today stay irregularly. Returns the unused budget."""
+    cases, tally, desk = borrowed((cases, tally, desk))
     while budget > 0.0:
         cls = best_class(desk.removals)
         if cls < 0:
@@ -204,6 +212,35 @@ def remove(cases: Cases, tally: Tally, desk: ReturnDesk, budget: float, day: int
             flows[series.IRREGULAR_STAY] += cases.size[c]
             finalise(cases, tally, c, states.IRREGULAR_STAY, flows)
     return budget
+
+
+@njit(cache=True)
+def returns_day(
+    cases: Cases,
+    tally: Tally,
+    desk: ReturnDesk,
+    cgrs: CgrsDesk,
+    counsellor_budgets: np.ndarray,
+    caseloads: np.ndarray,
+    budgets: np.ndarray,
+    day: int,
+    seed: np.uint64,
+    household_type: np.ndarray,
+    vulnerable: np.ndarray,
+    p: np.ndarray,
+    flows,
+) -> None:
+    """One day of the return service, in order: counselling (``counsellor_budgets``, cases
+    per counsellor), return decisions at the end of the open return place stay, ICAM
+    guidance (``budgets[COACHING]``, cases), forced returns (``budgets[REMOVALS]``, persons)
+    and removal windows ending. Unused budgets are left in the arrays (negative: debt)."""
+    cases, tally, desk, cgrs = borrowed((cases, tally, desk, cgrs))
+    counsel(cases, desk.counselling, counsellor_budgets, caseloads)
+    decide_returns(cases, tally, desk, cgrs, day, seed, household_type, vulnerable, p, flows)
+    budgets[COACHING] = coach(
+        cases, tally, desk, budgets[COACHING], seed, household_type, vulnerable, p, flows
+    )
+    budgets[REMOVALS] = remove(cases, tally, desk, budgets[REMOVALS], day, flows)
 
 
 class ReturnCounsellor(mesa.Agent):
@@ -249,6 +286,7 @@ class ReturnService(mesa.Agent):
         self.coaching_carry = 0.0
         self.removal_carry = 0.0
         self.inputs = np.zeros(N_INPUTS)
+        self.budgets = np.zeros(2)  # today's ICAM and removal budgets
         self.staff_counsellors()
 
     def staff_counsellors(self) -> None:
@@ -294,14 +332,20 @@ class ReturnService(mesa.Agent):
         x[ICAM_RETURN] = p["returns.icam_return_share"]
         x[ICAM_LEGAL_STAY] = p["returns.icam_legal_stay_share"]
         per_day = p["returns.cases_per_counsellor_per_month"] / DAYS_PER_MONTH
-        budgets = self.carry + self.fte * per_day
-        direct(counsel)(m.cases, m.return_desk.counselling, budgets, self.caseload)
-        self.carry = np.minimum(budgets, 0.0)
-        direct(decide_returns)(
+        counsellor_budgets = self.carry + self.fte * per_day
+        coaching = p["returns.icam_coaches_fte"] * p["returns.icam_cases_per_coach_per_month"]
+        budgets = self.budgets
+        budgets[COACHING] = self.coaching_carry + coaching / DAYS_PER_MONTH
+        removals = p["returns.removals_persons_per_month"] / DAYS_PER_MONTH
+        budgets[REMOVALS] = self.removal_carry + removals
+        direct(returns_day)(
             m.cases,
             m.tally,
             m.return_desk,
             m.cgrs_desk,
+            counsellor_budgets,
+            self.caseload,
+            budgets,
             m.day,
             m.seed,
             self.household_type,
@@ -309,21 +353,6 @@ class ReturnService(mesa.Agent):
             x,
             m.flows_today,
         )
-        coaching = p["returns.icam_coaches_fte"] * p["returns.icam_cases_per_coach_per_month"]
-        left = direct(coach)(
-            m.cases,
-            m.tally,
-            m.return_desk,
-            self.coaching_carry + coaching / DAYS_PER_MONTH,
-            m.seed,
-            self.household_type,
-            self.vulnerable,
-            x,
-            m.flows_today,
-        )
-        self.coaching_carry = min(left, 0.0)
-        removals = p["returns.removals_persons_per_month"] / DAYS_PER_MONTH
-        left = direct(remove)(
-            m.cases, m.tally, m.return_desk, self.removal_carry + removals, m.day, m.flows_today
-        )
-        self.removal_carry = min(left, 0.0)
+        self.carry = np.minimum(counsellor_budgets, 0.0)
+        self.coaching_carry = min(budgets[COACHING], 0.0)
+        self.removal_carry = min(budgets[REMOVALS], 0.0)

@@ -6,7 +6,12 @@ columns are cumulative. Kernels write flows into one row per day by the indices 
 
 from __future__ import annotations
 
+import numpy as np
+from numba import njit
+
+from flowsim import states
 from flowsim.config import CENTRE_TYPES
+from flowsim.population import Tally
 from flowsim.states import ACTIVE_STATES, EXIT_STATES, STATE_NAMES
 
 # Flow indices (persons per day unless stated), written by the kernels.
@@ -94,6 +99,77 @@ STOCK_NAMES = (
     *(f"stock_{STATE_NAMES[s]}" for s in ACTIVE_STATES),
     *(f"exits_{STATE_NAMES[s]}" for s in EXIT_STATES),
 )
+
+# Positions in a row of stocks (the kernel below writes them in STOCK_NAMES order).
+N_STOCKS = len(STOCK_NAMES)
+N_TYPES = len(CENTRE_TYPES)
+COST_BY_TYPE = STOCK_NAMES.index(f"reception_cost_{CENTRE_TYPES[0]}_eur")
+IN_RECEPTION_BY_TYPE = STOCK_NAMES.index(f"in_reception_{CENTRE_TYPES[0]}")
+CAPACITY_BY_TYPE = STOCK_NAMES.index(f"capacity_{CENTRE_TYPES[0]}")
+FIRST_STOCK_STATE = STOCK_NAMES.index(f"stock_{STATE_NAMES[ACTIVE_STATES[0]]}")
+FIRST_EXIT_STATE = STOCK_NAMES.index(f"exits_{STATE_NAMES[EXIT_STATES[0]]}")
+LRI = CENTRE_TYPES.index("lri")
+# record_stocks writes the 21 stocks before the by-type columns by position
+assert COST_BY_TYPE == 21 and FIRST_STOCK_STATE == CAPACITY_BY_TYPE + N_TYPES
+
+
+@njit(cache=True, inline="always")
+def share_occupied(persons: float, places: float) -> float:
+    """Occupied share of places (persons / places); 1 when no place is open (nothing free)."""
+    return persons / places if places > 0 else 1.0
+
+
+@njit(cache=True, inline="always")
+def record_stocks(
+    out: np.ndarray,
+    tally: Tally,
+    capacity: np.ndarray,
+    cost: np.ndarray,
+    centre_types: np.ndarray,
+    resettlement: np.ndarray,
+    reintegration_eur: float,
+) -> None:
+    """Write today's end-of-day stocks (one row, STOCK_NAMES order) from the tally, the
+    centres' places, cost per night (euros) and type (index into CENTRE_TYPES), today's
+    resettlement figures (pledge, selected, awaiting transfer, transferred; persons) and
+    today's reintegration packages (euros). Positions 0-20 follow STOCK_NAMES."""
+    by_type = np.zeros(N_TYPES)
+    cost_by_type = np.zeros(N_TYPES)
+    places_by_type = np.zeros(N_TYPES)
+    for k in range(capacity.shape[0]):
+        t = centre_types[k]
+        by_type[t] += tally.occupancy[k]
+        cost_by_type[t] += tally.occupancy[k] * cost[k]
+        places_by_type[t] += capacity[k]
+    in_reception = tally.housing_persons[states.IN_CENTRE]
+    places = places_by_type.sum()
+    reception_cost = cost_by_type.sum()
+    out[0] = in_reception
+    out[1] = places
+    out[2] = share_occupied(in_reception, places)
+    out[3] = share_occupied(by_type[LRI], places_by_type[LRI])
+    out[4] = tally.housing_persons[states.WAITING]
+    out[5] = tally.housing_persons[states.PRIVATE]
+    out[6] = tally.state_persons[states.PENDING_CGRS]
+    out[7] = tally.state_cases[states.PENDING_CGRS]
+    out[8] = tally.state_persons[states.PENDING_CALL]
+    out[9] = tally.state_housing[states.STATUS_HOLDER, states.IN_CENTRE]
+    out[10] = tally.overstaying[0]
+    out[11] = tally.state_housing[states.ORDER_TO_LEAVE, states.IN_CENTRE]
+    out[12:16] = resettlement
+    out[16] = tally.state_persons[states.TP_EMERGENCY]
+    out[17] = tally.state_persons[states.TP_CRISIS_HOUSING]
+    out[18] = tally.state_persons[states.TP_SUSTAINABLE_HOUSING]
+    out[19] = reception_cost
+    out[20] = reception_cost + reintegration_eur
+    out[COST_BY_TYPE : COST_BY_TYPE + N_TYPES] = cost_by_type
+    out[IN_RECEPTION_BY_TYPE : IN_RECEPTION_BY_TYPE + N_TYPES] = by_type
+    out[CAPACITY_BY_TYPE : CAPACITY_BY_TYPE + N_TYPES] = places_by_type
+    for j, s in enumerate(ACTIVE_STATES):
+        out[FIRST_STOCK_STATE + j] = tally.state_persons[s]
+    for j, s in enumerate(EXIT_STATES):
+        out[FIRST_EXIT_STATE + j] = tally.state_persons[s]
+
 
 SERIES_NAMES: tuple[str, ...] = FLOW_NAMES + STOCK_NAMES
 STOCK_COLUMNS = tuple(f"stock_{STATE_NAMES[s]}" for s in ACTIVE_STATES)

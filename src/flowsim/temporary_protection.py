@@ -21,7 +21,7 @@ from numba import njit
 
 from flowsim import series, states, streams
 from flowsim.calendar import Calendar, new_calendar, schedule, take_due
-from flowsim.compiled import direct
+from flowsim.compiled import borrowed, direct
 from flowsim.config import HOUSEHOLD_TYPES, Scenario
 from flowsim.municipalities import distribute
 from flowsim.population import Cases, Tally, household_sizes, set_state
@@ -117,6 +117,7 @@ def tp_day(
     """One day: today's arrivals draw when they will leave Belgium and when they would find
     housing by themselves (rates at registration); departures and own housing due; crisis
     housing given (``crisis_places``: places per municipality)."""
+    cases, tally, desk, holders = borrowed((cases, tally, desk, holders))
     for c in range(arrived_from, arrived_to):
         if cases.origin[c] != states.TEMPORARY_PROTECTION:
             continue
