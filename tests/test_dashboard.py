@@ -13,6 +13,7 @@ import pytest
 
 from dashboard_helpers import RUNS, make_results_root
 from flowsim import dashboard as d
+from flowsim.dashboard import series_charts
 
 
 def frame(values: dict[str, list[list[float]]], start: str = "2024-01-01") -> pd.DataFrame:
@@ -356,7 +357,7 @@ def test_outcome_units_follow_the_series_and_the_statistic(definition, unit):
 
 
 def test_ticks_read_at_a_glance():
-    assert [d._tick(v) for v in (1_500_000, 12_000, 250, 0.25, -20_000)] == [
+    assert [series_charts._tick(v) for v in (1_500_000, 12_000, 250, 0.25, -20_000)] == [
         "1.5 M",
         "12,000",
         "250",

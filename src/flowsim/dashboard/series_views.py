@@ -1,0 +1,153 @@
+"""The views of daily series for a pick of folders: the series views and breakdowns (fan
+charts of runs and of the series sweeps kept per point) and the hindcast (a run against the
+observed Belgian figures). Each returns a :class:`~flowsim.dashboard.views.Shown`; problems
+come back as its message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from flowsim.dashboard.folders import DashboardError, Folder
+from flowsim.dashboard.loading import (
+    MAX_SCENARIOS,
+    Scenario,
+    load_run,
+    load_sweep,
+    sweep_scenarios,
+)
+from flowsim.dashboard.series_charts import breakdown_figure, fan_figure
+from flowsim.dashboard.series_tables import breakdown_table, fan_table
+from flowsim.dashboard.views import BREAKDOWNS, VIEWS, Shown
+
+
+def load_scenarios(folders: Sequence[Folder]) -> tuple[list[Scenario], list[str]]:
+    """Scenarios from the picked folders (a run: one; a sweep: its points with kept series,
+    at most :data:`MAX_SCENARIOS` in all) and one note per folder that gave none."""
+    scenarios: list[Scenario] = []
+    notes = []
+    for folder in folders:
+        try:
+            if folder.kind == "run":
+                scenarios.append(load_run(folder.path))
+            elif folder.kind == "sweep":
+                found = sweep_scenarios(load_sweep(folder.path))
+                if not found:
+                    notes.append(f"{folder.path.name}: the sweep kept no daily series")
+                scenarios.extend(found)
+            else:
+                notes.append(f"{folder.path.name}: {folder.problem}")
+        except DashboardError as err:
+            notes.append(str(err))
+    if len(scenarios) > MAX_SCENARIOS:
+        notes.append(f"showing the first {MAX_SCENARIOS} of {len(scenarios)} scenarios")
+        scenarios = scenarios[:MAX_SCENARIOS]
+    return scenarios, notes
+
+
+def show_series(
+    view: str,
+    folders: Sequence[Folder],
+    colours: dict[str, str],
+    observed: pd.DataFrame | None = None,
+    option: str | None = None,
+) -> Shown:
+    """A series view (:data:`~flowsim.dashboard.views.VIEWS`) or a breakdown
+    (:data:`~flowsim.dashboard.views.BREAKDOWNS`; ``option``: its series) of the picked
+    runs and sweep points, one colour per scenario (``colours``, by label)."""
+    scenarios, notes = load_scenarios(folders)
+    note = "; ".join(notes)
+    if not scenarios:
+        return Shown(message=note or "Nothing to show for these folders.")
+    if view in BREAKDOWNS:
+        breakdown = BREAKDOWNS[view]
+        column = option if option in breakdown.series else next(iter(breakdown.series))
+        try:
+            fig = breakdown_figure(scenarios, breakdown, column, colours)
+        except DashboardError as err:
+            return Shown(message=str(err))
+        return Shown(fig, breakdown_table(scenarios, breakdown, column), note)
+    panels = VIEWS[view]
+    fig = fan_figure(scenarios, panels, colours, observed, title=view)
+    return Shown(fig, fan_table(scenarios, panels), note)
+
+
+_HINDCAST_CACHE: dict[tuple, tuple[pd.DataFrame, np.ndarray]] = {}
+
+
+def hindcast_points(
+    scenario: Scenario, observed: pd.DataFrame, key: tuple = ()
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The observed figures the run covers next to the run's values over their periods
+    (:func:`flowsim.hindcast.compare`), remembered under ``key`` (a run's path and file
+    time) since the page asks for them again at every pick."""
+    from flowsim.hindcast import compare
+    from flowsim.observed import ModelRun
+
+    if key and key in _HINDCAST_CACHE:
+        return _HINDCAST_CACHE[key]
+    found = compare(ModelRun(scenario.frame), observed)
+    if key:
+        if len(_HINDCAST_CACHE) > 8:
+            _HINDCAST_CACHE.clear()
+        _HINDCAST_CACHE[key] = found
+    return found
+
+
+def hindcast_groups(points: pd.DataFrame) -> list[str]:
+    """``series (resolution)`` of every group of observed points, in order."""
+    pairs = points[["series", "resolution"]].drop_duplicates()
+    return sorted(f"{s} ({r})" for s, r in zip(pairs["series"], pairs["resolution"], strict=True))
+
+
+def _run_key(folder: Folder) -> tuple:
+    series = folder.path / "series.parquet"
+    return (str(folder.path), series.stat().st_mtime_ns) if series.is_file() else ()
+
+
+def hindcast_options(folders: Sequence[Folder], observed: pd.DataFrame | None) -> list[str]:
+    """The groups of observed points the first picked run can be compared with."""
+    runs = [f for f in folders if f.kind == "run"]
+    if not runs or observed is None:
+        return []
+    try:
+        points, _ = hindcast_points(load_run(runs[0].path), observed, _run_key(runs[0]))
+    except DashboardError:
+        return []
+    return hindcast_groups(points)
+
+
+def show_hindcast(
+    folders: Sequence[Folder],
+    observed: pd.DataFrame | None,
+    colours: dict[str, str],
+    option: str | None,
+) -> Shown:
+    from flowsim.figures import hindcast_figure
+    from flowsim.hindcast import summarise
+
+    runs = [f for f in folders if f.kind == "run"]
+    if not runs:
+        return Shown(message="This view compares single runs with observed figures: pick a run.")
+    if observed is None:
+        return Shown(message="The observed figures could not be loaded.")
+    try:
+        scenario = load_run(runs[0].path)
+    except DashboardError as err:
+        return Shown(message=str(err))
+    points, samples = hindcast_points(scenario, observed, _run_key(runs[0]))
+    groups = hindcast_groups(points)
+    if not groups:
+        return Shown(message=f"{scenario.label}: no observed figure falls within its dates.")
+    chosen = option if option in groups else groups[0]
+    series, res = chosen[:-1].split(" (")
+    group = points[(points["series"] == series) & (points["resolution"] == res)]
+    reps = int(scenario.frame["replication"].nunique())
+    fig = hindcast_figure(group, f"{scenario.label}: {chosen}", reps, colours[scenario.label])
+    summary = summarise(points, samples)
+    html = summary.to_html(index=False, float_format=lambda v: f"{v:.3g}", na_rep="-")
+    note = "comparing the first run picked" if len(runs) > 1 else ""
+    return Shown(fig, group.reset_index(drop=True), note, html=html)
