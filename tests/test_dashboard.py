@@ -420,3 +420,105 @@ def test_group_views_show_one_panel_per_group_of_their_grouping():
     bare = d.Scenario("b", frame({"x": [[1, 2, 3]]}))
     with pytest.raises(d.DashboardError, match="no results by group"):
         d.breakdown_figure([bare], households, "without_reception")
+
+
+# --- folders kept between picks -----------------------------------------------------------
+
+
+def _count_reads(monkeypatch) -> list[str]:
+    """Every parquet file the dashboard reads from now on, by name."""
+    from flowsim.dashboard import loading
+
+    reads: list[str] = []
+    real = loading._read_parquet
+
+    def counting(path):
+        reads.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(loading, "_read_parquet", counting)
+    return reads
+
+
+def _rewrite(path, change) -> None:
+    """Rewrite a parquet file as a run writing its results does: a new file renamed into
+    place, with ``change`` applied to the table."""
+    table = change(pd.read_parquet(path))
+    table.to_parquet(path.with_suffix(".tmp"))
+    path.with_suffix(".tmp").replace(path)
+
+
+def test_a_loaded_run_is_not_read_again_until_its_files_change(root, tmp_path, monkeypatch):
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(root / RUNS[0], run)
+    d.CACHE.clear()
+    reads = _count_reads(monkeypatch)
+    first = d.load_run(run)
+    assert sorted(reads) == [
+        "series.parquet",
+        "series_by_group.parquet",
+        "series_by_region.parquet",
+    ]
+    reads.clear()
+    assert d.load_run(run) is first and d.load_run(str(run)) is first and reads == []
+    # whole views drawn again for another pick read nothing either
+    folders = [d.classify(run)]
+    d.show("Main series", folders)
+    d.show("Procedure", folders)
+    assert reads == []
+    # a finished run rewrites its folder: read again, with the new values
+    _rewrite(run / "series.parquet", lambda t: t.assign(in_reception=t["in_reception"] + 1000))
+    again = d.load_run(run)
+    assert reads == ["series.parquet", "series_by_region.parquet", "series_by_group.parquet"]
+    assert (again.frame["in_reception"] - first.frame["in_reception"] == 1000).all()
+    # a file that appears (or vanishes) counts as a change too
+    reads.clear()
+    (run / "series_by_group.parquet").unlink()
+    assert d.load_run(run).by_group is None and "series.parquet" in reads
+
+
+def test_a_loaded_sweep_and_its_series_are_not_read_again_until_rewritten(
+    root, tmp_path, monkeypatch
+):
+    import shutil
+
+    folder = tmp_path / "sweep"
+    shutil.copytree(root / "tiny-sweep", folder)
+    d.CACHE.clear()
+    reads = _count_reads(monkeypatch)
+    sweep = d.load_sweep(folder)
+    kept = d.sweep_scenarios(sweep)
+    assert reads.count("runs.parquet") == 1 and len(reads) == 1 + 8  # 4 points x 2 runs
+    reads.clear()
+    assert d.load_sweep(folder) is sweep and d.sweep_scenarios(sweep) is kept
+    d.show(d.SWEEP_VIEWS[0], [d.classify(folder)])
+    assert reads == []
+    _rewrite(folder / "runs.parquet", lambda t: t.assign(backlog_end=-1.0))
+    rerun = d.load_sweep(folder)
+    assert reads == ["runs.parquet"] and (rerun.runs["backlog_end"] == -1).all()
+    # its kept series are read again with it (the runs table names their files) ...
+    reads.clear()
+    d.sweep_scenarios(rerun)
+    assert len(reads) == 8
+    # ... and when one of them is rewritten
+    reads.clear()
+    series = sorted((folder / "series").glob("*.parquet"))[0]
+    _rewrite(series, lambda t: t.assign(cgrs_backlog=0.0))
+    d.sweep_scenarios(rerun)
+    assert len(reads) == 8
+
+
+def test_the_folder_cache_keeps_the_most_recently_used_entries(tmp_path):
+    cache = d.FolderCache(size=2)
+    loads = []
+
+    def load(name):
+        return lambda: loads.append(name) or name
+
+    file = tmp_path / "x"
+    for name in ("a", "b", "a", "c", "a", "b"):
+        assert cache.get(name, [file], load(name)) == name
+    # a and b loaded; a used again; c pushes out b (least recently used); b again pushes c
+    assert loads == ["a", "b", "c", "b"] and len(cache) == 2

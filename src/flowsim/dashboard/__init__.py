@@ -11,7 +11,8 @@ Modules, one job each (this package re-exports their public names):
 
 - :mod:`~flowsim.dashboard.folders`: finding and classifying results folders (never
   raising: a folder that cannot be shown is listed with the reason);
-- :mod:`~flowsim.dashboard.loading`: reading a run or a sweep (read only);
+- :mod:`~flowsim.dashboard.loading`: reading a run or a sweep (read only), kept between
+  picks until its files change (:data:`CACHE`);
 - :mod:`~flowsim.dashboard.views`: the catalogue of views (what each one shows);
 - :mod:`~flowsim.dashboard.series_tables`, :mod:`~flowsim.dashboard.series_charts`: daily
   series shaped into tables (pure functions on frames) and drawn as fan charts;
@@ -38,7 +39,9 @@ from flowsim.dashboard.folders import (
     discover,
 )
 from flowsim.dashboard.loading import (
+    CACHE,
     MAX_SCENARIOS,
+    FolderCache,
     Scenario,
     Sweep,
     load_run,
@@ -98,6 +101,7 @@ from flowsim.dashboard.views import (
 __all__ = [
     "BANDS",
     "BREAKDOWNS",
+    "CACHE",
     "HINDCAST_VIEW",
     "LINESTYLES",
     "MANIFEST_VERSION",
@@ -112,6 +116,7 @@ __all__ = [
     "Breakdown",
     "DashboardError",
     "Folder",
+    "FolderCache",
     "Panel",
     "Scenario",
     "Shown",

@@ -7,16 +7,19 @@ come back as its message.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from flowsim.dashboard.folders import DashboardError, Folder
 from flowsim.dashboard.loading import (
+    CACHE,
     MAX_SCENARIOS,
     Scenario,
     load_run,
     load_sweep,
+    run_files,
     sweep_scenarios,
 )
 from flowsim.dashboard.series_charts import breakdown_figure, fan_figure
@@ -75,26 +78,20 @@ def show_series(
     return Shown(fig, fan_table(scenarios, panels), note)
 
 
-_HINDCAST_CACHE: dict[tuple, tuple[pd.DataFrame, np.ndarray]] = {}
-
-
-def hindcast_points(
-    scenario: Scenario, observed: pd.DataFrame, key: tuple = ()
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """The observed figures the run covers next to the run's values over their periods
-    (:func:`flowsim.hindcast.compare`), remembered under ``key`` (a run's path and file
-    time) since the page asks for them again at every pick."""
+def hindcast_points(path: str | Path, observed: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The observed figures the run in ``path`` covers next to the run's values over their
+    periods (:func:`flowsim.hindcast.compare`), kept in the folder cache like the run
+    itself: the page asks for them again at every pick."""
     from flowsim.hindcast import compare
     from flowsim.observed import ModelRun
 
-    if key and key in _HINDCAST_CACHE:
-        return _HINDCAST_CACHE[key]
-    found = compare(ModelRun(scenario.frame), observed)
-    if key:
-        if len(_HINDCAST_CACHE) > 8:
-            _HINDCAST_CACHE.clear()
-        _HINDCAST_CACHE[key] = found
-    return found
+    path = Path(path)
+    # the observed figures are part of the key: another table gives other points
+    digest = int(pd.util.hash_pandas_object(observed, index=False).sum())
+    key = ("hindcast", path.resolve(), digest)
+    return CACHE.get(
+        key, run_files(path), lambda: compare(ModelRun(load_run(path).frame), observed)
+    )
 
 
 def hindcast_groups(points: pd.DataFrame) -> list[str]:
@@ -103,18 +100,13 @@ def hindcast_groups(points: pd.DataFrame) -> list[str]:
     return sorted(f"{s} ({r})" for s, r in zip(pairs["series"], pairs["resolution"], strict=True))
 
 
-def _run_key(folder: Folder) -> tuple:
-    series = folder.path / "series.parquet"
-    return (str(folder.path), series.stat().st_mtime_ns) if series.is_file() else ()
-
-
 def hindcast_options(folders: Sequence[Folder], observed: pd.DataFrame | None) -> list[str]:
     """The groups of observed points the first picked run can be compared with."""
     runs = [f for f in folders if f.kind == "run"]
     if not runs or observed is None:
         return []
     try:
-        points, _ = hindcast_points(load_run(runs[0].path), observed, _run_key(runs[0]))
+        points, _ = hindcast_points(runs[0].path, observed)
     except DashboardError:
         return []
     return hindcast_groups(points)
@@ -138,7 +130,7 @@ def show_hindcast(
         scenario = load_run(runs[0].path)
     except DashboardError as err:
         return Shown(message=str(err))
-    points, samples = hindcast_points(scenario, observed, _run_key(runs[0]))
+    points, samples = hindcast_points(runs[0].path, observed)
     groups = hindcast_groups(points)
     if not groups:
         return Shown(message=f"{scenario.label}: no observed figure falls within its dates.")
