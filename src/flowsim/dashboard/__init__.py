@@ -76,6 +76,7 @@ from flowsim.dashboard.series_views import (
 from flowsim.dashboard.sweep_charts import (
     MAX_INTERVAL_ROWS,
     outcome_interval_figure,
+    prim_figure,
     scatter_figure,
     sensitivity_figure,
 )
@@ -147,6 +148,7 @@ __all__ = [
     "outcome_summary",
     "outcome_unit",
     "point_label",
+    "prim_figure",
     "region_figure",
     "region_table",
     "scatter_figure",

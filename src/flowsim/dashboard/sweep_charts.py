@@ -1,13 +1,15 @@
 """Drawing sweep results: each run's outcome against a factor, an outcome's mean per
-scenario with its 95% interval, and the sensitivity charts of every design (``flowsim
-report`` draws its sensitivity charts with :func:`sensitivity_figure` too). matplotlib
-``Figure`` objects, no pyplot state.
+scenario with its 95% interval, the sensitivity charts of every design and scenario
+discovery (PRIM) (``flowsim report`` draws its sensitivity and PRIM charts with
+:func:`sensitivity_figure` and :func:`prim_figure` too). matplotlib ``Figure`` objects, no
+pyplot state.
 """
 
 from __future__ import annotations
 
 import math
 
+import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -114,4 +116,79 @@ def outcome_interval_figure(
     ax.set_xlabel(f"{label or outcome}: mean over replications, 95% interval")
     ax.grid(alpha=0.3, axis="x")
     ax.set_title(f"{outcome} by scenario")
+    return fig
+
+
+def prim_figure(
+    limits: pd.DataFrame, trajectory: pd.DataFrame, density: float, title: str = ""
+) -> Figure:
+    """Scenario discovery (PRIM) in two panels, from :func:`flowsim.report.prim_boxes`.
+
+    Left, the coverage/density trade-off of the peeling: each box on the trajectory
+    (coloured by how many factors it restricts), the chosen box circled, the least density
+    asked for (``density``, a share of runs) dashed. Right, the chosen box: per restricted
+    factor, the kept range over the whole sampled range (grey) as a share of the sampled
+    range, labelled with the kept range in the factor's own unit; a categorical factor
+    lists the kept categories."""
+    from flowsim.report import limit_text
+
+    rows = max(1, len(limits))
+    fig = Figure(figsize=(12, max(4.2, 1.6 + 0.55 * rows)), layout="constrained")
+    trade, box = fig.subplots(1, 2, width_ratios=(1, 1.15))
+    restricted = int(trajectory["res_dim"].max())
+    marks = trade.scatter(
+        trajectory["coverage"],
+        trajectory["density"],
+        c=trajectory["res_dim"],
+        cmap=matplotlib.colormaps["viridis"].resampled(restricted + 1),
+        vmin=-0.5,
+        vmax=restricted + 0.5,  # one colour per whole number of factors
+    )
+    fig.colorbar(marks, ax=trade, label="factors restricted", ticks=range(restricted + 1))
+    chosen = limits.attrs.get("box")
+    if chosen is not None:
+        trade.scatter(
+            [trajectory.loc[chosen, "coverage"]],
+            [trajectory.loc[chosen, "density"]],
+            s=160,
+            facecolors="none",
+            edgecolors="red",
+            label=f"chosen: box {chosen}",
+        )
+    trade.axhline(density, color="0.4", ls="--", lw=0.8, label=f"least density asked ({density:g})")
+    trade.set_xlim(0, 1.03)
+    trade.set_ylim(0, 1.03)
+    trade.set_xlabel("coverage (share of the runs of interest inside the box)")
+    trade.set_ylabel("density (share of the box's runs that are of interest)")
+    trade.set_title("Peeling trajectory")
+    trade.grid(alpha=0.3)
+    trade.legend(loc="lower left", fontsize=8)
+
+    y = np.arange(len(limits))
+    labels = []
+    for i, r in enumerate(limits.itertuples()):
+        box.barh(i, 1.0, color="0.88", height=0.6)  # the whole sampled range
+        if isinstance(r.min, list):  # categorical: the kept categories
+            box.barh(i, 1.0, color=PALETTE[0], alpha=0.35, height=0.6)
+            labels.append(f"{r.factor}\n{limit_text(r.min)}")
+            continue
+        span = (r.range_max - r.range_min) or 1.0
+        low, high = (r.min - r.range_min) / span, (r.max - r.range_min) / span
+        box.barh(i, high - low, left=low, color=PALETTE[0], height=0.6)
+        labels.append(f"{r.factor}\n{limit_text(r.min)} to {limit_text(r.max)}")
+    if len(limits):
+        box.set_yticks(y, labels, fontsize=8)
+        box.invert_yaxis()
+    else:
+        box.set_yticks([])
+        box.text(0.5, 0.5, "no factor restricted", ha="center", va="center", color="0.4")
+    box.set_xlim(-0.05, 1.05)
+    box.set_xlabel("kept range, as a share of the factor's sampled range (grey)")
+    stats = limits.attrs
+    box.set_title(
+        f"Box {chosen}: coverage {stats.get('coverage', math.nan):.2f}, "
+        f"density {stats.get('density', math.nan):.2f}"
+    )
+    box.grid(alpha=0.3, axis="x")
+    fig.suptitle(title or "Scenario discovery (PRIM)")
     return fig
