@@ -50,7 +50,14 @@ from flowsim.dashboard.loading import (
     sweep_points,
     sweep_scenarios,
 )
-from flowsim.dashboard.page import build_app, colour_map, download_links, figure_png, show
+from flowsim.dashboard.page import (
+    build_app,
+    colour_map,
+    download_links,
+    figure_png,
+    prim_start,
+    show,
+)
 from flowsim.dashboard.series_charts import (
     BANDS,
     breakdown_figure,
@@ -81,15 +88,20 @@ from flowsim.dashboard.sweep_charts import (
     sensitivity_figure,
 )
 from flowsim.dashboard.sweep_tables import (
+    DENSITY,
+    default_discovery,
     outcome_display,
     outcome_summary,
     outcome_unit,
     scatter_table,
 )
+from flowsim.dashboard.sweep_views import load_sweeps, sweep_choices
 from flowsim.dashboard.views import (
     BREAKDOWNS,
     HINDCAST_VIEW,
+    ONE_FOLDER_VIEWS,
     PLACE_TYPES,
+    PRIM_VIEW,
     SWEEP_VIEWS,
     VIEWS,
     WINDOW,
@@ -103,13 +115,16 @@ __all__ = [
     "BANDS",
     "BREAKDOWNS",
     "CACHE",
+    "DENSITY",
     "HINDCAST_VIEW",
     "LINESTYLES",
     "MANIFEST_VERSION",
     "MAX_INTERVAL_ROWS",
     "MAX_SCENARIOS",
+    "ONE_FOLDER_VIEWS",
     "PALETTE",
     "PLACE_TYPES",
+    "PRIM_VIEW",
     "QUANTILES",
     "SWEEP_VIEWS",
     "VIEWS",
@@ -127,6 +142,7 @@ __all__ = [
     "build_app",
     "classify",
     "colour_map",
+    "default_discovery",
     "default_root",
     "derive",
     "discover",
@@ -142,6 +158,7 @@ __all__ = [
     "load_run",
     "load_scenarios",
     "load_sweep",
+    "load_sweeps",
     "observed_points",
     "outcome_display",
     "outcome_interval_figure",
@@ -149,6 +166,7 @@ __all__ = [
     "outcome_unit",
     "point_label",
     "prim_figure",
+    "prim_start",
     "region_figure",
     "region_table",
     "scatter_figure",
@@ -156,6 +174,7 @@ __all__ = [
     "scenario_colours",
     "sensitivity_figure",
     "show",
+    "sweep_choices",
     "sweep_points",
     "sweep_scenarios",
     "view_names",

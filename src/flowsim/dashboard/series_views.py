@@ -24,7 +24,7 @@ from flowsim.dashboard.loading import (
 )
 from flowsim.dashboard.series_charts import breakdown_figure, fan_figure
 from flowsim.dashboard.series_tables import breakdown_table, fan_table
-from flowsim.dashboard.views import BREAKDOWNS, VIEWS, Shown
+from flowsim.dashboard.views import BREAKDOWNS, HINDCAST_VIEW, VIEWS, Shown, one_folder_note
 
 
 def load_scenarios(folders: Sequence[Folder]) -> tuple[list[Scenario], list[str]]:
@@ -100,37 +100,50 @@ def hindcast_groups(points: pd.DataFrame) -> list[str]:
     return sorted(f"{s} ({r})" for s, r in zip(pairs["series"], pairs["resolution"], strict=True))
 
 
-def hindcast_options(folders: Sequence[Folder], observed: pd.DataFrame | None) -> list[str]:
-    """The groups of observed points the first picked run can be compared with."""
-    runs = [f for f in folders if f.kind == "run"]
-    if not runs or observed is None:
+def hindcast_options(
+    folders: Sequence[Folder], observed: pd.DataFrame | None, single: str | None = None
+) -> list[str]:
+    """The groups of observed points the run compared can be compared with (the picked run
+    named ``single``, else the first run picked)."""
+    run = _one_run(folders, single)
+    if run is None or observed is None:
         return []
     try:
-        points, _ = hindcast_points(runs[0].path, observed)
+        points, _ = hindcast_points(run.path, observed)
     except DashboardError:
         return []
     return hindcast_groups(points)
+
+
+def _one_run(folders: Sequence[Folder], single: str | None) -> Folder | None:
+    """The picked run named ``single``, else the first run picked (None: no run)."""
+    runs = [f for f in folders if f.kind == "run"]
+    return next((f for f in runs if f.path.name == single), runs[0] if runs else None)
 
 
 def show_hindcast(
     folders: Sequence[Folder],
     observed: pd.DataFrame | None,
     colours: dict[str, str],
-    option: str | None,
+    option: str | None = None,
+    single: str | None = None,
 ) -> Shown:
+    """One run (``single``, else the first run picked) against the observed figures it
+    covers: the figures of one series and resolution (``option``) against the run's median
+    and bands over their periods, and the summary of every group as a table."""
     from flowsim.figures import hindcast_figure
     from flowsim.hindcast import summarise
 
-    runs = [f for f in folders if f.kind == "run"]
-    if not runs:
+    run = _one_run(folders, single)
+    if run is None:
         return Shown(message="This view compares single runs with observed figures: pick a run.")
     if observed is None:
         return Shown(message="The observed figures could not be loaded.")
     try:
-        scenario = load_run(runs[0].path)
+        scenario = load_run(run.path)
+        points, samples = hindcast_points(run.path, observed)
     except DashboardError as err:
         return Shown(message=str(err))
-    points, samples = hindcast_points(runs[0].path, observed)
     groups = hindcast_groups(points)
     if not groups:
         return Shown(message=f"{scenario.label}: no observed figure falls within its dates.")
@@ -141,5 +154,6 @@ def show_hindcast(
     fig = hindcast_figure(group, f"{scenario.label}: {chosen}", reps, colours[scenario.label])
     summary = summarise(points, samples)
     html = summary.to_html(index=False, float_format=lambda v: f"{v:.3g}", na_rep="-")
-    note = "comparing the first run picked" if len(runs) > 1 else ""
+    runs = sum(f.kind == "run" for f in folders)
+    note = one_folder_note(HINDCAST_VIEW, run.path.name, runs) if runs > 1 else ""
     return Shown(fig, group.reset_index(drop=True), note, html=html)

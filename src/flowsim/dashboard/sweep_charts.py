@@ -14,23 +14,25 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from flowsim.dashboard.colours import PALETTE
+from flowsim.dashboard.colours import PALETTE, scenario_colours
 
 MAX_INTERVAL_ROWS = 40  # the interval chart shows this many scenarios; the table has all
+MARKERS = ("o", "s", "^", "D", "v", "P")  # one shape per sweep on a scatter of several
 
 
 def scatter_figure(
     table: pd.DataFrame,
     factor: str,
     outcome: str,
-    colours: dict[int, str] | None = None,
+    colours: dict[str, str] | None = None,
     title: str = "",
     ylabel: str = "",
 ) -> Figure:
     """Each run's outcome against one factor's value, with the mean over replications of
-    each point as a larger mark, coloured by point (``colours``; one colour when there are
-    more points than :data:`PALETTE` has colours). Categorical factors are spread along the
-    x axis."""
+    each scenario as a larger mark, from :func:`~flowsim.dashboard.sweep_tables.scatter_table`
+    (of one or several sweeps). Coloured by scenario (``colours``, by point label), or by
+    sweep when there are more scenarios than :data:`PALETTE` has colours; one marker shape
+    per sweep. Categorical factors are spread along the x axis."""
     fig = Figure(figsize=(8, 4.5), layout="constrained")
     ax = fig.subplots()
     x = table[factor]
@@ -38,23 +40,33 @@ def scatter_figure(
         order = {v: i for i, v in enumerate(sorted(x.astype(str).unique()))}
         x = x.astype(str).map(order)
         ax.set_xticks(list(order.values()), list(order))
-    points = table["point"]
-    if not colours or points.nunique() > len(PALETTE):
-        colours = dict.fromkeys(points.unique(), PALETTE[0])
-    ax.scatter(x, table[outcome], s=12, alpha=0.5, c=points.map(colours).tolist(), label="run")
-    means = table.assign(_x=x).groupby("point")[["_x", outcome]].mean()
-    ax.scatter(
-        means["_x"],
-        means[outcome],
-        s=45,
-        c=[colours[p] for p in means.index],
-        edgecolors="black",
-        label="mean over a scenario's replications",
-    )
+    sweeps = list(dict.fromkeys(table["sweep"]))
+    if colours and table["scenario"].nunique() <= len(PALETTE):
+        colour = table["scenario"].map(colours).fillna(PALETTE[0])
+    else:  # too many scenarios to tell apart by colour: tell the sweeps apart
+        colour = table["sweep"].map(scenario_colours(sweeps))
+    marked = table.assign(_x=x, _colour=colour)
+    for k, name in enumerate(sweeps):
+        part = marked[marked["sweep"] == name]
+        marker = MARKERS[k % len(MARKERS)]
+        whose = f"{name}: " if len(sweeps) > 1 else ""
+        ax.scatter(
+            part["_x"], part[outcome], s=12, alpha=0.5, c=part["_colour"].tolist(),
+            marker=marker, label=f"{whose}run",
+        )  # fmt: skip
+        means = part.groupby("scenario", sort=False).agg(
+            _x=("_x", "mean"), value=(outcome, "mean"), _colour=("_colour", "first")
+        )
+        ax.scatter(
+            means["_x"], means["value"], s=45, c=means["_colour"].tolist(), marker=marker,
+            edgecolors="black", label=f"{whose}mean over a scenario's replications",
+        )  # fmt: skip
     ax.set_xlabel(factor)
     ax.set_ylabel(ylabel or outcome)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    legend = ax.legend(fontsize=8)
+    for handle in legend.legend_handles:  # the marks' shapes, not one scenario's colour
+        handle.set_facecolor("0.6")
     ax.set_title(title or f"{outcome} against {factor}")
     return fig
 
@@ -94,10 +106,12 @@ def sensitivity_figure(kind: str, found: pd.DataFrame, outcome: str) -> Figure:
 
 
 def outcome_interval_figure(
-    summary: pd.DataFrame, outcome: str, colours: dict[int, str] | None = None, label: str = ""
+    summary: pd.DataFrame, outcome: str, colours: dict[str, str] | None = None, label: str = ""
 ) -> Figure:
-    """Mean of one outcome per scenario (sweep point) with its 95% interval, coloured by
-    point (``colours``), at most :data:`MAX_INTERVAL_ROWS` points."""
+    """Mean of one outcome per scenario (sweep point, of one or several sweeps) with its 95%
+    interval, from :func:`~flowsim.dashboard.sweep_tables.outcome_summary`, coloured by
+    scenario (``colours``, by point label), at most :data:`MAX_INTERVAL_ROWS` scenarios.
+    ``label``: the outcome with its unit, for the axis."""
     rows = summary[summary["outcome"] == outcome].reset_index(drop=True)
     rows = rows.head(MAX_INTERVAL_ROWS)
     colours = colours or {}
@@ -107,11 +121,10 @@ def outcome_interval_figure(
     for i, r in rows.iterrows():
         low, high = r["mean"] - r["ci_low"], r["ci_high"] - r["mean"]
         err = None if math.isnan(low) else [[low], [high]]
-        colour = colours.get(int(r["point"]), PALETTE[0])
+        colour = colours.get(r["scenario"], PALETTE[0])
         ax.errorbar([r["mean"]], [i], xerr=err, fmt="o", color=colour, capsize=3)
-    ax.set_yticks(
-        y, [f"{p}: {s}" for p, s in zip(rows["point"], rows["scenario"], strict=True)], fontsize=7
-    )
+    ticks = [f"{s} (point {p})" for p, s in zip(rows["point"], rows["scenario"], strict=True)]
+    ax.set_yticks(y, ticks, fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel(f"{label or outcome}: mean over replications, 95% interval")
     ax.grid(alpha=0.3, axis="x")

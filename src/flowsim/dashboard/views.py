@@ -196,8 +196,27 @@ class Shown:
     html: str = ""
 
 
-SWEEP_VIEWS = ("Sweep: outcomes", "Sweep: outcome against a factor", "Sweep: sensitivity")
+PRIM_VIEW = "Sweep: scenario discovery (PRIM)"
+SWEEP_VIEWS = (
+    "Sweep: outcomes",
+    "Sweep: outcome against a factor",
+    "Sweep: sensitivity",
+    PRIM_VIEW,
+)
 HINDCAST_VIEW = "Hindcast: runs against observed figures"
+# views of one folder at a time (a design's sensitivity, one run against the observed
+# figures): with several picked, the page offers a picker of that kind of folder
+ONE_FOLDER_VIEWS = {HINDCAST_VIEW: "run", SWEEP_VIEWS[2]: "sweep", PRIM_VIEW: "sweep"}
+
+
+def one_folder_note(view: str, name: str, picked: int) -> str:
+    """What the page says when a view of one folder at a time got several: which one it
+    shows and where to choose another."""
+    kind = ONE_FOLDER_VIEWS[view]
+    return (
+        f"{view} shows one {kind} at a time: {name} ({picked} {kind}s picked; choose under "
+        f"{kind.capitalize()})"
+    )
 
 
 def view_names() -> list[str]:
