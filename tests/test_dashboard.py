@@ -13,6 +13,7 @@ import pytest
 
 from dashboard_helpers import RUNS, make_results_root
 from flowsim import dashboard as d
+from flowsim.dashboard import series_charts
 
 
 def frame(values: dict[str, list[list[float]]], start: str = "2024-01-01") -> pd.DataFrame:
@@ -228,7 +229,7 @@ def test_every_view_draws_for_runs_and_a_sweep(root):
         assert shown.figure is not None, (view, shown.message)
         assert shown.table is not None and len(shown.table), view
         for ax in shown.figure.axes:
-            if ax.get_visible() and ax.has_data():
+            if ax.get_visible() and ax.has_data() and ax.get_label() != "<colorbar>":
                 assert ax.get_xlabel() and ax.get_ylabel() is not None, (view, ax.get_title())
     # never writes into the results folders
     assert {p: p.stat().st_mtime_ns for p in root.rglob("*")} == before
@@ -282,7 +283,14 @@ def test_sweep_views_and_their_tables(root):
     outcomes = d.show(d.SWEEP_VIEWS[0], sweep, option="backlog_end")
     assert "flowsim-outcomes" in outcomes.html and len(outcomes.table) == 4 * 4
     scatter = d.show(d.SWEEP_VIEWS[1], sweep, option="backlog_end", second="officers")
-    assert scatter.table.columns.tolist() == ["point", "replication", "officers", "backlog_end"]
+    assert scatter.table.columns.tolist() == [
+        "sweep",
+        "point",
+        "scenario",
+        "replication",
+        "officers",
+        "backlog_end",
+    ]
     assert len(scatter.table) == 8
     tornado = d.show(d.SWEEP_VIEWS[2], sweep, option="cost")
     assert set(tornado.table["factor"]) == {"officers", "extra_tents"}
@@ -335,7 +343,9 @@ def test_hindcast_view_compares_a_run_with_observed_figures(root):
     assert shown.table["observed"].tolist() == [250.0, 300.0]
     assert "cgrs_backlog" in shown.html and "ard" in shown.html
     assert shown.figure.axes[0].get_ylabel() == "persons"
-    assert shown.message == "comparing the first run picked"
+    assert shown.message.startswith(f"{d.HINDCAST_VIEW} shows one run at a time: {RUNS[0]}")
+    other = d.show(d.HINDCAST_VIEW, runs, observed, option="cgrs_backlog (day)", single=RUNS[1])
+    assert RUNS[1] in other.figure.axes[0].get_title() and "2 runs picked" in other.message
     sweep_only = [f for f in d.discover(root) if f.kind == "sweep"]
     assert "pick a run" in d.show(d.HINDCAST_VIEW, sweep_only, observed).message
 
@@ -356,7 +366,7 @@ def test_outcome_units_follow_the_series_and_the_statistic(definition, unit):
 
 
 def test_ticks_read_at_a_glance():
-    assert [d._tick(v) for v in (1_500_000, 12_000, 250, 0.25, -20_000)] == [
+    assert [series_charts._tick(v) for v in (1_500_000, 12_000, 250, 0.25, -20_000)] == [
         "1.5 M",
         "12,000",
         "250",
@@ -419,3 +429,271 @@ def test_group_views_show_one_panel_per_group_of_their_grouping():
     bare = d.Scenario("b", frame({"x": [[1, 2, 3]]}))
     with pytest.raises(d.DashboardError, match="no results by group"):
         d.breakdown_figure([bare], households, "without_reception")
+
+
+# --- folders kept between picks -----------------------------------------------------------
+
+
+def _count_reads(monkeypatch) -> list[str]:
+    """Every parquet file the dashboard reads from now on, by name."""
+    from flowsim.dashboard import loading
+
+    reads: list[str] = []
+    real = loading._read_parquet
+
+    def counting(path):
+        reads.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(loading, "_read_parquet", counting)
+    return reads
+
+
+def _rewrite(path, change) -> None:
+    """Rewrite a parquet file as a run writing its results does: a new file renamed into
+    place, with ``change`` applied to the table."""
+    table = change(pd.read_parquet(path))
+    table.to_parquet(path.with_suffix(".tmp"))
+    path.with_suffix(".tmp").replace(path)
+
+
+def test_a_loaded_run_is_not_read_again_until_its_files_change(root, tmp_path, monkeypatch):
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(root / RUNS[0], run)
+    d.CACHE.clear()
+    reads = _count_reads(monkeypatch)
+    first = d.load_run(run)
+    assert sorted(reads) == [
+        "series.parquet",
+        "series_by_group.parquet",
+        "series_by_region.parquet",
+    ]
+    reads.clear()
+    assert d.load_run(run) is first and d.load_run(str(run)) is first and reads == []
+    # whole views drawn again for another pick read nothing either
+    folders = [d.classify(run)]
+    d.show("Main series", folders)
+    d.show("Procedure", folders)
+    assert reads == []
+    # a finished run rewrites its folder: read again, with the new values
+    _rewrite(run / "series.parquet", lambda t: t.assign(in_reception=t["in_reception"] + 1000))
+    again = d.load_run(run)
+    assert reads == ["series.parquet", "series_by_region.parquet", "series_by_group.parquet"]
+    assert (again.frame["in_reception"] - first.frame["in_reception"] == 1000).all()
+    # a file that appears (or vanishes) counts as a change too
+    reads.clear()
+    (run / "series_by_group.parquet").unlink()
+    assert d.load_run(run).by_group is None and "series.parquet" in reads
+
+
+def test_a_loaded_sweep_and_its_series_are_not_read_again_until_rewritten(
+    root, tmp_path, monkeypatch
+):
+    import shutil
+
+    folder = tmp_path / "sweep"
+    shutil.copytree(root / "tiny-sweep", folder)
+    d.CACHE.clear()
+    reads = _count_reads(monkeypatch)
+    sweep = d.load_sweep(folder)
+    kept = d.sweep_scenarios(sweep)
+    assert reads.count("runs.parquet") == 1 and len(reads) == 1 + 8  # 4 points x 2 runs
+    reads.clear()
+    assert d.load_sweep(folder) is sweep and d.sweep_scenarios(sweep) is kept
+    d.show(d.SWEEP_VIEWS[0], [d.classify(folder)])
+    assert reads == []
+    _rewrite(folder / "runs.parquet", lambda t: t.assign(backlog_end=-1.0))
+    rerun = d.load_sweep(folder)
+    assert reads == ["runs.parquet"] and (rerun.runs["backlog_end"] == -1).all()
+    # its kept series are read again with it (the runs table names their files) ...
+    reads.clear()
+    d.sweep_scenarios(rerun)
+    assert len(reads) == 8
+    # ... and when one of them is rewritten
+    reads.clear()
+    series = sorted((folder / "series").glob("*.parquet"))[0]
+    _rewrite(series, lambda t: t.assign(cgrs_backlog=0.0))
+    d.sweep_scenarios(rerun)
+    assert len(reads) == 8
+
+
+def test_the_folder_cache_keeps_the_most_recently_used_entries(tmp_path):
+    cache = d.FolderCache(size=2)
+    loads = []
+
+    def load(name):
+        return lambda: loads.append(name) or name
+
+    file = tmp_path / "x"
+    for name in ("a", "b", "a", "c", "a", "b"):
+        assert cache.get(name, [file], load(name)) == name
+    # a and b loaded; a used again; c pushes out b (least recently used); b again pushes c
+    assert loads == ["a", "b", "c", "b"] and len(cache) == 2
+
+
+# --- several sweeps, scenario discovery ---------------------------------------------------
+
+
+def write_sweep(
+    folder,
+    factors: dict[str, list],
+    outcomes: dict[str, list],
+    replications: int = 1,
+    discovery: dict | None = None,
+):
+    """A hand-made finished sweep: one point per row of ``factors``, ``replications`` runs
+    each (the outcome values given per run, points in order); returns its folder."""
+    points = len(next(iter(factors.values())))
+    runs = pd.DataFrame({name: np.repeat(values, replications) for name, values in factors.items()})
+    runs["point"] = np.repeat(np.arange(points), replications)
+    runs["replication"] = np.tile(np.arange(replications), points)
+    runs["status"] = "ok"
+    runs["run_id"] = [f"run{i}" for i in range(len(runs))]
+    for name, values in outcomes.items():
+        runs[name] = np.asarray(values, float)
+    folder.mkdir(parents=True)
+    runs.to_parquet(folder / "runs.parquet")
+    spec = {"name": folder.name, "levers": [], "uncertainties": [{"name": f} for f in factors]}
+    if discovery:
+        spec["discovery"] = discovery
+    manifest = {
+        "manifest_version": d.MANIFEST_VERSION,
+        "experiment": folder.name,
+        "runs": len(runs),
+        "spec": spec,
+        "outcomes": {name: {"series": "without_reception", "stat": "max"} for name in outcomes},
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    return folder
+
+
+def cutoff_sweep(folder, runs: int = 300, discovery: dict | None = None):
+    """A sweep of two uncertainties where ``peak`` is high exactly when ``x > 0.5``
+    (``inert`` plays no part), with a little noise."""
+    rng = np.random.default_rng(7)
+    x, inert = rng.uniform(0, 1, runs), rng.uniform(0, 1, runs)
+    peak = np.where(x > 0.5, 100.0, 10.0) + rng.normal(0, 1, runs)
+    return write_sweep(folder, {"x": x, "inert": inert}, {"peak": peak}, discovery=discovery)
+
+
+def test_prim_view_finds_the_box_where_the_outcome_is_high(tmp_path):
+    from flowsim.experiments import Discovery
+
+    folders = [d.classify(cutoff_sweep(tmp_path / "cutoff"))]
+    rule = Discovery(outcome="peak", above=50, threshold=0.9)
+    shown = d.show(d.PRIM_VIEW, folders, option="peak", rule=rule)
+    assert shown.message == "" and shown.figure is not None
+    box = shown.table.set_index("factor")
+    assert list(box.index) == ["x"]  # inert is left free
+    # PRIM peels 5% of the runs at a time: it stops within a peel of the edge
+    assert box.loc["x", "min"] == pytest.approx(0.5, abs=0.05)
+    assert box.loc["x", "max"] == pytest.approx(1.0, abs=0.01)
+    assert box.loc["x", "range_min"] < 0.01 and box.loc["x", "range_max"] > 0.99
+    assert box["density"].iloc[0] >= 0.9 and box["coverage"].iloc[0] >= 0.9
+    assert (box["rule"] == "peak > 50").all()
+    trade, limits = shown.figure.axes[:2]
+    assert trade.get_xlabel().startswith("coverage") and trade.get_ylabel().startswith("density")
+    assert len(trade.collections[0].get_offsets()) > 3  # every box on the trajectory
+    (tick,) = [t.get_text() for t in limits.get_yticklabels()]
+    assert tick.startswith("x\n0.4") and tick.endswith(" to 0.9968")  # in the factor's unit
+    assert "flowsim-prim" in shown.html and "flowsim-prim-trajectory" in shown.html
+    # below a threshold: the other half of the factor
+    low = d.show(d.PRIM_VIEW, folders, rule=Discovery(outcome="peak", below=50, threshold=0.9))
+    assert low.table.set_index("factor").loc["x", "max"] == pytest.approx(0.5, abs=0.05)
+    # every run (or none) of interest: nothing to tell apart
+    none = d.show(d.PRIM_VIEW, folders, rule=Discovery(outcome="peak", above=1000))
+    assert none.figure is None and "0 of 300" in none.message and "both kinds" in none.message
+
+
+def test_prim_view_starts_from_the_experiments_rule_else_the_median(tmp_path):
+    rule = {"outcome": "peak", "above": 50, "threshold": 0.95}
+    named = d.load_sweep(cutoff_sweep(tmp_path / "named", discovery=rule))
+    start = d.default_discovery(named, "peak")
+    assert (start.above, start.below, start.threshold) == (50, None, 0.95)
+    shown = d.show(d.PRIM_VIEW, [d.classify(named.path)])
+    assert (shown.table["rule"] == "peak > 50").all()
+    bare = d.load_sweep(cutoff_sweep(tmp_path / "bare"))
+    median = d.default_discovery(bare, "peak")
+    assert median.above == pytest.approx(float(bare.runs["peak"].median()))
+    assert median.threshold == d.DENSITY
+
+
+def test_sweep_outcomes_of_several_sweeps_side_by_side(tmp_path):
+    a = write_sweep(tmp_path / "a", {"officers": [10, 20, 30]}, {"peak": [5, 6, 4, 3, 2, 1]}, 2)
+    b = write_sweep(
+        tmp_path / "b", {"officers": [15, 25]}, {"peak": [9, 8, 7, 6], "cost": [1, 2, 3, 4]}, 2
+    )
+    folders = [d.classify(a), d.classify(b)]
+    colours = d.colour_map(folders)
+    assert len(colours) == 5  # three points of a, two of b
+    shown = d.show(d.SWEEP_VIEWS[0], folders, option="peak")
+    assert shown.message == ""
+    assert set(shown.table["sweep"]) == {"a", "b"} and len(shown.table) == 3 + 2 * 2
+    assert shown.html.count("<tr") == 1 + 5  # header, one row per scenario
+    marks = [line.get_color() for line in shown.figure.axes[0].lines if line.get_marker() == "o"]
+    assert marks == list(colours.values())  # both sweeps, each point in its colour
+    ticks = [t.get_text() for t in shown.figure.axes[0].get_yticklabels()]
+    assert ticks[0] == "a: officers=10 (point 0)" and ticks[-1] == "b: officers=25 (point 1)"
+    # an outcome only one sweep has: shown for it, the other named
+    cost = d.show(d.SWEEP_VIEWS[0], folders, option="cost")
+    assert "a has no outcome cost" in cost.message
+    assert len([ln for ln in cost.figure.axes[0].lines if ln.get_marker() == "o"]) == 2
+    # each run against a factor: both sweeps' runs, one marker shape per sweep
+    scatter = d.show(d.SWEEP_VIEWS[1], folders, option="peak", second="officers")
+    assert scatter.table.groupby("sweep").size().to_dict() == {"a": 6, "b": 4}
+    ax = scatter.figure.axes[0]
+    assert len(ax.collections) == 4  # runs and means, per sweep
+    means_a, means_b = ax.collections[1], ax.collections[3]
+    assert means_a.get_paths()[0] != means_b.get_paths()[0]  # circle against square
+    assert [tuple(c) for c in means_b.get_facecolors()] == [
+        matplotlib_rgba(colours["b: officers=15"]),
+        matplotlib_rgba(colours["b: officers=25"]),
+    ]
+
+
+def matplotlib_rgba(colour: str) -> tuple:
+    from matplotlib.colors import to_rgba
+
+    return to_rgba(colour)
+
+
+def test_views_of_one_sweep_at_a_time_say_which_and_follow_the_pick(tmp_path):
+    a = cutoff_sweep(tmp_path / "a", runs=60)
+    b = cutoff_sweep(tmp_path / "b", runs=80)
+    folders = [d.classify(a), d.classify(b)]
+    first = d.show(d.PRIM_VIEW, folders)
+    assert "shows one sweep at a time: a (2 sweeps picked; choose under Sweep)" in first.message
+    assert (first.table["sweep"] == "a").all()
+    other = d.show(d.PRIM_VIEW, folders, single="b")
+    assert (other.table["sweep"] == "b").all() and "shows one sweep at a time: b" in other.message
+    alone = d.show(d.PRIM_VIEW, folders[:1])
+    assert alone.message == ""
+
+
+def test_the_page_offers_the_prim_view_with_its_pickers(tmp_path):
+    pytest.importorskip("ipywidgets")
+    root = tmp_path / "results"
+    cutoff_sweep(root / "a", runs=60, discovery={"outcome": "peak", "above": 50})
+    cutoff_sweep(root / "b", runs=60)
+    app = d.build_app(root)
+    widgets = {}
+    for child in app.children:
+        for widget in getattr(child, "children", (child,)):
+            for name in widget._dom_classes:
+                widgets[name.removeprefix("flowsim-")] = widget
+    widgets["folders"].value = (0, 1)
+    widgets["view"].value = d.PRIM_VIEW
+    assert widgets["single"].options == ("a", "b") and widgets["single"].layout.display == ""
+    assert widgets["direction"].value == "above" and widgets["threshold"].value == 50
+    extra = next(c for c in app.children if "flowsim-prim" in str(getattr(c, "value", "")))
+    assert "peak &gt; 50" in extra.value
+    # another sweep: its own starting threshold (the median); a typed one is kept
+    widgets["single"].value = "b"
+    median = float(d.load_sweep(root / "b").runs["peak"].median())
+    assert widgets["threshold"].value == pytest.approx(median)
+    widgets["direction"].value = "below"
+    widgets["threshold"].value = 50.0
+    assert widgets["threshold"].value == 50.0 and "peak &lt; 50" in extra.value
+    assert widgets["figure"].value[:4] == b"\x89PNG"

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from dashboard_helpers import RUNS, make_results_root
+from flowsim.dashboard import PRIM_VIEW
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "dashboard.ipynb"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -180,5 +181,17 @@ def test_served_page_in_headless_chromium(served, tmp_path):
             outcome.select_option(label="backlog_end")
             page.wait_for_selector("[data-renders='5']", state="attached", timeout=30_000)
             page.screenshot(path=str(tmp_path / "dashboard-sweep.png"), full_page=True)
+            # scenario discovery: the box and its trajectory, then the other side of the
+            # threshold the page started from (the outcome's median)
+            page.locator(".flowsim-view select").select_option(label=PRIM_VIEW)
+            page.wait_for_selector("[data-renders='6']", state="attached", timeout=60_000)
+            assert page.locator("table.flowsim-prim").count() == 1
+            assert page.locator(".flowsim-threshold input").is_visible()
+            assert "backlog_end &gt;" in page.inner_html("body")  # the outcome picked before
+            page.locator(".flowsim-direction select").select_option(label="outcome below")
+            page.wait_for_selector("[data-renders='7']", state="attached", timeout=60_000)
+            assert "Traceback" not in page.inner_text("body")
+            assert page.locator("a[download$='.csv']").count() == 1
+            page.screenshot(path=str(tmp_path / "dashboard-prim.png"), full_page=True)
         finally:
             browser.close()

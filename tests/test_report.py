@@ -152,6 +152,19 @@ def test_prim_finds_a_known_box():
     assert {"coverage", "density", "mass"} <= set(trajectory.columns)
 
 
+def test_prim_prefers_the_densest_of_the_boxes_covering_as_much():
+    # coverage stays 1 for several peels towards x > 0.5: the box is the last of them, not
+    # the first that reaches the density asked for
+    rng = np.random.default_rng(2)
+    x = pd.DataFrame(rng.uniform(0, 1, size=(1000, 2)), columns=["x", "inert"])
+    limits, trajectory = prim_boxes(x, (x["x"] > 0.5).to_numpy(), threshold=0.8)
+    assert limits.set_index("factor").loc["x", "min"] == pytest.approx(0.5, abs=0.03)
+    full = trajectory[trajectory["coverage"] == 1]
+    assert limits.attrs["box"] == full["density"].idxmax()
+    assert limits.attrs["density"] > 0.9
+    assert limits.loc[0, "range_min"] < 0.01 and limits.loc[0, "range_max"] > 0.99
+
+
 @pytest.mark.parametrize(
     ("kind", "samples", "figure"),
     [

@@ -5,7 +5,7 @@ calls in another file does. flowsim's kernels call each other across modules, so
 lives in a folder named after a hash of flowsim's sources: any edit gives a fresh cache. The
 modules that only read, write or analyse results (listed below) hold no kernel and no constant
 a kernel reads, so they are left out of the hash: editing them does not recompile the model.
-A new module is in the hash unless it is added to that list.
+A new module (or sub-package) is in the hash unless it is added to that list.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from pathlib import Path
 import numba
 
 # Modules outside the simulation: results, figures, the command line, observed data, analysis.
+# An entry is a module file or a sub-package folder (all of its files): ``dashboard`` is the
+# results dashboard, ``data`` the package data (observed figures, its empty __init__.py).
 NOT_COMPILED = frozenset(
     {
         "cli.py",
@@ -29,18 +31,32 @@ NOT_COMPILED = frozenset(
         "sweep.py",
         "outcomes.py",
         "report.py",
-        "dashboard.py",
         "calibration.py",
+        "dashboard",
+        "data",
     }
 )
 
 
+def compiled_sources() -> list[Path]:
+    """flowsim's source files that enter the hash: every ``*.py`` of the package and its
+    sub-packages, less the modules and sub-packages in :data:`NOT_COMPILED`."""
+    package = Path(__file__).parent
+    # recursive: a sub-package holding kernels would be hashed too (a plain glob of the
+    # package folder would leave every sub-package out, kernels or not)
+    return [
+        path
+        for path in sorted(package.rglob("*.py"))
+        if path.relative_to(package).parts[0] not in NOT_COMPILED
+    ]
+
+
 def _source_hash() -> str:
+    package = Path(__file__).parent
     digest = hashlib.sha256(numba.__version__.encode())
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        if path.name in NOT_COMPILED:
-            continue
-        digest.update(path.name.encode())
+    for path in compiled_sources():
+        # the path within the package: a module's bare name, as before sub-packages counted
+        digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 

@@ -14,8 +14,10 @@
   ``figures/morris_<outcome>.png`` (Morris: mu* with 95% interval, and sigma), or
   ``figures/tornado_<outcome>.png`` (factorial: main effects; Latin hypercube: rank
   correlations);
-- ``discovery.csv`` and ``figures/prim_tradeoff.png``: PRIM boxes (EMA workbench) describing
-  the runs where the experiment's ``discovery`` outcome crosses its threshold;
+- ``discovery.csv`` and ``figures/prim_tradeoff.png``: the PRIM box (EMA workbench)
+  describing the runs where the experiment's ``discovery`` outcome crosses its threshold,
+  and the coverage/density trade-off of the peeling (drawn by
+  :func:`flowsim.dashboard.prim_figure`, as in the dashboard);
 - ``report.md``: all of the above in one page, linking the figures.
 """
 
@@ -32,7 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from flowsim.experiments import Spec, salib_problem
+from flowsim.experiments import Discovery, Spec, salib_problem
 from flowsim.results import atomic_path
 
 CONFIDENCE = 0.95
@@ -220,13 +222,35 @@ def rank_correlations(runs: pd.DataFrame, factors: list[str], outcome: str) -> p
 # --- scenario discovery -------------------------------------------------------------------
 
 
+def runs_of_interest(runs: pd.DataFrame, rule: Discovery) -> np.ndarray:
+    """Which runs PRIM describes: those whose ``rule.outcome`` is above ``rule.above`` (or
+    below ``rule.below``), as a boolean array in the rows' order; a missing value is not of
+    interest."""
+    values = runs[rule.outcome].to_numpy(np.float64)
+    return values > rule.above if rule.above is not None else values < rule.below
+
+
+def rule_text(rule: Discovery) -> str:
+    """The runs of interest in words: ``peak_without > 1,200``."""
+    if rule.above is not None:
+        return f"{rule.outcome} > {number_text(rule.above)}"
+    return f"{rule.outcome} < {number_text(rule.below)}"
+
+
 def prim_boxes(
     x: pd.DataFrame, y: np.ndarray, threshold: float = 0.8
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """PRIM (EMA workbench) on factor values ``x`` and a boolean ``y`` (the runs of
-    interest). Returns the box limits of the chosen box (the peel with the highest coverage
-    among those with density >= ``threshold``; rows: restricted factors, columns ``min``,
-    ``max``) and the peeling trajectory (coverage, density, mass per box)."""
+    interest). Returns the box limits of the chosen box and the peeling trajectory
+    (coverage, density, mass and restricted factors ``res_dim`` per box, one row per box).
+
+    The chosen box has the highest coverage among those with density >= ``threshold``, the
+    densest of them on a tie (the trajectory often keeps full coverage for several peels);
+    the densest box when none reaches the threshold. Its limits: one row per restricted
+    factor, ``min`` and ``max`` (for a categorical factor both are the kept categories),
+    with the factor's whole sampled range ``range_min``, ``range_max``; its coverage,
+    density, mass and number (``box``) are in the table's ``attrs``.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the workbench warns about optional parallel back-ends
         from ema_workbench.analysis import prim
@@ -242,21 +266,42 @@ def prim_boxes(
         box = prim.Prim(data, np.asarray(y, bool), **options).find_box()
     trajectory = box.peeling_trajectory[["coverage", "density", "mass", "res_dim"]].copy()
     good = trajectory[trajectory["density"] >= threshold]
-    chosen = int(good["coverage"].idxmax()) if len(good) else int(trajectory["density"].idxmax())
+    if len(good):
+        chosen = int(good.sort_values(["coverage", "density"], kind="stable").index[-1])
+    else:
+        chosen = int(trajectory["density"].idxmax())
     limits = box.box_lims[chosen]
-    initial = box.box_lims[0]
+    initial = box.box_lims[0]  # the whole sampled range of every factor
     rows = []
     for column in limits.columns:
         low, high = limits[column].iloc[0], limits[column].iloc[1]
+        first_low, first_high = initial[column].iloc[0], initial[column].iloc[1]
         if isinstance(low, set):
-            if low != initial[column].iloc[0]:
-                rows.append({"factor": column, "min": sorted(low), "max": sorted(low)})
-        elif low != initial[column].iloc[0] or high != initial[column].iloc[1]:
-            rows.append({"factor": column, "min": float(low), "max": float(high)})
-    table = pd.DataFrame(rows, columns=["factor", "min", "max"])
+            if low != first_low:
+                kept, every = sorted(low), sorted(first_low)
+                rows.append(
+                    {"factor": column, "min": kept, "max": kept, "range_min": every,
+                     "range_max": every}
+                )  # fmt: skip
+        elif low != first_low or high != first_high:
+            rows.append(
+                {"factor": column, "min": float(low), "max": float(high),
+                 "range_min": float(first_low), "range_max": float(first_high)}
+            )  # fmt: skip
+    table = pd.DataFrame(rows, columns=["factor", "min", "max", "range_min", "range_max"])
     table.attrs.update(trajectory.loc[chosen, ["coverage", "density", "mass"]].to_dict())
     table.attrs["box"] = chosen
     return table, trajectory
+
+
+def describe_box(limits: pd.DataFrame) -> str:
+    """The chosen box of :func:`prim_boxes` in one sentence: its coverage, density, mass."""
+    a = limits.attrs
+    return (
+        f"Box {a['box']}: coverage {a['coverage']:.2f} (share of the runs of interest inside "
+        f"it), density {a['density']:.2f} (share of the runs inside it that are of interest), "
+        f"mass {a['mass']:.2f} (share of all runs inside it)."
+    )
 
 
 # --- the report ---------------------------------------------------------------------------
@@ -341,7 +386,7 @@ def _outcome_markdown(
         cells = [str(point), labels.get(int(point), "")]
         for name in outcomes:
             r = group[group["outcome"] == name].iloc[0]
-            cells.append(f"{_num(r['mean'])} [{_num(r['ci_low'])}, {_num(r['ci_high'])}]")
+            cells.append(interval_text(r["mean"], r["ci_low"], r["ci_high"]))
         rows.append(cells)
     lines = _markdown_table(["point", "scenario", *outcomes], rows[:limit])
     if len(rows) > limit:
@@ -355,8 +400,8 @@ def _difference_markdown(diffs: pd.DataFrame, labels: dict[int, str], limit: int
             str(r.point),
             labels.get(int(r.point), ""),
             r.outcome,
-            f"{_num(r.mean_difference)} [{_num(r.ci_low)}, {_num(r.ci_high)}]",
-            f"[{_num(r.unpaired_ci_low)}, {_num(r.unpaired_ci_high)}]",
+            interval_text(r.mean_difference, r.ci_low, r.ci_high),
+            f"[{number_text(r.unpaired_ci_low)}, {number_text(r.unpaired_ci_high)}]",
         ]
         for r in diffs.itertuples()
     ]
@@ -452,59 +497,42 @@ def _sensitivity(
 def _discovery(
     runs: pd.DataFrame, spec: Spec, factors: list[str], figures: Path, out: Path
 ) -> list[str]:
-    import matplotlib.pyplot as plt
+    from flowsim.dashboard import prim_figure  # the dashboard draws the same chart
 
     rule = spec.discovery
     assert rule is not None
     ok = runs[runs["status"] == "ok"]
-    values = ok[rule.outcome].to_numpy(np.float64)
-    hit = values > rule.above if rule.above is not None else values < rule.below
-    sign = f"> {rule.above:g}" if rule.above is not None else f"< {rule.below:g}"
-    md = ["## Scenario discovery (PRIM)", "", f"Runs of interest: {rule.outcome} {sign}: "]
+    hit = runs_of_interest(ok, rule)
+    md = ["## Scenario discovery (PRIM)", "", f"Runs of interest: {rule_text(rule)}: "]
     if hit.all() or not hit.any():
         md[-1] += f"{int(hit.sum())} of {len(hit)} runs; PRIM needs both kinds of runs."
         return [*md, ""]
     limits, trajectory = prim_boxes(ok[factors].reset_index(drop=True), hit, rule.threshold)
     _write_csv(limits, out / "discovery.csv")
-    fig, ax = plt.subplots(figsize=(5.5, 4.5))
-    points = ax.scatter(
-        trajectory["coverage"], trajectory["density"], c=trajectory["res_dim"], cmap="viridis"
-    )
-    fig.colorbar(points, ax=ax, label="restricted factors")
-    chosen = limits.attrs["box"]
-    ax.scatter(
-        [trajectory.loc[chosen, "coverage"]],
-        [trajectory.loc[chosen, "density"]],
-        s=120,
-        facecolors="none",
-        edgecolors="red",
-    )
-    ax.set_xlabel("coverage")
-    ax.set_ylabel("density")
-    ax.set_title("PRIM peeling trajectory")
-    fig.tight_layout()
-    _save(fig, figures / "prim_tradeoff.png")
+    _save(prim_figure(limits, trajectory, rule.threshold), figures / "prim_tradeoff.png")
     md[-1] += f"{int(hit.sum())} of {len(hit)} runs."
-    md += [
-        "",
-        f"Box {chosen}: coverage {limits.attrs['coverage']:.2f} (share of the runs of interest "
-        f"inside it), density {limits.attrs['density']:.2f} (share of the runs inside it "
-        f"that are of interest), mass {limits.attrs['mass']:.2f}.",
-        "",
-    ]
+    md += ["", describe_box(limits), ""]
     md += _markdown_table(
         ["factor", "from", "to"],
-        [[r.factor, _fmt_limit(r.min), _fmt_limit(r.max)] for r in limits.itertuples()],
+        [[r.factor, limit_text(r.min), limit_text(r.max)] for r in limits.itertuples()],
     )
     md += ["![PRIM trade-off](figures/prim_tradeoff.png)", ""]
     return md
 
 
-def _fmt_limit(value: Any) -> str:
-    return ", ".join(value) if isinstance(value, list) else _num(value)
+def limit_text(value: Any) -> str:
+    """A PRIM box limit for reading: a number, or the kept categories ``a, b``."""
+    return ", ".join(value) if isinstance(value, list) else number_text(value)
 
 
-def _num(value: float) -> str:
+def interval_text(mean: float, low: float, high: float) -> str:
+    """A mean with its interval for reading: ``12,346 [12,000, 12,700]`` (``-`` for NaN)."""
+    return f"{number_text(mean)} [{number_text(low)}, {number_text(high)}]"
+
+
+def number_text(value: float) -> str:
+    """A number for a table cell: thousands separated from 10,000 up, else four
+    significant digits; ``-`` for a missing value (None or NaN)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
     if abs(value) >= 1e4:

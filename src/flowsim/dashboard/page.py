@@ -1,0 +1,295 @@
+"""The page: one view for whatever folders are picked (:func:`show`), its download links,
+and the ipywidgets page around it (:func:`build_app`; ipywidgets is imported only there, so
+the rest of the dashboard works without the ``.[dashboard]`` extra). Nothing here writes
+into a results folder.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Sequence
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from flowsim.dashboard.colours import scenario_colours
+from flowsim.dashboard.folders import DashboardError, Folder, default_root, discover
+from flowsim.dashboard.loading import load_sweep, point_label, sweep_points
+from flowsim.dashboard.series_views import hindcast_options, show_hindcast, show_series
+from flowsim.dashboard.sweep_tables import default_discovery
+from flowsim.dashboard.sweep_views import load_sweeps, show_sweep, sweep_choices
+from flowsim.dashboard.views import (
+    BREAKDOWNS,
+    HINDCAST_VIEW,
+    ONE_FOLDER_VIEWS,
+    PRIM_VIEW,
+    SWEEP_VIEWS,
+    Shown,
+    view_names,
+)
+from flowsim.experiments import Discovery
+
+
+def figure_png(fig: Figure, dpi: int = 100) -> bytes:
+    """The figure as PNG bytes (nothing written to disk)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def download_links(png: bytes, table: pd.DataFrame, stem: str) -> str:
+    """HTML links downloading the figure (PNG) and the table behind it (CSV) from data URIs,
+    so the page needs no server-side file."""
+    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in stem) or "figure"
+    png64 = base64.b64encode(png).decode("ascii")
+    csv64 = base64.b64encode(table.to_csv(index=False).encode("utf-8")).decode("ascii")
+    style = "margin-right:1.5em"
+    return (
+        f'<a download="{stem}.png" href="data:image/png;base64,{png64}" style="{style}">'
+        f"Download the figure (PNG)</a>"
+        f'<a download="{stem}.csv" href="data:text/csv;base64,{csv64}">'
+        f"Download the table behind it (CSV)</a>"
+    )
+
+
+def colour_map(folders: Sequence[Folder]) -> dict[str, str]:
+    """One colour per scenario of the picked folders (a run, or a sweep's points in
+    :func:`~flowsim.dashboard.loading.sweep_points` order), the same in every view of one pick."""
+    labels: list[str] = []
+    for folder in folders:
+        if folder.kind == "run":
+            labels.append(folder.path.name)
+        elif folder.kind == "sweep":
+            try:
+                sweep = load_sweep(folder.path)
+            except DashboardError:
+                continue
+            labels += [point_label(sweep, p) for p in sweep_points(sweep, limit=len(sweep.runs))]
+    return scenario_colours(labels)
+
+
+def show(
+    view: str,
+    folders: Sequence[Folder],
+    observed: pd.DataFrame | None = None,
+    option: str | None = None,
+    second: str | None = None,
+    single: str | None = None,
+    rule: Discovery | None = None,
+) -> Shown:
+    """Build one view (:func:`~flowsim.dashboard.views.view_names`) for the picked folders.
+
+    ``option``: the series (the views by region and by group, the hindcast), the outcome
+    (sweep views); ``second``: the factor (scatter); ``single``: the folder name of the run
+    or sweep a view of one folder at a time shows (hindcast, sensitivity, PRIM; default the
+    first picked); ``rule``: the runs of interest of the PRIM view (default: the
+    experiment's, else above the outcome's median). Problems come back as a message, never
+    as an exception of ours.
+    """
+    if not folders:
+        return Shown(message="Pick one or more results folders.")
+    colours = colour_map(folders)
+    if view == HINDCAST_VIEW:
+        return show_hindcast(folders, observed, colours, option, single)
+    if view in SWEEP_VIEWS:
+        return show_sweep(view, folders, colours, option, second, single, rule)
+    return show_series(view, folders, colours, observed, option)
+
+
+def prim_start(folders: Sequence[Folder], single: str | None, outcome: str) -> Discovery | None:
+    """The runs of interest the PRIM view starts with for ``outcome`` in the sweep it shows
+    (``single``, else the first sweep picked): see
+    :func:`~flowsim.dashboard.sweep_tables.default_discovery`. None without such a sweep."""
+    sweeps, _ = load_sweeps(folders)
+    sweep = next((s for s in sweeps if s.path.name == single), sweeps[0] if sweeps else None)
+    if sweep is None or outcome not in sweep.outcomes:
+        return None
+    return default_discovery(sweep, outcome)
+
+
+def build_app(root: str | Path | None = None) -> Any:
+    """The dashboard as one ipywidgets box: folder picker (several at once), view, option
+    pickers, the figure, its download links and the table. Needs ``.[dashboard]``."""
+    import ipywidgets as w
+
+    root = Path(root) if root is not None else default_root()
+    folders = discover(root)
+    try:
+        from flowsim.observed import load_observed
+
+        observed = load_observed()
+    except Exception:  # the observed marks are a bonus: the page works without them
+        observed = None
+    header = w.HTML(f"<p>Results folder: <code>{escape(str(root))}</code></p>")
+    usable = [f for f in folders if f.ok]
+    problems = [f for f in folders if not f.ok]
+    problem_html = "".join(
+        f"<li><b>{escape(f.label)}</b>: {escape(f.problem)}</li>" for f in problems
+    )
+    notes = w.HTML(f"<p>Not shown:</p><ul>{problem_html}</ul>" if problems else "")
+    if not usable:
+        message = (
+            f"No results to show under <code>{escape(str(root))}</code>. Run "
+            "<code>make run</code> or <code>.venv/bin/flowsim run CONFIG</code> "
+            "(or <code>flowsim sweep SPEC</code>), then reload this page."
+        )
+        return w.VBox([header, w.HTML(f"<p class='flowsim-message'>{message}</p>"), notes])
+
+    picker = w.SelectMultiple(
+        options=[(f.label, i) for i, f in enumerate(usable)],
+        value=(0,),
+        rows=min(8, max(3, len(usable))),
+        description="Results",
+        layout=w.Layout(width="60%"),
+    )
+    picker.add_class("flowsim-folders")
+    view = w.Dropdown(
+        options=view_names(),
+        value=view_names()[0],
+        description="View",
+        layout=w.Layout(width="30em"),  # the longest view name in full
+    )
+    view.add_class("flowsim-view")
+    option = w.Dropdown(options=[], description="Series")
+    option.add_class("flowsim-option")
+    second = w.Dropdown(options=[], description="Factor")
+    second.add_class("flowsim-factor")
+    # views of one folder at a time: which of the runs (or sweeps) picked
+    single = w.Dropdown(options=[], description="Sweep")
+    single.add_class("flowsim-single")
+    # the PRIM view's runs of interest: the outcome above (or below) a threshold
+    direction = w.Dropdown(
+        options=[("outcome above", "above"), ("outcome below", "below")],
+        value="above",
+        description="Runs with",
+    )
+    direction.add_class("flowsim-direction")
+    threshold = w.FloatText(description="Threshold", continuous_update=False)
+    threshold.add_class("flowsim-threshold")
+    prim_state: dict[str, Any] = {}  # the sweep and outcome the threshold was set for
+    image = w.Image(format="png", layout=w.Layout(max_width="100%"))
+    image.add_class("flowsim-figure")
+    message = w.HTML()
+    message.add_class("flowsim-message")
+    links = w.HTML()
+    extra = w.HTML()
+    status = w.HTML()
+    status.add_class("flowsim-status")
+
+    def picked() -> list[Folder]:
+        return [usable[i] for i in picker.value]
+
+    def refresh_options() -> None:
+        """The option pickers follow the view and the folders picked."""
+        name = view.value
+        kind = ONE_FOLDER_VIEWS.get(name)
+        ones = [f.path.name for f in picked() if f.kind == kind]
+        opts: list[str] = []
+        factors: list[str] = []
+        choose(single, ones)
+        single.description = (kind or "").capitalize()
+        single.layout.display = "" if len(ones) > 1 else "none"
+        if name in BREAKDOWNS:
+            opts = list(BREAKDOWNS[name].series)
+        elif name == HINDCAST_VIEW:
+            opts = hindcast_options(picked(), observed, single.value)
+        elif name in SWEEP_VIEWS:
+            opts, factors = sweep_choices(picked())
+        option.description = "Outcome" if name in SWEEP_VIEWS else "Series"
+        option.layout.width = "28em" if name == HINDCAST_VIEW else ""
+        choose(option, opts)
+        choose(second, factors)
+        option.layout.display = "" if opts else "none"
+        second.layout.display = "" if name == SWEEP_VIEWS[1] and factors else "none"
+        prim = name == PRIM_VIEW and option.value is not None
+        direction.layout.display = threshold.layout.display = "" if prim else "none"
+        # a new sweep or outcome starts from its default runs of interest; the same ones
+        # keep what the user typed
+        if prim and prim_state.get("for") != (single.value, option.value):
+            start = prim_start(picked(), single.value, option.value)
+            if start is not None:
+                direction.value = "above" if start.above is not None else "below"
+                threshold.value = float(start.above if start.above is not None else start.below)
+                prim_state.update({"for": (single.value, option.value), "density": start.threshold})
+
+    def choose(picker_: Any, choices: list[str]) -> None:
+        """Offer ``choices``; a new list leaves no value picked (ipywidgets 8): the first."""
+        if list(picker_.options) != choices:
+            picker_.options = choices
+        if choices and picker_.value not in choices:
+            picker_.value = choices[0]
+
+    def rule() -> Discovery | None:
+        """The PRIM view's runs of interest as picked."""
+        if view.value != PRIM_VIEW or option.value is None or "density" not in prim_state:
+            return None
+        limit = {direction.value: threshold.value}
+        return Discovery(outcome=option.value, threshold=prim_state["density"], **limit)
+
+    busy = []  # set while drawing: changing the option lists must not draw again
+
+    def render(_change: Any = None) -> None:
+        if busy:
+            return
+        busy.append(True)
+        try:
+            _render()
+        finally:
+            busy.clear()
+
+    def _render() -> None:
+        status.value = "<i>drawing...</i>"
+        refresh_options()
+        try:
+            shown = show(
+                view.value, picked(), observed, option.value, second.value, single.value, rule()
+            )
+        except Exception as err:  # shown in the page: never a stack trace
+            shown = Shown(message=f"Could not draw this view: {type(err).__name__}: {err}")
+        # messages are plain text: an outcome's rule reads "peak > 50"
+        text = escape(shown.message)
+        message.value = f"<p style='color:#a33'>{text}</p>" if shown.message else ""
+        extra.value = shown.html
+        if shown.figure is not None:
+            png = figure_png(shown.figure)
+            image.value = png
+            image.layout.display = ""
+            table = shown.table if shown.table is not None else pd.DataFrame()
+            links.value = download_links(png, table, view.value.lower().replace(" ", "_"))
+        else:
+            image.layout.display = "none"
+            links.value = ""
+        # a marker the browser test waits for: how many times the page was drawn
+        status.value = f"<span data-renders='{len(drawn)}'></span>"
+        drawn.append(view.value)
+
+    drawn: list[str] = []
+    for widget in (picker, view, option, second, single, direction, threshold):
+        widget.observe(render, names="value")
+    render()
+    help_html = w.HTML(
+        "<p>Pick one or several folders (Ctrl/Cmd-click). Lines: median over replications; "
+        "shaded: 50% (darker) and 90% bands; black marks: observed Belgian figures over their "
+        "period (flows as a daily mean over it). One colour per scenario on every chart. "
+        "The sweep views show every sweep picked side by side; the sensitivity, PRIM and "
+        "hindcast views one sweep or run at a time (choose it under Sweep or Run).</p>"
+    )
+    return w.VBox(
+        [
+            header,
+            help_html,
+            picker,
+            w.HBox([view, option, second]),
+            w.HBox([single, direction, threshold]),
+            message,
+            image,
+            links,
+            extra,
+            status,
+            notes,
+        ]
+    )

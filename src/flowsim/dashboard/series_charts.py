@@ -1,0 +1,197 @@
+"""Drawing daily series: fan charts (median and bands over replications) of the series
+views, one panel per category for the breakdowns (regions, household types, nationality
+groups), with observed Belgian figures as black marks. matplotlib ``Figure`` objects, no
+pyplot state; ``flowsim report`` and ``figures.overview`` draw with the same functions.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from flowsim.dashboard.colours import LINESTYLES, scenario_colours
+from flowsim.dashboard.folders import DashboardError
+from flowsim.dashboard.loading import Scenario
+from flowsim.dashboard.series_tables import (
+    category_table,
+    derive,
+    fan_quantiles,
+    observed_points,
+)
+from flowsim.dashboard.views import BREAKDOWNS, REGION_VIEW, WINDOW, Breakdown, Panel
+
+BANDS = ((0.05, 0.95), (0.25, 0.75))  # 90% and 50% bands over replications
+
+
+def draw_fan(
+    ax: Axes,
+    q: pd.DataFrame,
+    colour: str | None = None,
+    label: str | None = None,
+    linestyle: str = "-",
+    bands: Sequence[tuple[float, float]] = BANDS,
+) -> str:
+    """Median line and shaded bands of ``q`` (quantiles over replications per date, from
+    :func:`~flowsim.dashboard.series_tables.fan_quantiles`, in the series' unit); returns
+    the colour used. Wider bands are lighter."""
+    (line,) = ax.plot(q.index, q[0.5], color=colour, lw=1.4, ls=linestyle, label=label)
+    colour = line.get_color()
+    for i, (low, high) in enumerate(bands):
+        ax.fill_between(q.index, q[low], q[high], color=colour, alpha=0.12 + 0.12 * i, lw=0)
+    return colour
+
+
+def _tick(value: float, _position: Any = None) -> str:
+    """A y tick readable at a glance: 1.5 M, 12,000, 0.25 (no offset or 1e6 above the axis)."""
+    size = abs(value)
+    if size >= 1e6:
+        return f"{value / 1e6:.4g} M"
+    if size >= 1e4:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"
+
+
+def _date_axis(ax: Axes) -> None:
+    """Calendar dates on x (concise labels), readable numbers on y."""
+    import matplotlib.dates as mdates
+    from matplotlib.ticker import FuncFormatter
+
+    locator = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.yaxis.set_major_formatter(FuncFormatter(_tick))
+    ax.set_xlabel("date")
+
+
+def fan_figure(
+    scenarios: Sequence[Scenario],
+    panels: Sequence[Panel],
+    colours: dict[str, str] | None = None,
+    observed: pd.DataFrame | None = None,
+    title: str = "",
+    columns: int = 2,
+) -> Figure:
+    """A grid of fan charts, one panel per :class:`Panel`: per scenario (one colour each)
+    and series (one line style each), the median over replications with its 50% and 90%
+    bands; observed Belgian figures as black marks where they fall within the dates shown
+    (a horizontal bar spans a figure's period). Panels with no data say so."""
+    colours = colours or scenario_colours(sc.label for sc in scenarios)
+    derived = [(sc, derive(sc.frame)) for sc in scenarios]
+    rows = max(1, math.ceil(len(panels) / columns))
+    fig = Figure(figsize=(6.5 * columns, 3.4 * rows + 0.6), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(rows, columns, squeeze=False).ravel())
+    for ax, panel in zip(axes, panels, strict=False):
+        drawn = False
+        for sc, frame in derived:
+            for k, (column, label) in enumerate(panel.lines):
+                if column not in frame or frame[column].isna().all():
+                    continue
+                q = fan_quantiles(frame, column, panel.window)
+                name = label if len(scenarios) == 1 else f"{sc.label}: {label}"
+                ls = LINESTYLES[k % len(LINESTYLES)]
+                legend = len(panel.lines) > 1 or len(scenarios) > 1
+                draw_fan(ax, q, colours.get(sc.label), name if legend else None, ls)
+                drawn = True
+        if drawn and derived:
+            dates = pd.concat([f["date"] for _, f in derived])
+            _draw_observed(ax, observed, panel, dates.min(), dates.max())
+        if not drawn:
+            ax.text(
+                0.5,
+                0.5,
+                "not recorded in these results",
+                ha="center",
+                va="center",
+                transform=ax.transAxes,
+                color="0.4",
+            )
+        ax.set_title(panel.title)
+        ax.set_ylabel(panel.unit)
+        _date_axis(ax)
+        ax.grid(alpha=0.3)
+        if drawn:
+            ax.set_ylim(bottom=0)
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(loc="best", fontsize=7)
+    for ax in axes[len(panels) :]:
+        ax.set_visible(False)
+    fig.suptitle((title + ": " if title else "") + "median, 50% and 90% bands over replications")
+    return fig
+
+
+def _draw_observed(
+    ax: Axes, observed: pd.DataFrame | None, panel: Panel, start: Any, end: Any
+) -> None:
+    """Black marks of the panel's observed series within ``[start, end]``, a horizontal
+    bar spanning each figure's period."""
+    labelled = False
+    for series in panel.observed:
+        pts = observed_points(observed, series, start, end, panel.per_day)
+        if pts.empty:
+            continue
+        half = (pts["end"] - pts["start"]) / 2
+        ax.errorbar(
+            pts["date"],
+            pts["value"],
+            xerr=[half, half],
+            fmt="o",
+            color="black",
+            ms=3.5,
+            lw=0.8,
+            capsize=2,
+            label=None if labelled else "observed (Belgium)",
+        )
+        labelled = True
+
+
+def breakdown_figure(
+    scenarios: Sequence[Scenario],
+    breakdown: Breakdown,
+    column: str,
+    colours: dict[str, str] | None = None,
+) -> Figure:
+    """One panel per category (region, household type, ...) of ``column``, one colour per
+    scenario, median and bands over replications."""
+    colours = colours or scenario_colours(sc.label for sc in scenarios)
+    tables = [(sc, t) for sc in scenarios if (t := category_table(sc, breakdown)) is not None]
+    categories = list(dict.fromkeys(c for _, t in tables for c in t[breakdown.category]))
+    if breakdown.alphabetical:
+        categories.sort()
+    if not categories:
+        raise DashboardError(breakdown.absent)
+    unit = breakdown.series.get(column, column)
+    window = WINDOW if column in breakdown.smoothed else None
+    cols = 2
+    rows = math.ceil(len(categories) / cols)
+    fig = Figure(figsize=(13, 3.3 * rows + 0.6), layout="constrained")
+    # each category on its own scale: regions differ by two orders of magnitude
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for ax, category in zip(axes, categories, strict=False):
+        for sc, table in tables:
+            part = table[table[breakdown.category] == category]
+            if len(part):
+                q = fan_quantiles(part, column, window)
+                draw_fan(ax, q, colours.get(sc.label), sc.label)
+        ax.set_title(breakdown.names.get(category, category.replace("_", " ")))
+        ax.set_ylabel(unit)
+        _date_axis(ax)
+        ax.grid(alpha=0.3)
+        ax.set_ylim(bottom=0)
+    axes[0].legend(loc="best", fontsize=7)
+    for ax in axes[len(categories) :]:
+        ax.set_visible(False)
+    fig.suptitle(f"{unit}, {breakdown.view.lower()}: median, 50% and 90% bands over replications")
+    return fig
+
+
+def region_figure(
+    scenarios: Sequence[Scenario], column: str, colours: dict[str, str] | None = None
+) -> Figure:
+    """One panel per region of ``column`` (from ``series_by_region``)."""
+    return breakdown_figure(scenarios, BREAKDOWNS[REGION_VIEW], column, colours)

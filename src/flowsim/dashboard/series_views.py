@@ -1,0 +1,159 @@
+"""The views of daily series for a pick of folders: the series views and breakdowns (fan
+charts of runs and of the series sweeps kept per point) and the hindcast (a run against the
+observed Belgian figures). Each returns a :class:`~flowsim.dashboard.views.Shown`; problems
+come back as its message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from flowsim.dashboard.folders import DashboardError, Folder
+from flowsim.dashboard.loading import (
+    CACHE,
+    MAX_SCENARIOS,
+    Scenario,
+    load_run,
+    load_sweep,
+    run_files,
+    sweep_scenarios,
+)
+from flowsim.dashboard.series_charts import breakdown_figure, fan_figure
+from flowsim.dashboard.series_tables import breakdown_table, fan_table
+from flowsim.dashboard.views import BREAKDOWNS, HINDCAST_VIEW, VIEWS, Shown, one_folder_note
+
+
+def load_scenarios(folders: Sequence[Folder]) -> tuple[list[Scenario], list[str]]:
+    """Scenarios from the picked folders (a run: one; a sweep: its points with kept series,
+    at most :data:`MAX_SCENARIOS` in all) and one note per folder that gave none."""
+    scenarios: list[Scenario] = []
+    notes = []
+    for folder in folders:
+        try:
+            if folder.kind == "run":
+                scenarios.append(load_run(folder.path))
+            elif folder.kind == "sweep":
+                found = sweep_scenarios(load_sweep(folder.path))
+                if not found:
+                    notes.append(f"{folder.path.name}: the sweep kept no daily series")
+                scenarios.extend(found)
+            else:
+                notes.append(f"{folder.path.name}: {folder.problem}")
+        except DashboardError as err:
+            notes.append(str(err))
+    if len(scenarios) > MAX_SCENARIOS:
+        notes.append(f"showing the first {MAX_SCENARIOS} of {len(scenarios)} scenarios")
+        scenarios = scenarios[:MAX_SCENARIOS]
+    return scenarios, notes
+
+
+def show_series(
+    view: str,
+    folders: Sequence[Folder],
+    colours: dict[str, str],
+    observed: pd.DataFrame | None = None,
+    option: str | None = None,
+) -> Shown:
+    """A series view (:data:`~flowsim.dashboard.views.VIEWS`) or a breakdown
+    (:data:`~flowsim.dashboard.views.BREAKDOWNS`; ``option``: its series) of the picked
+    runs and sweep points, one colour per scenario (``colours``, by label)."""
+    scenarios, notes = load_scenarios(folders)
+    note = "; ".join(notes)
+    if not scenarios:
+        return Shown(message=note or "Nothing to show for these folders.")
+    if view in BREAKDOWNS:
+        breakdown = BREAKDOWNS[view]
+        column = option if option in breakdown.series else next(iter(breakdown.series))
+        try:
+            fig = breakdown_figure(scenarios, breakdown, column, colours)
+        except DashboardError as err:
+            return Shown(message=str(err))
+        return Shown(fig, breakdown_table(scenarios, breakdown, column), note)
+    panels = VIEWS[view]
+    fig = fan_figure(scenarios, panels, colours, observed, title=view)
+    return Shown(fig, fan_table(scenarios, panels), note)
+
+
+def hindcast_points(path: str | Path, observed: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The observed figures the run in ``path`` covers next to the run's values over their
+    periods (:func:`flowsim.hindcast.compare`), kept in the folder cache like the run
+    itself: the page asks for them again at every pick."""
+    from flowsim.hindcast import compare
+    from flowsim.observed import ModelRun
+
+    path = Path(path)
+    # the observed figures are part of the key: another table gives other points
+    digest = int(pd.util.hash_pandas_object(observed, index=False).sum())
+    key = ("hindcast", path.resolve(), digest)
+    return CACHE.get(
+        key, run_files(path), lambda: compare(ModelRun(load_run(path).frame), observed)
+    )
+
+
+def hindcast_groups(points: pd.DataFrame) -> list[str]:
+    """``series (resolution)`` of every group of observed points, in order."""
+    pairs = points[["series", "resolution"]].drop_duplicates()
+    return sorted(f"{s} ({r})" for s, r in zip(pairs["series"], pairs["resolution"], strict=True))
+
+
+def hindcast_options(
+    folders: Sequence[Folder], observed: pd.DataFrame | None, single: str | None = None
+) -> list[str]:
+    """The groups of observed points the run compared can be compared with (the picked run
+    named ``single``, else the first run picked)."""
+    run = _one_run(folders, single)
+    if run is None or observed is None:
+        return []
+    try:
+        points, _ = hindcast_points(run.path, observed)
+    except DashboardError:
+        return []
+    return hindcast_groups(points)
+
+
+def _one_run(folders: Sequence[Folder], single: str | None) -> Folder | None:
+    """The picked run named ``single``, else the first run picked (None: no run)."""
+    runs = [f for f in folders if f.kind == "run"]
+    return next((f for f in runs if f.path.name == single), runs[0] if runs else None)
+
+
+def show_hindcast(
+    folders: Sequence[Folder],
+    observed: pd.DataFrame | None,
+    colours: dict[str, str],
+    option: str | None = None,
+    single: str | None = None,
+) -> Shown:
+    """One run (``single``, else the first run picked) against the observed figures it
+    covers: the figures of one series and resolution (``option``) against the run's median
+    and bands over their periods, and the summary of every group as a table."""
+    from flowsim.figures import hindcast_figure
+    from flowsim.hindcast import summarise
+
+    run = _one_run(folders, single)
+    if run is None:
+        return Shown(message="This view compares single runs with observed figures: pick a run.")
+    if observed is None:
+        return Shown(message="The observed figures could not be loaded.")
+    try:
+        scenario = load_run(run.path)
+        points, samples = hindcast_points(run.path, observed)
+    except DashboardError as err:
+        return Shown(message=str(err))
+    groups = hindcast_groups(points)
+    if not groups:
+        return Shown(message=f"{scenario.label}: no observed figure falls within its dates.")
+    chosen = option if option in groups else groups[0]
+    series, res = chosen[:-1].split(" (")
+    group = points[(points["series"] == series) & (points["resolution"] == res)]
+    reps = int(scenario.frame["replication"].nunique())
+    fig = hindcast_figure(group, f"{scenario.label}: {chosen}", reps, colours[scenario.label])
+    summary = summarise(points, samples)
+    html = summary.to_html(index=False, float_format=lambda v: f"{v:.3g}", na_rep="-")
+    runs = sum(f.kind == "run" for f in folders)
+    note = one_folder_note(HINDCAST_VIEW, run.path.name, runs) if runs > 1 else ""
+    return Shown(fig, group.reset_index(drop=True), note, html=html)

@@ -1,0 +1,123 @@
+"""Shaping sweeps' runs tables into what the sweep views show (pure functions): outcomes
+per scenario with their 95% intervals, outcome units, each run's outcome against a factor,
+and the runs of interest a scenario discovery (PRIM) describes. Tables of several sweeps
+are stacked, told apart by their ``sweep`` (folder name) and ``scenario`` (point label,
+:func:`~flowsim.dashboard.loading.point_label`) columns.
+
+Units: an outcome is in the unit of its definition (:func:`outcome_unit`); intervals are
+95% Student-t intervals of the mean over replications.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from flowsim.dashboard.loading import Sweep, point_label
+from flowsim.experiments import Discovery
+
+DENSITY = 0.8  # PRIM's least density of the box when the experiment names none
+
+
+def ok_runs(sweep: Sweep) -> pd.DataFrame:
+    """The sweep's successful runs, with columns added for its folder name (``sweep``) and
+    each run's point label (``scenario``)."""
+    ok = sweep.runs[sweep.runs["status"] == "ok"]
+    labels = ok["point"].map(lambda p: point_label(sweep, int(p)))
+    return ok.assign(sweep=sweep.path.name, scenario=labels)
+
+
+def outcome_summary(sweep: Sweep) -> pd.DataFrame:
+    """Per point and outcome: replications, mean and 95% interval of the mean (see
+    :func:`flowsim.report.outcome_table`), with the sweep's folder name and the point's
+    label (``scenario``)."""
+    from flowsim.report import outcome_table
+
+    table = outcome_table(sweep.runs, sweep.outcomes)
+    labels = table["point"].map(lambda p: point_label(sweep, int(p)))
+    table = table.assign(sweep=sweep.path.name, scenario=labels)
+    first = ["sweep", "point", "scenario"]
+    return table[first + [c for c in table.columns if c not in first]]
+
+
+def outcome_display(summary: pd.DataFrame) -> pd.DataFrame:
+    """:func:`outcome_summary` (of one or several sweeps) as one row per scenario, in the
+    order given, and one ``mean [low, high]`` cell per outcome, for reading; ``-`` where a
+    sweep lacks the outcome."""
+    from flowsim.report import interval_text
+
+    if summary.empty:
+        return pd.DataFrame()
+    cells = summary.assign(
+        cell=[
+            interval_text(*r)
+            for r in zip(summary["mean"], summary["ci_low"], summary["ci_high"], strict=True)
+        ]
+    )
+    wide = cells.pivot(index="scenario", columns="outcome", values="cell")
+    wide = wide.reindex(
+        index=list(dict.fromkeys(summary["scenario"])),
+        columns=list(dict.fromkeys(summary["outcome"])),
+    ).fillna("-")
+    points = summary.drop_duplicates("scenario").set_index("scenario")["point"]
+    shown = wide.rename_axis(columns=None).reset_index()
+    shown.insert(0, "point", shown["scenario"].map(points))
+    return shown
+
+
+def outcome_unit(definition: dict | None) -> str:
+    """The unit of a sweep outcome from its definition in the manifest (``series``,
+    ``stat``): days for ``days_above``/``longest_above``, the series' total for ``sum``, the
+    series' own unit (per day for a flow) otherwise; empty when unknown."""
+    from flowsim.observed import model_unit
+    from flowsim.series import FLOW_NAMES
+
+    if not definition or "series" not in definition:
+        return ""
+    series, stat = definition["series"], definition.get("stat", "")
+    if stat in ("days_above", "longest_above"):
+        return "days"
+    if series in ("occupancy_rate", "lri_occupancy"):
+        return "share of places"
+    unit = model_unit(series)
+    if stat == "sum":
+        return f"{unit}, total over the period"
+    return f"{unit} per day" if series in FLOW_NAMES else unit
+
+
+def outcome_axis(sweep: Sweep, outcome: str) -> str:
+    """An axis label for ``outcome``: its name and unit (``name (unit)``)."""
+    unit = outcome_unit(sweep.manifest.get("outcomes", {}).get(outcome))
+    return f"{outcome} ({unit})" if unit else outcome
+
+
+def scatter_table(sweep: Sweep, factor: str, outcome: str) -> pd.DataFrame:
+    """Successful runs' ``factor`` value and ``outcome``, with their sweep, point, scenario
+    and replication: the numbers behind the scatter."""
+    columns = ["sweep", "point", "scenario", "replication", factor, outcome]
+    return ok_runs(sweep)[columns].reset_index(drop=True)
+
+
+def outcome_definitions_differ(sweeps: list[Sweep], outcome: str) -> bool:
+    """Whether sweeps define ``outcome`` differently (another series or statistic): their
+    values are then not comparable side by side."""
+    found = [s.manifest.get("outcomes", {}).get(outcome) for s in sweeps if outcome in s.outcomes]
+    return any(d != found[0] for d in found[1:])
+
+
+def default_discovery(sweep: Sweep, outcome: str) -> Discovery:
+    """The runs of interest the PRIM view starts with for ``outcome``: the experiment's own
+    ``discovery`` rule when it is about this outcome, else the runs above the outcome's
+    median over successful runs (half of them, ties aside); the least density of the box
+    is the experiment's, else :data:`DENSITY`."""
+    raw = sweep.manifest.get("spec", {}).get("discovery") or {}
+    density = float(raw.get("threshold", DENSITY))
+    if raw.get("outcome") == outcome:
+        return Discovery(
+            outcome=outcome, above=raw.get("above"), below=raw.get("below"), threshold=density
+        )
+    median = float(ok_runs(sweep)[outcome].median())
+    return Discovery(
+        outcome=outcome, above=0.0 if math.isnan(median) else median, threshold=density
+    )
