@@ -9,18 +9,15 @@ import numpy as np
 from numba import njit
 
 from flowsim import series, states, streams
+from flowsim.chain import Chain
 from flowsim.compiled import borrowed, direct
 from flowsim.config import DAYS_PER_MONTH
-from flowsim.population import Cases, Tally
 from flowsim.procedure import (
-    CgrsDesk,
-    ReturnDesk,
-    StatusHolders,
     grant_status,
     lodge_at_cgrs,
     refuse,
 )
-from flowsim.queues import Queue, best_class, pop
+from flowsim.queues import best_class, pop
 
 if TYPE_CHECKING:
     from flowsim.model import ProtectionSystem
@@ -28,12 +25,7 @@ if TYPE_CHECKING:
 
 @njit(cache=True)
 def judge(
-    cases: Cases,
-    tally: Tally,
-    call_queue: Queue,
-    cgrs: CgrsDesk,
-    holders: StatusHolders,
-    desk: ReturnDesk,
+    chain: Chain,
     budget: float,
     day: int,
     seed: np.uint64,
@@ -47,7 +39,7 @@ def judge(
     decisions grant refugee status. Returns the unused budget (negative: carried debt).
     """
     cases, tally, call_queue, cgrs, holders, desk = borrowed(
-        (cases, tally, call_queue, cgrs, holders, desk)
+        (chain.cases, chain.tally, chain.call, chain.cgrs, chain.holders, chain.returns)
     )
     while budget > 0.0:
         cls = best_class(call_queue)
@@ -82,12 +74,7 @@ class Call(mesa.Agent):
         p = m.params
         budget = self.carry + p["call.decisions_per_month"] / DAYS_PER_MONTH
         left = direct(judge)(
-            m.cases,
-            m.tally,
-            m.queues.call,
-            m.cgrs_desk,
-            m.status_holders,
-            m.return_desk,
+            m.chain,
             budget,
             m.day,
             m.seed,

@@ -10,6 +10,7 @@ from numba import njit
 
 from flowsim import series, states, streams
 from flowsim.calendar import new_calendar, take_due
+from flowsim.chain import Chain
 from flowsim.compiled import borrowed, direct
 from flowsim.config import DAYS_PER_MONTH, HOUSEHOLD_TYPES, Prioritisation
 from flowsim.population import DAYS_WAITED, DECIDED, Cases, ProfileTable, Tally
@@ -171,12 +172,7 @@ def withdraw(cases: Cases, tally: Tally, cgrs: CgrsDesk, day: int, flows) -> Non
 
 @njit(cache=True)
 def cgrs_day(
-    cases: Cases,
-    tally: Tally,
-    cgrs: CgrsDesk,
-    call_queue: Queue,
-    holders: StatusHolders,
-    desk: ReturnDesk,
+    chain: Chain,
     log: DecisionLog,
     budget: float,
     day: int,
@@ -190,8 +186,8 @@ def cgrs_day(
 ) -> float:
     """One day of the CGRS: withdrawals due, then decisions within ``budget`` (see
     :func:`decide`). Returns the unused budget (negative: carried debt)."""
-    cases, tally, cgrs, call_queue, holders, desk, log = borrowed(
-        (cases, tally, cgrs, call_queue, holders, desk, log)
+    cases, tally, cgrs, call_queue, holders, desk = borrowed(
+        (chain.cases, chain.tally, chain.cgrs, chain.call, chain.holders, chain.returns)
     )
     withdraw(cases, tally, cgrs, day, flows)
     return decide(
@@ -270,12 +266,7 @@ class Cgrs(mesa.Agent):
         # every decision uses at least the smallest case effort of a positive budget
         self.log = with_room(self.log, int(max(budget, 0.0) / self.min_effort) + 1)
         left = direct(cgrs_day)(
-            m.cases,
-            m.tally,
-            m.cgrs_desk,
-            m.queues.call,
-            m.status_holders,
-            m.return_desk,
+            m.chain,
             self.log,
             budget,
             m.day,

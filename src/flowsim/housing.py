@@ -18,6 +18,7 @@ from numba import njit
 
 from flowsim import series, states
 from flowsim.calendar import new_calendar, schedule, take_due
+from flowsim.chain import Chain
 from flowsim.compiled import borrowed, direct
 from flowsim.config import DAYS_PER_MONTH, MUNICIPAL_TABLE_COLUMNS, Scenario
 from flowsim.municipalities import (
@@ -165,9 +166,7 @@ def move_to_partner_place(cases: Cases, tally: Tally, partner_places: np.ndarray
 
 @njit(cache=True)
 def housing_day(
-    cases: Cases,
-    tally: Tally,
-    holders: StatusHolders,
+    chain: Chain,
     available: np.ndarray,
     housed: np.ndarray,
     supply_per_day: np.ndarray,
@@ -182,7 +181,7 @@ def housing_day(
 
     ``partner_places`` are the places per centre kept for resettled refugees (0 elsewhere).
     """
-    cases, tally, holders = borrowed((cases, tally, holders))
+    cases, tally, holders = borrowed((chain.cases, chain.tally, chain.holders))
     for k in range(available.shape[0]):
         cap = max(supply_per_day[k] * kept_days, 1.0)
         available[k] = min(available[k] + supply_per_day[k], cap)
@@ -271,9 +270,7 @@ class HousingSearch(mesa.Agent):
         per_day = self.weights * (p["municipalities.housing_persons_per_month"] / DAYS_PER_MONTH)
         kept_days = p["municipalities.unused_housing_kept_months"] * DAYS_PER_MONTH
         direct(housing_day)(
-            m.cases,
-            m.tally,
-            m.status_holders,
+            m.chain,
             self.available,
             self.housed,
             per_day,

@@ -18,6 +18,7 @@ from numba import njit
 from flowsim import groups, regions, series, states, streams
 from flowsim.appeals import Call
 from flowsim.cgrs import Cgrs, decisions, new_cgrs_desk, priority_ranks
+from flowsim.chain import Chain, new_chain
 from flowsim.compiled import borrowed, direct
 from flowsim.config import CENTRE_TYPES, Scenario, Timeline
 from flowsim.housing import HousingSearch, new_status_holders, open_initial_status_holders
@@ -26,7 +27,6 @@ from flowsim.population import (
     Applicants,
     Generated,
     ProfileTable,
-    Tally,
     Window,
     generate,
     new_tally,
@@ -124,6 +124,19 @@ class ProtectionSystem(mesa.Model):
         )
         self._centre_regions = centre_codes
         self._municipality_regions = self.housing_search.table.region
+        self.chain = new_chain(
+            self.cases,
+            self.tally,
+            self.queues.registration,
+            self.cgrs_desk,
+            self.queues.call,
+            self.queues.waiting,
+            self.immigration_office.dublin_ends,
+            self.fedasil.departures,
+            self.status_holders,
+            self.return_desk,
+            self.tp_desk,
+        )
 
     def _open_initial_state(self, g: Generated) -> None:
         """Queues, places and deadlines of the cases in the system on the start date."""
@@ -191,12 +204,7 @@ class ProtectionSystem(mesa.Model):
         self.flows_today = self.flows[self.day]
         arrived_from = self.hi
         self.hi = direct(arrive)(
-            self.cases,
-            self.tally,
-            self.queues.registration,
-            self.queues.waiting,
-            self.status_holders,
-            self.tp_desk.crisis_queue,
+            self.chain,
             self.hi,
             self.day,
             self.flows_today,
@@ -220,7 +228,7 @@ class ProtectionSystem(mesa.Model):
             self.stocks[self.day],
             self.by_profile[self.day],
             self.by_region[self.day],
-            self.tally,
+            self.chain,
             self.fedasil.capacity,
             self.fedasil.cost,
             self._centre_types,
@@ -304,7 +312,7 @@ def record_day(
     stocks: np.ndarray,
     by_profile: np.ndarray,
     by_region: np.ndarray,
-    tally: Tally,
+    chain: Chain,
     capacity: np.ndarray,
     cost: np.ndarray,
     centre_types: np.ndarray,
@@ -317,7 +325,7 @@ def record_day(
     """Record the end of a day: the stocks (one row of STOCK_NAMES), the counts by profile
     and by region (see :func:`flowsim.series.record_stocks`, :func:`flowsim.groups.record`,
     :func:`flowsim.regions.record` for the arguments' units)."""
-    (tally,) = borrowed((tally,))
+    tally = borrowed(chain.tally)
     series.record_stocks(
         stocks, tally, capacity, cost, centre_types, resettlement, reintegration_eur
     )

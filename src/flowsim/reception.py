@@ -11,6 +11,7 @@ from numba import njit
 
 from flowsim import series, states
 from flowsim.calendar import Calendar, new_calendar, schedule, take_due, unschedule
+from flowsim.chain import Chain
 from flowsim.compiled import borrowed, direct
 from flowsim.config import DAYS_PER_MONTH, HOUSEHOLD_TYPES, Dispatch
 from flowsim.population import (
@@ -195,11 +196,8 @@ def dispatch(
 
 @njit(cache=True)
 def reception_day(
-    cases: Cases,
-    tally: Tally,
-    waiting: Queue,
+    chain: Chain,
     capacity: np.ndarray,
-    departures: Calendar,
     day: int,
     hp: float,
     ha: float,
@@ -208,7 +206,9 @@ def reception_day(
     """One day of Fedasil's network: residents leaving on their own (daily hazards ``hp`` of
     leaving for private housing, ``ha`` of absconding), then free places (``capacity``,
     places per centre) given to waiting cases."""
-    cases, tally, waiting, departures = borrowed((cases, tally, waiting, departures))
+    cases, tally, waiting, departures = borrowed(
+        (chain.cases, chain.tally, chain.waiting, chain.departures)
+    )
     leave(cases, tally, departures, day, hp, ha, flows)
     dispatch(cases, tally, waiting, capacity, departures, day, hp, ha)
 
@@ -289,11 +289,8 @@ class Fedasil(mesa.Agent):
                 m.cases, m.tally, m.queues.waiting, self.capacity, m.window, m.day
             )
         direct(reception_day)(
-            m.cases,
-            m.tally,
-            m.queues.waiting,
+            m.chain,
             self.dispatchable,
-            self.departures,
             m.day,
             hp,
             ha,

@@ -10,11 +10,11 @@ from numba import njit
 
 from flowsim import series, states, streams
 from flowsim.calendar import Calendar, new_calendar, schedule, take_due
+from flowsim.chain import Chain
 from flowsim.compiled import borrowed, direct
 from flowsim.population import Cases, Tally, set_state
 from flowsim.procedure import (
     CgrsDesk,
-    StatusHolders,
     finalise,
     lodge_at_cgrs,
     request_place,
@@ -29,12 +29,7 @@ if TYPE_CHECKING:
 
 @njit(cache=True)
 def arrive(
-    cases: Cases,
-    tally: Tally,
-    registration: Queue,
-    waiting: Queue,
-    holders: StatusHolders,
-    tp_crisis_queue: Queue,
+    chain: Chain,
     first: int,
     day: int,
     flows,
@@ -46,7 +41,14 @@ def arrive(
     Returns the index of the first case that has not arrived yet.
     """
     cases, tally, registration, waiting, holders, tp_crisis_queue = borrowed(
-        (cases, tally, registration, waiting, holders, tp_crisis_queue)
+        (
+            chain.cases,
+            chain.tally,
+            chain.registration,
+            chain.waiting,
+            chain.holders,
+            chain.tp.crisis_queue,
+        )
     )
     c = first
     n = cases.key.shape[0]
@@ -130,12 +132,7 @@ def end_dublin(
 
 @njit(cache=True)
 def registration_day(
-    cases: Cases,
-    tally: Tally,
-    registration: Queue,
-    cgrs: CgrsDesk,
-    waiting: Queue,
-    dublin_ends: Calendar,
+    chain: Chain,
     budget: float,
     day: int,
     seed: np.uint64,
@@ -147,7 +144,7 @@ def registration_day(
     """One day of the Immigration Office: registration within ``budget`` (persons), then the
     Dublin procedures due. Returns the unused budget (see :func:`register`)."""
     cases, tally, registration, cgrs, waiting, dublin_ends = borrowed(
-        (cases, tally, registration, cgrs, waiting, dublin_ends)
+        (chain.cases, chain.tally, chain.registration, chain.cgrs, chain.waiting, chain.dublin_ends)
     )
     left = register(
         cases,
@@ -181,12 +178,7 @@ class ImmigrationOffice(mesa.Agent):
         p = m.params
         budget = self.carry + p["immigration_office.registration_capacity_persons_per_day"]
         left = direct(registration_day)(
-            m.cases,
-            m.tally,
-            m.queues.registration,
-            m.cgrs_desk,
-            m.queues.waiting,
-            self.dublin_ends,
+            m.chain,
             budget,
             m.day,
             m.seed,

@@ -25,6 +25,7 @@ from numba import njit
 
 from flowsim import series, states, streams
 from flowsim.calendar import new_calendar, schedule, take_due
+from flowsim.chain import Chain
 from flowsim.compiled import borrowed, direct
 from flowsim.config import DAYS_PER_MONTH, HOUSEHOLD_TYPES
 from flowsim.population import Cases, ProfileTable, Tally, set_housing
@@ -216,10 +217,7 @@ def remove(cases: Cases, tally: Tally, desk: ReturnDesk, budget: float, day: int
 
 @njit(cache=True)
 def returns_day(
-    cases: Cases,
-    tally: Tally,
-    desk: ReturnDesk,
-    cgrs: CgrsDesk,
+    chain: Chain,
     counsellor_budgets: np.ndarray,
     caseloads: np.ndarray,
     budgets: np.ndarray,
@@ -234,7 +232,7 @@ def returns_day(
     per counsellor), return decisions at the end of the open return place stay, ICAM
     guidance (``budgets[COACHING]``, cases), forced returns (``budgets[REMOVALS]``, persons)
     and removal windows ending. Unused budgets are left in the arrays (negative: debt)."""
-    cases, tally, desk, cgrs = borrowed((cases, tally, desk, cgrs))
+    cases, tally, desk, cgrs = borrowed((chain.cases, chain.tally, chain.returns, chain.cgrs))
     counsel(cases, desk.counselling, counsellor_budgets, caseloads)
     decide_returns(cases, tally, desk, cgrs, day, seed, household_type, vulnerable, p, flows)
     budgets[COACHING] = coach(
@@ -339,10 +337,7 @@ class ReturnService(mesa.Agent):
         removals = p["returns.removals_persons_per_month"] / DAYS_PER_MONTH
         budgets[REMOVALS] = self.removal_carry + removals
         direct(returns_day)(
-            m.cases,
-            m.tally,
-            m.return_desk,
-            m.cgrs_desk,
+            m.chain,
             counsellor_budgets,
             self.caseload,
             budgets,

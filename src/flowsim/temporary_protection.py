@@ -21,11 +21,12 @@ from numba import njit
 
 from flowsim import series, states, streams
 from flowsim.calendar import Calendar, new_calendar, schedule, take_due
+from flowsim.chain import Chain
 from flowsim.compiled import borrowed, direct
 from flowsim.config import HOUSEHOLD_TYPES, Scenario
 from flowsim.municipalities import distribute
-from flowsim.population import Cases, Tally, household_sizes, set_state
-from flowsim.procedure import StatusHolders, finalise, leave_crisis_housing
+from flowsim.population import household_sizes, set_state
+from flowsim.procedure import finalise, leave_crisis_housing
 from flowsim.queues import Queue, best_class, new_queue, pop, push
 from flowsim.reception import daily_hazard
 
@@ -100,10 +101,7 @@ def _schedule_after(
 
 @njit(cache=True)
 def tp_day(
-    cases: Cases,
-    tally: Tally,
-    desk: TemporaryProtectionDesk,
-    holders: StatusHolders,
+    chain: Chain,
     arrived_from: int,
     arrived_to: int,
     day: int,
@@ -117,7 +115,7 @@ def tp_day(
     """One day: today's arrivals draw when they will leave Belgium and when they would find
     housing by themselves (rates at registration); departures and own housing due; crisis
     housing given (``crisis_places``: places per municipality)."""
-    cases, tally, desk, holders = borrowed((cases, tally, desk, holders))
+    cases, tally, desk, holders = borrowed((chain.cases, chain.tally, chain.tp, chain.holders))
     for c in range(arrived_from, arrived_to):
         if cases.origin[c] != states.TEMPORARY_PROTECTION:
             continue
@@ -186,10 +184,7 @@ class TemporaryProtectionOffice(mesa.Agent):
         m = self.model
         p = m.params
         direct(tp_day)(
-            m.cases,
-            m.tally,
-            m.tp_desk,
-            m.status_holders,
+            m.chain,
             arrived_from,
             m.hi,
             m.day,

@@ -1,0 +1,145 @@
+"""The chain's registers in one object: the population, its tally, and the institutions'
+queues and calendars, as the daily kernels receive them.
+
+Passing a named tuple of arrays from Python to a kernel costs numba one conversion per array:
+the day's kernels took some 700 arrays a day that way, about a third of a run with the
+processor's caches cold between calls. A :class:`Chain` is passed as one object. It refers to
+the very arrays the model and its institutions keep (nothing is copied), so either side sees
+the other's changes. Arrays that are replaced during a run (the CGRS decision log when it
+grows, today's row of flows, the window of active cases) are passed to kernels beside it.
+
+Inside a kernel, take the parts it uses with :func:`flowsim.compiled.borrowed`, e.g.
+``cases, tally = borrowed((chain.cases, chain.tally))``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from numba import njit, types
+from numba.core.extending import overload
+from numba.experimental import structref
+
+if TYPE_CHECKING:
+    from flowsim.calendar import Calendar
+    from flowsim.population import Cases, Tally
+    from flowsim.procedure import CgrsDesk, ReturnDesk, StatusHolders
+    from flowsim.queues import Queue
+    from flowsim.temporary_protection import TemporaryProtectionDesk
+
+FIELDS = (
+    "cases",  # Cases: one row per household
+    "tally",  # Tally: running counts (persons)
+    "registration",  # Queue: awaiting registration at the Arrival Centre
+    "cgrs",  # CgrsDesk: pending first-instance decisions and their withdrawal days
+    "call",  # Queue: pending appeals
+    "waiting",  # Queue: entitled to reception, without a place
+    "dublin_ends",  # Calendar: the day each Dublin procedure ends
+    "departures",  # Calendar: the day a resident may leave reception on their own
+    "holders",  # StatusHolders: status holders' housing search and deadlines
+    "returns",  # ReturnDesk: orders to leave, counselling, removals
+    "tp",  # TemporaryProtectionDesk: crisis housing queue, departures, own housing
+)
+
+
+@structref.register
+class ChainType(types.StructRef):
+    """Numba type of a :class:`Chain` (its fields typed as given)."""
+
+    def preprocess_fields(self, fields):
+        return tuple((name, types.unliteral(typ)) for name, typ in fields)
+
+
+class Chain(structref.StructRefProxy):
+    """The chain's registers as one kernel argument (see the module's docstring).
+
+    Python code keeps using the named tuples themselves (``model.cases``, ...).
+    """
+
+
+structref.define_boxing(ChainType, Chain)
+
+
+def _make(
+    cases, tally, registration, cgrs, call, waiting, dublin_ends, departures, holders, returns, tp
+):
+    raise NotImplementedError  # compiled only, see the overload below
+
+
+@overload(_make)
+def _make_typed(
+    cases, tally, registration, cgrs, call, waiting, dublin_ends, departures, holders, returns, tp
+):
+    parts = (
+        cases,
+        tally,
+        registration,
+        cgrs,
+        call,
+        waiting,
+        dublin_ends,
+        departures,
+        holders,
+        returns,
+        tp,
+    )
+    chain_type = ChainType(list(zip(FIELDS, parts, strict=True)))
+
+    def build(
+        cases,
+        tally,
+        registration,
+        cgrs,
+        call,
+        waiting,
+        dublin_ends,
+        departures,
+        holders,
+        returns,
+        tp,
+    ):
+        chain = structref.new(chain_type)
+        chain.cases = cases
+        chain.tally = tally
+        chain.registration = registration
+        chain.cgrs = cgrs
+        chain.call = call
+        chain.waiting = waiting
+        chain.dublin_ends = dublin_ends
+        chain.departures = departures
+        chain.holders = holders
+        chain.returns = returns
+        chain.tp = tp
+        return chain
+
+    return build
+
+
+@njit(cache=True)
+def new_chain(
+    cases: Cases,
+    tally: Tally,
+    registration: Queue,
+    cgrs: CgrsDesk,
+    call: Queue,
+    waiting: Queue,
+    dublin_ends: Calendar,
+    departures: Calendar,
+    holders: StatusHolders,
+    returns: ReturnDesk,
+    tp: TemporaryProtectionDesk,
+) -> Chain:
+    """The registers in one object, referring to these arrays (not copies)."""
+    return _make(
+        cases,
+        tally,
+        registration,
+        cgrs,
+        call,
+        waiting,
+        dublin_ends,
+        departures,
+        holders,
+        returns,
+        tp,
+    )
