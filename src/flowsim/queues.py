@@ -36,7 +36,7 @@ def new_queue(class_ranks: np.ndarray, n_cases: int) -> Queue:
         head=np.full(n_classes, -1, np.int64),
         tail=np.full(n_classes, -1, np.int64),
         rank=np.asarray(class_ranks, np.float64),
-        nxt=np.full(n_cases, -1, np.int32),
+        nxt=np.empty(n_cases, np.int32),  # written by push before it is read
         queued=np.zeros(n_cases, np.bool_),
         since=np.zeros(n_cases, np.int32),
     )
