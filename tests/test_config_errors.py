@@ -227,6 +227,14 @@ CASES = [
         ],
     ),
     (
+        "an initial waiting list longer than the pending persons not in reception",
+        {"initial_state.without_reception_persons": 121},
+        [
+            "initial_state.without_reception_persons: expected at most the pending persons "
+            "not in reception (120), got 121"
+        ],
+    ),
+    (
         "initial residents above a centre's places",
         {"initial_state.in_reception_persons.south": 61},
         [

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import dispatch_rank, wrap_step
-from flowsim import states
+from flowsim import series, states
 from flowsim.config import CENTRE_TYPES, HOUSEHOLD_TYPES
 from flowsim.model import ProtectionSystem
 
@@ -452,3 +452,40 @@ def test_an_emergency_site_lowers_waiting_only_while_it_is_open(small_scenario):
     # closed: nobody is left in it, its residents are relocated or wait again
     assert (plan.in_reception_emergency.iloc[closed:] == 0).all()
     assert (plan.capacity_emergency.iloc[closed:] == 0).all()
+
+
+def test_an_initial_waiting_list_holds_the_most_recently_lodged_and_counts_from_day_0(
+    small_scenario,
+):
+    """250 pending, 130 placed in a full network: 80 of the other 120 wait for a place (the
+    most recently lodged), the rest live privately, and the waiting list is in the series."""
+    scenario = small_scenario(
+        **{
+            "initial_state.without_reception_persons": 80,
+            "reception.centres.north.places": 100,  # full on the start date
+            "reception.centres.south.places": 30,
+            "reception.centres.tents.places": 0,
+        }
+    )
+    model = ProtectionSystem(scenario, 4)
+    c = model.cases
+    n0 = model.hi  # cases in the system on the start date
+    size = c.size[:n0].astype(int)
+    waiting = c.housing[:n0] == states.WAITING
+    private = c.housing[:n0] == states.PRIVATE
+    assert 80 - size.max() < size[waiting].sum() <= 80
+    assert size[waiting].sum() + size[private].sum() == 120
+    # nobody living privately lodged later than someone on the waiting list
+    assert c.lodged_day[:n0][private].max() <= c.lodged_day[:n0][waiting].min()
+    assert model.tally.housing_persons[states.WAITING] == size[waiting].sum()
+    model.step()
+    # no place is free on day 0 (the network is full and nobody can leave it yet): they wait
+    assert model.stocks[0, series.STOCK_NAMES.index("without_reception")] >= size[waiting].sum()
+    model.check_conservation()
+
+
+def test_without_an_initial_waiting_list_the_unplaced_live_privately(small_scenario):
+    model = ProtectionSystem(small_scenario(), 4)
+    n0 = model.hi
+    assert not (model.cases.housing[:n0] == states.WAITING).any()
+    assert model.cases.size[:n0][model.cases.housing[:n0] == states.PRIVATE].sum() == 120

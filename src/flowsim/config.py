@@ -371,6 +371,9 @@ class InitialState(_Strict):
     status_holders_in_reception_persons: NonNegative = 0  # granted, still in a centre
     status_holders_max_days_since_status: NonNegative = 0  # spread evenly up to this
     in_reception_persons: dict[str, NonNegative] = Field(default_factory=dict)  # by centre
+    # pending persons entitled to a place but without one (the waiting list): the most recently
+    # lodged of those not placed; the other pending persons not placed live privately
+    without_reception_persons: NonNegative = 0
 
 
 class Operation(_Strict):
@@ -547,6 +550,12 @@ class Scenario(_Strict):
             problems.append(
                 f"initial_state.in_reception_persons: expected at most the pending persons "
                 f"and status holders ({residents:g}), got {placed:g}"
+            )
+        unplaced = pending - (placed - init.status_holders_in_reception_persons)
+        if init.without_reception_persons > max(unplaced, 0):
+            problems.append(
+                f"initial_state.without_reception_persons: expected at most the pending persons "
+                f"not in reception ({max(unplaced, 0):g}), got {init.without_reception_persons:g}"
             )
         if init.status_holders_in_reception_persons > placed:
             problems.append(

@@ -163,8 +163,10 @@ class ProtectionSystem(mesa.Model):
         place_initial_residents(
             self.cases,
             self.tally,
+            self.queues.waiting,
             targets,
             np.argsort(draws),
+            int(round(self.config.initial_state.without_reception_persons)),
             self.fedasil.departures,
             *self.fedasil.hazards(),
         )

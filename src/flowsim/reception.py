@@ -23,7 +23,7 @@ from flowsim.population import (
     window_case,
     window_size,
 )
-from flowsim.procedure import finalise
+from flowsim.procedure import finalise, request_place
 from flowsim.queues import FIRST_IN_LINE, Queue, best_class, pop, push_front
 
 if TYPE_CHECKING:
@@ -302,18 +302,26 @@ class Fedasil(mesa.Agent):
 def place_initial_residents(
     cases: Cases,
     tally: Tally,
+    waiting: Queue,
     targets: np.ndarray,
     order: np.ndarray,
+    waiting_persons: int,
     departures: Calendar,
     hp: float,
     ha: float,
 ) -> None:
     """Place pending cases, in ``order``, in centres until each holds its target (persons).
 
-    Pending cases that find no room live in private housing on the start date.
+    Status holders that find no room have left with their status (see
+    :func:`flowsim.housing.open_initial_status_holders`). Of the pending cases that find no
+    room, the most recently lodged are on the waiting list (``waiting_persons`` persons, a few
+    fewer when no household fits the rest: households are not split); the others live in
+    private housing on the start date.
     """
-    cases, tally, departures = borrowed((cases, tally, departures))
+    cases, tally, waiting, departures = borrowed((cases, tally, waiting, departures))
     remaining = targets.copy()
+    unplaced = np.empty(order.shape[0], np.int64)
+    n_unplaced = 0
     for i in range(order.shape[0]):
         c = order[i]
         placed = False
@@ -323,5 +331,16 @@ def place_initial_residents(
                 place(cases, tally, departures, c, k, -1, hp, ha)
                 placed = True
                 break
-        if not placed:
+        if not placed and cases.state[c] != states.NOT_ARRIVED:  # pending, not a status holder
+            unplaced[n_unplaced] = c
+            n_unplaced += 1
+    unplaced = unplaced[:n_unplaced]
+    # most recently lodged first (stable: among equals, in placing order)
+    recent = unplaced[np.argsort(-cases.arrival_day[unplaced].astype(np.int64), kind="mergesort")]
+    left = waiting_persons
+    for c in recent:
+        if cases.size[c] <= left:
+            left -= cases.size[c]
+            request_place(cases, tally, waiting, c, cases.arrival_day[c])
+        else:
             set_housing(cases, tally, c, states.PRIVATE, -1)
