@@ -2,12 +2,13 @@
 
     .venv/bin/python benchmarks/sweep.py --runs 200
 
-Measures, per number of workers: runs per second (wall time of ``run_sweep``, cluster
-start-up excluded, warm-up included), parallel efficiency (throughput / (workers x
-throughput on one worker)), and the overhead per run beyond the model itself: seconds of
-worker time per run against the median of the model alone in this process
-(``ProtectionSystem(...).run_to_end()``). Targets: efficiency over 85% at 2 workers,
-overhead under 5%.
+Measures, per number of workers: the start-up, once per sweep (the local cluster's worker
+processes starting and loading the numba kernels, as ``flowsim sweep``'s warm-up plugin
+does), then runs per second (wall time of ``run_sweep`` once the workers are warm), parallel
+efficiency (throughput / (workers x throughput on one worker)), and the overhead per run
+beyond the model itself: seconds of worker time per run against the median of the model
+alone in this process (``ProtectionSystem(...).run_to_end()``). Targets: efficiency over 85%
+at 2 workers, overhead under 5%.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from flowsim.experiments import experiment_from_dict
 from flowsim.model import ProtectionSystem
-from flowsim.sweep import make_client, run_sweep
+from flowsim.sweep import WarmNumba, make_client, run_sweep
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 
@@ -59,10 +60,13 @@ def main() -> None:
     exp = experiment(args.runs)
     alone = model_alone(exp, args.repeats)
     print(f"model alone: {alone:.3f} s per run (median of {args.repeats})")
-    print(" workers  runs   wall s  runs/s  efficiency  worker s/run  overhead")
+    print(" workers  start-up s  runs   wall s  runs/s  efficiency  worker s/run  overhead")
     first = None
     for n in args.workers:
+        started = time.perf_counter()
         client = make_client(exp, workers=n)
+        client.register_plugin(WarmNumba(exp.bases[""]))  # what run_sweep does first
+        startup = time.perf_counter() - started
         try:
             with tempfile.TemporaryDirectory() as folder:
                 summary = run_sweep(exp, Path(folder) / "out", client, progress=False)
@@ -74,7 +78,7 @@ def main() -> None:
         first = first or rate
         per_run = summary.wall_time_s * n / summary.runs
         print(
-            f" {n:7d} {summary.runs:5d} {summary.wall_time_s:8.1f} {rate:7.3f} "
+            f" {n:7d} {startup:11.1f} {summary.runs:5d} {summary.wall_time_s:8.1f} {rate:7.3f} "
             f"{rate / (n * first):10.0%} {per_run:13.3f} {per_run / alone - 1:9.1%}"
         )
 
