@@ -235,6 +235,17 @@ CASES = [
         ],
     ),
     (
+        "more people in crisis housing on the start date than its places",
+        {
+            "temporary_protection.crisis_housing_places": 100,
+            "initial_state.tp_in_crisis_housing_persons": 101,
+        },
+        [
+            "initial_state.tp_in_crisis_housing_persons: expected at most the crisis housing "
+            "places (temporary_protection.crisis_housing_places = 100), got 101"
+        ],
+    ),
+    (
         "initial residents above a centre's places",
         {"initial_state.in_reception_persons.south": 61},
         [

@@ -85,3 +85,74 @@ def test_temporary_protection_competes_with_status_holders_for_housing(small_sce
     housed_tp = (c.origin == states.TEMPORARY_PROTECTION) & (c.municipality >= 0)
     assert housed_tp.any()  # some sustainable housing came from the municipal supply
     assert with_tp.status_holders_in_reception.mean() > without.status_holders_in_reception.mean()
+
+
+INITIAL = {
+    # about 20 places a municipality (1,500 would leave fewer than 3, too few for a family)
+    "temporary_protection.crisis_housing_places": 12000,
+    "initial_state.tp_in_emergency_persons": 40,
+    "initial_state.tp_in_crisis_housing_persons": 900,
+    "initial_state.tp_in_sustainable_housing_persons": 2500,
+}
+
+
+def test_people_under_temporary_protection_on_the_start_date_are_where_the_config_says(
+    small_scenario,
+):
+    scenario = small_scenario(**{**TP, **INITIAL})
+    model = ProtectionSystem(scenario, 2)
+    t = model.tally
+    assert t.state_persons[states.TP_EMERGENCY] == 40
+    assert t.state_persons[states.TP_SUSTAINABLE_HOUSING] == 2500
+    assert t.state_persons[states.TP_CRISIS_HOUSING] == 900
+    assert t.in_crisis_housing.sum() == 900
+    assert (t.in_crisis_housing <= model.tp_office.crisis_places_by_municipality()).all()
+    c = model.cases
+    initial = c.arrival_day < 0
+    tp0 = initial & (c.origin == states.TEMPORARY_PROTECTION)
+    assert c.size[tp0].sum() == 3440
+    # none of them is in a reception centre, and those in crisis housing queue for housing
+    assert (c.housing[tp0] == states.NO_HOUSING).all()
+    in_crisis = np.flatnonzero(c.state == states.TP_CRISIS_HOUSING)
+    assert model.status_holders.queue.queued[in_crisis].all()
+    frame = model.run_to_end()
+    model.check_conservation()
+    # the stock is not counted as registrations; it leaves Belgium or finds housing over time
+    entered = (c.origin == states.TEMPORARY_PROTECTION) & ~initial & (c.state != 0)
+    assert frame.tp_registrations.sum() == c.size[entered].sum()
+    assert c.size[tp0 & (c.state == states.TP_DEPARTED)].sum() > 0
+    moved_on = c.state[in_crisis] != states.TP_CRISIS_HOUSING
+    assert moved_on.mean() > 0.5  # a year at 10% a month finding housing, plus municipalities
+
+
+def test_an_initial_stock_changes_nothing_for_the_asylum_chain_before_it_competes_for_housing(
+    small_scenario,
+):
+    """Same seed, with and without 2,500 persons in sustainable housing on the start date:
+    they never ask for municipal housing, so every asylum series is the same."""
+    without = ProtectionSystem(small_scenario(**TP), 6).run_to_end()
+    extra = {"initial_state.tp_in_sustainable_housing_persons": 2500}
+    model = ProtectionSystem(small_scenario(**{**TP, **extra}), 6)
+    with_stock = model.run_to_end()
+    for column in ("cgrs_decisions", "in_reception", "housed_by_municipalities", "final_positive"):
+        np.testing.assert_array_equal(with_stock[column], without[column], err_msg=column)
+    assert (
+        with_stock.tp_in_sustainable_housing.iloc[0] - without.tp_in_sustainable_housing.iloc[0]
+    ) > 2400
+
+
+def test_households_that_fit_in_no_crisis_housing_on_the_start_date_wait_in_emergency(
+    small_scenario,
+):
+    """1,500 places over 581 municipalities leave 2-3 a municipality: families do not fit,
+    so they start in emergency reception, waiting for crisis housing; nobody is lost."""
+    scenario = small_scenario(**{**TP, "initial_state.tp_in_crisis_housing_persons": 900})
+    model = ProtectionSystem(scenario, 2)
+    t = model.tally
+    assert t.state_persons[states.TP_CRISIS_HOUSING] + t.state_persons[states.TP_EMERGENCY] == 900
+    assert t.state_persons[states.TP_EMERGENCY] > 0
+    waiting = np.flatnonzero(model.cases.state == states.TP_EMERGENCY)
+    assert model.tp_desk.crisis_queue.queued[waiting].all()
+    assert (model.cases.size[waiting] > 1).mean() > 0.5  # mostly families
+    model.run_to_end()
+    model.check_conservation()

@@ -374,6 +374,10 @@ class InitialState(_Strict):
     # pending persons entitled to a place but without one (the waiting list): the most recently
     # lodged of those not placed; the other pending persons not placed live privately
     without_reception_persons: NonNegative = 0
+    # people under temporary protection on the start date, by where they live (persons)
+    tp_in_emergency_persons: NonNegative = 0  # emergency reception, waiting for crisis housing
+    tp_in_crisis_housing_persons: NonNegative = 0  # a municipality's crisis housing
+    tp_in_sustainable_housing_persons: NonNegative = 0  # housed (hosts, rent, municipality)
 
 
 class Operation(_Strict):
@@ -562,6 +566,13 @@ class Scenario(_Strict):
                 f"initial_state.status_holders_in_reception_persons: expected at most the "
                 f"persons in reception ({placed:g}), got "
                 f"{init.status_holders_in_reception_persons:g}"
+            )
+        crisis = self.temporary_protection.crisis_housing_places
+        if init.tp_in_crisis_housing_persons > crisis:
+            problems.append(
+                f"initial_state.tp_in_crisis_housing_persons: expected at most the crisis "
+                f"housing places (temporary_protection.crisis_housing_places = {crisis:g}), got "
+                f"{init.tp_in_crisis_housing_persons:g}"
             )
         for name, persons in self.initial_state.in_reception_persons.items():
             places = self.reception.centres.get(name)

@@ -38,7 +38,12 @@ from flowsim.reception import Fedasil, ReceptionCentre, dispatch_ranks, place_in
 from flowsim.registration import ImmigrationOffice, arrive
 from flowsim.resettlement import pipeline, resettled_cases
 from flowsim.returns import ReturnService, new_return_desk
-from flowsim.temporary_protection import TemporaryProtectionOffice, new_desk, tp_cases
+from flowsim.temporary_protection import (
+    TemporaryProtectionOffice,
+    initial_tp_cases,
+    new_desk,
+    tp_cases,
+)
 from flowsim.triggers import TriggerRules
 
 WINDOW_REBUILD_DAYS = 7  # how often exited cases are dropped from the daily scans
@@ -77,13 +82,22 @@ class ProtectionSystem(mesa.Model):
             states.RESETTLED: resettled_cases(scenario, self.resettlement.transferred, self.seed),
             states.TEMPORARY_PROTECTION: tp_cases(scenario, self.seed),
         }
-        generated = generate(scenario, self.timeline, self.profiles, self.seed, others)
+        tp_initial = initial_tp_cases(scenario, self.seed)
+        generated = generate(
+            scenario,
+            self.timeline,
+            self.profiles,
+            self.seed,
+            others,
+            [(states.TEMPORARY_PROTECTION, part) for part in tp_initial],
+        )
         self.cases = generated.cases
         n_cases = len(self.cases.key)
         self.day = 0
         self.n_days = scenario.days
         g = generated
-        self.hi = g.n_initial_status + g.n_initial_cgrs + g.n_initial_call
+        n_applicants = g.n_initial_status + g.n_initial_cgrs + g.n_initial_call
+        self.hi = n_applicants + g.n_initial_other
         self._window = Window(np.arange(self.hi, dtype=np.int64), self.hi, self.hi)
         self._window_day = 0  # the day the window was last rebuilt
         single_class = np.zeros(len(self.profiles))
@@ -137,6 +151,7 @@ class ProtectionSystem(mesa.Model):
             self.return_desk,
             self.tp_desk,
         )
+        self.tp_office.open_initial(n_applicants, [len(part[0]) for part in tp_initial])
 
     def _open_initial_state(self, g: Generated) -> None:
         """Queues, places and deadlines of the cases in the system on the start date."""
@@ -150,7 +165,7 @@ class ProtectionSystem(mesa.Model):
             g.n_initial_cgrs,
             g.n_initial_call,
         )
-        n_initial = self.hi
+        n_initial = g.n_initial_status + g.n_initial_cgrs + g.n_initial_call  # applicants
         targets = np.array(
             [
                 int(self.config.initial_state.in_reception_persons.get(c.name, 0))

@@ -273,6 +273,13 @@ def _sizes_for(scenario: Scenario, table: ProfileTable, profile, keys, seed) -> 
     return size
 
 
+def households_within(size: np.ndarray, persons: int) -> tuple[int, int]:
+    """How many of the households (``size``: persons each, in order) fit in ``persons``
+    taken in order until the next would overshoot, and the persons left over."""
+    m = int(np.searchsorted(np.cumsum(size), persons, side="right"))
+    return m, persons - int(size[:m].sum())
+
+
 def _initial_cases(scenario, table, seed, kind: str, persons: float, max_wait: float):
     """Cases pending on the start date, totalling exactly ``persons`` persons.
 
@@ -285,9 +292,8 @@ def _initial_cases(scenario, table, seed, kind: str, persons: float, max_wait: f
     keys = streams.child_keys(streams.key_of("initial", kind), target)  # <= persons cases
     profile = _profiles_of(scenario, table, keys, seed)
     size = _sizes_for(scenario, table, profile, keys, seed)
-    m = int(np.searchsorted(np.cumsum(size), target, side="right"))
+    m, rest = households_within(size, target)
     keys, profile, size = keys[:m], profile[:m], size[:m]
-    rest = target - int(size.sum())
     if rest > 0:
         htypes = scenario.profiles.household_types
         single = max(("single_man", "single_woman"), key=lambda h: getattr(htypes, h).inflow_share)
@@ -355,7 +361,8 @@ class Generated:
     cases: Cases
     n_initial_status: int  # cases [0, n_initial_status): status holders in reception
     n_initial_cgrs: int  # then the cases pending at the CGRS
-    n_initial_call: int  # then those pending at CALL; then the arrivals
+    n_initial_call: int  # then those pending at CALL
+    n_initial_other: int = 0  # then those of other origins (temporary protection); arrivals
 
 
 def generate(
@@ -364,9 +371,11 @@ def generate(
     table: ProfileTable,
     seed,
     other_arrivals: dict[int, tuple] | None = None,
+    other_initial: list[tuple[int, tuple]] | None = None,
 ) -> Generated:
-    """Generate every case of a run: those in the system on the start date, then arrivals
-    (applicants, and ``other_arrivals`` by origin: resettled refugees, temporary protection).
+    """Generate every case of a run: those in the system on the start date (applicants, then
+    ``other_initial`` as (origin, part) pairs), then arrivals (applicants, and
+    ``other_arrivals`` by origin: resettled refugees, temporary protection).
 
     Cases are ordered by arrival day, so the cases in the model on day ``d`` are a prefix.
     """
@@ -384,14 +393,20 @@ def generate(
         )
     ]
     counts = [0 if part is None else len(part[0]) for part in initial]
-    parts = [p for p in initial if p is not None] + _arrivals(scenario, timeline, table, seed)
+    parts = [p for p in initial if p is not None]
     origins = [np.zeros(len(p[0]), np.int8) for p in parts]
+    for code, part in other_initial or []:
+        parts.append(part)
+        origins.append(np.full(len(part[0]), code, np.int8))
+    n_other = sum(len(part[0]) for _, part in other_initial or [])
+    parts.append(_arrivals(scenario, timeline, table, seed)[0])
+    origins.append(np.zeros(len(parts[-1][0]), np.int8))
     for code, part in (other_arrivals or {}).items():
         parts.append(part)
         origins.append(np.full(len(part[0]), code, np.int8))
     keys, profile, size, day = (np.concatenate(x) for x in zip(*parts, strict=True))
     origin = np.concatenate(origins)
-    n_initial = sum(counts)
+    n_initial = sum(counts) + n_other
     order = np.concatenate(
         [np.arange(n_initial), n_initial + np.argsort(day[n_initial:], kind="stable")]
     )
@@ -401,7 +416,7 @@ def generate(
     n = len(keys)
     arrival_day = day.copy()
     lodged = np.full(n, -1, np.int32)
-    lodged[counts[0] : n_initial] = day[counts[0] : n_initial]
+    lodged[counts[0] : sum(counts)] = day[counts[0] : sum(counts)]  # pending applicants
     cases = Cases(
         key=keys,
         profile=profile,
@@ -428,7 +443,11 @@ def generate(
         threshold_abscond=-np.log(streams.uniforms(seed, keys, streams.ABSCOND, 0)),
     )
     return Generated(
-        cases=cases, n_initial_status=counts[0], n_initial_cgrs=counts[1], n_initial_call=counts[2]
+        cases=cases,
+        n_initial_status=counts[0],
+        n_initial_cgrs=counts[1],
+        n_initial_call=counts[2],
+        n_initial_other=n_other,
     )
 
 

@@ -25,8 +25,8 @@ from flowsim.chain import Chain
 from flowsim.compiled import borrowed, direct
 from flowsim.config import HOUSEHOLD_TYPES, Scenario
 from flowsim.municipalities import distribute
-from flowsim.population import household_sizes, set_state
-from flowsim.procedure import finalise, leave_crisis_housing
+from flowsim.population import Cases, Tally, household_sizes, households_within, set_state
+from flowsim.procedure import StatusHolders, finalise, leave_crisis_housing
 from flowsim.queues import Queue, best_class, new_queue, pop, push
 from flowsim.reception import daily_hazard
 
@@ -54,11 +54,28 @@ def new_desk(n_days: int, n_cases: int) -> TemporaryProtectionDesk:
     )
 
 
+def _households(scenario: Scenario, keys: np.ndarray, seed) -> tuple[np.ndarray, np.ndarray]:
+    """Profile and size (persons) of temporary-protection households with these keys:
+    families (size 2 + Poisson) in the configured share of persons, else single women."""
+    spec = scenario.temporary_protection
+    family_size = scenario.profiles.household_types.family.mean_size_persons
+    cases_per_person = spec.family_share / family_size + (1.0 - spec.family_share)
+    share_families = (spec.family_share / family_size) / max(cases_per_person, 1e-12)
+    family = streams.uniforms(seed, keys, streams.TP_HOUSEHOLD, 0) < share_families
+    family_sizes = household_sizes(
+        scenario, FAMILY, streams.uniforms(seed, keys, streams.HOUSEHOLD_SIZE, 0)
+    )
+    size = np.where(family, family_sizes, 1).astype(np.int16)
+    htype = np.where(family, HOUSEHOLD_TYPES.index("family"), HOUSEHOLD_TYPES.index("single_woman"))
+    profile = (htype * 2).astype(np.int16)  # first nationality group, not vulnerable
+    return profile, size
+
+
 def tp_cases(scenario: Scenario, seed) -> tuple:
     """Households registering for temporary protection: (keys, profiles, sizes, days).
 
     Each day gets a Poisson number of households from its month's persons spread evenly
-    over the month; households are families (size 2 + Poisson) or single women.
+    over the month (households as in :func:`_households`).
     """
     spec = scenario.temporary_protection
     days = scenario.days
@@ -76,15 +93,40 @@ def tp_cases(scenario: Scenario, seed) -> tuple:
     )
     keys = streams.children_of(day_keys, counts)
     day = np.repeat(np.arange(days), counts).astype(np.int32)
-    share_families = (spec.family_share / family_size) / max(cases_per_person, 1e-12)
-    family = streams.uniforms(seed, keys, streams.TP_HOUSEHOLD, 0) < share_families
-    family_sizes = household_sizes(
-        scenario, FAMILY, streams.uniforms(seed, keys, streams.HOUSEHOLD_SIZE, 0)
-    )
-    size = np.where(family, family_sizes, 1).astype(np.int16)
-    htype = np.where(family, HOUSEHOLD_TYPES.index("family"), HOUSEHOLD_TYPES.index("single_woman"))
-    profile = (htype * 2).astype(np.int16)  # first nationality group, not vulnerable
+    profile, size = _households(scenario, keys, seed)
     return keys, profile, size, day
+
+
+# Where the people under temporary protection on the start date live, in the order their
+# households are generated and opened (see initial_tp_cases, open_initial_tp).
+INITIAL_TP_STATES = (states.TP_EMERGENCY, states.TP_CRISIS_HOUSING, states.TP_SUSTAINABLE_HOUSING)
+
+
+def initial_tp_cases(scenario: Scenario, seed) -> list[tuple]:
+    """Households under temporary protection on the start date: one part (keys, profiles,
+    sizes, days) per state of INITIAL_TP_STATES, each totalling exactly its persons in
+    ``initial_state`` (households drawn until the next would overshoot, then single women).
+    Their day is -1: they registered before the start."""
+    init = scenario.initial_state
+    targets = (
+        init.tp_in_emergency_persons,
+        init.tp_in_crisis_housing_persons,
+        init.tp_in_sustainable_housing_persons,
+    )
+    parts = []
+    for state, persons in zip(INITIAL_TP_STATES, targets, strict=True):
+        target = int(round(persons))
+        keys = streams.child_keys(
+            streams.key_of("initial", "tp", states.STATE_NAMES[state]), target
+        )
+        profile, size = _households(scenario, keys, seed)
+        m, rest = households_within(size, target)
+        single = np.int16(HOUSEHOLD_TYPES.index("single_woman") * 2)
+        profile = np.concatenate([profile[:m], np.full(rest, single, np.int16)])
+        size = np.concatenate([size[:m], np.ones(rest, np.int16)])
+        keys = keys[: m + rest]  # the singles take the next keys
+        parts.append((keys, profile, size, np.full(len(keys), -1, np.int32)))
+    return parts
 
 
 @njit(cache=True, inline="always")
@@ -97,6 +139,74 @@ def _schedule_after(
     wait = -np.log(streams.uniform(seed, key, kind, 0)) / hazard
     if wait < cal.head.shape[0]:
         schedule(cal, c, day + max(1, int(np.ceil(wait))))
+
+
+@njit(cache=True, inline="always")
+def crisis_housing_for(cases: Cases, tally: Tally, c: int, crisis_places: np.ndarray) -> int:
+    """The municipality with the most free crisis-housing places (``crisis_places`` per
+    municipality), if it can take the whole household; -1 otherwise."""
+    free = crisis_places - tally.in_crisis_housing
+    k = np.argmax(free)
+    return k if free[k] >= cases.size[c] else -1
+
+
+@njit(cache=True, inline="always")
+def enter_crisis_housing(
+    cases: Cases, tally: Tally, holders: StatusHolders, c: int, k: int, day: int
+) -> None:
+    """The household moves into municipality ``k``'s crisis housing and is in line for
+    sustainable housing (the status holders' queue: who asked first is housed first)."""
+    cases.municipality[c] = k
+    tally.in_crisis_housing[k] += cases.size[c]
+    set_state(cases, tally, c, states.TP_CRISIS_HOUSING)
+    push(holders.queue, c, 0, day)
+
+
+@njit(cache=True)
+def open_initial_tp(
+    chain: Chain,
+    first: int,
+    counts: np.ndarray,
+    seed: np.uint64,
+    crisis_places: np.ndarray,
+    hazard_departure: float,
+    hazard_own_housing: float,
+) -> None:
+    """Put the households under temporary protection on the start date (cases from ``first``
+    on, ``counts`` per state of INITIAL_TP_STATES) where they live, and draw when they leave
+    Belgium and, outside sustainable housing, when they find housing themselves (daily
+    hazards of the start date). A household that fits in no municipality's crisis housing
+    waits for it in emergency reception."""
+    cases, tally, desk, holders = borrowed((chain.cases, chain.tally, chain.tp, chain.holders))
+    c = first
+    for j in range(counts.shape[0]):
+        for _ in range(counts[j]):
+            state = INITIAL_TP_STATES[j]
+            if state == states.TP_SUSTAINABLE_HOUSING:
+                set_state(cases, tally, c, states.TP_SUSTAINABLE_HOUSING)
+            else:
+                k = -1
+                if state == states.TP_CRISIS_HOUSING:
+                    k = crisis_housing_for(cases, tally, c, crisis_places)
+                if k >= 0:
+                    enter_crisis_housing(cases, tally, holders, c, k, -1)
+                else:
+                    set_state(cases, tally, c, states.TP_EMERGENCY)
+                    push(desk.crisis_queue, c, 0, -1)
+            _schedule_after(
+                desk.departures, c, 0, seed, cases.key[c], streams.TP_DEPARTURE, hazard_departure
+            )
+            if cases.state[c] != states.TP_SUSTAINABLE_HOUSING:
+                _schedule_after(
+                    desk.own_housing,
+                    c,
+                    0,
+                    seed,
+                    cases.key[c],
+                    streams.TP_OWN_HOUSING,
+                    hazard_own_housing,
+                )
+            c += 1
 
 
 @njit(cache=True)
@@ -149,15 +259,11 @@ def tp_day(
             continue
         if desk.crisis_queue.since[c] + nights > day:
             return
-        free = crisis_places - tally.in_crisis_housing
-        k = np.argmax(free)
-        if free[k] < cases.size[c]:
+        k = crisis_housing_for(cases, tally, c, crisis_places)
+        if k < 0:
             return
         pop(desk.crisis_queue, cls)
-        cases.municipality[c] = k
-        tally.in_crisis_housing[k] += cases.size[c]
-        set_state(cases, tally, c, states.TP_CRISIS_HOUSING)
-        push(holders.queue, c, 0, day)  # in line for sustainable housing
+        enter_crisis_housing(cases, tally, holders, c, k, day)
 
 
 class TemporaryProtectionOffice(mesa.Agent):
@@ -179,6 +285,27 @@ class TemporaryProtectionOffice(mesa.Agent):
             self._shared_for = total
         return self.crisis_places
 
+    def hazards(self) -> tuple[float, float]:
+        """Today's daily hazards of leaving Belgium and of finding housing by oneself."""
+        p = self.model.params
+        return (
+            daily_hazard(p["temporary_protection.departures_per_month"]),
+            daily_hazard(p["temporary_protection.own_housing_per_month"]),
+        )
+
+    def open_initial(self, first: int, counts: list[int]) -> None:
+        """Place the people under temporary protection on the start date (cases from
+        ``first`` on, ``counts`` households per state of INITIAL_TP_STATES)."""
+        m = self.model
+        open_initial_tp(
+            m.chain,
+            first,
+            np.array(counts, np.int64),
+            m.seed,
+            self.crisis_places_by_municipality(),
+            *self.hazards(),
+        )
+
     def step(self, arrived_from: int) -> None:
         """One day, for the households arrived from index ``arrived_from`` on."""
         m = self.model
@@ -191,7 +318,6 @@ class TemporaryProtectionOffice(mesa.Agent):
             m.seed,
             int(p["temporary_protection.emergency_nights"]),
             self.crisis_places_by_municipality(),
-            daily_hazard(p["temporary_protection.departures_per_month"]),
-            daily_hazard(p["temporary_protection.own_housing_per_month"]),
+            *self.hazards(),
             m.flows_today,
         )
