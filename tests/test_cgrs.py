@@ -7,9 +7,12 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import wrap_step
 from flowsim import states
+from flowsim.cgrs import scaled_outcome_cdf
 from flowsim.config import DAYS_PER_MONTH, HOUSEHOLD_TYPES
 from flowsim.model import ProtectionSystem, simulate
 
@@ -411,3 +414,36 @@ def test_withdrawals_change_nothing_before_their_date_and_shrink_the_backlog(sma
     # drawn at lodging with that day's share: only cases lodged from the date withdraw
     assert after.withdrawals.iloc[day:].sum() > 0
     assert after.cgrs_backlog.iloc[-1] < base.cgrs_backlog.iloc[-1]
+
+
+@given(
+    shares=st.lists(st.floats(0.0, 1.0), min_size=4, max_size=4).filter(lambda w: sum(w) > 0),
+    scale=st.floats(0.0, 3.0),
+)
+def test_scaled_outcome_shares_scale_the_positive_share_and_still_sum_to_one(shares, scale):
+    w = np.array(shares) / sum(shares)
+    cdf = np.cumsum(w)[None, :]
+    out = scaled_outcome_cdf(cdf, scale)
+    got = np.diff(out, prepend=0.0, axis=1)[0]
+    assert got.min() >= -1e-12 and abs(got.sum() - 1.0) < 1e-9
+    positive = w[0] + w[1]
+    assert abs(got[0] + got[1] - min(positive * scale, 1.0)) < 1e-9
+    if positive > 0:  # refugee and subsidiary keep their ratio
+        assert abs(got[0] * w[1] - got[1] * w[0]) < 1e-9
+    if positive < 1 and min(positive * scale, 1.0) < 1:  # so do the negatives
+        assert abs(got[2] * w[3] - got[3] * w[2]) < 1e-9
+
+
+def test_a_higher_protection_rate_scale_grants_more_and_changes_nothing_before_its_date(
+    small_scenario,
+):
+    change = [{"date": "2024-07-01", "field": "cgrs.protection_rate_scale", "set": 1.5}]
+    base = ProtectionSystem(small_scenario(), 3).run_to_end()
+    more = ProtectionSystem(small_scenario(changes=change), 3).run_to_end()
+    before, after = base.date < "2024-07-01", base.date >= "2024-07-01"
+    pd.testing.assert_frame_equal(base[before], more[before])
+
+    def rate(frame: pd.DataFrame) -> float:
+        return frame.cgrs_positive_decisions[after].sum() / frame.cgrs_decisions[after].sum()
+
+    assert rate(more) > 1.3 * rate(base)

@@ -155,7 +155,7 @@ CASES = [
         change("cgrs.prioritisation.rule", set=1),
         [
             f"changes.0.field: expected a numeric field of {CHANGEABLE}, got "
-            "'cgrs.prioritisation.rule'"
+            "'cgrs.prioritisation.rule' (did you mean cgrs.protection_rate_scale?)"
         ],
     ),
     (

@@ -220,6 +220,27 @@ def new_cgrs_desk(queue: Queue, n_days: int, n_cases: int, seed: np.uint64) -> C
     )
 
 
+def scaled_outcome_cdf(cdf: np.ndarray, scale: float) -> np.ndarray:
+    """Cumulative CGRS outcome shares per profile (columns: refugee status, subsidiary
+    protection, refusal, inadmissible) with the positive share multiplied by ``scale``
+    (capped at 1): refugee and subsidiary keep their ratio, refusal and inadmissibility share
+    the rest in theirs (all of it goes to refusal for a profile that had no negative decision).
+    A profile with no positive decision keeps its shares."""
+    if scale == 1.0:
+        return cdf
+    shares = np.diff(cdf, prepend=0.0, axis=1)
+    positive = shares[:, :2].sum(axis=1)
+    negative = shares[:, 2:].sum(axis=1)
+    target = np.minimum(positive * scale, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        up = np.where(positive > 0, target / positive, 1.0)
+        down = np.where(negative > 0, (1.0 - target) / negative, 1.0)
+    shares[:, :2] *= up[:, None]
+    shares[:, 2:] *= down[:, None]
+    shares[:, 2] += np.where(negative > 0, 0.0, 1.0 - target)
+    return np.cumsum(shares, axis=1)
+
+
 class Cgrs(mesa.Agent):
     """The CGRS: productive officers follow the headcount after a hiring lag (days)."""
 
@@ -234,9 +255,13 @@ class Cgrs(mesa.Agent):
         self.refresh()
 
     def refresh(self) -> None:
-        """Today's hazard of withdrawing, for cases lodged from now on (per day)."""
+        """Today's hazard of withdrawing, for cases lodged from now on (per day), and
+        today's outcome shares of every profile (see :func:`scaled_outcome_cdf`)."""
         p = self.model.params
         self.model.cgrs_desk.hazard[0] = daily_hazard(p["cgrs.withdrawals_per_month"])
+        self.outcome_cdf = scaled_outcome_cdf(
+            self.model.profiles.cgrs_outcome_cdf, p["cgrs.protection_rate_scale"]
+        )
 
     def productive_officers(self) -> float:
         """Officers deciding cases today (FTE): hires count only after the hiring lag."""
@@ -272,7 +297,7 @@ class Cgrs(mesa.Agent):
             m.day,
             m.seed,
             m.profiles.case_effort,
-            m.profiles.cgrs_outcome_cdf,
+            self.outcome_cdf,
             p["call.appeal_share_refusal"],
             p["call.appeal_share_inadmissible"],
             int(p["cgrs.long_stay_first_days"]),

@@ -240,6 +240,10 @@ class Cgrs(_Strict):
     # Long-stay measure ("status or exit"): cases pending longer than this many days since
     # lodging are decided before any other, oldest first. 0: no such measure.
     long_stay_first_days: NonNegative = 0
+    # Recognition rates: every nationality group's share of positive decisions (refugee status
+    # and subsidiary protection) multiplied by this, capped at 1; refusals and inadmissibility
+    # take the rest in their proportions. 1: the groups' shares as given (an uncertainty).
+    protection_rate_scale: NonNegative = 1.0
 
 
 class CallOutcomes(_Strict):
