@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from flowsim import series
 from flowsim.calibration import (
+    CalibrationError,
     calibrate,
     fitted_override,
     negative_binomial_deviance,
@@ -314,6 +315,27 @@ def test_targets_are_fit_outcomes_of_the_models_scope_up_to_until() -> None:
     assert len(early) < len(fitted)
     later = fitted[fitted["end"] > pd.Timestamp("2019-12-31")]
     assert not later.empty and later.index.isin(early.index).sum() == 0
+
+
+def test_subsequent_applications_are_compared_but_never_fitted(tmp_path, small_raw) -> None:
+    """The observed subsequent applications count more people than the model's own (scope
+    wider) and set the inflow's scale (inputs): a calibration refuses them and says why."""
+    observed = load_observed()
+    rows = observed[observed["series"] == "subsequent_applications"]
+    assert len(rows) >= 3 and set(rows["scope"]) == {"wider"} and set(rows["role"]) == {"input"}
+    assert targets(observed, ["subsequent_applications"], dt.date(2024, 12, 31)).empty
+    raw = small_raw(
+        calibration=section(series={"subsequent_applications": {"loss": "negative_binomial"}})
+    )
+    config = tmp_path / "small.yaml"
+    config.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    with pytest.raises(CalibrationError) as err:
+        calibrate(config, until=dt.date(2024, 12, 31), out=tmp_path / "o")
+    assert err.value.problems == [
+        f"{config}: calibration.series.subsequent_applications: expected observed outcomes of "
+        f"the fit split within the run (2024-01-01 to 2024-12-31), found none (its figures are "
+        f"inputs and of a wider scope than the model series: never fitted)"
+    ]
 
 
 # --- studies on synthetic data made by the model -------------------------------------------

@@ -130,6 +130,21 @@ def targets(observed: pd.DataFrame, series: list[str], until: dt.date) -> pd.Dat
     return observed[keep]
 
 
+def _why_not_fitted(
+    observed: pd.DataFrame, series: str, start: pd.Timestamp, end: pd.Timestamp
+) -> str:
+    """Why a series' observed figures within the run are no targets ("" if it has none)."""
+    rows = observed[
+        (observed["series"] == series) & (observed["start"] >= start) & (observed["end"] <= end)
+    ]
+    reasons = []
+    if (rows["role"] == "input").any():
+        reasons.append("inputs")
+    if (rows["scope"] == "wider").any():
+        reasons.append("of a wider scope than the model series")
+    return f" (its figures are {' and '.join(reasons)}: never fitted)" if reasons else ""
+
+
 def series_losses(
     run: ModelRun, fitted: pd.DataFrame, losses: dict[str, SeriesLoss]
 ) -> dict[str, float]:
@@ -293,7 +308,7 @@ def calibrate(
             [
                 f"{config}: calibration.series.{name}: expected observed outcomes of the fit "
                 f"split within the run ({scenario.start_date} to {min(until, scenario.end_date)})"
-                f", found none"
+                f", found none{_why_not_fitted(table, name, run_start, run_end)}"
                 for name in missing
             ]
         )
