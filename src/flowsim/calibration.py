@@ -235,7 +235,9 @@ def fitted_override(
             "# (the base file's later changes of the field apply on top of it).\n"
         )
         dated.sort(key=lambda change: (change["field"], change["date"]))
-        text += yaml.safe_dump({"changes": dated}, sort_keys=False, default_flow_style=None)
+        text += yaml.safe_dump(  # one line per change, however long
+            {"changes": dated}, sort_keys=False, default_flow_style=None, width=1000
+        )
     return text
 
 
