@@ -217,11 +217,12 @@ def fitted_override(
     scenario, as :func:`with_values` makes it (calibrate the base file, not this one).
     """
     base = os.path.relpath(config.resolve(), out.parent.resolve())
-    plain = {k: v for k, v in values.items() if calibrated_parameter(k)[1] is None}
+    parsed = {key: calibrated_parameter(key) for key in values}
+    plain = {key: value for key, value in values.items() if parsed[key][1] is None}
     dated = [
-        calibrated_change(*calibrated_parameter(k), v, FITTED_NOTE)
-        for k, v in values.items()
-        if calibrated_parameter(k)[1] is not None
+        calibrated_change(field, date, values[key], FITTED_NOTE)
+        for key, (field, date) in parsed.items()
+        if date is not None
     ]
     head: dict[str, Any] = {"base": base, "name": f"{scenario.name}-fitted"}
     head.update(_nested(plain, scenario.model_dump(mode="python")))
