@@ -9,6 +9,10 @@ ends on or before ``until`` (:func:`targets`; inputs, hindcast rows and figures 
 more people than the model series, scope ``wider``, are never fitted). The comparison reuses
 :func:`flowsim.hindcast.compare`; the model's value of a point is its mean over replications.
 
+A parameter may be a field's value from a date (``field@YYYY-MM-DD``, e.g. CGRS productivity
+per period): the trial adds a dated ``set`` change of the field, and ``fitted.yaml`` lists
+those values as ``changes`` entries.
+
 Losses per point, ``y`` observed, ``mu`` the model's mean (unit deviances, dimensionless):
 
 - ``poisson``: ``2 (y log(y / mu) - (y - mu))``;
@@ -45,6 +49,8 @@ from flowsim.config import (
     Scenario,
     SeriesLoss,
     _set_path,
+    calibrated_change,
+    calibrated_parameter,
     load_config,
     scenario_from_dict,
 )
@@ -124,6 +130,21 @@ def targets(observed: pd.DataFrame, series: list[str], until: dt.date) -> pd.Dat
     return observed[keep]
 
 
+def _why_not_fitted(
+    observed: pd.DataFrame, series: str, start: pd.Timestamp, end: pd.Timestamp
+) -> str:
+    """Why a series' observed figures within the run are no targets ("" if it has none)."""
+    rows = observed[
+        (observed["series"] == series) & (observed["start"] >= start) & (observed["end"] <= end)
+    ]
+    reasons = []
+    if (rows["role"] == "input").any():
+        reasons.append("inputs")
+    if (rows["scope"] == "wider").any():
+        reasons.append("of a wider scope than the model series")
+    return f" (its figures are {' and '.join(reasons)}: never fitted)" if reasons else ""
+
+
 def series_losses(
     run: ModelRun, fitted: pd.DataFrame, losses: dict[str, SeriesLoss]
 ) -> dict[str, float]:
@@ -148,11 +169,24 @@ def series_losses(
 # --- scenarios with fitted values ---------------------------------------------------------
 
 
+FITTED_NOTE = "fitted"  # the note of a dated change that carries a fitted value
+
+
 def with_values(scenario: Scenario, values: dict[str, float], source: str) -> Scenario:
-    """``scenario`` with the fields in ``values`` (dotted paths) set, validated again."""
+    """``scenario`` with the calibrated ``values`` in place, validated again.
+
+    A key is a calibration parameter (:func:`flowsim.config.calibrated_parameter`): a field
+    (dotted path) is set; ``field@date`` adds a dated ``set`` change of the field. The result
+    is a fitted scenario: it has no calibration section (its dated values are changes now).
+    """
     tree = scenario.model_dump(mode="python")
-    for path, value in values.items():
-        _set_path(tree, path, float(value))
+    tree["calibration"] = None
+    for key, value in values.items():
+        path, date = calibrated_parameter(key)
+        if date is None:
+            _set_path(tree, path, float(value))
+        else:
+            tree["changes"].append(calibrated_change(path, date, value, FITTED_NOTE))
     return scenario_from_dict(tree, source)
 
 
@@ -177,13 +211,35 @@ def fitted_override(
     """The text of a scenario file that extends ``config`` with the fitted ``values``.
 
     ``base:`` is ``config`` relative to ``out`` (where the file is written), so the file runs
-    with ``flowsim run`` from anywhere.
+    with ``flowsim run`` from anywhere. Fields fitted from the start date are set in their
+    sections; values fitted from a date (``field@date``) are ``changes`` entries (added to
+    the base's changes), one per date. ``calibration: null``: the file is the fitted
+    scenario, as :func:`with_values` makes it (calibrate the base file, not this one).
     """
     base = os.path.relpath(config.resolve(), out.parent.resolve())
-    tree: dict[str, Any] = {"base": base, "name": f"{scenario.name}-fitted"}
-    tree.update(_nested(values, scenario.model_dump(mode="python")))
-    comments = "".join(f"# {line}\n" for line in header.splitlines())
-    return comments + yaml.safe_dump(tree, sort_keys=False, default_flow_style=False)
+    parsed = {key: calibrated_parameter(key) for key in values}
+    plain = {key: value for key, value in values.items() if parsed[key][1] is None}
+    dated = [
+        calibrated_change(field, date, values[key], FITTED_NOTE)
+        for key, (field, date) in parsed.items()
+        if date is not None
+    ]
+    head: dict[str, Any] = {"base": base, "name": f"{scenario.name}-fitted"}
+    head.update(_nested(plain, scenario.model_dump(mode="python")))
+    text = "".join(f"# {line}\n" for line in header.splitlines())
+    text += yaml.safe_dump(head, sort_keys=False, default_flow_style=False)
+    text += "# The fitted scenario: calibrate the base file, not this one.\n"
+    text += yaml.safe_dump({"calibration": None}, sort_keys=False)
+    if dated:
+        text += (
+            "# Values fitted for a period: from each date on, the field has the fitted value\n"
+            "# (the base file's later changes of the field apply on top of it).\n"
+        )
+        dated.sort(key=lambda change: (change["field"], change["date"]))
+        text += yaml.safe_dump(  # one line per change, however long
+            {"changes": dated}, sort_keys=False, default_flow_style=None, width=1000
+        )
+    return text
 
 
 # --- the study ----------------------------------------------------------------------------
@@ -255,7 +311,7 @@ def calibrate(
             [
                 f"{config}: calibration.series.{name}: expected observed outcomes of the fit "
                 f"split within the run ({scenario.start_date} to {min(until, scenario.end_date)})"
-                f", found none"
+                f", found none{_why_not_fitted(table, name, run_start, run_end)}"
                 for name in missing
             ]
         )
@@ -295,7 +351,7 @@ def calibrate(
             # over 1): the trial is pruned, counted as done, and the study goes on.
             trial.set_user_attr("invalid", "; ".join(err.problems))
             raise optuna.TrialPruned() from None
-        losses = _losses(candidate, reps, section.seed, inside)
+        losses = _losses(candidate, reps, section.seed, inside, section.series)
         for series, value in losses.items():
             trial.set_user_attr(f"loss_{series}", value)
         total = float(sum(losses.values()))
@@ -333,11 +389,12 @@ def calibrate(
     )
 
 
-def _losses(scenario: Scenario, reps: int, seed: int, fitted: pd.DataFrame) -> dict[str, float]:
+def _losses(
+    scenario: Scenario, reps: int, seed: int, fitted: pd.DataFrame, losses: dict[str, SeriesLoss]
+) -> dict[str, float]:
     # The same master seed every trial: replication k gets the same seed (common numbers).
     tables, _ = run_replications(scenario, reps, seed)
-    assert scenario.calibration is not None
-    return series_losses(ModelRun(tables["series"]), fitted, scenario.calibration.series)
+    return series_losses(ModelRun(tables["series"]), fitted, losses)
 
 
 def _finished(study) -> int:

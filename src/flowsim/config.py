@@ -495,9 +495,14 @@ class SeriesLoss(_Strict):
 
 
 class Calibration(_Strict):
-    """Fields fitted to the observed figures by ``flowsim calibrate`` (optional section)."""
+    """Fields fitted to the observed figures by ``flowsim calibrate`` (optional section).
 
-    parameters: dict[str, ParameterRange] = Field(min_length=1)  # changeable field -> range
+    A key of ``parameters`` is a changeable field (its value from the start date) or
+    ``field@YYYY-MM-DD``: the field's value from that date on, applied as a dated ``set``
+    change (:func:`calibrated_parameter`), e.g. a CGRS productivity per period.
+    """
+
+    parameters: dict[str, ParameterRange] = Field(min_length=1)  # parameter key -> range
     series: dict[str, SeriesLoss] = Field(min_length=1)  # observed model series -> loss
     trials: Annotated[int, Field(ge=1, strict=True)] = 40
     replications: Annotated[int, Field(ge=1, strict=True)] = 2  # per trial, same seeds each trial
@@ -740,19 +745,69 @@ def _check_changes(scenario: Scenario, source: str) -> list[str]:
     )
 
 
+#: Separates a calibrated field from the date its value holds from (``field@YYYY-MM-DD``).
+DATED_PARAMETER = "@"
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def calibrated_parameter(key: str) -> tuple[str, dt.date | None]:
+    """The field a calibration parameter key names and the date its value holds from.
+
+    ``"cgrs.decisions_per_officer_per_month"`` -> ``(field, None)`` (the field's own value,
+    from the start date); ``"cgrs.decisions_per_officer_per_month@2019-01-01"`` -> ``(field,
+    2019-01-01)`` (a dated ``set`` change of the field). Raises ``ValueError`` saying what
+    was expected when the part after ``@`` is not one calendar date ``YYYY-MM-DD``.
+    """
+    field, sep, when = key.partition(DATED_PARAMETER)
+    if not sep:
+        return key, None
+    if _ISO_DATE.match(when):
+        try:
+            return field, dt.date.fromisoformat(when)
+        except ValueError:
+            pass
+    raise ValueError(f"expected field@YYYY-MM-DD (a calendar date after @), got {when!r}")
+
+
+def calibrated_change(field: str, date: dt.date, value: float, note: str) -> dict[str, Any]:
+    """The dated change that gives ``field`` the calibrated ``value`` from ``date`` on (a
+    ``set``; the scenario's later changes of the field apply on top of it)."""
+    return {"date": date, "field": field, "set": float(value), "note": note}
+
+
 def _check_calibration(scenario: Scenario, source: str, fields: dict[str, float]) -> list[str]:
-    """Validate the calibration section: changeable numeric fields whose whole range gives a
-    valid scenario, and observed model series with a loss that suits their kind."""
+    """Validate the calibration section: changeable numeric fields (or such a field from a
+    date inside the run on which the scenario does not already change it) whose whole range
+    gives a valid value, and observed model series with a loss that suits their kind."""
     if scenario.calibration is None:
         return []
     from flowsim.series import DERIVED_RATE_NAMES, FLOW_NAMES, SERIES_NAMES  # series imports us
 
     problems: list[str] = []
-    for path, bounds in scenario.calibration.parameters.items():
-        where = f"{source}: calibration.parameters.{path}"
+    for key, bounds in scenario.calibration.parameters.items():
+        where = f"{source}: calibration.parameters.{key}"
+        try:
+            path, date = calibrated_parameter(key)
+        except ValueError as err:
+            problems.append(f"{where}: {err}")
+            continue
         unknown = _unknown_field(where, path, fields)
         if unknown:
             problems.append(unknown)
+            continue
+        if date is not None and not scenario.start_date < date <= scenario.end_date:
+            problems.append(
+                f"{where}: expected a date after the start date and on or before the end date "
+                f"({scenario.start_date} to {scenario.end_date}; from the start date, use "
+                f"{path} itself), got {date}"
+            )
+            continue
+        clash = [i for i, c in enumerate(scenario.changes) if c.field == path and c.date == date]
+        if clash:
+            problems.append(
+                f"{where}: expected a date on which the scenario does not change {path} "
+                f"(changes.{clash[0]} does; the fitted value would replace it), got {date}"
+            )
             continue
         for end in ("low", "high"):
             tree = _base_tree(scenario)

@@ -41,7 +41,7 @@ from flowsim.config import ConfigError, Scenario
 from flowsim.experiments import Experiment, baseline_point, design_matrix
 from flowsim.model import ProtectionSystem
 from flowsim.outcomes import Outcome, compute_outcomes
-from flowsim.results import atomic_path, replication_seeds, versions
+from flowsim.results import atomic_path, release, replication_seeds, versions
 
 MANIFEST_VERSION = 1
 WARM_UP_DAYS = 14  # long enough to call every daily kernel once
@@ -123,7 +123,11 @@ def execute_run(task: RunTask, out: str) -> dict[str, Any]:
     started = time.perf_counter()
     row: dict[str, Any] = {"run_id": task.run_id}
     try:
-        frame = ProtectionSystem(task.scenario, task.seed).run_to_end()
+        model = ProtectionSystem(task.scenario, task.seed)
+        try:
+            frame = model.run_to_end()
+        finally:
+            release(model)
         row.update(compute_outcomes(frame, task.outcomes))
         if task.series:
             _write_series(Path(out), task.run_id, frame[["date", *task.series]])
@@ -161,7 +165,9 @@ def warm_up(scenario: Scenario) -> float:
     end = scenario.start_date + pd.Timedelta(days=days - 1).to_pytimedelta()
     # no changes or triggers: they may fall outside the shortened run
     short = scenario.model_copy(update={"end_date": end, "changes": [], "triggers": []})
-    ProtectionSystem(short, 0).run_to_end()
+    model = ProtectionSystem(short, 0)
+    model.run_to_end()
+    release(model)
     return time.perf_counter() - started
 
 
