@@ -7,8 +7,10 @@ processes starting and loading the numba kernels, as ``flowsim sweep``'s warm-up
 does), then runs per second (wall time of ``run_sweep`` once the workers are warm), parallel
 efficiency (throughput / (workers x throughput on one worker)), and the overhead per run
 beyond the model itself: seconds of worker time per run against the median of the model
-alone in this process (``ProtectionSystem(...).run_to_end()``). Targets: efficiency over 85%
-at 2 workers, overhead under 5%.
+alone in this process (``ProtectionSystem(...).run_to_end()``, timed just before), and the
+part of it that is Dask's (worker time per run against the runs' own time measured inside
+the workers, ``timings.parquet``). Targets: efficiency over 85% at 2 workers, overhead under
+5%.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+
+import pandas as pd
 
 from flowsim.experiments import experiment_from_dict
 from flowsim.model import ProtectionSystem
@@ -58,11 +62,16 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5, help="runs of the model alone")
     args = parser.parse_args()
     exp = experiment(args.runs)
-    alone = model_alone(exp, args.repeats)
-    print(f"model alone: {alone:.3f} s per run (median of {args.repeats})")
-    print(" workers  start-up s  runs   wall s  runs/s  efficiency  worker s/run  overhead")
+    # this machine's speed drifts by 10-20% from minute to minute (a shared VM), so the model
+    # alone is timed just before each sweep, and the runs' own time inside the workers
+    # (timings.parquet) separates Dask's share of the overhead from the worker process's
+    print(
+        " workers  alone s  start-up s  runs   wall s  runs/s  efficiency  worker s/run"
+        "  in-run s  overhead  of which Dask"
+    )
     first = None
     for n in args.workers:
+        alone = model_alone(exp, args.repeats)
         started = time.perf_counter()
         client = make_client(exp, workers=n)
         client.register_plugin(WarmNumba(exp.bases[""]))  # what run_sweep does first
@@ -70,6 +79,7 @@ def main() -> None:
         try:
             with tempfile.TemporaryDirectory() as folder:
                 summary = run_sweep(exp, Path(folder) / "out", client, progress=False)
+                in_run = pd.read_parquet(Path(folder) / "out" / "timings.parquet")
         finally:
             cluster = client.cluster
             client.close()
@@ -77,9 +87,11 @@ def main() -> None:
         rate = summary.runs / summary.wall_time_s
         first = first or rate
         per_run = summary.wall_time_s * n / summary.runs
+        run_s = float(in_run["wall_time_s"].mean())
         print(
-            f" {n:7d} {startup:11.1f} {summary.runs:5d} {summary.wall_time_s:8.1f} {rate:7.3f} "
-            f"{rate / (n * first):10.0%} {per_run:13.3f} {per_run / alone - 1:9.1%}"
+            f" {n:7d} {alone:8.3f} {startup:11.1f} {summary.runs:5d} {summary.wall_time_s:8.1f} "
+            f"{rate:7.3f} {rate / (n * first):10.0%} {per_run:13.3f} {run_s:9.3f} "
+            f"{per_run / alone - 1:9.1%} {per_run / run_s - 1:13.1%}"
         )
 
 
