@@ -64,7 +64,7 @@ def schedule(cal: Calendar, case: int, day: int) -> None:
     cal.day_of[case] = day
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def take_due(cal: Calendar, day: int) -> np.ndarray:
     """Remove and return the cases on a day's list, in case order (deterministic)."""
     n = 0

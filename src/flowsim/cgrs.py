@@ -90,7 +90,7 @@ def priority_ranks(table: ProfileTable, rule: Prioritisation) -> np.ndarray:
     return ranks
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def decide(
     cases: Cases,
     tally: Tally,
@@ -160,7 +160,7 @@ def decide(
     return budget
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def withdraw(cases: Cases, tally: Tally, cgrs: CgrsDesk, day: int, flows) -> None:
     """Cases still pending on the day drawn at lodging withdraw their application (persons)."""
     cases, tally, cgrs = borrowed((cases, tally, cgrs))
@@ -170,7 +170,7 @@ def withdraw(cases: Cases, tally: Tally, cgrs: CgrsDesk, day: int, flows) -> Non
             finalise(cases, tally, c, states.WITHDRAWN, flows)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def cgrs_day(
     chain: Chain,
     log: DecisionLog,

@@ -115,7 +115,7 @@ def _make_typed(
     return build
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def new_chain(
     cases: Cases,
     tally: Tally,

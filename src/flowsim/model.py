@@ -324,7 +324,7 @@ class ProtectionSystem(mesa.Model):
             raise ConservationError("; ".join(problems))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def record_day(
     stocks: np.ndarray,
     by_profile: np.ndarray,

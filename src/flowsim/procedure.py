@@ -180,7 +180,7 @@ def grant_status(
     start_housing_search(holders, c, day)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def open_initial_cases(
     cases: Cases,
     tally: Tally,

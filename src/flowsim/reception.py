@@ -49,7 +49,7 @@ def dispatch_ranks(table: ProfileTable, rule: Dispatch) -> np.ndarray:
     return ranks
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def enforce_capacity(
     cases: Cases, tally: Tally, waiting: Queue, capacity: np.ndarray, window: Window, day: int
 ) -> None:
@@ -97,7 +97,7 @@ def schedule_departure(
     schedule(departures, c, day + max(1, int(np.ceil(wait)) - 1))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def leave(
     cases: Cases,
     tally: Tally,
@@ -133,7 +133,7 @@ def leave(
             schedule_departure(cases, tally, departures, c, day, hazard_private, hazard_abscond)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def reschedule_departures(
     cases: Cases, tally: Tally, departures: Calendar, window: Window, day: int, hp: float, ha: float
 ) -> None:
@@ -161,7 +161,7 @@ def place(
     schedule_departure(cases, tally, departures, c, day, hp, ha)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def dispatch(
     cases: Cases,
     tally: Tally,
@@ -194,7 +194,7 @@ def dispatch(
         place(cases, tally, departures, c, k, day, hp, ha)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def reception_day(
     chain: Chain,
     capacity: np.ndarray,
@@ -298,7 +298,7 @@ class Fedasil(mesa.Agent):
         )
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def place_initial_residents(
     cases: Cases,
     tally: Tally,

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from flowsim.model import ProtectionSystem
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def arrive(
     chain: Chain,
     first: int,
@@ -66,7 +66,7 @@ def arrive(
     return c
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def register(
     cases: Cases,
     tally: Tally,
@@ -108,7 +108,7 @@ def register(
     return budget
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def end_dublin(
     cases: Cases,
     tally: Tally,
@@ -130,7 +130,7 @@ def end_dublin(
             lodge_at_cgrs(cases, tally, cgrs, c, day)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def registration_day(
     chain: Chain,
     budget: float,

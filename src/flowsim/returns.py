@@ -77,7 +77,7 @@ def package_eur(size: int, household_type: int, vulnerable: bool, p: np.ndarray)
     return total
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def counsel(cases: Cases, counselling: Queue, budgets: np.ndarray, caseloads: np.ndarray) -> None:
     """Return counsellors meet waiting cases first come first served.
 
@@ -120,7 +120,7 @@ def assisted_return(cases: Cases, tally: Tally, c: int, euros: float, flows) -> 
     finalise(cases, tally, c, states.AVR_DEPARTED, flows)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def decide_returns(
     cases: Cases,
     tally: Tally,
@@ -157,7 +157,7 @@ def decide_returns(
             schedule(desk.removal_deadlines, c, day + max(desk.days[1], 1))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def coach(
     cases: Cases,
     tally: Tally,
@@ -193,7 +193,7 @@ def coach(
     return budget
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def remove(cases: Cases, tally: Tally, desk: ReturnDesk, budget: float, day: int, flows):
     """Forced returns first come first served within ``budget`` (persons); cases whose
     removal window ends today stay irregularly. Returns the unused budget."""
@@ -215,7 +215,7 @@ def remove(cases: Cases, tally: Tally, desk: ReturnDesk, budget: float, day: int
     return budget
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def returns_day(
     chain: Chain,
     counsellor_budgets: np.ndarray,

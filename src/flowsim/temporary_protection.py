@@ -162,7 +162,7 @@ def enter_crisis_housing(
     push(holders.queue, c, 0, day)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def open_initial_tp(
     chain: Chain,
     first: int,
@@ -209,7 +209,7 @@ def open_initial_tp(
             c += 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def tp_day(
     chain: Chain,
     arrived_from: int,
