@@ -16,8 +16,6 @@ from flowsim.config import DAYS_PER_MONTH, HOUSEHOLD_TYPES, Prioritisation
 from flowsim.population import DAYS_WAITED, DECIDED, Cases, ProfileTable, Tally
 from flowsim.procedure import (
     CgrsDesk,
-    ReturnDesk,
-    StatusHolders,
     finalise,
     grant_status,
     lodge_appeal,
@@ -91,13 +89,18 @@ def priority_ranks(table: ProfileTable, rule: Prioritisation) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
-def decide(
-    cases: Cases,
-    tally: Tally,
-    cgrs_queue: Queue,
-    call_queue: Queue,
-    holders: StatusHolders,
-    desk: ReturnDesk,
+def withdraw(cases: Cases, tally: Tally, cgrs: CgrsDesk, day: int, flows) -> None:
+    """Cases still pending on the day drawn at lodging withdraw their application (persons)."""
+    cases, tally, cgrs = borrowed((cases, tally, cgrs))
+    for c in take_due(cgrs.withdrawals, day):
+        if cases.state[c] == states.PENDING_CGRS:
+            flows[series.WITHDRAWALS] += cases.size[c]
+            finalise(cases, tally, c, states.WITHDRAWN, flows)
+
+
+@njit(cache=True, nogil=True)
+def cgrs_day(
+    chain: Chain,
     log: DecisionLog,
     budget: float,
     day: int,
@@ -109,17 +112,20 @@ def decide(
     long_stay_days: int,
     flows,
 ) -> float:
-    """Decide pending cases in queue order within ``budget`` (average-case units), writing
-    each decision to ``log`` (which must have room for ``budget / min(case_effort) + 1`` rows).
+    """One day of the CGRS: withdrawals due (:func:`withdraw`), then pending cases decided in
+    queue order within ``budget`` (average-case units), each decision written to ``log``
+    (which must have room for ``budget / min(case_effort) + 1`` rows).
 
     Under a long-stay measure (``long_stay_days`` > 0) cases pending longer than that many
     days are decided first, oldest first. Positive decisions grant a status; refusals and
     inadmissibility decisions are appealed at CALL or become final. Returns the unused budget
     (negative: carried debt).
     """
-    cases, tally, cgrs_queue, call_queue, holders, desk, log = borrowed(
-        (cases, tally, cgrs_queue, call_queue, holders, desk, log)
+    cases, tally, cgrs, call_queue, holders, desk, log = borrowed(
+        (chain.cases, chain.tally, chain.cgrs, chain.call, chain.holders, chain.returns, log)
     )
+    withdraw(cases, tally, cgrs, day, flows)
+    cgrs_queue = cgrs.queue
     while budget > 0.0:
         cls = overdue_class(cgrs_queue, day, long_stay_days) if long_stay_days > 0 else -1
         if cls < 0:
@@ -158,56 +164,6 @@ def decide(
         else:
             refuse(cases, tally, desk, c, day, flows)
     return budget
-
-
-@njit(cache=True, nogil=True)
-def withdraw(cases: Cases, tally: Tally, cgrs: CgrsDesk, day: int, flows) -> None:
-    """Cases still pending on the day drawn at lodging withdraw their application (persons)."""
-    cases, tally, cgrs = borrowed((cases, tally, cgrs))
-    for c in take_due(cgrs.withdrawals, day):
-        if cases.state[c] == states.PENDING_CGRS:
-            flows[series.WITHDRAWALS] += cases.size[c]
-            finalise(cases, tally, c, states.WITHDRAWN, flows)
-
-
-@njit(cache=True, nogil=True)
-def cgrs_day(
-    chain: Chain,
-    log: DecisionLog,
-    budget: float,
-    day: int,
-    seed: np.uint64,
-    case_effort: np.ndarray,
-    outcome_cdf: np.ndarray,
-    appeal_share_refusal: float,
-    appeal_share_inadmissible: float,
-    long_stay_days: int,
-    flows,
-) -> float:
-    """One day of the CGRS: withdrawals due, then decisions within ``budget`` (see
-    :func:`decide`). Returns the unused budget (negative: carried debt)."""
-    cases, tally, cgrs, call_queue, holders, desk = borrowed(
-        (chain.cases, chain.tally, chain.cgrs, chain.call, chain.holders, chain.returns)
-    )
-    withdraw(cases, tally, cgrs, day, flows)
-    return decide(
-        cases,
-        tally,
-        cgrs.queue,
-        call_queue,
-        holders,
-        desk,
-        log,
-        budget,
-        day,
-        seed,
-        case_effort,
-        outcome_cdf,
-        appeal_share_refusal,
-        appeal_share_inadmissible,
-        long_stay_days,
-        flows,
-    )
 
 
 def new_cgrs_desk(queue: Queue, n_days: int, n_cases: int, seed: np.uint64) -> CgrsDesk:
