@@ -96,8 +96,7 @@ class ProtectionSystem(mesa.Model):
         self.day = 0
         self.n_days = scenario.days
         g = generated
-        n_applicants = g.n_initial_status + g.n_initial_cgrs + g.n_initial_call
-        self.hi = n_applicants + g.n_initial_other
+        self.hi = g.n_initial_applicants + g.n_initial_other
         self._window = Window(np.arange(self.hi, dtype=np.int64), self.hi, self.hi)
         self._window_day = 0  # the day the window was last rebuilt
         single_class = np.zeros(len(self.profiles))
@@ -151,7 +150,7 @@ class ProtectionSystem(mesa.Model):
             self.return_desk,
             self.tp_desk,
         )
-        self.tp_office.open_initial(n_applicants, [len(part[0]) for part in tp_initial])
+        self.tp_office.open_initial(g.n_initial_applicants, [len(part[0]) for part in tp_initial])
 
     def _open_initial_state(self, g: Generated) -> None:
         """Queues, places and deadlines of the cases in the system on the start date."""
@@ -165,7 +164,7 @@ class ProtectionSystem(mesa.Model):
             g.n_initial_cgrs,
             g.n_initial_call,
         )
-        n_initial = g.n_initial_status + g.n_initial_cgrs + g.n_initial_call  # applicants
+        n_initial = g.n_initial_applicants
         targets = np.array(
             [
                 int(self.config.initial_state.in_reception_persons.get(c.name, 0))

@@ -364,6 +364,11 @@ class Generated:
     n_initial_call: int  # then those pending at CALL
     n_initial_other: int = 0  # then those of other origins (temporary protection); arrivals
 
+    @property
+    def n_initial_applicants(self) -> int:
+        """Cases of the asylum procedure in the system on the start date (the first ones)."""
+        return self.n_initial_status + self.n_initial_cgrs + self.n_initial_call
+
 
 def generate(
     scenario: Scenario,

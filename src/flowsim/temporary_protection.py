@@ -54,13 +54,22 @@ def new_desk(n_days: int, n_cases: int) -> TemporaryProtectionDesk:
     )
 
 
+def _households_per_person(scenario: Scenario) -> float:
+    """Households per person registering: families in the configured share of persons (of
+    the families' mean size), the others single."""
+    spec = scenario.temporary_protection
+    family_size = scenario.profiles.household_types.family.mean_size_persons
+    return spec.family_share / family_size + (1.0 - spec.family_share)
+
+
 def _households(scenario: Scenario, keys: np.ndarray, seed) -> tuple[np.ndarray, np.ndarray]:
     """Profile and size (persons) of temporary-protection households with these keys:
     families (size 2 + Poisson) in the configured share of persons, else single women."""
     spec = scenario.temporary_protection
     family_size = scenario.profiles.household_types.family.mean_size_persons
-    cases_per_person = spec.family_share / family_size + (1.0 - spec.family_share)
-    share_families = (spec.family_share / family_size) / max(cases_per_person, 1e-12)
+    share_families = (spec.family_share / family_size) / max(
+        _households_per_person(scenario), 1e-12
+    )
     family = streams.uniforms(seed, keys, streams.TP_HOUSEHOLD, 0) < share_families
     family_sizes = household_sizes(
         scenario, FAMILY, streams.uniforms(seed, keys, streams.HOUSEHOLD_SIZE, 0)
@@ -83,8 +92,7 @@ def tp_cases(scenario: Scenario, seed) -> tuple:
     per_day = np.array(
         [spec.monthly_persons.get(m, 0.0) for m in dates.strftime("%Y-%m")]
     ) / np.asarray(dates.days_in_month)
-    family_size = scenario.profiles.household_types.family.mean_size_persons
-    cases_per_person = spec.family_share / family_size + (1.0 - spec.family_share)
+    cases_per_person = _households_per_person(scenario)
     base = streams.key_of("temporary_protection")
     ordinals = np.array([d.toordinal() for d in dates.date], np.uint64)
     day_keys = streams.combine_each(np.full(days, base, np.uint64), ordinals)
@@ -145,9 +153,12 @@ def _schedule_after(
 def crisis_housing_for(cases: Cases, tally: Tally, c: int, crisis_places: np.ndarray) -> int:
     """The municipality with the most free crisis-housing places (``crisis_places`` per
     municipality), if it can take the whole household; -1 otherwise."""
-    free = crisis_places - tally.in_crisis_housing
-    k = np.argmax(free)
-    return k if free[k] >= cases.size[c] else -1
+    k, most = -1, -1
+    for j in range(crisis_places.shape[0]):  # no temporary array: called per household
+        free = crisis_places[j] - tally.in_crisis_housing[j]
+        if free > most:
+            k, most = j, free
+    return k if most >= cases.size[c] else -1
 
 
 @njit(cache=True, inline="always")
