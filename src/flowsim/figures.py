@@ -100,6 +100,8 @@ def hindcast_figure(
 def _draw_points(ax, points: pd.DataFrame, colour: str = "C0") -> None:
     """Observed figures (at the middle of their periods) over the model's median and bands
     (drawn in ``colour``)."""
+    from flowsim.dashboard.series_charts import draw_observed  # one style of observed marks
+
     points = points.sort_values(["end", "start"])
     middle = points["start"] + (points["end"] - points["start"]) / 2
     half = (points["end"] - points["start"]) / 2
@@ -122,17 +124,7 @@ def _draw_points(ax, points: pd.DataFrame, colour: str = "C0") -> None:
         label="model 50% band",
     )
     ax.plot(middle, points["model_median"], color=colour, lw=1.2, marker=".", label="model median")
-    ax.errorbar(
-        middle,
-        points["observed"],
-        xerr=[half, half],
-        fmt="o",
-        color="black",
-        ms=4,
-        lw=0.8,
-        capsize=2,
-        label="observed",
-    )
+    draw_observed(ax, middle, points["observed"], half, "observed", size=4)
     kind, unit, res = points["kind"].iloc[0], points["unit"].iloc[0], points["resolution"].iloc[0]
     per = f" per {res}" if kind == "flow" and res in ("day", "month", "quarter", "year") else ""
     ax.set_ylabel(

@@ -135,19 +135,32 @@ def _draw_observed(
         pts = observed_points(observed, series, start, end, panel.per_day)
         if pts.empty:
             continue
-        half = (pts["end"] - pts["start"]) / 2
-        ax.errorbar(
+        draw_observed(
+            ax,
             pts["date"],
             pts["value"],
-            xerr=[half, half],
-            fmt="o",
-            color="black",
-            ms=3.5,
-            lw=0.8,
-            capsize=2,
-            label=None if labelled else "observed (Belgium)",
+            (pts["end"] - pts["start"]) / 2,
+            None if labelled else "observed (Belgium)",
         )
         labelled = True
+
+
+def draw_observed(
+    ax: Axes, middle: Any, values: Any, half: Any, label: str | None, size: float = 3.5
+) -> None:
+    """Observed figures as black marks at the middle of their periods (dates), with a
+    horizontal bar ``half`` (a duration) each side spanning the period; marker ``size``."""
+    ax.errorbar(
+        middle,
+        values,
+        xerr=[half, half],
+        fmt="o",
+        color="black",
+        ms=size,
+        lw=0.8,
+        capsize=2,
+        label=label,
+    )
 
 
 def breakdown_figure(
