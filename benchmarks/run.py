@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from flowsim.config import scenario_from_dict
-from flowsim.model import ProtectionSystem
+from flowsim.results import replication
 from flowsim.series import STOCK_COLUMNS
 
 BASELINE = Path(__file__).resolve().parent.parent / "configs" / "belgium-baseline.yaml"
@@ -70,14 +70,15 @@ def measure(scale: float, repeats: int) -> dict:
     times, setups = [], []
     for seed in range(repeats):
         started = time.perf_counter()
-        model = ProtectionSystem(scenario, seed)
-        setups.append(time.perf_counter() - started)
-        frame = model.run_to_end()
+        with replication(scenario, seed) as model:  # as `flowsim run` and sweeps run one
+            setups.append(time.perf_counter() - started)
+            frame = model.run_to_end()
+            persons = int(model.cases.size.sum())
         times.append(time.perf_counter() - started)
-    persons = int(model.cases.size.sum())
     person_days = float(frame[list(STOCK_COLUMNS)].to_numpy().sum())
     tracemalloc.start()
-    ProtectionSystem(scenario, 0).run_to_end()
+    with replication(scenario, 0) as model:
+        model.run_to_end()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     median = statistics.median(times)
@@ -95,7 +96,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    ProtectionSystem(scenario_scaled(1.0), 0).run_to_end()  # JIT warm-up, not timed
+    with replication(scenario_scaled(1.0), 0) as model:  # JIT warm-up, not timed
+        model.run_to_end()
     print(
         f"{'inflow':>7} {'persons':>10} {'median s':>9} {'set-up s':>9} {'s/M persons':>12} "
         f"{'person-days/s':>14} {'peak MiB/M persons':>19}"

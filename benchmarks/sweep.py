@@ -7,7 +7,7 @@ processes starting and loading the numba kernels, as ``flowsim sweep``'s warm-up
 does), then runs per second (wall time of ``run_sweep`` once the workers are warm), parallel
 efficiency (throughput / (workers x throughput on one worker)), and the overhead per run
 beyond the model itself: seconds of worker time per run against the median of the model
-alone in this process (``ProtectionSystem(...).run_to_end()``, timed just before), and the
+alone in this process (``flowsim.results.replication``, timed just before), and the
 part of it that is Dask's (worker time per run against the runs' own time measured inside
 the workers, ``timings.parquet``). Targets: efficiency over 85% at 2 workers, overhead under
 5%.
@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from flowsim.experiments import experiment_from_dict
-from flowsim.model import ProtectionSystem
+from flowsim.results import replication
 from flowsim.sweep import WarmNumba, make_client, run_sweep
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
@@ -46,11 +46,13 @@ def experiment(runs: int):
 def model_alone(exp, repeats: int) -> float:
     """Median seconds of one baseline run in this process (kernels warmed first)."""
     scenario = exp.bases[""]
-    ProtectionSystem(scenario, 0).run_to_end()
+    with replication(scenario, 0) as model:
+        model.run_to_end()
     times = []
     for seed in range(repeats):
         started = time.perf_counter()
-        ProtectionSystem(scenario, seed + 1).run_to_end()
+        with replication(scenario, seed + 1) as model:  # as the workers run one
+            model.run_to_end()
         times.append(time.perf_counter() - started)
     return statistics.median(times)
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 import gc
 import weakref
 
+import pytest
+
 import flowsim.results
 from flowsim.model import ProtectionSystem
-from flowsim.results import run_replications
+from flowsim.results import replication, run_replications
 from flowsim.sweep import RunTask, execute_run, warm_up
 
 
@@ -54,3 +56,24 @@ def test_without_release_mesa_may_keep_models(small_scenario, monkeypatch) -> No
         model = ref()
         if model is not None:
             mesa.Agent._ids.pop(model, None)
+
+
+def test_a_replication_pauses_the_garbage_collector_and_restores_it(small_scenario) -> None:
+    """From set-up to release, as the model leaves nothing for the collector to do; after
+    the block (even one that raised) the collector runs as before."""
+    assert gc.isenabled()
+    with replication(small_scenario(), 1) as model:
+        assert not gc.isenabled()
+        model.run_to_end()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError, match="inside"), replication(small_scenario(), 1):
+        raise RuntimeError("inside")
+    assert gc.isenabled()
+    gc.disable()  # a caller that paused it keeps it paused
+    try:
+        with replication(small_scenario(), 1):
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -67,19 +67,26 @@ class Call(mesa.Agent):
     def __init__(self, model: ProtectionSystem):
         super().__init__(model)
         self.carry = 0.0
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Read today's capacity (cases per day) and outcome shares; the model calls this
+        whenever a parameter changes."""
+        p = self.model.params
+        self.capacity_cases_per_day = p["call.decisions_per_month"] / DAYS_PER_MONTH
+        self.share_confirm = p["call.outcomes.confirm"]
+        self.share_annul = p["call.outcomes.annul"]
 
     def step(self) -> None:
         """One day of judgments."""
         m = self.model
-        p = m.params
-        budget = self.carry + p["call.decisions_per_month"] / DAYS_PER_MONTH
         left = direct(judge)(
             m.chain,
-            budget,
+            self.carry + self.capacity_cases_per_day,
             m.day,
             m.seed,
-            p["call.outcomes.confirm"],
-            p["call.outcomes.annul"],
+            self.share_confirm,
+            self.share_annul,
             m.flows_today,
         )
         self.carry = min(left, 0.0)

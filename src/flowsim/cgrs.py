@@ -211,16 +211,10 @@ class Cgrs(mesa.Agent):
         self.refresh()
 
     def refresh(self) -> None:
-        """Today's hazard of withdrawing, for cases lodged from now on (per day), and
-        today's outcome shares of every profile (see :func:`scaled_outcome_cdf`)."""
-        p = self.model.params
-        self.model.cgrs_desk.hazard[0] = daily_hazard(p["cgrs.withdrawals_per_month"])
-        self.outcome_cdf = scaled_outcome_cdf(
-            self.model.profiles.cgrs_outcome_cdf, p["cgrs.protection_rate_scale"]
-        )
-
-    def productive_officers(self) -> float:
-        """Officers deciding cases today (FTE): hires count only after the hiring lag."""
+        """Read today's parameters (the model calls this whenever one changes): officers
+        hired or let go (hires become productive after the hiring lag, days), the hazard of
+        withdrawing for cases lodged from now on (per day), outcome shares of every profile
+        (see :func:`scaled_outcome_cdf`), appeal shares and the long-stay threshold (days)."""
         p = self.model.params
         headcount = p["cgrs.case_officers_fte"]
         delta = headcount - self.headcount
@@ -229,20 +223,33 @@ class Cgrs(mesa.Agent):
         elif delta < 0:
             self.trained += delta
         self.headcount = headcount
-        matured = [fte for when, fte in self.pending_hires if when <= self.model.day]
-        self.trained += sum(matured)
-        self.pending_hires = [(w, f) for w, f in self.pending_hires if w > self.model.day]
-        return max(0.0, min(self.trained, headcount))
+        self.decisions_per_officer_per_day = (
+            p["cgrs.decisions_per_officer_per_month"] / DAYS_PER_MONTH
+        )
+        self.model.cgrs_desk.hazard[0] = daily_hazard(p["cgrs.withdrawals_per_month"])
+        self.outcome_cdf = scaled_outcome_cdf(
+            self.model.profiles.cgrs_outcome_cdf, p["cgrs.protection_rate_scale"]
+        )
+        self.appeal_share_refusal = p["call.appeal_share_refusal"]
+        self.appeal_share_inadmissible = p["call.appeal_share_inadmissible"]
+        self.long_stay_days = int(p["cgrs.long_stay_first_days"])
+
+    def productive_officers(self) -> float:
+        """Officers deciding cases today (FTE): hires count only after the hiring lag."""
+        day = self.model.day
+        if self.pending_hires and min(when for when, _ in self.pending_hires) <= day:
+            matured = [fte for when, fte in self.pending_hires if when <= day]
+            self.trained += sum(matured)
+            self.pending_hires = [(w, f) for w, f in self.pending_hires if w > day]
+        return max(0.0, min(self.trained, self.headcount))
 
     def capacity_cases_per_day(self) -> float:
         """Average-effort cases the CGRS can decide today (cases per day)."""
-        per_month = self.model.params["cgrs.decisions_per_officer_per_month"]
-        return self.productive_officers() * per_month / DAYS_PER_MONTH
+        return self.productive_officers() * self.decisions_per_officer_per_day
 
     def step(self) -> None:
         """One day: withdrawals due, then decisions."""
         m = self.model
-        p = m.params
         budget = self.carry + self.capacity_cases_per_day()
         # every decision uses at least the smallest case effort of a positive budget
         self.log = with_room(self.log, int(max(budget, 0.0) / self.min_effort) + 1)
@@ -254,9 +261,9 @@ class Cgrs(mesa.Agent):
             m.seed,
             m.profiles.case_effort,
             self.outcome_cdf,
-            p["call.appeal_share_refusal"],
-            p["call.appeal_share_inadmissible"],
-            int(p["cgrs.long_stay_first_days"]),
+            self.appeal_share_refusal,
+            self.appeal_share_inadmissible,
+            self.long_stay_days,
             m.flows_today,
         )
         self.carry = min(left, 0.0)

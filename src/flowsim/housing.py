@@ -241,6 +241,7 @@ class HousingSearch(mesa.Agent):
         ]
         self.available = np.zeros(len(table))  # housing not yet taken, persons
         self.housed = np.zeros(len(table), np.int64)  # persons housed so far, per municipality
+        self.refresh()
 
     def lri_places(self) -> np.ndarray:
         """LRI places per municipality today (int64, places): the places of each centre of
@@ -262,19 +263,25 @@ class HousingSearch(mesa.Agent):
         self.model.status_holders.days[1] = int(p["status_holders.max_stay_days"])
         self.model.status_holders.days[2] = int(p["resettlement.centre_stay_days"])
 
+    def refresh(self) -> None:
+        """Read today's housing supply (persons per day, per municipality), how long unused
+        housing stays on offer (days) and the deadlines; the model calls this whenever a
+        parameter changes."""
+        p = self.model.params
+        per_month = p["municipalities.housing_persons_per_month"]
+        self.supply_persons_per_day = self.weights * (per_month / DAYS_PER_MONTH)
+        self.kept_days = p["municipalities.unused_housing_kept_months"] * DAYS_PER_MONTH
+        self.set_deadlines()
+
     def step(self) -> None:
         """One day: new supply, transition periods ending, housing found, stays ending."""
         m = self.model
-        p = m.params
-        self.set_deadlines()
-        per_day = self.weights * (p["municipalities.housing_persons_per_month"] / DAYS_PER_MONTH)
-        kept_days = p["municipalities.unused_housing_kept_months"] * DAYS_PER_MONTH
         direct(housing_day)(
             m.chain,
             self.available,
             self.housed,
-            per_day,
-            kept_days,
+            self.supply_persons_per_day,
+            self.kept_days,
             m.fedasil.partner_places,
             m.day,
             m.flows_today,

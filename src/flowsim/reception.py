@@ -252,15 +252,17 @@ class Fedasil(mesa.Agent):
         self.partner_places = np.zeros(len(centres), np.int64)  # reserved for the resettled
         self.cost = np.zeros(len(centres))  # euros per occupied place per night, today
         self.departures = new_calendar(model.n_days, len(model.cases.key))
-        self._scheduled_with = self.hazards()  # rates the calendar was computed with
         self.refresh()
+        self._scheduled_with = self.today_hazards  # rates the calendar was computed with
 
     def refresh(self) -> None:
-        """Read every centre's capacity and price (after a dated change)."""
+        """Read every centre's capacity and price, and the hazards of leaving; the model
+        calls this whenever a parameter changes."""
         self.capacity = np.array([c.capacity_places() for c in self.centres], np.int64)
         self.dispatchable = np.where(self.reserved, 0, self.capacity)
         self.partner_places = np.where(self.reserved, self.capacity, 0)
         self.cost = np.array([c.cost_eur_per_night() for c in self.centres])
+        self.today_hazards = self.hazards()
 
     def hazards(self) -> tuple[float, float]:
         """Today's daily hazards of leaving for private housing and of absconding (per day).
@@ -278,7 +280,7 @@ class Fedasil(mesa.Agent):
     def step(self) -> None:
         """One day: enforce today's capacities, departures, then dispatch free places."""
         m = self.model
-        hp, ha = self.hazards()
+        hp, ha = self.today_hazards
         if (hp, ha) != self._scheduled_with:
             direct(reschedule_departures)(
                 m.cases, m.tally, self.departures, m.window, m.day, hp, ha

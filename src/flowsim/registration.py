@@ -171,20 +171,30 @@ class ImmigrationOffice(mesa.Agent):
         super().__init__(model)
         self.carry = 0.0  # persons registered ahead of capacity (<= 0)
         self.dublin_ends = new_calendar(model.n_days, len(model.cases.key))
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Read today's capacity (persons per day) and Dublin terms (share, days, success
+        rate); the model calls this whenever a parameter changes."""
+        p = self.model.params
+        self.capacity_persons_per_day = p[
+            "immigration_office.registration_capacity_persons_per_day"
+        ]
+        self.dublin_share = p["immigration_office.dublin_share"]
+        self.dublin_days = p["immigration_office.dublin_procedure_days"]
+        self.dublin_success = p["immigration_office.dublin_transfer_success"]
 
     def step(self) -> None:
         """One day: register within today's capacity, then close due Dublin procedures."""
         m = self.model
-        p = m.params
-        budget = self.carry + p["immigration_office.registration_capacity_persons_per_day"]
         left = direct(registration_day)(
             m.chain,
-            budget,
+            self.carry + self.capacity_persons_per_day,
             m.day,
             m.seed,
-            p["immigration_office.dublin_share"],
-            p["immigration_office.dublin_procedure_days"],
-            p["immigration_office.dublin_transfer_success"],
+            self.dublin_share,
+            self.dublin_days,
+            self.dublin_success,
             m.flows_today,
         )
         self.carry = min(left, 0.0)

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from flowsim.config import Scenario
-from flowsim.model import ProtectionSystem
+from flowsim.model import ProtectionSystem, paused_gc
 
 MANIFEST_VERSION = 1
 TABLES = ("series", "series_by_group", "series_by_region", "events")  # one Parquet file each
@@ -59,6 +59,19 @@ def release(model: ProtectionSystem) -> None:
         ids.pop(model, None)
 
 
+@contextmanager
+def replication(scenario: Scenario, seed: int) -> Iterator[ProtectionSystem]:
+    """The model of one replication of ``scenario``, released when the block ends (see
+    :func:`release`); the garbage collector is paused from its set-up to its release
+    (see :func:`flowsim.model.paused_gc`)."""
+    with paused_gc():
+        model = ProtectionSystem(scenario, seed)
+        try:
+            yield model
+        finally:
+            release(model)
+
+
 def run_replications(
     scenario: Scenario,
     replications: int,
@@ -74,16 +87,13 @@ def run_replications(
     tables: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
     for k, rep_seed in enumerate(seeds):
         started = time.perf_counter()
-        model = ProtectionSystem(scenario, rep_seed)
-        try:
+        with replication(scenario, rep_seed) as model:
             produced = {
                 "series": model.run_to_end(),
                 "series_by_group": model.series_by_group(),
                 "series_by_region": model.series_by_region(),
                 "events": model.events(),
             }
-        finally:
-            release(model)
         for name, table in produced.items():
             table.insert(0, "replication", k)
             tables[name].append(table)

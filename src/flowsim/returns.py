@@ -285,7 +285,7 @@ class ReturnService(mesa.Agent):
         self.removal_carry = 0.0
         self.inputs = np.zeros(N_INPUTS)
         self.budgets = np.zeros(2)  # today's ICAM and removal budgets
-        self.staff_counsellors()
+        self.refresh()
 
     def staff_counsellors(self) -> None:
         """Hire or let go counsellors so that their FTE adds up to ``returns.counsellors_fte``
@@ -310,11 +310,11 @@ class ReturnService(mesa.Agent):
         self.model.return_desk.days[0] = int(p["returns.open_return_place_days"])
         self.model.return_desk.days[1] = int(p["returns.removal_window_days"])
 
-    def step(self) -> None:
-        """One day: counselling, return decisions, ICAM guidance, forced returns and
-        expired removal windows."""
-        m = self.model
-        p = m.params
+    def refresh(self) -> None:
+        """Read today's staffing, packages (euros), uptake and choice shares, capacities
+        (cases or persons per day) and deadlines (days); the model calls this whenever a
+        parameter changes."""
+        p = self.model.params
         self.set_deadlines()
         self.staff_counsellors()
         x = self.inputs
@@ -330,12 +330,19 @@ class ReturnService(mesa.Agent):
         x[ICAM_RETURN] = p["returns.icam_return_share"]
         x[ICAM_LEGAL_STAY] = p["returns.icam_legal_stay_share"]
         per_day = p["returns.cases_per_counsellor_per_month"] / DAYS_PER_MONTH
-        counsellor_budgets = self.carry + self.fte * per_day
+        self.counselling_cases_per_day = self.fte * per_day  # per counsellor
         coaching = p["returns.icam_coaches_fte"] * p["returns.icam_cases_per_coach_per_month"]
+        self.coaching_cases_per_day = coaching / DAYS_PER_MONTH
+        self.removals_persons_per_day = p["returns.removals_persons_per_month"] / DAYS_PER_MONTH
+
+    def step(self) -> None:
+        """One day: counselling, return decisions, ICAM guidance, forced returns and
+        expired removal windows."""
+        m = self.model
+        counsellor_budgets = self.carry + self.counselling_cases_per_day
         budgets = self.budgets
-        budgets[COACHING] = self.coaching_carry + coaching / DAYS_PER_MONTH
-        removals = p["returns.removals_persons_per_month"] / DAYS_PER_MONTH
-        budgets[REMOVALS] = self.removal_carry + removals
+        budgets[COACHING] = self.coaching_carry + self.coaching_cases_per_day
+        budgets[REMOVALS] = self.removal_carry + self.removals_persons_per_day
         direct(returns_day)(
             m.chain,
             counsellor_budgets,
@@ -345,7 +352,7 @@ class ReturnService(mesa.Agent):
             m.seed,
             self.household_type,
             self.vulnerable,
-            x,
+            self.inputs,
             m.flows_today,
         )
         self.carry = np.minimum(counsellor_budgets, 0.0)

@@ -39,9 +39,8 @@ import pandas as pd
 
 from flowsim.config import ConfigError, Scenario
 from flowsim.experiments import Experiment, baseline_point, design_matrix
-from flowsim.model import ProtectionSystem
 from flowsim.outcomes import Outcome, compute_outcomes
-from flowsim.results import atomic_path, release, replication_seeds, versions
+from flowsim.results import atomic_path, replication, replication_seeds, versions
 
 MANIFEST_VERSION = 1
 WARM_UP_DAYS = 14  # long enough to call every daily kernel once
@@ -123,11 +122,8 @@ def execute_run(task: RunTask, out: str) -> dict[str, Any]:
     started = time.perf_counter()
     row: dict[str, Any] = {"run_id": task.run_id}
     try:
-        model = ProtectionSystem(task.scenario, task.seed)
-        try:
+        with replication(task.scenario, task.seed) as model:
             frame = model.run_to_end()
-        finally:
-            release(model)
         row.update(compute_outcomes(frame, task.outcomes))
         if task.series:
             _write_series(Path(out), task.run_id, frame[["date", *task.series]])
@@ -165,9 +161,8 @@ def warm_up(scenario: Scenario) -> float:
     end = scenario.start_date + pd.Timedelta(days=days - 1).to_pytimedelta()
     # no changes or triggers: they may fall outside the shortened run
     short = scenario.model_copy(update={"end_date": end, "changes": [], "triggers": []})
-    model = ProtectionSystem(short, 0)
-    model.run_to_end()
-    release(model)
+    with replication(short, 0) as model:
+        model.run_to_end()
     return time.perf_counter() - started
 
 

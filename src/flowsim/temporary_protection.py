@@ -284,6 +284,13 @@ class TemporaryProtectionOffice(mesa.Agent):
         super().__init__(model)
         self._shared_for = -1.0  # the national total the places were last shared from
         self.crisis_places = np.zeros(0, np.int64)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Read today's hazards of leaving and emergency nights; the model calls this
+        whenever a parameter changes (crisis places are shared out when first asked for)."""
+        self.today_hazards = self.hazards()
+        self.emergency_nights = int(self.model.params["temporary_protection.emergency_nights"])
 
     def crisis_places_by_municipality(self) -> np.ndarray:
         """Crisis-housing places per municipality today (int64, places): the national total
@@ -320,15 +327,16 @@ class TemporaryProtectionOffice(mesa.Agent):
     def step(self, arrived_from: int) -> None:
         """One day, for the households arrived from index ``arrived_from`` on."""
         m = self.model
-        p = m.params
+        hazard_departure, hazard_own_housing = self.today_hazards
         direct(tp_day)(
             m.chain,
             arrived_from,
             m.hi,
             m.day,
             m.seed,
-            int(p["temporary_protection.emergency_nights"]),
+            self.emergency_nights,
             self.crisis_places_by_municipality(),
-            *self.hazards(),
+            hazard_departure,
+            hazard_own_housing,
             m.flows_today,
         )
