@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from distributed.diagnostics.plugin import WorkerPlugin
 
+import flowsim.results
 import flowsim.sweep as sweep
 from experiment_helpers import local_client, write_spec
 from flowsim.cli import main
@@ -55,7 +56,7 @@ class Counting(ProtectionSystem):
 def counting(monkeypatch) -> list[int]:
     # workers are threads of this process (processes=False), so they see the patch
     Counting.started = []
-    monkeypatch.setattr(sweep, "ProtectionSystem", Counting)
+    monkeypatch.setattr(flowsim.results, "ProtectionSystem", Counting)
     return Counting.started
 
 
@@ -141,7 +142,7 @@ def test_a_run_that_raises_is_recorded_and_the_others_finish(tmp_path, reference
                 raise RuntimeError("queue overflow in test")
             super().__init__(scenario, seed)
 
-    monkeypatch.setattr(sweep, "ProtectionSystem", Failing)
+    monkeypatch.setattr(flowsim.results, "ProtectionSystem", Failing)
     spec = write_spec(tmp_path)
     with local_client(workers=2) as client:
         summary = run_sweep(load_experiment(spec), tmp_path / "out", client, progress=False)
@@ -154,7 +155,7 @@ def test_a_run_that_raises_is_recorded_and_the_others_finish(tmp_path, reference
         ok = runs["replication"] != 1
         pd.testing.assert_frame_equal(runs[ok], expected[ok])
         # once the cause is gone, --resume runs the failed runs again, and only those
-        monkeypatch.setattr(sweep, "ProtectionSystem", ProtectionSystem)
+        monkeypatch.setattr(flowsim.results, "ProtectionSystem", ProtectionSystem)
         again = run_sweep(load_experiment(spec), tmp_path / "out", client, resume=True)
     assert again.computed == 4
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / "runs.parquet"), expected)
@@ -254,7 +255,7 @@ def test_a_killed_driver_resumes_to_exactly_the_uninterrupted_result(
     spec = write_spec(tmp_path)
     out = tmp_path / "out"
     # the runs happen in this process's worker threads: slow them down, then kill the driver
-    monkeypatch.setattr(sweep, "ProtectionSystem", Slow)
+    monkeypatch.setattr(flowsim.results, "ProtectionSystem", Slow)
     with local_client(workers=2, tcp=True) as client:
         command = [sys.executable, "-m", "flowsim.cli", "sweep", str(spec), "--out", str(out)]
         driver = subprocess.Popen(
@@ -268,7 +269,7 @@ def test_a_killed_driver_resumes_to_exactly_the_uninterrupted_result(
             driver.kill()
             driver.wait()
         assert stored < RUNS and not (out / "runs.parquet").exists()
-        monkeypatch.setattr(sweep, "ProtectionSystem", ProtectionSystem)
+        monkeypatch.setattr(flowsim.results, "ProtectionSystem", ProtectionSystem)
         summary = run_sweep(load_experiment(spec), out, client, resume=True, progress=False)
     assert summary.skipped >= stored
     assert len(list((out / "shards").glob("*.parquet"))) == RUNS  # one per run, no duplicate
@@ -281,7 +282,7 @@ class SlowWorkers(WorkerPlugin):
     name = "test-slow-runs"
 
     def setup(self, worker):
-        sweep.ProtectionSystem = Slow
+        flowsim.results.ProtectionSystem = Slow  # the model a replication builds
 
 
 def test_a_killed_worker_process_has_its_run_retried_elsewhere(tmp_path, reference):
