@@ -316,3 +316,19 @@ def test_a_killed_worker_process_has_its_run_retried_elsewhere(tmp_path, referen
         killer.join()
     assert killed and summary.statuses == {"ok": RUNS}
     pd.testing.assert_frame_equal(pd.read_parquet(out / "runs.parquet"), expected)
+
+
+def test_local_workers_keep_the_adaptive_malloc_threshold_and_one_blas_thread(tmp_path):
+    """``flowsim sweep``'s LocalCluster starts workers without Dask's MALLOC_TRIM_THRESHOLD_
+    (which makes every run's arrays fresh pages: about 5% of a run), keeping the rest of
+    Dask's worker environment (one BLAS thread)."""
+    client = sweep.make_client(load_experiment(write_spec(tmp_path)), workers=1)
+    cluster = client.cluster
+    try:
+        env = client.run(
+            lambda: (os.environ.get("MALLOC_TRIM_THRESHOLD_"), os.environ.get("OMP_NUM_THREADS"))
+        )
+    finally:
+        client.close()
+        cluster.close()
+    assert list(env.values()) == [(None, "1")]
