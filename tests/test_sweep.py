@@ -318,10 +318,16 @@ def test_a_killed_worker_process_has_its_run_retried_elsewhere(tmp_path, referen
     pd.testing.assert_frame_equal(pd.read_parquet(out / "runs.parquet"), expected)
 
 
-def test_local_workers_keep_the_adaptive_malloc_threshold_and_one_blas_thread(tmp_path):
+def test_local_workers_keep_the_adaptive_malloc_threshold_and_one_blas_thread(
+    tmp_path, monkeypatch
+):
     """``flowsim sweep``'s LocalCluster starts workers without Dask's MALLOC_TRIM_THRESHOLD_
     (which makes every run's arrays fresh pages: about 5% of a run), keeping the rest of
     Dask's worker environment (one BLAS thread)."""
+    # Dask's nanny writes its worker environment into the environment of the process that
+    # starts it, so earlier tests' clusters left the variable here; `flowsim sweep` starts
+    # from a clean process
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
     client = sweep.make_client(load_experiment(write_spec(tmp_path)), workers=1)
     cluster = client.cluster
     try:
