@@ -37,15 +37,9 @@ def every_field_changed() -> dict:
 def run(reading_every_day: bool) -> pd.DataFrame:
     model = ProtectionSystem(scenario_from_dict(every_field_changed(), SOURCE), 4)
     if reading_every_day:
-        institutions = (
-            model.immigration_office,
-            model.fedasil,
-            model.cgrs,
-            model.call,
-            model.tp_office,
-            model.housing_search,
-            model.return_service,
-        )
+        # every agent that reads parameters, found here rather than taken from the model's
+        # own list, so that an institution missing from that list fails the test
+        institutions = [agent for agent in model.agents if hasattr(agent, "refresh")]
         step = model.step
 
         def step_reading_everything() -> None:

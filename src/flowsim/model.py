@@ -70,8 +70,8 @@ def paused_gc() -> Iterator[None]:
 
     A model makes few reference cycles, but its allocations trigger the collector, which
     then traverses every object of the process (pandas, numba, Dask: a full collection took
-    0.13 s, a quarter of a run, every few runs). Cycles made in the block are collected at
-    the first collection after it.
+    0.13 s, a quarter of a run, once in 5 to 12 runs). Cycles made in the block are
+    collected at the first collection after it.
     """
     collecting = gc.isenabled()
     gc.disable()
@@ -171,6 +171,16 @@ class ProtectionSystem(mesa.Model):
             self.tp_desk,
         )
         self.tp_office.open_initial(g.n_initial_applicants, [len(part[0]) for part in tp_initial])
+        # they read their parameters in refresh(), called only when one changes, not every day
+        self.institutions = (
+            self.immigration_office,
+            self.fedasil,
+            self.cgrs,
+            self.call,
+            self.tp_office,
+            self.housing_search,
+            self.return_service,
+        )
 
     def _open_initial_state(self, g: Generated) -> None:
         """Queues, places and deadlines of the cases in the system on the start date."""
@@ -202,7 +212,7 @@ class ProtectionSystem(mesa.Model):
             np.argsort(draws),
             int(round(self.config.initial_state.without_reception_persons)),
             self.fedasil.departures,
-            *self.fedasil.hazards(),
+            *self.fedasil.today_hazards,
         )
         open_initial_status_holders(self.cases, self.tally, self.status_holders, first_pending)
 
@@ -233,16 +243,7 @@ class ProtectionSystem(mesa.Model):
             self.params[change.field] = change.apply(self.params[change.field])
         triggered = self.triggers.apply_due(self.day, self.params)
         if changes or triggered:
-            # institutions read their parameters only when one changes, not every day
-            for institution in (
-                self.immigration_office,
-                self.fedasil,
-                self.cgrs,
-                self.call,
-                self.tp_office,
-                self.housing_search,
-                self.return_service,
-            ):
+            for institution in self.institutions:
                 institution.refresh()
         self.flows_today = self.flows[self.day]
         arrived_from = self.hi

@@ -321,7 +321,7 @@ class TemporaryProtectionOffice(mesa.Agent):
             np.array(counts, np.int64),
             m.seed,
             self.crisis_places_by_municipality(),
-            *self.hazards(),
+            *self.today_hazards,
         )
 
     def step(self, arrived_from: int) -> None:
