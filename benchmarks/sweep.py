@@ -2,149 +2,142 @@
 
     .venv/bin/python benchmarks/sweep.py --runs 200
 
-Measures, per number of workers: the start-up, once per sweep (the local cluster's worker
-processes starting and loading the numba kernels, as ``flowsim sweep``'s warm-up plugin
-does), then runs per second (wall time of ``run_sweep`` once the workers are warm), parallel
-efficiency (throughput / (workers x throughput on one worker)), and the overhead per run
-beyond the model itself: seconds of worker time per run against the median of the model
-alone (``flowsim.results.replication``; in a side process running beside the sweep when a
-core is free, so both see the machine in the same state; otherwise in this process just
-before the sweep), and the part of it that is Dask's (worker time per run against the runs'
-own time measured inside the workers, ``timings.parquet``). Targets: efficiency over 85% at
-2 workers, overhead under 5%.
+For each number of workers n, ``--runs`` baseline runs are made twice, in interleaved blocks
+(order plain, sweep, sweep, plain, plain, sweep, ...; each block its own seeds, the same
+seeds in the plain and the sweep block of a pair):
+
+- **sweep**: ``flowsim sweep``'s machinery (``make_client``'s LocalCluster of n
+  single-threaded worker processes, ``run_sweep``: tasks, outcomes, shards, compaction);
+- **plain**: the same runs made by n plain Python processes, each calling
+  ``flowsim.results.replication`` in a loop, started together (a barrier), the block's wall
+  time being the slowest process's.
+
+Both keep the same number of processes busy, and interleaving puts both in the same machine
+state: this VM's speed drifts by 20-60% from one minute to the next, more than the overhead
+measured. Printed per n: the cluster's start-up (processes, kernels loaded: once per sweep),
+runs per second of the sweep blocks, parallel efficiency (throughput / (n x throughput on
+one worker)), the **overhead per run beyond the model itself** (sweep wall / plain wall - 1,
+over all blocks, and its range over the pairs), and the part of it between the runs inside
+the workers (Dask: scheduling, moving tasks and results, the driver's bookkeeping; worker
+seconds per run against ``timings.parquet``). Targets: efficiency over 85% at 2 workers,
+overhead under 5%.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
-import statistics
-import subprocess
-import sys
+import multiprocessing
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 
 from flowsim.experiments import experiment_from_dict
 from flowsim.results import replication
-from flowsim.sweep import WarmNumba, make_client, run_sweep
+from flowsim.sweep import WarmNumba, make_client, plan_runs, run_sweep
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
+ORDER = "PSSP"  # one pair of blocks each way round, repeated: no order favours either side
 
 
-def experiment(runs: int):
-    """The baseline, one point, ``runs`` replications (the same work as ``runs`` points)."""
+def experiment(runs: int, seed: int = 0):
+    """The baseline, one point, ``runs`` replications from master ``seed``."""
     spec = {
         "name": "bench",
         "base": "belgium-baseline.yaml",
         "levers": [{"name": "inflow_scale", "field": "inflow.scale", "values": [1.0]}],
         "design": {"kind": "factorial"},
         "replications": runs,
+        "seed": seed,
         "outcomes": {"peak_without": {"series": "without_reception", "stat": "max"}},
     }
     return experiment_from_dict(spec, "<bench>", CONFIGS)
 
 
-def model_alone(exp, repeats: int) -> float:
-    """Median seconds of one baseline run in this process (kernels warmed first)."""
-    scenario = exp.bases[""]
+def plain_process(seeds_per_block: list[list[int]], start, results) -> None:
+    """One plain process: warm the kernels, then for each block wait for the others at
+    ``start`` and run its seeds in a loop; puts each block's seconds on ``results``."""
+    scenario = experiment(1).bases[""]
     with replication(scenario, 0) as model:
         model.run_to_end()
-    times = []
-    for seed in range(repeats):
+    for seeds in seeds_per_block:
+        start.wait()
         started = time.perf_counter()
-        with replication(scenario, seed + 1) as model:  # as the workers run one
-            model.run_to_end()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        for seed in seeds:
+            with replication(scenario, seed) as model:
+                model.run_to_end()
+        results.put(time.perf_counter() - started)
 
 
-def alone_forever(exp) -> None:
-    """Run the baseline again and again in this process, printing each run's seconds (the
-    side process of :func:`alone_beside`); stops when killed."""
-    scenario = exp.bases[""]
-    with replication(scenario, 0) as model:
-        model.run_to_end()
-    seed = 1
-    while True:
-        started = time.perf_counter()
-        with replication(scenario, seed) as model:
-            model.run_to_end()
-        print(f"{time.perf_counter() - started:.6f}", flush=True)
-        seed += 1
-
-
-@contextmanager
-def alone_beside(runs: int) -> Iterator[list[float]]:
-    """The model alone timed in a side process while the block runs (a sweep on fewer workers
-    than cores), so both see the same machine: this VM's speed drifts by 20-40% from one
-    minute to the next, more than the overhead measured. Yields the list of run times
-    (seconds), filled when the block ends."""
-    side = subprocess.Popen(
-        [sys.executable, __file__, "--runs", str(runs), "--alone-forever"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    times: list[float] = []
+def measure(n: int, runs: int, blocks: int) -> dict[str, float]:
+    """Interleaved plain and sweep blocks on ``n`` processes; seconds and ratios."""
+    size = runs // blocks
+    exps = [experiment(size, seed=b + 1) for b in range(blocks)]
+    seeds = [[int(s) for s in plan_runs(e).runs["seed"]] for e in exps]
+    context = multiprocessing.get_context("spawn")
+    start, results = context.Barrier(n + 1), context.Queue()
+    plain = [
+        context.Process(target=plain_process, args=([s[j::n] for s in seeds], start, results))
+        for j in range(n)
+    ]
+    started = time.perf_counter()
+    client = make_client(exps[0], workers=n)
+    client.register_plugin(WarmNumba(exps[0].bases[""]))  # what run_sweep does first
+    startup = time.perf_counter() - started
+    for process in plain:
+        process.start()
+    plain_s, sweep_s, in_run = [0.0] * blocks, [0.0] * blocks, []
     try:
-        yield times
+        with tempfile.TemporaryDirectory() as folder:
+            for i in range(2 * blocks):
+                b = i // 2
+                if ORDER[i % len(ORDER)] == "P":
+                    start.wait()
+                    plain_s[b] = max(results.get() for _ in range(n))
+                else:
+                    out = Path(folder) / f"block-{b}"
+                    sweep_s[b] = run_sweep(exps[b], out, client, progress=False).wall_time_s
+                    in_run.extend(pd.read_parquet(out / "timings.parquet")["wall_time_s"])
     finally:
-        side.terminate()
-        out, _ = side.communicate()
-        times.extend(float(line) for line in out.split())
+        cluster = client.cluster
+        client.close()
+        cluster.close()
+        for process in plain:
+            process.join()
+    ratios = [s / p - 1 for s, p in zip(sweep_s, plain_s, strict=True)]
+    return {
+        "startup": startup,
+        "runs": size * blocks,
+        "sweep": sum(sweep_s),
+        "plain": sum(plain_s),
+        "in_run": sum(in_run) / len(in_run),
+        "low": min(ratios),
+        "high": max(ratios),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=200, help="runs per side (sweep, plain)")
+    parser.add_argument("--blocks", type=int, default=4, help="blocks per side, interleaved")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--repeats", type=int, default=5, help="runs of the model alone")
-    parser.add_argument("--alone-forever", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    exp = experiment(args.runs)
-    if args.alone_forever:
-        alone_forever(exp)
-        return
-    # This machine's speed drifts by 20-40% from minute to minute (a shared VM). With a core
-    # to spare, the model alone runs beside the sweep (same machine state); otherwise it is
-    # timed just before. The runs' own time inside the workers (timings.parquet) separates
-    # Dask's share of the overhead from the worker process's.
     print(
-        " workers  alone s  (timed)  start-up s  runs   wall s  runs/s  efficiency"
-        "  worker s/run  in-run s  overhead  of which Dask"
+        " workers  start-up s  runs  sweep s  runs/s  efficiency  plain s  overhead"
+        "  (pairs)          worker s/run  in-run s  of which Dask"
     )
     first = None
     for n in args.workers:
-        beside = n < (os.cpu_count() or 1)
-        alone_times = [model_alone(exp, args.repeats)] if not beside else []
-        with alone_beside(args.runs) if beside else contextlib.nullcontext([]) as side_times:
-            started = time.perf_counter()
-            client = make_client(exp, workers=n)
-            client.register_plugin(WarmNumba(exp.bases[""]))  # what run_sweep does first
-            startup = time.perf_counter() - started
-            try:
-                with tempfile.TemporaryDirectory() as folder:
-                    summary = run_sweep(exp, Path(folder) / "out", client, progress=False)
-                    in_run = pd.read_parquet(Path(folder) / "out" / "timings.parquet")
-            finally:
-                cluster = client.cluster
-                client.close()
-                cluster.close()
-        alone = statistics.median(side_times or alone_times)
-        rate = summary.runs / summary.wall_time_s
+        m = measure(n, args.runs, args.blocks)
+        rate = m["runs"] / m["sweep"]
         first = first or rate
-        per_run = summary.wall_time_s * n / summary.runs
-        run_s = float(in_run["wall_time_s"].mean())
-        timed = "beside" if beside else "before"
+        per_run = m["sweep"] * n / m["runs"]
+        pairs = f"{m['low']:+.1%}..{m['high']:+.1%}"
         print(
-            f" {n:7d} {alone:8.3f} {timed:>8} {startup:11.1f} {summary.runs:5d} "
-            f"{summary.wall_time_s:8.1f} {rate:7.3f} {rate / (n * first):10.0%} "
-            f"{per_run:13.3f} {run_s:9.3f} {per_run / alone - 1:9.1%} {per_run / run_s - 1:13.1%}"
+            f" {n:7d} {m['startup']:11.1f} {m['runs']:5d} {m['sweep']:8.1f} {rate:7.3f}"
+            f" {rate / (n * first):11.0%} {m['plain']:8.1f} {m['sweep'] / m['plain'] - 1:9.1%}"
+            f"  {pairs:<16} {per_run:12.3f} {m['in_run']:9.3f} {per_run / m['in_run'] - 1:13.1%}"
         )
 
 

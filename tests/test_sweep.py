@@ -124,6 +124,22 @@ def test_resume_after_an_interruption_reruns_nothing_stored_and_duplicates_nothi
     assert manifest["state"] == "complete" and manifest["statuses"] == {"ok": RUNS}
 
 
+def test_the_kernels_are_warmed_once_per_worker_not_per_sweep(tmp_path, monkeypatch):
+    warmed: list[int] = []
+    monkeypatch.setattr(sweep, "warm_up", lambda scenario: warmed.append(1))
+    experiment = load_experiment(write_spec(tmp_path, replications=1))
+    with local_client(workers=2) as client:
+        for out in ("first", "second"):  # two sweeps on one cluster
+            run_sweep(experiment, tmp_path / out, client, progress=False)
+        assert len(warmed) == 2  # one per worker
+        client.cluster.scale(3)
+        client.wait_for_workers(3)
+        deadline = time.monotonic() + 30
+        while len(warmed) < 3 and time.monotonic() < deadline:  # set up as it joins
+            time.sleep(0.05)
+        assert len(warmed) == 3  # a worker joining later warms too
+
+
 def test_a_folder_with_runs_is_not_overwritten_without_resume(tmp_path, reference):
     out, _ = reference
     target = tmp_path / "out"

@@ -176,9 +176,12 @@ class WarmNumba(WorkerPlugin):  # type: ignore[misc]
     """Worker plugin: warm the numba kernels once per worker, when it joins the cluster.
 
     Runs in a thread so the worker keeps answering the scheduler during a cold compile.
+    Idempotent: a later sweep on the same cluster (an existing scheduler, more
+    replications) finds it registered and does not warm the workers again.
     """
 
     name = "flowsim-warm-numba"
+    idempotent = True
 
     def __init__(self, scenario: Scenario):
         self.scenario = scenario
