@@ -339,7 +339,8 @@ def test_local_workers_keep_the_adaptive_malloc_threshold_and_one_blas_thread(
 ):
     """``flowsim sweep``'s LocalCluster starts workers without Dask's MALLOC_TRIM_THRESHOLD_
     (which makes every run's arrays fresh pages: about 5% of a run), keeping the rest of
-    Dask's worker environment (one BLAS thread)."""
+    Dask's worker environment (one BLAS thread), and without the statistical profiler and
+    the 20 ms event-loop check (Python work taking the GIL from the model)."""
     # Dask's nanny writes its worker environment into the environment of the process that
     # starts it, so earlier tests' clusters left the variable here; `flowsim sweep` starts
     # from a clean process
@@ -350,7 +351,33 @@ def test_local_workers_keep_the_adaptive_malloc_threshold_and_one_blas_thread(
         env = client.run(
             lambda: (os.environ.get("MALLOC_TRIM_THRESHOLD_"), os.environ.get("OMP_NUM_THREADS"))
         )
+        callbacks = client.run(lambda dask_worker: sorted(dask_worker.periodic_callbacks))
+        ticks = client.run(lambda dask_worker: dask_worker._tick_interval)
     finally:
         client.close()
         cluster.close()
     assert list(env.values()) == [(None, "1")]
+    [running] = callbacks.values()
+    assert "heartbeat" in running and not {"profile", "profile-cycle"} & set(running)
+    assert list(ticks.values()) == [1.0]  # seconds
+
+
+def test_job_scripts_set_the_worker_settings_before_the_sections_own_lines():
+    import dask
+
+    own = ["module load python/3.11"]
+    cluster = jobqueue_cluster("slurm", {"job_script_prologue": own})
+    try:
+        script = cluster.job_script()
+    finally:
+        cluster.close()
+    exports = sweep.worker_exports()
+    lines = script.splitlines()
+    assert [lines.index(line) for line in [*exports, *own]] == sorted(
+        lines.index(line) for line in [*exports, *own]
+    )
+    # the lines are read back by Dask's own parser as the settings flowsim's local workers get
+    environ = dict(line.removeprefix("export ").split("=", 1) for line in exports)
+    collected = dask.config.collect_env(environ)
+    for key, value in sweep.WORKER_SETTINGS.items():
+        assert dask.config.get(key, config=collected) == value
