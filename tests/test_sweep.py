@@ -339,8 +339,9 @@ def test_local_workers_keep_the_adaptive_malloc_threshold_and_one_blas_thread(
 ):
     """``flowsim sweep``'s LocalCluster starts workers without Dask's MALLOC_TRIM_THRESHOLD_
     (which makes every run's arrays fresh pages: about 5% of a run), keeping the rest of
-    Dask's worker environment (one BLAS thread), and without the statistical profiler and
-    the 20 ms event-loop check (Python work taking the GIL from the model)."""
+    Dask's worker environment (one BLAS thread), and with :data:`flowsim.sweep.DASK_SETTINGS`
+    (no statistical profiler, slower health checks and pollers: Python work taking the GIL
+    from the model)."""
     # Dask's nanny writes its worker environment into the environment of the process that
     # starts it, so earlier tests' clusters left the variable here; `flowsim sweep` starts
     # from a clean process
@@ -351,14 +352,19 @@ def test_local_workers_keep_the_adaptive_malloc_threshold_and_one_blas_thread(
         env = client.run(
             lambda: (os.environ.get("MALLOC_TRIM_THRESHOLD_"), os.environ.get("OMP_NUM_THREADS"))
         )
-        callbacks = client.run(lambda dask_worker: sorted(dask_worker.periodic_callbacks))
+        callbacks = client.run(
+            lambda dask_worker: {
+                name: pc.callback_time for name, pc in dask_worker.periodic_callbacks.items()
+            }
+        )
         ticks = client.run(lambda dask_worker: dask_worker._tick_interval)
     finally:
         client.close()
         cluster.close()
     assert list(env.values()) == [(None, "1")]
-    [running] = callbacks.values()
+    [running] = callbacks.values()  # milliseconds between calls
     assert "heartbeat" in running and not {"profile", "profile-cycle"} & set(running)
+    assert running["memory_monitor"] == 1000 and running["monitor"] == 2000
     assert list(ticks.values()) == [1.0]  # seconds
 
 
@@ -376,8 +382,11 @@ def test_job_scripts_set_the_worker_settings_before_the_sections_own_lines():
     assert [lines.index(line) for line in [*exports, *own]] == sorted(
         lines.index(line) for line in [*exports, *own]
     )
+    # the README gives the same lines for workers started by hand
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert all(line in readme.splitlines() for line in exports)
     # the lines are read back by Dask's own parser as the settings flowsim's local workers get
     environ = dict(line.removeprefix("export ").split("=", 1) for line in exports)
     collected = dask.config.collect_env(environ)
-    for key, value in sweep.WORKER_SETTINGS.items():
+    for key, value in sweep.DASK_SETTINGS.items():
         assert dask.config.get(key, config=collected) == value

@@ -393,19 +393,24 @@ def _sweep_versions() -> dict[str, str]:
 
 # --- clusters -----------------------------------------------------------------------------
 
-# Dask settings of the workers flowsim starts (local and SLURM/PBS). A worker's statistical
-# profiler samples the thread running the model every 10 ms, and its event loop checks its
-# own health every 20 ms: Python work that takes the GIL from the model. Measured with perf
-# (worker CPU per run against a plain process, both normalised by the numba kernels'
-# samples): +15% with Dask's defaults, +5% without them. Neither changes a result; both
-# only feed Dask's dashboard (its Profile page, event-loop health).
-WORKER_SETTINGS: dict[str, Any] = {
+# Dask settings of the processes flowsim starts (local cluster, SLURM/PBS workers). A
+# worker's statistical profiler samples the thread running the model every 10 ms, its event
+# loop checks its own health every 20 ms, and the worker, the nanny and the scheduler poll
+# memory and system counters 2-10 times a second: Python work that takes the GIL from the
+# model or a core from the workers. Measured with perf (worker CPU per run against a plain
+# process, both normalised by the numba kernels' samples): +15% with Dask's defaults, +5%
+# without the profiler and ticks; the pollers cost the driver a third of its 20 ms a run.
+# None changes a result: they feed Dask's dashboard, and the memory limits are still
+# enforced, within a second instead of 0.1 s.
+DASK_SETTINGS: dict[str, Any] = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.worker.memory.monitor-interval": "1s",
 }
 
 
-def worker_exports(settings: dict[str, Any] = WORKER_SETTINGS) -> list[str]:
+def worker_exports(settings: dict[str, Any] = DASK_SETTINGS) -> list[str]:
     """Shell lines setting Dask ``settings`` through environment variables
     (``DASK_DISTRIBUTED__WORKER__...``), for job scripts of workers started elsewhere."""
     lines = []
@@ -418,7 +423,7 @@ def worker_exports(settings: dict[str, Any] = WORKER_SETTINGS) -> list[str]:
 def jobqueue_cluster(kind: str, options: dict[str, Any]) -> Any:
     """A dask-jobqueue cluster (``slurm`` or ``pbs``) from the experiment's ``cluster``
     section; no job is submitted until it is scaled. Its job script sets
-    :data:`WORKER_SETTINGS` before any line of the section's own ``job_script_prologue``."""
+    :data:`DASK_SETTINGS` before any line of the section's own ``job_script_prologue``."""
     if kind == "slurm":
         from dask_jobqueue import SLURMCluster as ClusterClass
     elif kind == "pbs":
@@ -461,7 +466,7 @@ def make_client(
     # faults and about 0.02 s of system time a baseline run, some 5%); a worker runs one
     # model at a time, so the memory glibc keeps for reuse is at most one run's.
     settings = {
-        **WORKER_SETTINGS,
+        **DASK_SETTINGS,
         "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
     }
     with dask.config.set(settings):  # the nanny hands the worker the settings of this moment
