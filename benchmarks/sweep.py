@@ -34,6 +34,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from flowsim import sweep
 from flowsim.experiments import experiment_from_dict
 from flowsim.results import replication
 from flowsim.sweep import WarmNumba, make_client, plan_runs, run_sweep
@@ -129,7 +130,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200, help="runs per side (sweep, plain)")
     parser.add_argument("--blocks", type=int, default=4, help="blocks per side, interleaved")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument(
+        "--dask-defaults",
+        action="store_true",
+        help="start the cluster with Dask's defaults, not flowsim.sweep.DASK_SETTINGS",
+    )
     args = parser.parse_args()
+    if args.dask_defaults:
+        sweep.DASK_SETTINGS.clear()  # read by make_client when it starts the cluster
     print(
         " workers  start-up s  runs  sweep s  runs/s  efficiency  plain s  overhead"
         "  (pairs)          CPU overhead  worker s/run  in-run s  of which Dask"
