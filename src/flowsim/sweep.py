@@ -399,7 +399,7 @@ def _sweep_versions() -> dict[str, str]:
 # memory and system counters 2-10 times a second: Python work that takes the GIL from the
 # model or a core from the workers. Measured with perf (worker CPU per run against a plain
 # process, both normalised by the numba kernels' samples): +15% with Dask's defaults, +5%
-# without the profiler and ticks; the pollers cost the driver a third of its 20 ms a run.
+# without the profiler and ticks; the pollers cost the driver 5 of its 22 ms a run.
 # None changes a result: they feed Dask's dashboard, and the memory limits are still
 # enforced, within a second instead of 0.1 s.
 DASK_SETTINGS: dict[str, Any] = {
