@@ -177,6 +177,23 @@ def test_a_run_that_raises_is_recorded_and_the_others_finish(tmp_path, reference
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / "runs.parquet"), expected)
 
 
+def test_runs_whose_worker_cannot_reach_the_folder_are_written_by_the_driver(
+    tmp_path, reference, monkeypatch
+):
+    _, expected = reference
+    unreachable = tmp_path / "elsewhere"
+    unreachable.write_text("a file where the worker expects a folder", encoding="utf-8")
+    original = sweep.execute_run
+    # the worker sees another file system: its shard cannot be written there
+    monkeypatch.setattr(sweep, "execute_run", lambda task, out: original(task, str(unreachable)))
+    spec = write_spec(tmp_path, series=[])  # kept series need the folder (not the driver's)
+    with local_client(workers=2) as client:
+        summary = run_sweep(load_experiment(spec), tmp_path / "out", client, progress=False)
+    assert summary.statuses == {"ok": RUNS}
+    assert len(list((tmp_path / "out" / "shards").glob("*.parquet"))) == RUNS
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / "runs.parquet"), expected)
+
+
 def test_a_point_whose_scenario_does_not_validate_is_recorded_invalid(
     tmp_path, reference, monkeypatch
 ):

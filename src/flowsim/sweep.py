@@ -301,13 +301,15 @@ def run_sweep(
     bar = _progress_bar(len(plan.tasks), len(plan.tasks) - len(todo), progress)
     for future in as_completed(futures):
         task = by_future[future]
-        try:
-            row = future.result()
-        except Exception as err:  # the worker died (too many times): record it, go on
-            row = {name: math.nan for name in spec.outcomes}
-            row.update(run_id=task.run_id, status="error", error=f"{type(err).__name__}: {err}")
-            row.update(wall_time_s=math.nan, worker="")
-        if not (out / "shards" / f"{task.run_id}.parquet").is_file():
+        # the worker wrote the run's shard: its row need not travel back (a round trip
+        # through the scheduler per run); fetched only when the shard is not there
+        if future.status == "error" or not (out / "shards" / f"{task.run_id}.parquet").is_file():
+            try:
+                row = future.result()
+            except Exception as err:  # the worker died (too many times): record it, go on
+                row = {name: math.nan for name in spec.outcomes}
+                row.update(run_id=task.run_id, status="error", error=f"{type(err).__name__}: {err}")
+                row.update(wall_time_s=math.nan, worker="")
             write_shard(out, row)
         bar.update(1)
         future.release()
