@@ -417,11 +417,11 @@ DASK_SETTINGS: dict[str, Any] = {
 }
 
 
-def worker_exports(settings: dict[str, Any] = DASK_SETTINGS) -> list[str]:
-    """Shell lines setting Dask ``settings`` through environment variables
+def worker_exports() -> list[str]:
+    """Shell lines setting :data:`DASK_SETTINGS` through environment variables
     (``DASK_DISTRIBUTED__WORKER__...``), for job scripts of workers started elsewhere."""
     lines = []
-    for key, value in settings.items():
+    for key, value in DASK_SETTINGS.items():
         name = "DASK_" + "__".join(part.upper().replace("-", "_") for part in key.split("."))
         lines.append(f"export {name}={value}")
     return lines

@@ -327,7 +327,6 @@ class TemporaryProtectionOffice(mesa.Agent):
     def step(self, arrived_from: int) -> None:
         """One day, for the households arrived from index ``arrived_from`` on."""
         m = self.model
-        hazard_departure, hazard_own_housing = self.today_hazards
         direct(tp_day)(
             m.chain,
             arrived_from,
@@ -336,7 +335,6 @@ class TemporaryProtectionOffice(mesa.Agent):
             m.seed,
             self.emergency_nights,
             self.crisis_places_by_municipality(),
-            hazard_departure,
-            hazard_own_housing,
+            *self.today_hazards,
             m.flows_today,
         )
