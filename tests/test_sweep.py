@@ -16,6 +16,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from distributed.diagnostics.plugin import WorkerPlugin
+from hypothesis import given
+from hypothesis import strategies as st
 
 import flowsim.results
 import flowsim.sweep as sweep
@@ -95,6 +97,94 @@ def test_same_runs_table_with_one_and_two_workers(tmp_path, reference):
     assert expected["peak_without"].notna().all()
     kept = sorted(p.stem for p in (out / "series").glob("*.parquet"))
     assert kept == sorted(expected["run_id"])  # the spec asks for one series
+
+
+@given(runs=st.integers(0, 5000), workers=st.integers(1, 300), most=st.integers(1, 20))
+def test_tasks_hold_every_run_once_and_shrink_to_single_runs_at_the_end(runs, workers, most):
+    sizes = sweep.task_sizes(runs, workers, most)
+    assert sum(sizes) == runs and all(1 <= size <= most for size in sizes)
+    assert sizes == sorted(sizes, reverse=True)
+    left = runs
+    for size in sizes:  # a task takes at most its share of what is left, one run at least
+        assert size <= max(1, left // (sweep.TASKS_AHEAD * workers))
+        left -= size
+    # the last runs go one at a time (no worker finishes a long task while others wait)
+    assert sizes[-min(runs, sweep.TASKS_AHEAD * workers) :] == [1] * min(
+        runs, sweep.TASKS_AHEAD * workers
+    )
+    if runs >= 2 * most * sweep.TASKS_AHEAD * workers:
+        assert sizes[0] == most  # large sweeps do use tasks of several runs
+
+
+TASK_SIZES: list[int] = []  # runs per Dask task, recorded by counted_runs
+
+
+def counted_runs(tasks, out):
+    """:func:`flowsim.sweep.execute_runs`, recording how many runs each task held."""
+    TASK_SIZES.append(len(tasks))
+    return EXECUTE_RUNS(tasks, out)
+
+
+EXECUTE_RUNS = sweep.execute_runs
+
+
+def test_same_runs_table_whatever_the_runs_per_task(tmp_path, reference, monkeypatch):
+    _, expected = reference
+    # workers are threads of this process; the function travels by reference (a module's)
+    monkeypatch.setattr(sweep, "execute_runs", counted_runs)
+    experiment = load_experiment(write_spec(tmp_path))
+    for most in (1, 4):
+        TASK_SIZES.clear()
+        with local_client(workers=1) as client:
+            out = tmp_path / f"most-{most}"
+            run_sweep(experiment, out, client, progress=False, runs_per_task=most)
+        pd.testing.assert_frame_equal(pd.read_parquet(out / "runs.parquet"), expected)
+        assert sum(TASK_SIZES) == RUNS and max(TASK_SIZES) == min(most, 3)  # 12 // 4 = 3
+
+
+def test_a_retried_task_does_not_rerun_the_runs_its_dead_worker_stored(tmp_path, reference):
+    out, expected = reference
+    tasks = list(plan_runs(load_experiment(write_spec(tmp_path))).tasks.values())[:3]
+    target = tmp_path / "out"
+    # the dead worker had stored the first run (ok) and the second (an error)
+    (target / "shards").mkdir(parents=True)
+    for task in tasks[:2]:
+        shutil.copy(sweep.shard_path(out, task.run_id), target / "shards")
+    stored = pd.read_parquet(sweep.shard_path(target, tasks[0].run_id)).assign(peak_without=-1.0)
+    stored.to_parquet(sweep.shard_path(target, tasks[0].run_id))  # marked: rerun would undo
+    failed = pd.read_parquet(sweep.shard_path(target, tasks[1].run_id))
+    failed.assign(status="error", error="RuntimeError: x").to_parquet(
+        sweep.shard_path(target, tasks[1].run_id)
+    )
+    rows = sweep.execute_runs(tuple(tasks), str(target))
+    assert [row["run_id"] for row in rows] == [t.run_id for t in tasks[1:]]
+    assert pd.read_parquet(sweep.shard_path(target, tasks[0].run_id))["peak_without"][0] == -1
+    for task in tasks[1:]:
+        again = pd.read_parquet(sweep.shard_path(target, task.run_id))
+        assert again["status"][0] == "ok"
+        want = expected.loc[expected["run_id"] == task.run_id, "peak_without"].iloc[0]
+        assert again["peak_without"][0] == want
+    assert not sweep.stored_ok(target, "no-such-run")
+
+
+def test_a_task_that_fails_as_a_whole_has_its_runs_made_one_by_one(
+    tmp_path, reference, monkeypatch
+):
+    _, expected = reference
+    original = sweep.execute_runs
+
+    def fragile(tasks, out):  # as if the worker died whenever it held several runs
+        if len(tasks) > 1:
+            raise RuntimeError("worker lost")
+        return original(tasks, out)
+
+    monkeypatch.setattr(sweep, "execute_runs", fragile)
+    with local_client(workers=1) as client:
+        summary = run_sweep(
+            load_experiment(write_spec(tmp_path)), tmp_path / "out", client, progress=False
+        )
+    assert summary.statuses == {"ok": RUNS}
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / "runs.parquet"), expected)
 
 
 def test_resume_after_an_interruption_reruns_nothing_stored_and_duplicates_nothing(

@@ -1,4 +1,4 @@
-"""Running an experiment on Dask: one task per run, Parquet shards, resume, compaction.
+"""Running an experiment on Dask: tasks of a few runs each, Parquet shards, resume, compaction.
 
 A *run* is one design point and one replication. Its seed is the replication's seed derived
 from the master seed (:func:`flowsim.results.replication_seeds`): replication ``k`` of every
@@ -46,6 +46,18 @@ from flowsim.results import atomic_path, replication, replication_seeds, version
 
 MANIFEST_VERSION = 1
 WARM_UP_DAYS = 14  # long enough to call every daily kernel once
+# A Dask task costs the scheduler, the driver and the worker a few milliseconds whatever it
+# does (about 2% of a 0.4 s baseline run on one worker, more with more workers): runs go
+# to the workers a few at a time. Each run keeps its own seed and shard, so how the runs are
+# grouped changes no result, and resume and retries stay per run.
+MAX_RUNS_PER_TASK = 10
+# Guided scheduling (as OpenMP's): a task takes at most 1/(TASKS_AHEAD x workers) of the
+# runs not yet handed out, so tasks shrink to one run towards the end and no worker is left
+# finishing a long task while the others wait.
+TASKS_AHEAD = 4
+# Workers assumed when the cluster has none yet (SLURM/PBS jobs still queued): plenty, so
+# that tasks stay small unless the sweep is large.
+UNKNOWN_WORKERS = 100
 
 
 class SweepError(Exception):
@@ -112,7 +124,37 @@ def plan_runs(experiment: Experiment) -> Plan:
     return Plan(runs, tasks, invalid, baseline_point(spec, points))
 
 
+def task_sizes(runs: int, workers: int, most: int = MAX_RUNS_PER_TASK) -> list[int]:
+    """How many runs each Dask task gets, in the order the tasks are submitted: at most
+    ``most``, at most the runs left over ``TASKS_AHEAD`` x ``workers``, at least one."""
+    sizes: list[int] = []
+    left = runs
+    while left > 0:
+        size = max(1, min(most, left // (TASKS_AHEAD * max(workers, 1))))
+        sizes.append(size)
+        left -= size
+    return sizes
+
+
+def batches(tasks: list[RunTask], workers: int, most: int = MAX_RUNS_PER_TASK) -> list[tuple]:
+    """``tasks`` (plan order: a point's replications together) cut by :func:`task_sizes`."""
+    cut, start = [], 0
+    for size in task_sizes(len(tasks), workers, most):
+        cut.append(tuple(tasks[start : start + size]))
+        start += size
+    return cut
+
+
 # --- on the worker ------------------------------------------------------------------------
+
+
+def execute_runs(tasks: tuple[RunTask, ...], out: str) -> list[dict[str, Any]]:
+    """Run several runs in turn (one Dask task) with :func:`execute_run`; returns their rows.
+
+    Skips a run already stored with status ok: a task retried after its worker died does
+    not run again what the dead worker had finished.
+    """
+    return [execute_run(task, out) for task in tasks if not stored_ok(Path(out), task.run_id)]
 
 
 def execute_run(task: RunTask, out: str) -> dict[str, Any]:
@@ -142,9 +184,25 @@ def execute_run(task: RunTask, out: str) -> dict[str, Any]:
     return row
 
 
+def shard_path(out: Path, rid: str) -> Path:
+    """Where run ``rid``'s row is stored: ``shards/<run id>.parquet``."""
+    return out / "shards" / f"{rid}.parquet"
+
+
+def stored_ok(out: Path, rid: str) -> bool:
+    """Whether run ``rid`` is stored with status ok (a missing or unreadable shard: no)."""
+    path = shard_path(out, rid)
+    if not path.is_file():  # the usual case, a file-system lookup only
+        return False
+    try:
+        return pq.read_table(path, columns=["status"]).column("status")[0].as_py() == "ok"
+    except (OSError, pa.ArrowException, KeyError, IndexError):
+        return False
+
+
 def write_shard(out: Path, row: dict[str, Any]) -> Path:
     """Write one run's row as ``shards/<run id>.parquet`` (atomic)."""
-    target = out / "shards" / f"{row['run_id']}.parquet"
+    target = shard_path(out, row["run_id"])
     with atomic_path(target) as tmp:  # pyarrow directly: 0.4 ms a run, pandas 1.6 ms
         pq.write_table(pa.Table.from_pylist([row]), tmp)
     return target
@@ -263,12 +321,14 @@ def run_sweep(
     client: Any,
     resume: bool = False,
     progress: bool = True,
+    runs_per_task: int | None = None,
 ) -> SweepSummary:
     """Run every run of ``experiment`` on the Dask ``client`` and write ``out``.
 
     Without ``resume``, ``out`` must not hold runs already. With it, stored runs are skipped
     (never run twice) and the rest computed; the experiment's outcomes must be those the
-    stored runs were computed with.
+    stored runs were computed with. ``runs_per_task``: the most runs one Dask task makes
+    (default :data:`MAX_RUNS_PER_TASK`; 1: a task per run); it changes no result.
     """
     from distributed import as_completed
 
@@ -293,25 +353,29 @@ def run_sweep(
     if todo:
         # warm the kernels once per worker before the runs (new workers warm when they join)
         client.register_plugin(WarmNumba(todo[0].scenario))
-    futures = [
-        client.submit(execute_run, task, str(out), key=f"flowsim-run-{task.run_id}", pure=False)
-        for task in todo
-    ]
-    by_future = dict(zip(futures, todo, strict=True))
+    workers = sum(client.nthreads().values()) or UNKNOWN_WORKERS
+    pending = {
+        _submit(client, batch, out): batch
+        for batch in batches(todo, workers, runs_per_task or MAX_RUNS_PER_TASK)
+    }
     bar = _progress_bar(len(plan.tasks), len(plan.tasks) - len(todo), progress)
-    for future in as_completed(futures):
-        task = by_future[future]
-        # the worker wrote the run's shard: its row need not travel back (a round trip
-        # through the scheduler per run); fetched only when the shard is not there
-        if future.status == "error" or not (out / "shards" / f"{task.run_id}.parquet").is_file():
-            try:
-                row = future.result()
-            except Exception as err:  # the worker died (too many times): record it, go on
-                row = {name: math.nan for name in spec.outcomes}
-                row.update(run_id=task.run_id, status="error", error=f"{type(err).__name__}: {err}")
-                row.update(wall_time_s=math.nan, worker="")
+    queue = as_completed(list(pending))
+    for future in queue:
+        batch = pending.pop(future)
+        failed = future.status == "error"
+        missing = _not_stored(out, batch, failed)
+        retried = 0
+        if failed and len(missing) > 1:
+            # the task failed as a whole (its worker died too many times): give each of its
+            # runs not yet stored a task of its own, so one bad run takes no other with it
+            for task in missing:
+                single = _submit(client, (task,), out)
+                pending[single] = (task,)
+                queue.add(single)
+            retried, missing = len(missing), []
+        for row in _rows(future, missing, spec.outcomes):
             write_shard(out, row)
-        bar.update(1)
+        bar.update(len(batch) - retried)
         future.release()
     bar.close()
 
@@ -338,6 +402,36 @@ def run_sweep(
         },
     )
     return SweepSummary(out, len(runs), statuses, len(plan.tasks) - len(todo), len(todo), wall)
+
+
+def _not_stored(out: Path, batch: tuple[RunTask, ...], failed: bool) -> list[RunTask]:
+    """The runs of a finished task with no shard: the worker could not write them, and
+    their rows must come back from it (a round trip the others need not make). When the
+    task failed, the runs not stored ok: an error shard found then is an earlier attempt's
+    (``--resume`` retrying a failed run), not this one's."""
+    if failed:
+        return [task for task in batch if not stored_ok(out, task.run_id)]
+    return [task for task in batch if not shard_path(out, task.run_id).is_file()]
+
+
+def _submit(client: Any, batch: tuple[RunTask, ...], out: Path) -> Any:
+    key = f"flowsim-runs-{batch[0].run_id}-{len(batch)}"
+    return client.submit(execute_runs, batch, str(out), key=key, pure=False)
+
+
+def _rows(future: Any, tasks: list[RunTask], outcomes: dict[str, Outcome]) -> list[dict]:
+    """The rows of ``tasks`` from a finished task's result; an error row for each run the
+    result lacks (the task failed: its worker died, too many times)."""
+    if not tasks:
+        return []
+    try:
+        rows = {row["run_id"]: row for row in future.result()}
+        why = "no result returned for this run"
+    except Exception as err:
+        rows, why = {}, f"{type(err).__name__}: {err}"
+    missing = {name: math.nan for name in outcomes}
+    failed = {"status": "error", "error": why, "wall_time_s": math.nan, "worker": ""}
+    return [rows.get(t.run_id) or {**missing, "run_id": t.run_id, **failed} for t in tasks]
 
 
 def _progress_bar(total: int, initial: int, enabled: bool) -> Any:
