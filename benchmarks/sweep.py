@@ -1,13 +1,15 @@
 """Sweep throughput (issue 4): the baseline swept on 1 and 2 local Dask workers.
 
     .venv/bin/python benchmarks/sweep.py --runs 200
+    .venv/bin/python benchmarks/sweep.py --runs 200 --runs-per-task 1 10   # two sweep sides
 
-For each number of workers n, ``--runs`` baseline runs are made twice, in interleaved blocks
-(order plain, sweep, sweep, plain, plain, sweep, ...; each block its own seeds, the same
-seeds in the plain and the sweep block of a pair):
+For each number of workers n, ``--runs`` baseline runs are made by each side, in interleaved
+blocks (each block its own seeds, the same in every side; block b starts with side b, so no
+side always follows the same one):
 
 - **sweep**: ``flowsim sweep``'s machinery (``make_client``'s LocalCluster of n
-  single-threaded worker processes, ``run_sweep``: tasks, outcomes, shards, compaction);
+  single-threaded worker processes, ``run_sweep``: tasks, outcomes, shards, compaction),
+  once per ``--runs-per-task`` value (the most runs a Dask task makes);
 - **plain**: the same runs made by n plain Python processes, each calling
   ``flowsim.results.replication`` in a loop, started together (a barrier), the block's wall
   time being the slowest process's.
@@ -17,7 +19,7 @@ state: this VM's speed drifts by 20-60% from one minute to the next, more than t
 measured. Printed per n: the cluster's start-up (processes, kernels loaded: once per sweep),
 runs per second of the sweep blocks, parallel efficiency (throughput / (n x throughput on
 one worker)), the **overhead per run beyond the model itself** (sweep wall / plain wall - 1,
-over all blocks, and its range over the pairs), the same in CPU seconds (worker processes
+over all blocks, and its range over the blocks), the same in CPU seconds (worker processes
 and this driver, with the Dask scheduler, against the plain processes), and the part of the
 wall-time overhead between the runs inside the workers (Dask: scheduling, moving tasks and
 results, the driver's bookkeeping; worker seconds per run against ``timings.parquet``).
@@ -40,7 +42,6 @@ from flowsim.results import replication
 from flowsim.sweep import WarmNumba, make_client, plan_runs, run_sweep
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
-ORDER = "PSSP"  # one pair of blocks each way round, repeated: no order favours either side
 
 
 def experiment(runs: int, seed: int = 0):
@@ -72,8 +73,9 @@ def plain_process(seeds_per_block: list[list[int]], start, results) -> None:
         results.put((time.perf_counter() - started, time.process_time() - cpu))
 
 
-def measure(n: int, runs: int, blocks: int) -> dict[str, float]:
-    """Interleaved plain and sweep blocks on ``n`` processes; seconds and ratios."""
+def measure(n: int, runs: int, blocks: int, variants: list[int]) -> list[dict[str, float]]:
+    """Interleaved plain and sweep blocks on ``n`` processes, a sweep block per entry of
+    ``variants`` (runs per task); seconds and ratios, one dict per variant."""
     size = runs // blocks
     exps = [experiment(size, seed=b + 1) for b in range(blocks)]
     seeds = [[int(s) for s in plan_runs(e).runs["seed"]] for e in exps]
@@ -89,40 +91,51 @@ def measure(n: int, runs: int, blocks: int) -> dict[str, float]:
     startup = time.perf_counter() - started
     for process in plain:
         process.start()
-    plain_s, sweep_s, in_run = [0.0] * blocks, [0.0] * blocks, []
-    plain_cpu = sweep_cpu = 0.0
+    sides = ["plain", *variants]
+    plain_s, plain_cpu = [0.0] * blocks, 0.0
+    sweep_s = {k: [0.0] * blocks for k in variants}
+    sweep_cpu = dict.fromkeys(variants, 0.0)
+    in_run: dict[int, list[float]] = {k: [] for k in variants}
     try:
         with tempfile.TemporaryDirectory() as folder:
-            for i in range(2 * blocks):
-                b = i // 2
-                if ORDER[i % len(ORDER)] == "P":
-                    start.wait()
-                    walls, cpus = zip(*(results.get() for _ in range(n)), strict=True)
-                    plain_s[b], plain_cpu = max(walls), plain_cpu + sum(cpus)
-                else:
-                    out = Path(folder) / f"block-{b}"
+            for b in range(blocks):
+                # each block starts with another side: no side always follows the same one
+                for side in sides[b % len(sides) :] + sides[: b % len(sides)]:
+                    if side == "plain":
+                        start.wait()
+                        walls, cpus = zip(*(results.get() for _ in range(n)), strict=True)
+                        plain_s[b], plain_cpu = max(walls), plain_cpu + sum(cpus)
+                        continue
+                    out = Path(folder) / f"block-{b}-{side}"
                     cpu = time.process_time() + sum(client.run(time.process_time).values())
-                    sweep_s[b] = run_sweep(exps[b], out, client, progress=False).wall_time_s
+                    done = run_sweep(exps[b], out, client, progress=False, runs_per_task=side)
+                    sweep_s[side][b] = done.wall_time_s
                     cpu = time.process_time() + sum(client.run(time.process_time).values()) - cpu
-                    sweep_cpu += cpu
-                    in_run.extend(pd.read_parquet(out / "timings.parquet")["wall_time_s"])
+                    sweep_cpu[side] += cpu
+                    in_run[side].extend(pd.read_parquet(out / "timings.parquet")["wall_time_s"])
     finally:
         cluster = client.cluster
         client.close()
         cluster.close()
         for process in plain:
             process.join()
-    ratios = [s / p - 1 for s, p in zip(sweep_s, plain_s, strict=True)]
-    return {
-        "startup": startup,
-        "runs": size * blocks,
-        "sweep": sum(sweep_s),
-        "plain": sum(plain_s),
-        "in_run": sum(in_run) / len(in_run),
-        "cpu": sweep_cpu / plain_cpu - 1,
-        "low": min(ratios),
-        "high": max(ratios),
-    }
+    measured = []
+    for k in variants:
+        ratios = [s / p - 1 for s, p in zip(sweep_s[k], plain_s, strict=True)]
+        measured.append(
+            {
+                "runs_per_task": k,
+                "startup": startup,
+                "runs": size * blocks,
+                "sweep": sum(sweep_s[k]),
+                "plain": sum(plain_s),
+                "in_run": sum(in_run[k]) / len(in_run[k]),
+                "cpu": sweep_cpu[k] / plain_cpu - 1,
+                "low": min(ratios),
+                "high": max(ratios),
+            }
+        )
+    return measured
 
 
 def main() -> None:
@@ -130,6 +143,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200, help="runs per side (sweep, plain)")
     parser.add_argument("--blocks", type=int, default=4, help="blocks per side, interleaved")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument(
+        "--runs-per-task",
+        type=int,
+        nargs="+",
+        default=[sweep.MAX_RUNS_PER_TASK],
+        help="the most runs a Dask task makes; several values: a sweep block each, interleaved",
+    )
     parser.add_argument(
         "--dask-defaults",
         action="store_true",
@@ -139,22 +159,23 @@ def main() -> None:
     if args.dask_defaults:
         sweep.DASK_SETTINGS.clear()  # read by make_client when it starts the cluster
     print(
-        " workers  start-up s  runs  sweep s  runs/s  efficiency  plain s  overhead"
-        "  (pairs)          CPU overhead  worker s/run  in-run s  of which Dask"
+        " workers  runs/task  start-up s  runs  sweep s  runs/s  efficiency  plain s  overhead"
+        "  (blocks)         CPU overhead  worker s/run  in-run s  of which Dask"
     )
-    first = None
+    first: dict[int, float] = {}
     for n in args.workers:
-        m = measure(n, args.runs, args.blocks)
-        rate = m["runs"] / m["sweep"]
-        first = first or rate
-        per_run = m["sweep"] * n / m["runs"]
-        pairs = f"{m['low']:+.1%}..{m['high']:+.1%}"
-        print(
-            f" {n:7d} {m['startup']:11.1f} {m['runs']:5d} {m['sweep']:8.1f} {rate:7.3f}"
-            f" {rate / (n * first):11.0%} {m['plain']:8.1f} {m['sweep'] / m['plain'] - 1:9.1%}"
-            f"  {pairs:<16} {m['cpu']:12.1%} {per_run:13.3f} {m['in_run']:9.3f}"
-            f" {per_run / m['in_run'] - 1:13.1%}"
-        )
+        for m in measure(n, args.runs, args.blocks, args.runs_per_task):
+            k = m["runs_per_task"]
+            rate = m["runs"] / m["sweep"]
+            first.setdefault(k, rate)
+            per_run = m["sweep"] * n / m["runs"]
+            pairs = f"{m['low']:+.1%}..{m['high']:+.1%}"
+            print(
+                f" {n:7d} {k:10d} {m['startup']:11.1f} {m['runs']:5d} {m['sweep']:8.1f}"
+                f" {rate:7.3f} {rate / (n * first[k]):11.0%} {m['plain']:8.1f}"
+                f" {m['sweep'] / m['plain'] - 1:9.1%}  {pairs:<16} {m['cpu']:12.1%}"
+                f" {per_run:13.3f} {m['in_run']:9.3f} {per_run / m['in_run'] - 1:13.1%}"
+            )
 
 
 if __name__ == "__main__":
