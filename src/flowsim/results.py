@@ -11,6 +11,7 @@ interrupted run never leaves a half-written file.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import platform
@@ -109,6 +110,7 @@ def versions() -> dict[str, str]:
     return found
 
 
+@functools.cache  # 4 ms a package (its metadata parsed): a sweep's manifests ask 3 times
 def _version(name: str) -> str:
     try:
         return metadata.version(name)
