@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench lint format clean dashboard
+.PHONY: run test bench bench-sweep lint format clean dashboard
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# Sweep throughput on 1 and 2 workers, then the overhead per run side by side (~8 min).
+bench-sweep: $(STAMP)
+	$(BIN)/python benchmarks/sweep.py --runs 200
+	$(BIN)/python benchmarks/sweep_overhead.py --runs 400
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
