@@ -136,7 +136,9 @@ def task_sizes(runs: int, workers: int, most: int = MAX_RUNS_PER_TASK) -> list[i
     return sizes
 
 
-def batches(tasks: list[RunTask], workers: int, most: int = MAX_RUNS_PER_TASK) -> list[tuple]:
+def batches(
+    tasks: list[RunTask], workers: int, most: int = MAX_RUNS_PER_TASK
+) -> list[tuple[RunTask, ...]]:
     """``tasks`` (plan order: a point's replications together) cut by :func:`task_sizes`."""
     cut, start = [], 0
     for size in task_sizes(len(tasks), workers, most):
