@@ -270,18 +270,36 @@ def test_a_run_that_raises_is_recorded_and_the_others_finish(tmp_path, reference
 def test_runs_whose_worker_cannot_reach_the_folder_are_written_by_the_driver(
     tmp_path, reference, monkeypatch
 ):
-    _, expected = reference
+    out, expected = reference
     unreachable = tmp_path / "elsewhere"
     unreachable.write_text("a file where the worker expects a folder", encoding="utf-8")
     original = sweep.execute_run
-    # the worker sees another file system: its shard cannot be written there
+    # the worker sees another file system: neither its shard nor its series can go there
     monkeypatch.setattr(sweep, "execute_run", lambda task, out: original(task, str(unreachable)))
-    spec = write_spec(tmp_path, series=[])  # kept series need the folder (not the driver's)
     with local_client(workers=2) as client:
-        summary = run_sweep(load_experiment(spec), tmp_path / "out", client, progress=False)
+        summary = run_sweep(
+            load_experiment(write_spec(tmp_path)), tmp_path / "out", client, progress=False
+        )
     assert summary.statuses == {"ok": RUNS}
     assert len(list((tmp_path / "out" / "shards").glob("*.parquet"))) == RUNS
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / "runs.parquet"), expected)
+    # the kept series came back with the rows, and the driver stored them
+    for rid in expected["run_id"]:
+        got = pd.read_parquet(tmp_path / "out" / "series" / f"{rid}.parquet")
+        pd.testing.assert_frame_equal(got, pd.read_parquet(out / "series" / f"{rid}.parquet"))
+    shard = pd.read_parquet(sweep.shard_path(tmp_path / "out", expected["run_id"][0]))
+    assert sweep.SERIES not in shard.columns
+
+
+def test_a_run_that_cannot_be_stored_by_its_worker_brings_its_series_back(tmp_path):
+    task = next(iter(plan_runs(load_experiment(write_spec(tmp_path))).tasks.values()))
+    unreachable = tmp_path / "elsewhere"
+    unreachable.write_text("not a folder", encoding="utf-8")
+    row = sweep.execute_run(task, str(unreachable))
+    assert row["status"] == "ok" and list(row[sweep.SERIES].columns) == ["date", *task.series]
+    stored = sweep.execute_run(task, str(tmp_path / "out"))  # reachable: stored, not shipped
+    assert sweep.SERIES not in stored
+    assert (tmp_path / "out" / "series" / f"{task.run_id}.parquet").is_file()
 
 
 def test_a_point_whose_scenario_does_not_validate_is_recorded_invalid(

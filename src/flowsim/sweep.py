@@ -22,7 +22,6 @@ Layout of a sweep folder (``results/<experiment>/``):
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import json
 import math
@@ -58,6 +57,9 @@ TASKS_AHEAD = 4
 # Workers assumed when the cluster has none yet (SLURM/PBS jobs still queued): plenty, so
 # that tasks stay small unless the sweep is large.
 UNKNOWN_WORKERS = 100
+# key of the kept series in a run's row until they are stored; never an outcome name
+# (those are identifiers: experiments.NAME)
+SERIES = "kept series"
 
 
 class SweepError(Exception):
@@ -162,8 +164,9 @@ def execute_runs(tasks: tuple[RunTask, ...], out: str) -> list[dict[str, Any]]:
 def execute_run(task: RunTask, out: str) -> dict[str, Any]:
     """Run one simulation and summarise it; never raises (errors are recorded).
 
-    Writes ``shards/<run id>.parquet`` (and the kept series) under ``out`` and returns the
-    shard's row, so the driver can write it when the worker cannot reach ``out``.
+    Stores the run under ``out`` (:func:`store_run`: its kept series, then its shard) and
+    returns the shard's row. When this worker cannot reach ``out``, the row also carries the
+    kept series (under :data:`SERIES`), so that the driver can store both.
     """
     started = time.perf_counter()
     row: dict[str, Any] = {"run_id": task.run_id}
@@ -171,19 +174,30 @@ def execute_run(task: RunTask, out: str) -> dict[str, Any]:
         with replication(task.scenario, task.seed) as model:
             frame = model.run_to_end()
         row.update(compute_outcomes(frame, task.outcomes))
-        if task.series:
-            _write_series(Path(out), task.run_id, frame[["date", *task.series]])
         row.update(status="ok", error="")
+        if task.series:
+            row[SERIES] = frame[["date", *task.series]]
     except Exception as err:  # a failing run is a result: recorded, the sweep goes on
         row.update({name: math.nan for name in task.outcomes})
         last = traceback.extract_tb(err.__traceback__)[-1]
         row.update(status="error", error=f"{type(err).__name__}: {err} ({last.name})")
     row["wall_time_s"] = time.perf_counter() - started
     row["worker"] = f"{socket.gethostname()}:{os.getpid()}"
-    # when the folder is not reachable from this worker, the driver writes the shard
-    with contextlib.suppress(OSError):
-        write_shard(Path(out), row)
+    try:
+        store_run(Path(out), row)
+    except OSError:  # the folder is not reachable from this worker: the driver stores it
+        return row
+    row.pop(SERIES, None)  # stored: the series need not travel back
     return row
+
+
+def store_run(out: Path, row: dict[str, Any]) -> None:
+    """Store a finished run: its kept series (``row[SERIES]``, if any) under ``series/``,
+    then its row as its shard. The shard comes last, so a stored run has its series."""
+    series = row.get(SERIES)
+    if series is not None:
+        _write_series(out, row["run_id"], series)
+    write_shard(out, {name: value for name, value in row.items() if name != SERIES})
 
 
 def shard_path(out: Path, rid: str) -> Path:
@@ -376,7 +390,7 @@ def run_sweep(
                 queue.add(single)
             retried, missing = len(missing), []
         for row in _rows(future, missing, spec.outcomes):
-            write_shard(out, row)
+            store_run(out, row)
         bar.update(len(batch) - retried)
         future.release()
     bar.close()
