@@ -29,7 +29,9 @@ Targets: efficiency over 85% at 2 workers, overhead under 5%.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -58,13 +60,25 @@ def experiment(runs: int, seed: int = 0):
     return experiment_from_dict(spec, "<bench>", CONFIGS)
 
 
-def plain_process(seeds_per_block: list[list[int]], start, results) -> None:
-    """One plain process: warm the kernels, then for each block wait for the others at
-    ``start`` and run its seeds in a loop; puts each block's seconds on ``results``."""
+def pin(pid: int, cpu: int) -> None:
+    """Pin every thread of process ``pid`` to CPU ``cpu`` (threads started later inherit)."""
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with contextlib.suppress(ProcessLookupError):  # a thread that has just ended
+            os.sched_setaffinity(int(tid), {cpu})
+
+
+def plain_process(
+    seeds_per_block: list[list[int]], start, results, cpus: list[int] | None = None
+) -> None:
+    """One plain process: warm the kernels, then for each block (pinned to ``cpus[b]`` if
+    given) wait for the others at ``start`` and run its seeds in a loop; puts each block's
+    wall and CPU seconds on ``results``."""
     scenario = experiment(1).bases[""]
     with replication(scenario, 0) as model:
         model.run_to_end()
-    for seeds in seeds_per_block:
+    for b, seeds in enumerate(seeds_per_block):
+        if cpus is not None:
+            pin(os.getpid(), cpus[b])
         start.wait()
         started, cpu = time.perf_counter(), time.process_time()
         for seed in seeds:

@@ -38,16 +38,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from flowsim.results import replication
 from flowsim.sweep import MAX_RUNS_PER_TASK, WarmNumba, make_client, plan_runs, run_sweep
-from sweep import experiment  # benchmarks/sweep.py: the one-point baseline experiment
-
-
-def pin(pid: int, cpu: int) -> None:
-    """Pin every thread of process ``pid`` to CPU ``cpu`` (threads started later inherit)."""
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        with contextlib.suppress(ProcessLookupError):  # a thread that has just ended
-            os.sched_setaffinity(int(tid), {cpu})
+from sweep import experiment, pin, plain_process  # benchmarks/sweep.py
 
 
 def thread_cpu(pid: int) -> dict[int, float]:
@@ -59,23 +51,6 @@ def thread_cpu(pid: int) -> dict[int, float]:
             fields = Path(f"/proc/{pid}/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()
             seconds[int(tid)] = (int(fields[11]) + int(fields[12])) / tick
     return seconds
-
-
-def plain_process(blocks: list[tuple[int, list[int]]], start, results) -> None:
-    """The plain side: warm the kernels, then for each block (CPU, seeds) pin itself, wait
-    for the sweep at ``start`` and run the seeds in a loop; puts each block's wall and CPU
-    seconds."""
-    scenario = experiment(1).bases[""]
-    with replication(scenario, 0) as model:
-        model.run_to_end()
-    for cpu, seeds in blocks:
-        pin(os.getpid(), cpu)
-        start.wait()
-        started, cpu_started = time.perf_counter(), time.process_time()
-        for seed in seeds:
-            with replication(scenario, seed) as model:
-                model.run_to_end()
-        results.put((time.perf_counter() - started, time.process_time() - cpu_started))
 
 
 def measure(
@@ -97,7 +72,7 @@ def measure(
     results = [context.Queue(), context.Queue()]
     sides = [plain_cpu, sweep_cpu] if plain_only else [plain_cpu]
     plain = [
-        context.Process(target=plain_process, args=(list(zip(c, seeds, strict=True)), start, q))
+        context.Process(target=plain_process, args=(seeds, start, q, c))
         for c, q in zip(sides, results, strict=False)
     ]
     client = None
