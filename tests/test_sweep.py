@@ -117,15 +117,13 @@ def test_tasks_hold_every_run_once_and_shrink_to_single_runs_at_the_end(runs, wo
 
 
 TASK_SIZES: list[int] = []  # runs per Dask task, recorded by counted_runs
+EXECUTE_RUNS = sweep.execute_runs
 
 
 def counted_runs(tasks, out):
     """:func:`flowsim.sweep.execute_runs`, recording how many runs each task held."""
     TASK_SIZES.append(len(tasks))
     return EXECUTE_RUNS(tasks, out)
-
-
-EXECUTE_RUNS = sweep.execute_runs
 
 
 def test_same_runs_table_whatever_the_runs_per_task(tmp_path, reference, monkeypatch):

@@ -445,9 +445,9 @@ def _rows(future: Any, tasks: list[RunTask], outcomes: dict[str, Outcome]) -> li
         why = "no result returned for this run"
     except Exception as err:
         rows, why = {}, f"{type(err).__name__}: {err}"
-    missing = {name: math.nan for name in outcomes}
-    failed = {"status": "error", "error": why, "wall_time_s": math.nan, "worker": ""}
-    return [rows.get(t.run_id) or {**missing, "run_id": t.run_id, **failed} for t in tasks]
+    no_outcomes = {name: math.nan for name in outcomes}
+    error = {"status": "error", "error": why, "wall_time_s": math.nan, "worker": ""}
+    return [rows.get(t.run_id) or {**no_outcomes, "run_id": t.run_id, **error} for t in tasks]
 
 
 def _progress_bar(total: int, initial: int, enabled: bool) -> Any:
