@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import multiprocessing
 import os
 import tempfile
@@ -68,14 +69,21 @@ def pin(pid: int, cpu: int) -> None:
 
 
 def plain_process(
-    seeds_per_block: list[list[int]], start, results, cpus: list[int] | None = None
+    seeds_per_block: list[list[int]],
+    start,
+    results,
+    cpus: list[int] | None = None,
+    stop=None,
 ) -> None:
     """One plain process: warm the kernels, then for each block (pinned to ``cpus[b]`` if
     given) wait for the others at ``start`` and run its seeds in a loop; puts each block's
-    wall and CPU seconds on ``results``."""
+    wall and CPU seconds on ``results``. With a ``stop`` event, after each block it keeps
+    its CPU busy with more runs until ``stop`` is set, then waits at ``start`` again: so a
+    side that finishes first leaves the other side no quieter machine than before."""
     scenario = experiment(1).bases[""]
     with replication(scenario, 0) as model:
         model.run_to_end()
+    filler = itertools.count(2**40)  # seeds no block uses
     for b, seeds in enumerate(seeds_per_block):
         if cpus is not None:
             pin(os.getpid(), cpus[b])
@@ -85,6 +93,11 @@ def plain_process(
             with replication(scenario, seed) as model:
                 model.run_to_end()
         results.put((time.perf_counter() - started, time.process_time() - cpu))
+        if stop is not None:
+            while not stop.is_set():
+                with replication(scenario, next(filler)) as model:
+                    model.run_to_end()
+            start.wait()
 
 
 def measure(n: int, runs: int, blocks: int, variants: list[int]) -> list[dict[str, float]]:

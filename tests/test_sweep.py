@@ -73,6 +73,9 @@ def test_seeds_are_common_to_every_point_and_run_ids_stable(tmp_path):
         assert list(group["replication"]) == [0, 1, 2]
     assert runs["run_id"].is_unique and len(plan.tasks) == RUNS
     assert list(plan_runs(experiment).runs["run_id"]) == list(runs["run_id"])
+    version = flowsim.results.versions()["flowsim"]
+    for task in plan.tasks.values():  # the id is the hash of scenario, seed and version
+        assert task.run_id == sweep.run_id(task.scenario, task.seed, version)
     other = plan_runs(load_experiment(write_spec(tmp_path, seed=4))).runs
     assert not set(other["run_id"]) & set(runs["run_id"])  # another seed, other runs
 
@@ -163,6 +166,24 @@ def test_a_retried_task_does_not_rerun_the_runs_its_dead_worker_stored(tmp_path,
         want = expected.loc[expected["run_id"] == task.run_id, "peak_without"].iloc[0]
         assert again["peak_without"][0] == want
     assert not sweep.stored_ok(target, "no-such-run")
+
+
+def test_stored_rows_are_every_shard_as_pandas_reads_it(tmp_path):
+    # shards of several shapes: an ok run, an error with no outcome, an older shard lacking
+    # a column; the fast reader must give what pandas gives file by file
+    rows = [
+        {"run_id": "b", "peak": 7.5, "status": "ok", "error": "", "wall_time_s": 0.4},
+        {"run_id": "a", "peak": float("nan"), "status": "error", "error": "ValueError: x"},
+        {"run_id": "c", "status": "ok", "error": "", "wall_time_s": 0.5, "worker": "h:1"},
+    ]
+    for row in rows:
+        sweep.write_shard(tmp_path, row)
+    files = sorted((tmp_path / "shards").glob("*.parquet"))
+    expected = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    stored = sweep.stored_rows(tmp_path)
+    assert list(stored["run_id"]) == ["a", "b", "c"]
+    pd.testing.assert_frame_equal(stored[expected.columns], expected, check_dtype=False)
+    assert set(stored.columns) == {"run_id", "peak", "status", "error", "wall_time_s", "worker"}
 
 
 def test_a_task_that_fails_as_a_whole_has_its_runs_made_one_by_one(
