@@ -30,10 +30,10 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
-# Sweep throughput on 1 and 2 workers, then the overhead per run side by side (~8 min).
+# Sweep throughput on 1 and 2 workers, then the overhead per run side by side (~10 min).
 bench-sweep: $(STAMP)
 	$(BIN)/python benchmarks/sweep.py --runs 200
-	$(BIN)/python benchmarks/sweep_overhead.py --runs 400
+	$(BIN)/python benchmarks/sweep_overhead.py --runs 100 --repeats 4
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
