@@ -199,3 +199,21 @@ def test_initial_status_holders_are_residents_with_their_waiting_time(small_scen
     assert model.tally.overstaying[0] == c.size[overstaying].sum()
     model.step()
     assert model.series()["status_holders_in_reception"].iloc[0] <= 60
+
+
+def test_a_municipal_table_counts_in_the_config_hash_by_contents_not_path(tmp_path, small_raw):
+    # a moved checkout keeps run ids (resume reruns nothing); an edited table changes them
+    import yaml
+
+    nis = load_municipalities().nis
+    hashes = []
+    for folder, housed_in in (("a", 0), ("b", 0), ("c", 1)):
+        (tmp_path / folder).mkdir()
+        rows = [f"{code},{100 if i == housed_in else 0}" for i, code in enumerate(nis)]
+        csv_text = "\n".join(["nis,housing_persons_per_month", *rows]) + "\n"
+        (tmp_path / folder / "housing.csv").write_text(csv_text)
+        path = tmp_path / folder / "scenario.yaml"
+        path.write_text(yaml.safe_dump(small_raw(**{"municipalities.table_file": "housing.csv"})))
+        hashes.append(load_config(path).config_hash())
+    assert hashes[0] == hashes[1]
+    assert hashes[2] != hashes[0]

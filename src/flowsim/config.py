@@ -632,9 +632,27 @@ class Scenario(_Strict):
         return (date - self.start_date).days
 
     def config_hash(self) -> str:
-        """SHA-256 of the resolved scenario (stable across runs and machines)."""
-        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        """SHA-256 of the resolved scenario (stable across runs and machines).
+
+        A data file the scenario names (``municipalities.table_file``) counts by its
+        contents, not its path: a moved checkout keeps the hash (and a sweep's run ids, so
+        ``--resume`` reruns nothing), an edited file changes it.
+        """
+        resolved = self.model_dump(mode="json")
+        table = resolved["municipalities"]["table_file"]
+        if table is not None:
+            resolved["municipalities"]["table_file"] = _contents_digest(Path(table))
+        text = json.dumps(resolved, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _contents_digest(path: Path) -> str:
+    """``sha256:<hex>`` of a file's bytes; the path itself if it cannot be read (the run
+    will then stop with the file's name when it needs it)."""
+    try:
+        return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return str(path)
 
 
 # --- dated changes: which fields can change and their value on any day --------------------
