@@ -29,10 +29,8 @@ Targets: efficiency over 85% at 2 workers, overhead under 5%.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import itertools
 import multiprocessing
-import os
 import tempfile
 import time
 from pathlib import Path
@@ -61,32 +59,25 @@ def experiment(runs: int, seed: int = 0):
     return experiment_from_dict(spec, "<bench>", CONFIGS)
 
 
-def pin(pid: int, cpu: int) -> None:
-    """Pin every thread of process ``pid`` to CPU ``cpu`` (threads started later inherit)."""
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        with contextlib.suppress(ProcessLookupError):  # a thread that has just ended
-            os.sched_setaffinity(int(tid), {cpu})
+def keep_busy(scenario, until, seeds) -> None:
+    """Make runs of ``scenario`` (seeds from the iterator ``seeds``) until ``until()`` is
+    true: a side that has finished keeps its CPU as busy as before while the other side
+    finishes, so the other does not finish on a quieter machine."""
+    while not until():
+        with replication(scenario, next(seeds)) as model:
+            model.run_to_end()
 
 
-def plain_process(
-    seeds_per_block: list[list[int]],
-    start,
-    results,
-    cpus: list[int] | None = None,
-    stop=None,
-) -> None:
-    """One plain process: warm the kernels, then for each block (pinned to ``cpus[b]`` if
-    given) wait for the others at ``start`` and run its seeds in a loop; puts each block's
-    wall and CPU seconds on ``results``. With a ``stop`` event, after each block it keeps
-    its CPU busy with more runs until ``stop`` is set, then waits at ``start`` again: so a
-    side that finishes first leaves the other side no quieter machine than before."""
+def plain_process(seeds_per_block: list[list[int]], start, results, stop=None) -> None:
+    """One plain process: warm the kernels, then for each block wait for the others at
+    ``start`` and run its seeds in a loop; puts each block's wall and CPU seconds on
+    ``results``. With a ``stop`` event, after each block it keeps its CPU busy
+    (:func:`keep_busy`) until ``stop`` is set, then waits at ``start`` again."""
     scenario = experiment(1).bases[""]
     with replication(scenario, 0) as model:
         model.run_to_end()
     filler = itertools.count(2**40)  # seeds no block uses
-    for b, seeds in enumerate(seeds_per_block):
-        if cpus is not None:
-            pin(os.getpid(), cpus[b])
+    for seeds in seeds_per_block:
         start.wait()
         started, cpu = time.perf_counter(), time.process_time()
         for seed in seeds:
@@ -94,9 +85,7 @@ def plain_process(
                 model.run_to_end()
         results.put((time.perf_counter() - started, time.process_time() - cpu))
         if stop is not None:
-            while not stop.is_set():
-                with replication(scenario, next(filler)) as model:
-                    model.run_to_end()
+            keep_busy(scenario, stop.is_set, filler)
             start.wait()
 
 

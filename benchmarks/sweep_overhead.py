@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import multiprocessing
 import os
 import statistics
@@ -45,7 +46,7 @@ import pandas as pd
 
 from flowsim.results import replication
 from flowsim.sweep import MAX_RUNS_PER_TASK, WarmNumba, make_client, plan_runs, run_sweep
-from sweep import experiment, pin, plain_process  # benchmarks/sweep.py
+from sweep import experiment, keep_busy, plain_process  # benchmarks/sweep.py
 
 
 def thread_cpu(pid: int) -> dict[int, float]:
@@ -59,9 +60,16 @@ def thread_cpu(pid: int) -> dict[int, float]:
     return seconds
 
 
+def pin(pid: int, cpu: int) -> None:
+    """Pin every thread of process ``pid`` to CPU ``cpu`` (threads started later inherit)."""
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with contextlib.suppress(ProcessLookupError):  # a thread that has just ended
+            os.sched_setaffinity(int(tid), {cpu})
+
+
 def swap_cpus(sides: list[list[int]], cpus: tuple[int, int], every_s: float, done) -> None:
     """Until ``done`` is set: pin the processes of side i to ``cpus[i]``, then every
-    ``every_s`` seconds to the other CPU (all their threads; see :func:`sweep.pin`)."""
+    ``every_s`` seconds to the other CPU (all their threads: :func:`pin`)."""
     turn = 0
     while True:
         for i, pids in enumerate(sides):
@@ -92,7 +100,7 @@ def measure(
     start, stop = context.Barrier(3 if plain_only else 2), context.Event()
     results = [context.Queue(), context.Queue()]
     plain = [
-        context.Process(target=plain_process, args=(seeds, start, q, None, stop))
+        context.Process(target=plain_process, args=(seeds, start, q, stop))
         for q in results[: 2 if plain_only else 1]
     ]
     client = None
@@ -136,11 +144,8 @@ def measure(
                         "other_cpu": sum(used[1:]),
                         "driver_cpu": driver,
                     }
-                    filler = 2**41
-                    while results[0].empty():  # the plain side still running: keep as busy
-                        with replication(scenario, filler) as model:
-                            model.run_to_end()
-                        filler += 1
+                    # the plain side still running: this side's CPU stays as busy
+                    keep_busy(scenario, lambda: not results[0].empty(), itertools.count(2**41))
                 plain_wall, plain_cpu = results[0].get()
                 stop.set()
                 start.wait()

@@ -114,7 +114,7 @@ def plan_runs(experiment: Experiment) -> Plan:
         # hashed once per point, not per replication: the hash was most of the plan's time
         digest = scenario.config_hash() if scenario is not None else ""
         for k, seed in enumerate(seeds):
-            rid = _run_id(digest, seed, version) if scenario is not None else ""
+            rid = _run_id(digest, seed, version) if digest else ""
             rows.append(
                 {
                     "index": p * spec.replications + k,
