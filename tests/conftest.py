@@ -81,8 +81,14 @@ def base_raw(years: int = 1, persons_per_month: float = 300.0) -> dict[str, Any]
         "immigration_office": {
             "registration_capacity_persons_per_day": 40,
             "dublin_share": 0.2,
-            "dublin_transfer_success": 0.3,
-            "dublin_procedure_days": 60,
+            "dublin_request_days": 20,
+            "dublin_reply_days": 20,
+            "dublin_acceptance_share": 0.6,
+            "dublin_transfers_persons_per_month": 10,
+            "dublin_transfer_window_days": 120,
+            "dublin_abscond_per_month": 0.05,
+            "dublin_absconded_window_days": 360,
+            "dublin_absconded_return_share": 0.3,
         },
         "reception": {
             "centres": {

@@ -62,8 +62,19 @@ def scenarios(draw):
     overrides["immigration_office"] = {
         "registration_capacity_persons_per_day": draw(st.floats(0.0, 60.0)),
         "dublin_share": draw(st.floats(0.0, 1.0)),
-        "dublin_transfer_success": draw(st.floats(0.0, 1.0)),
-        "dublin_procedure_days": draw(st.integers(0, 200)),
+        "dublin_request_days": draw(st.integers(0, 90)),
+        "dublin_reply_days": draw(st.integers(0, 60)),
+        "dublin_acceptance_share": draw(st.floats(0.0, 1.0)),
+        "dublin_transfers_persons_per_month": draw(st.floats(0.0, 40.0)),
+        "dublin_transfer_window_days": draw(st.integers(0, 200)),
+        "dublin_abscond_per_month": draw(rates),
+        "dublin_absconded_window_days": draw(st.integers(0, 600)),
+        "dublin_absconded_return_share": draw(st.floats(0.0, 1.0)),
+    }
+    # subsequent applications of people the run did not refuse, in some months
+    overrides["inflow.subsequent_monthly_persons"] = {
+        month: draw(st.floats(0.0, 40.0))
+        for month in draw(st.lists(st.sampled_from(["2024-01", "2024-05", "2024-09"]), unique=True))
     }
     places = {name: draw(st.integers(0, 200)) for name in CENTRES}
     types = draw(st.permutations(CENTRE_TYPES))
@@ -224,6 +235,8 @@ def check_series(frame, scenario) -> None:
     housed = frame["in_reception"] + frame["without_reception"] + frame["in_private_housing"]
     registered = (
         frame["stock_dublin_procedure"]
+        + frame["stock_dublin_requested"]
+        + frame["stock_dublin_accepted"]
         + frame["stock_pending_cgrs"]
         + frame["stock_pending_call"]
         + frame["stock_status_holder"]
@@ -231,6 +244,18 @@ def check_series(frame, scenario) -> None:
     )
     assert (frame["open_return_places"] <= frame["stock_order_to_leave"]).all()
     np.testing.assert_array_equal(housed.to_numpy(), registered.to_numpy())
+    # the CGRS's workload changes only by what is lodged, decided and closed (cases, persons)
+    for stock, lodged, decided, closed in (
+        ("cgrs_backlog_cases", "cgrs_lodged_cases", "cgrs_decisions_cases", "cgrs_closed_cases"),
+        ("cgrs_backlog", "cgrs_lodged", "cgrs_decisions", "cgrs_closed"),
+    ):
+        change = np.diff(frame[stock].to_numpy())
+        net = (frame[lodged] - frame[decided] - frame[closed]).to_numpy()[1:]
+        np.testing.assert_array_equal(change, net)
+    # Dublin: every transfer was accepted before, every acceptance requested before
+    assert frame["dublin_transfers"].sum() <= frame["dublin_acceptances"].sum()
+    assert frame["dublin_acceptances"].sum() <= frame["dublin_requests"].sum()
+    assert (frame["subsequent_applications_external"] <= frame["subsequent_applications"]).all()
     # places are never over-occupied, by type and overall
     for t in CENTRE_TYPES:
         assert (frame[f"in_reception_{t}"] <= frame[f"capacity_{t}"]).all(), t

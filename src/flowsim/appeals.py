@@ -55,7 +55,7 @@ def judge(
         if u < share_confirm:
             refuse(cases, tally, desk, c, day, flows)
         elif u < share_confirm + share_annul:
-            lodge_at_cgrs(cases, tally, cgrs, c, day)
+            lodge_at_cgrs(cases, tally, cgrs, c, day, flows)
         else:
             grant_status(cases, tally, holders, c, states.REFUGEE, day, flows)
     return budget

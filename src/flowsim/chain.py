@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from flowsim.population import Cases, Tally
     from flowsim.procedure import CgrsDesk, ReturnDesk, StatusHolders
     from flowsim.queues import Queue
+    from flowsim.registration import DublinDesk
     from flowsim.temporary_protection import TemporaryProtectionDesk
 
 FIELDS = (
@@ -34,7 +35,7 @@ FIELDS = (
     "cgrs",  # CgrsDesk: pending first-instance decisions and their withdrawal days
     "call",  # Queue: pending appeals
     "waiting",  # Queue: entitled to reception, without a place
-    "dublin_ends",  # Calendar: the day each Dublin procedure ends
+    "dublin",  # DublinDesk: Dublin cases' next steps and the transfer queue
     "departures",  # Calendar: the day a resident may leave reception on their own
     "holders",  # StatusHolders: status holders' housing search and deadlines
     "returns",  # ReturnDesk: orders to leave, counselling, removals
@@ -72,7 +73,7 @@ def new_chain(
     cgrs: CgrsDesk,
     call: Queue,
     waiting: Queue,
-    dublin_ends: Calendar,
+    dublin: DublinDesk,
     departures: Calendar,
     holders: StatusHolders,
     returns: ReturnDesk,
@@ -86,7 +87,7 @@ def new_chain(
         cgrs,
         call,
         waiting,
-        dublin_ends,
+        dublin,
         departures,
         holders,
         returns,

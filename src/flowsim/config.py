@@ -156,22 +156,48 @@ class Profiles(_Strict):
 class Inflow(_Strict):
     """Applications for international protection (persons per calendar month).
 
-    ``monthly_persons`` maps ``YYYY-MM`` to persons; or ``monthly_persons_file`` names a CSV
-    file with columns ``month,persons`` (relative to the scenario file).
+    ``monthly_persons`` maps ``YYYY-MM`` to persons applying for the first time (every month
+    of the run); or ``monthly_persons_file`` names a CSV file with columns ``month,persons``
+    (relative to the scenario file). ``subsequent_monthly_persons`` (or ``..._file``) are
+    subsequent applications of people the run did not refuse (refused before its start, or
+    re-applying from outside it), lodged with the CGRS without a Dublin check; months not
+    given have none. The model adds the subsequent applications of people it refused itself
+    (``returns.subsequent_application_share``).
     """
 
     monthly_persons: MonthlyPersons = Field(default_factory=dict)
     monthly_persons_file: str | None = None
-    scale: NonNegative = 1.0  # multiplier on the schedule, for sweeps and dated changes
+    scale: NonNegative = 1.0  # multiplier on the first applications, for sweeps and changes
+    subsequent_monthly_persons: MonthlyPersons = Field(default_factory=dict)
+    subsequent_monthly_persons_file: str | None = None
 
 
 class ImmigrationOffice(_Strict):
-    """Registration at the Arrival Centre and the Dublin procedure."""
+    """Registration at the Arrival Centre and the Dublin procedure (EU Regulation 604/2013).
+
+    A registered first application becomes a Dublin case with ``dublin_share``: a request is
+    sent to another state, which replies (silence counts as acceptance); an accepted case
+    waits for a transfer (a capacity, first accepted first) while its transfer window is
+    open, may abscond (the window then runs to ``dublin_absconded_window_days``), and when the
+    window closes without a transfer Belgium becomes responsible and lodges the case with the
+    CGRS. A refused request makes Belgium responsible at once.
+    """
 
     registration_capacity_persons_per_day: NonNegative
-    dublin_share: Share  # share of registered cases with a Dublin request to another state
-    dublin_transfer_success: Share  # share of Dublin cases actually transferred
-    dublin_procedure_days: NonNegative  # days from registration to transfer or responsibility
+    dublin_share: Share  # share of registered first applications with a Dublin request
+    # days from registration to the request (law: within three months, two after a Eurodac hit)
+    dublin_request_days: NonNegative = 30
+    # days from the request to the reply (law: one month for a take-back request, two weeks
+    # after a Eurodac hit, two months for a take-charge request; silence is acceptance)
+    dublin_reply_days: NonNegative = 30
+    dublin_acceptance_share: Share  # requests accepted (explicitly or by silence)
+    dublin_transfers_persons_per_month: NonNegative  # transfers the Office can carry out
+    dublin_transfer_window_days: NonNegative = 183  # law: six months from acceptance
+    dublin_abscond_per_month: Share = 0.0  # share of accepted cases absconding per month
+    dublin_absconded_window_days: NonNegative = 548  # law: eighteen months from acceptance
+    # share of absconders who reappear when their extended window closes (Belgium is then
+    # responsible: lodged with the CGRS, entitled to a place again); the others have left
+    dublin_absconded_return_share: Share = 0.0
 
 
 class Centre(_Strict):
@@ -687,8 +713,9 @@ def changeable_fields(scenario: Scenario) -> dict[str, float]:
     dumped = scenario.model_dump(mode="python")
     for section in CHANGEABLE_SECTIONS:
         walk(section, dumped[section])
-    # The monthly schedule is data, not a lever: change its level with inflow.scale.
-    return {k: v for k, v in flat.items() if not k.startswith("inflow.monthly_persons.")}
+    # The monthly schedules are data, not levers: change their level with inflow.scale.
+    schedules = ("inflow.monthly_persons.", "inflow.subsequent_monthly_persons.")
+    return {k: v for k, v in flat.items() if not k.startswith(schedules)}
 
 
 def _set_path(tree: dict, path: str, value: float) -> None:
@@ -1047,14 +1074,24 @@ def scenario_from_dict(raw: dict[str, Any], source: str = "<config>") -> Scenari
 
 
 def _read_inflow_file(raw: dict[str, Any], path: Path) -> list[str]:
-    """Read ``inflow.monthly_persons_file`` (relative to the scenario) into the mapping."""
+    """Read ``inflow.monthly_persons_file`` and ``inflow.subsequent_monthly_persons_file``
+    (relative to the scenario) into their mappings."""
     inflow = raw.get("inflow")
-    if not isinstance(inflow, dict) or not isinstance(inflow.get("monthly_persons_file"), str):
+    if not isinstance(inflow, dict):
         return []
-    where = f"{path}: inflow.monthly_persons_file"
-    if inflow.get("monthly_persons"):
-        return [f"{where}: expected either monthly_persons or monthly_persons_file, not both"]
-    csv_path = (path.parent / inflow.pop("monthly_persons_file")).resolve()
+    problems: list[str] = []
+    for field in ("monthly_persons", "subsequent_monthly_persons"):
+        if isinstance(inflow.get(f"{field}_file"), str):
+            problems += _read_monthly_file(inflow, field, path)
+    return problems
+
+
+def _read_monthly_file(inflow: dict[str, Any], field: str, path: Path) -> list[str]:
+    """Read ``inflow.<field>_file`` (columns month,persons) into ``inflow.<field>``."""
+    where = f"{path}: inflow.{field}_file"
+    if inflow.get(field):
+        return [f"{where}: expected either {field} or {field}_file, not both"]
+    csv_path = (path.parent / inflow.pop(f"{field}_file")).resolve()
     if not csv_path.is_file():
         return [f"{where}: expected a CSV file with columns month,persons, not found: {csv_path}"]
     table: dict[str, float] = {}
@@ -1065,9 +1102,9 @@ def _read_inflow_file(raw: dict[str, Any], path: Path) -> list[str]:
         for line, row in enumerate(reader, start=2):
             try:
                 table[row["month"].strip()] = float(row["persons"])
-            except ValueError:
+            except (ValueError, TypeError, AttributeError):  # not a number, or a short row
                 return [f"{where}: expected a number of persons at {csv_path}:{line}"]
-    inflow["monthly_persons"] = table
+    inflow[field] = table
     return []
 
 

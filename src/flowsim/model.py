@@ -164,7 +164,7 @@ class ProtectionSystem(mesa.Model):
             self.cgrs_desk,
             self.queues.call,
             self.queues.waiting,
-            self.immigration_office.dublin_ends,
+            self.immigration_office.dublin,
             self.fedasil.departures,
             self.status_holders,
             self.return_desk,
@@ -338,7 +338,8 @@ class ProtectionSystem(mesa.Model):
         if not np.array_equal(occupancy, self.tally.occupancy):
             problems.append("centre occupancy differs from residents")
         if self.day > 0:
-            problems += stock_flow_problems(self.series())
+            frame = self.series()
+            problems += stock_flow_problems(frame) + cgrs_balance_problems(frame)
         if problems:
             raise ConservationError("; ".join(problems))
 
@@ -385,6 +386,35 @@ def stock_flow_problems(frame: pd.DataFrame) -> list[str]:
     if len(bad) == 0:
         return []
     return [f"stock-flow identity broken on {len(bad)} days, first on day {bad[0]}"]
+
+
+def cgrs_balance_problems(frame: pd.DataFrame) -> list[str]:
+    """Check the CGRS's workload balance on a series frame of one replication.
+
+    From one day to the next, the workload (cases and persons pending at the CGRS) changes by
+    what was lodged minus what was decided minus what was closed without a decision. Returns
+    one line per unit in which it is broken (empty when it holds).
+    """
+    problems = []
+    for unit, stock, lodged, decided, closed in (
+        (
+            "cases",
+            "cgrs_backlog_cases",
+            "cgrs_lodged_cases",
+            "cgrs_decisions_cases",
+            "cgrs_closed_cases",
+        ),
+        ("persons", "cgrs_backlog", "cgrs_lodged", "cgrs_decisions", "cgrs_closed"),
+    ):
+        change = np.diff(frame[stock].to_numpy())
+        net = (frame[lodged] - frame[decided] - frame[closed]).to_numpy()[1:]
+        bad = np.flatnonzero(np.abs(change - net) > 0.5)
+        if len(bad):
+            problems.append(
+                f"CGRS workload balance ({unit}) broken on {len(bad)} days, "
+                f"first on day {bad[0] + 1}"
+            )
+    return problems
 
 
 def simulate(scenario: Scenario, seed: int) -> pd.DataFrame:

@@ -309,20 +309,39 @@ def _initial_cases(scenario, table, seed, kind: str, persons: float, max_wait: f
     return keys, profile, size, -waited.astype(np.int32) - 1
 
 
+def _daily_persons(scenario: Scenario, monthly: dict[str, float]) -> np.ndarray:
+    """Persons per day of the run from persons per calendar month (spread evenly; a month
+    not given has nobody)."""
+    dates = pd.date_range(scenario.start_date, periods=scenario.days, freq="D")
+    month_of_day = dates.strftime("%Y-%m")
+    return np.array([monthly.get(m, 0.0) for m in month_of_day]) / dates.days_in_month
+
+
 def _arrivals(scenario: Scenario, timeline: Timeline, table: ProfileTable, seed):
-    """Cases arriving during the run from the monthly inflow schedule.
+    """Cases applying during the run: first applications from the monthly inflow schedule
+    (times ``inflow.scale``), then subsequent applications of people the run did not refuse
+    (``inflow.subsequent_monthly_persons``). Returns one part per kind, in that order."""
+    first = _daily_persons(scenario, scenario.inflow.monthly_persons)
+    first *= timeline.daily("inflow.scale", scenario.days)
+    subsequent = _daily_persons(scenario, scenario.inflow.subsequent_monthly_persons)
+    return [
+        _cell_arrivals(scenario, table, seed, first, "arrivals"),
+        _cell_arrivals(scenario, table, seed, subsequent, "subsequent"),
+    ]
+
+
+def _cell_arrivals(
+    scenario: Scenario, table: ProfileTable, seed, persons_per_day: np.ndarray, stream: str
+):
+    """Cases arriving from a schedule of persons per day, with the inflow's profile shares.
 
     Each (calendar day, nationality group, household type) cell gets a Poisson number of
-    cases from its own keyed draw, with the month's persons spread evenly over its days. A
-    change to the inflow on a date, or to one cell, leaves every other day's and cell's
-    people as they were (common random numbers).
+    cases from its own keyed draw (keys derived from ``stream``). A change to the inflow on a
+    date, or to one cell, leaves every other day's and cell's people as they were (common
+    random numbers).
     """
     days = scenario.days
     dates = pd.date_range(scenario.start_date, periods=days, freq="D")
-    monthly = scenario.inflow.monthly_persons
-    month_of_day = dates.strftime("%Y-%m")
-    persons_per_day = np.array([monthly[m] for m in month_of_day]) / dates.days_in_month
-    persons_per_day *= timeline.daily("inflow.scale", days)
     groups = list(scenario.profiles.nationality_groups.items())
     htypes = [getattr(scenario.profiles.household_types, h) for h in HOUSEHOLD_TYPES]
     n_h = len(HOUSEHOLD_TYPES)
@@ -330,7 +349,7 @@ def _arrivals(scenario: Scenario, timeline: Timeline, table: ProfileTable, seed)
         [[g.inflow_share * h.inflow_share / h.mean_size_persons for h in htypes] for _, g in groups]
     )  # cases per person arriving, by (group, household type)
     cell_base = np.array(
-        [streams.key_of("arrivals", gname, h) for gname, _ in groups for h in HOUSEHOLD_TYPES],
+        [streams.key_of(stream, gname, h) for gname, _ in groups for h in HOUSEHOLD_TYPES],
         np.uint64,
     )
     day_idx = np.repeat(np.arange(days), len(cell_base))
@@ -351,7 +370,7 @@ def _arrivals(scenario: Scenario, timeline: Timeline, table: ProfileTable, seed)
     )
     profile = ((g * n_h + h) * 2 + vulnerable).astype(np.int16)
     size = _sizes_for(scenario, table, profile, keys, seed)
-    return [(keys, profile, size, day)]
+    return keys, profile, size, day
 
 
 @dataclass
@@ -379,8 +398,8 @@ def generate(
     other_initial: list[tuple[int, tuple]] | None = None,
 ) -> Generated:
     """Generate every case of a run: those in the system on the start date (applicants, then
-    ``other_initial`` as (origin, part) pairs), then arrivals (applicants, and
-    ``other_arrivals`` by origin: resettled refugees, temporary protection).
+    ``other_initial`` as (origin, part) pairs), then arrivals (first and subsequent
+    applications, and ``other_arrivals`` by origin: resettled refugees, temporary protection).
 
     Cases are ordered by arrival day, so the cases in the model on day ``d`` are a prefix.
     """
@@ -404,8 +423,10 @@ def generate(
         parts.append(part)
         origins.append(np.full(len(part[0]), code, np.int8))
     n_other = sum(len(part[0]) for _, part in other_initial or [])
-    parts.append(_arrivals(scenario, timeline, table, seed)[0])
-    origins.append(np.zeros(len(parts[-1][0]), np.int8))
+    first, subsequent = _arrivals(scenario, timeline, table, seed)
+    parts += [first, subsequent]
+    origins.append(np.full(len(first[0]), states.ASYLUM, np.int8))
+    origins.append(np.full(len(subsequent[0]), states.SUBSEQUENT, np.int8))
     for code, part in (other_arrivals or {}).items():
         parts.append(part)
         origins.append(np.full(len(part[0]), code, np.int8))
@@ -540,7 +561,8 @@ class Applicants:
 
 
 def expected_persons(scenario: Scenario) -> float:
-    """Expected persons arriving over the run (before Poisson noise), for sizing checks."""
-    monthly = scenario.inflow.monthly_persons
-    assert isinstance(monthly, dict)
-    return math.fsum(monthly[m] for m in scenario.months()) * scenario.inflow.scale
+    """Expected persons applying over the run (before Poisson noise), for sizing checks."""
+    inflow = scenario.inflow
+    months = scenario.months()
+    first = math.fsum(inflow.monthly_persons[m] for m in months) * inflow.scale
+    return first + math.fsum(inflow.subsequent_monthly_persons.get(m, 0.0) for m in months)

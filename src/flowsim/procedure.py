@@ -39,9 +39,12 @@ class CgrsDesk(NamedTuple):
 
 
 @njit(cache=True, inline="always")
-def lodge_at_cgrs(cases: Cases, tally: Tally, cgrs: CgrsDesk, c: int, day: int) -> None:
+def lodge_at_cgrs(cases: Cases, tally: Tally, cgrs: CgrsDesk, c: int, day: int, flows) -> None:
     """The case joins the CGRS queue (first lodging, after Dublin, after an annulment or as a
-    subsequent application) and draws the day it would withdraw (keyed by lodging)."""
+    subsequent application) and draws the day it would withdraw (keyed by lodging). Counted
+    in the CGRS's workload entries (persons and cases)."""
+    flows[series.CGRS_LODGED] += cases.size[c]
+    flows[series.CGRS_LODGED_CASES] += 1
     set_state(cases, tally, c, states.PENDING_CGRS)
     if cases.lodged_day[c] < 0 and day >= 0:
         cases.lodged_day[c] = day
@@ -147,10 +150,16 @@ def leave_crisis_housing(cases: Cases, tally: Tally, c: int) -> None:
 
 @njit(cache=True, inline="always")
 def finalise(cases: Cases, tally: Tally, c: int, exit_state: int, flows) -> None:
-    """End the case in an exit state; its reception place, if any, is freed (persons)."""
+    """End the case in an exit state; its reception place, if any, is freed (persons).
+
+    A case pending at the CGRS leaves its workload without a decision (counted as closed).
+    """
     n = cases.size[c]
     if exit_state == states.DUBLIN_TRANSFERRED:
         flows[series.DUBLIN_TRANSFERS] += n
+    if cases.state[c] == states.PENDING_CGRS:
+        flows[series.CGRS_CLOSED] += n
+        flows[series.CGRS_CLOSED_CASES] += 1
     if cases.overstaying[c]:
         cases.overstaying[c] = False
         tally.overstaying[0] -= n
@@ -173,10 +182,10 @@ def grant_status(
     tally.outcomes_by_region[GRANTED, cases.region[c]] += cases.size[c]
     cases.status[c] = status
     cases.status_day[c] = day
+    set_state(cases, tally, c, states.STATUS_HOLDER)  # decided: no longer in a workload
     if cases.housing[c] != states.IN_CENTRE:
         finalise(cases, tally, c, states.LEFT_WITH_STATUS, flows)
         return
-    set_state(cases, tally, c, states.STATUS_HOLDER)
     start_housing_search(holders, c, day)
 
 
@@ -196,9 +205,10 @@ def open_initial_cases(
     their (negative) arrival day is the day they joined their queue.
     """
     cases, tally, cgrs, call_queue = borrowed((cases, tally, cgrs, call_queue))
+    before_start = np.zeros(series.N_FLOWS)  # lodged before the run: not counted as its flows
     pending = first + np.argsort(cases.arrival_day[first : first + n_cgrs], kind="mergesort")
     for c in pending:
-        lodge_at_cgrs(cases, tally, cgrs, c, cases.arrival_day[c])
+        lodge_at_cgrs(cases, tally, cgrs, c, cases.arrival_day[c], before_start)
     start = first + n_cgrs
     call = start + np.argsort(cases.arrival_day[start : start + n_call], kind="mergesort")
     for c in call:

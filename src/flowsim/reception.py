@@ -171,11 +171,13 @@ def dispatch(
     day: int,
     hp: float,
     ha: float,
+    flows,
 ) -> None:
     """Give free places to waiting cases in rank order; a household is never split.
 
     A case goes to the centre with the most free places. Dispatch stops at the first case that
-    fits nowhere, so nobody jumps the queue (persons, places).
+    fits nowhere, so nobody jumps the queue (persons, places). Placements count as admissions
+    to the network except relocations of residents displaced by a capacity cut.
     """
     cases, tally, waiting, departures = borrowed((cases, tally, waiting, departures))
     while True:
@@ -190,8 +192,11 @@ def dispatch(
         k = np.argmax(free)
         if free[k] < cases.size[c]:
             return
+        relocated = waiting.since[c] == FIRST_IN_LINE and cases.origin[c] != states.RESETTLED
         pop(waiting, cls)
         place(cases, tally, departures, c, k, day, hp, ha)
+        if not relocated:
+            flows[series.RECEPTION_ADMISSIONS] += cases.size[c]
 
 
 @njit(cache=True, nogil=True)
@@ -210,7 +215,7 @@ def reception_day(
         (chain.cases, chain.tally, chain.waiting, chain.departures)
     )
     leave(cases, tally, departures, day, hp, ha, flows)
-    dispatch(cases, tally, waiting, capacity, departures, day, hp, ha)
+    dispatch(cases, tally, waiting, capacity, departures, day, hp, ha, flows)
 
 
 class ReceptionCentre(mesa.Agent):

@@ -1,18 +1,20 @@
-"""The Immigration Office: arrivals at the Arrival Centre, registration and Dublin checks."""
+"""The Immigration Office: arrivals at the Arrival Centre, registration and the Dublin
+procedure with its legal clocks (request, reply, transfer window, absconding)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import mesa
 import numpy as np
 from numba import njit
 
 from flowsim import series, states, streams
-from flowsim.calendar import Calendar, new_calendar, schedule, take_due
+from flowsim.calendar import Calendar, new_calendar, schedule, take_due, unschedule
 from flowsim.chain import Chain
 from flowsim.compiled import borrowed, direct
-from flowsim.population import Cases, Tally, set_state
+from flowsim.config import DAYS_PER_MONTH
+from flowsim.population import Cases, Tally, set_housing, set_state
 from flowsim.procedure import (
     CgrsDesk,
     finalise,
@@ -21,7 +23,8 @@ from flowsim.procedure import (
     welcome_resettled,
     welcome_temporary_protection,
 )
-from flowsim.queues import Queue, best_class, pop, push
+from flowsim.queues import Queue, best_class, new_queue, pop, push
+from flowsim.reception import daily_hazard
 
 if TYPE_CHECKING:
     from flowsim.model import ProtectionSystem
@@ -34,9 +37,10 @@ def arrive(
     day: int,
     flows,
 ) -> int:
-    """Cases arriving on ``day`` (from index ``first``): applicants join the registration
-    queue; resettled refugees are welcomed into reception; people fleeing Ukraine are
-    registered for temporary protection and go to emergency reception.
+    """Cases arriving on ``day`` (from index ``first``): applicants (first applications, and
+    subsequent applications of people the run did not refuse) join the registration queue;
+    resettled refugees are welcomed into reception; people fleeing Ukraine are registered for
+    temporary protection and go to emergency reception.
 
     Returns the index of the first case that has not arrived yet.
     """
@@ -62,8 +66,44 @@ def arrive(
             push(registration, c, 0, day)
             flows[series.APPLICATIONS] += cases.size[c]
             flows[series.ENTRIES] += cases.size[c]
+            if cases.origin[c] == states.SUBSEQUENT:
+                flows[series.SUBSEQUENT_APPLICATIONS] += cases.size[c]
+                flows[series.SUBSEQUENT_EXTERNAL] += cases.size[c]
         c += 1
     return c
+
+
+class DublinDesk(NamedTuple):
+    """Dublin cases (EU Regulation 604/2013): the day of each case's next step and what it is,
+    the day its request was accepted, and the accepted cases waiting for a transfer."""
+
+    calendar: Calendar  # the day of each Dublin case's next step
+    step: np.ndarray  # int8 per case: SEND_REQUEST, REPLY, ABSCOND, WINDOW_CLOSES, ...
+    accepted_day: np.ndarray  # int32 per case: the day the other state accepted
+    transfers: Queue  # accepted cases waiting for a transfer, first accepted first
+
+
+# A Dublin case's next step (DublinDesk.step).
+SEND_REQUEST, REPLY, ABSCOND, WINDOW_CLOSES, ABSCONDED_WINDOW_CLOSES = 0, 1, 2, 3, 4
+
+# Today's Dublin terms (the ``terms`` array the kernels receive; days, shares, per day).
+REQUEST_DAYS, REPLY_DAYS, ACCEPTANCE, WINDOW_DAYS, ABSCOND_HAZARD = 0, 1, 2, 3, 4
+ABSCONDED_WINDOW_DAYS, RETURN_SHARE = 5, 6
+N_TERMS = 7
+
+# The day's budgets (persons) the Immigration Office's kernel receives and leaves what is
+# unused in (negative: carried debt).
+REGISTRATION, TRANSFERS = 0, 1
+
+
+def new_dublin_desk(n_days: int, n_cases: int) -> DublinDesk:
+    """No Dublin case yet."""
+    return DublinDesk(
+        calendar=new_calendar(n_days, n_cases),
+        step=np.zeros(n_cases, np.int8),
+        accepted_day=np.full(n_cases, -1, np.int32),
+        transfers=new_queue(np.zeros(1), n_cases),
+    )
 
 
 @njit(cache=True, nogil=True)
@@ -73,22 +113,24 @@ def register(
     registration: Queue,
     cgrs: CgrsDesk,
     waiting: Queue,
-    dublin_ends: Calendar,
+    dublin: DublinDesk,
     budget: float,
     day: int,
     seed: np.uint64,
     dublin_share: float,
-    dublin_days: float,
+    terms: np.ndarray,
     flows,
 ) -> float:
     """Register waiting arrivals first-come first-served within ``budget`` persons.
 
-    A registered case becomes a Dublin case or is lodged with the CGRS, and asks for a
-    reception place either way. Returns the unused budget (negative when a household
-    overshot it, carried to the next day).
+    A registered first application becomes a Dublin case (its request to another state is
+    sent ``terms[REQUEST_DAYS]`` days later) or is lodged with the CGRS; a subsequent
+    application of someone the run did not refuse is lodged with the CGRS at once. Every
+    applicant asks for a reception place. Returns the unused budget (negative when a
+    household overshot it, carried to the next day).
     """
-    cases, tally, registration, cgrs, waiting, dublin_ends = borrowed(
-        (cases, tally, registration, cgrs, waiting, dublin_ends)
+    cases, tally, registration, cgrs, waiting, dublin = borrowed(
+        (cases, tally, registration, cgrs, waiting, dublin)
     )
     while budget > 0.0:
         cls = best_class(registration)
@@ -99,102 +141,197 @@ def register(
             continue
         budget -= cases.size[c]
         flows[series.REGISTERED] += cases.size[c]
-        if streams.uniform(seed, cases.key[c], streams.DUBLIN_CASE, 0) < dublin_share:
+        if cases.origin[c] == states.SUBSEQUENT:
+            lodge_at_cgrs(cases, tally, cgrs, c, day, flows)
+        elif streams.uniform(seed, cases.key[c], streams.DUBLIN_CASE, 0) < dublin_share:
             set_state(cases, tally, c, states.DUBLIN_PROCEDURE)
-            schedule(dublin_ends, c, day + int(round(dublin_days)))
+            dublin.step[c] = SEND_REQUEST
+            schedule(dublin.calendar, c, day + int(round(terms[REQUEST_DAYS])))
         else:
-            lodge_at_cgrs(cases, tally, cgrs, c, day)
+            lodge_at_cgrs(cases, tally, cgrs, c, day, flows)
         request_place(cases, tally, waiting, c, day)
     return budget
 
 
+@njit(cache=True, inline="always")
+def belgium_responsible(cases: Cases, tally: Tally, cgrs: CgrsDesk, c: int, day: int, flows):
+    """The Dublin procedure ends with Belgium responsible: the case is lodged with the CGRS."""
+    flows[series.DUBLIN_RESPONSIBLE] += cases.size[c]
+    lodge_at_cgrs(cases, tally, cgrs, c, day, flows)
+
+
 @njit(cache=True, nogil=True)
-def end_dublin(
+def dublin_steps(
     cases: Cases,
     tally: Tally,
     cgrs: CgrsDesk,
-    dublin_ends: Calendar,
+    waiting: Queue,
+    dublin: DublinDesk,
     day: int,
     seed: np.uint64,
-    transfer_success: float,
+    terms: np.ndarray,
     flows,
 ) -> None:
-    """Dublin procedures due today end in a transfer out or with Belgium responsible."""
-    cases, tally, cgrs, dublin_ends = borrowed((cases, tally, cgrs, dublin_ends))
-    for c in take_due(dublin_ends, day):
-        if cases.state[c] != states.DUBLIN_PROCEDURE:
-            continue  # absconded before the end of the procedure
-        if streams.uniform(seed, cases.key[c], streams.DUBLIN_TRANSFER, 0) < transfer_success:
-            finalise(cases, tally, c, states.DUBLIN_TRANSFERRED, flows)
-        else:
-            lodge_at_cgrs(cases, tally, cgrs, c, day)
+    """The Dublin steps due today, by the legal clocks (days in ``terms``).
+
+    - A request is sent: the other state replies ``terms[REPLY_DAYS]`` later.
+    - A reply: accepted (or no reply, which counts as acceptance) with the share
+      ``terms[ACCEPTANCE]``: the transfer window opens for ``terms[WINDOW_DAYS]`` days and the
+      case waits for a transfer; it may abscond (hazard per day, drawn at acceptance), which
+      extends its window to ``terms[ABSCONDED_WINDOW_DAYS]`` from acceptance. Refused: Belgium
+      is responsible and the case is lodged with the CGRS.
+    - The window closes without a transfer: Belgium is responsible, the case is lodged.
+    - An absconder's extended window closes: with the share ``terms[RETURN_SHARE]`` the person
+      reappears, is lodged with the CGRS and asks for a place again; the others have left.
+    """
+    cases, tally, cgrs, waiting, dublin = borrowed((cases, tally, cgrs, waiting, dublin))
+    for c in take_due(dublin.calendar, day):
+        state = cases.state[c]
+        step = dublin.step[c]
+        n = cases.size[c]
+        if step == SEND_REQUEST and state == states.DUBLIN_PROCEDURE:
+            flows[series.DUBLIN_REQUESTS] += n
+            set_state(cases, tally, c, states.DUBLIN_REQUESTED)
+            dublin.step[c] = REPLY
+            schedule(dublin.calendar, c, day + max(1, int(round(terms[REPLY_DAYS]))))
+        elif step == REPLY and state == states.DUBLIN_REQUESTED:
+            if (
+                streams.uniform(seed, cases.key[c], streams.DUBLIN_ACCEPTANCE, 0)
+                >= terms[ACCEPTANCE]
+            ):
+                belgium_responsible(cases, tally, cgrs, c, day, flows)
+                continue
+            flows[series.DUBLIN_ACCEPTANCES] += n
+            set_state(cases, tally, c, states.DUBLIN_ACCEPTED)
+            dublin.accepted_day[c] = day
+            push(dublin.transfers, c, 0, day)
+            window = max(1.0, terms[WINDOW_DAYS])
+            wait = np.inf
+            if terms[ABSCOND_HAZARD] > 0.0:
+                u = streams.uniform(seed, cases.key[c], streams.DUBLIN_ABSCOND, 0)
+                wait = -np.log(u) / terms[ABSCOND_HAZARD]
+            if wait < window:
+                dublin.step[c] = ABSCOND
+                schedule(dublin.calendar, c, day + max(1, int(np.ceil(wait))))
+            else:
+                dublin.step[c] = WINDOW_CLOSES
+                schedule(dublin.calendar, c, day + int(round(window)))
+        elif step == ABSCOND and state == states.DUBLIN_ACCEPTED:
+            flows[series.DUBLIN_ABSCONDED] += n
+            set_housing(cases, tally, c, states.NO_HOUSING, -1)
+            set_state(cases, tally, c, states.DUBLIN_ABSCONDED)
+            dublin.step[c] = ABSCONDED_WINDOW_CLOSES
+            ends = dublin.accepted_day[c] + int(round(terms[ABSCONDED_WINDOW_DAYS]))
+            schedule(dublin.calendar, c, max(day + 1, ends))
+        elif step == WINDOW_CLOSES and state == states.DUBLIN_ACCEPTED:
+            flows[series.DUBLIN_DEADLINE_EXPIRED] += n
+            belgium_responsible(cases, tally, cgrs, c, day, flows)
+        elif step == ABSCONDED_WINDOW_CLOSES and state == states.DUBLIN_ABSCONDED:
+            flows[series.DUBLIN_DEADLINE_EXPIRED] += n
+            if streams.uniform(seed, cases.key[c], streams.DUBLIN_RETURN, 0) < terms[RETURN_SHARE]:
+                belgium_responsible(cases, tally, cgrs, c, day, flows)
+                request_place(cases, tally, waiting, c, day)
+            else:
+                finalise(cases, tally, c, states.ABSCONDED, flows)
+
+
+@njit(cache=True, nogil=True)
+def transfer(cases: Cases, tally: Tally, dublin: DublinDesk, budget: float, flows) -> float:
+    """Transfer accepted cases to the responsible state, first accepted first, within
+    ``budget`` (persons). Returns the unused budget (negative: carried debt)."""
+    cases, tally, dublin = borrowed((cases, tally, dublin))
+    while budget > 0.0:
+        cls = best_class(dublin.transfers)
+        if cls < 0:
+            break
+        c = pop(dublin.transfers, cls)
+        if cases.state[c] != states.DUBLIN_ACCEPTED:
+            continue  # absconded or Belgium responsible since
+        budget -= cases.size[c]
+        unschedule(dublin.calendar, c)
+        finalise(cases, tally, c, states.DUBLIN_TRANSFERRED, flows)
+    return budget
 
 
 @njit(cache=True, nogil=True)
 def registration_day(
     chain: Chain,
-    budget: float,
+    budgets: np.ndarray,
     day: int,
     seed: np.uint64,
     dublin_share: float,
-    dublin_days: float,
-    transfer_success: float,
+    terms: np.ndarray,
     flows,
-) -> float:
-    """One day of the Immigration Office: registration within ``budget`` (persons), then the
-    Dublin procedures due. Returns the unused budget (see :func:`register`)."""
-    cases, tally, registration, cgrs, waiting, dublin_ends = borrowed(
-        (chain.cases, chain.tally, chain.registration, chain.cgrs, chain.waiting, chain.dublin_ends)
+) -> None:
+    """One day of the Immigration Office: registration within ``budgets[REGISTRATION]``
+    (persons), the Dublin steps due, then transfers within ``budgets[TRANSFERS]`` (persons).
+    Unused budgets are left in ``budgets`` (negative: carried debt)."""
+    cases, tally, registration, cgrs, waiting, dublin = borrowed(
+        (chain.cases, chain.tally, chain.registration, chain.cgrs, chain.waiting, chain.dublin)
     )
-    left = register(
+    budgets[REGISTRATION] = register(
         cases,
         tally,
         registration,
         cgrs,
         waiting,
-        dublin_ends,
-        budget,
+        dublin,
+        budgets[REGISTRATION],
         day,
         seed,
         dublin_share,
-        dublin_days,
+        terms,
         flows,
     )
-    end_dublin(cases, tally, cgrs, dublin_ends, day, seed, transfer_success, flows)
-    return left
+    dublin_steps(cases, tally, cgrs, waiting, dublin, day, seed, terms, flows)
+    budgets[TRANSFERS] = transfer(cases, tally, dublin, budgets[TRANSFERS], flows)
 
 
 class ImmigrationOffice(mesa.Agent):
-    """Registers applications (persons per day) and runs the Dublin procedure."""
+    """Registers applications (persons per day) and runs the Dublin procedure: requests,
+    replies, the transfer window and transfers (persons per month)."""
 
     def __init__(self, model: ProtectionSystem):
         super().__init__(model)
-        self.carry = 0.0  # persons registered ahead of capacity (<= 0)
-        self.dublin_ends = new_calendar(model.n_days, len(model.cases.key))
+        self.budgets = np.zeros(2)  # today's registration and transfer budgets (persons)
+        self.carry = np.zeros(2)  # persons registered or transferred ahead of capacity (<= 0)
+        self.terms = np.zeros(N_TERMS)
+        self.dublin = new_dublin_desk(model.n_days, len(model.cases.key))
         self.refresh()
 
     def refresh(self) -> None:
-        """Read today's capacity (persons per day) and Dublin terms (share, days, success
-        rate); the model calls this whenever a parameter changes."""
+        """Read today's registration capacity, Dublin share, clocks (days), acceptance share,
+        absconding (per month, as a daily hazard) and transfer capacity (persons per day);
+        the model calls this whenever a parameter changes."""
         p = self.model.params
         self.capacity_persons_per_day = p[
             "immigration_office.registration_capacity_persons_per_day"
         ]
+        self.transfers_persons_per_day = (
+            p["immigration_office.dublin_transfers_persons_per_month"] / DAYS_PER_MONTH
+        )
         self.dublin_share = p["immigration_office.dublin_share"]
-        self.dublin_days = p["immigration_office.dublin_procedure_days"]
-        self.dublin_success = p["immigration_office.dublin_transfer_success"]
+        t = self.terms
+        t[REQUEST_DAYS] = p["immigration_office.dublin_request_days"]
+        t[REPLY_DAYS] = p["immigration_office.dublin_reply_days"]
+        t[ACCEPTANCE] = p["immigration_office.dublin_acceptance_share"]
+        t[WINDOW_DAYS] = p["immigration_office.dublin_transfer_window_days"]
+        t[ABSCOND_HAZARD] = daily_hazard(p["immigration_office.dublin_abscond_per_month"])
+        t[ABSCONDED_WINDOW_DAYS] = p["immigration_office.dublin_absconded_window_days"]
+        t[RETURN_SHARE] = p["immigration_office.dublin_absconded_return_share"]
 
     def step(self) -> None:
-        """One day: register within today's capacity, then close due Dublin procedures."""
+        """One day: register within today's capacity, take the Dublin steps due, transfer."""
         m = self.model
-        left = direct(registration_day)(
+        self.budgets[REGISTRATION] = self.carry[REGISTRATION] + self.capacity_persons_per_day
+        self.budgets[TRANSFERS] = self.carry[TRANSFERS] + self.transfers_persons_per_day
+        direct(registration_day)(
             m.chain,
-            self.carry + self.capacity_persons_per_day,
+            self.budgets,
             m.day,
             m.seed,
             self.dublin_share,
-            self.dublin_days,
-            self.dublin_success,
+            self.terms,
             m.flows_today,
         )
-        self.carry = min(left, 0.0)
+        np.minimum(self.budgets, 0.0, out=self.carry)

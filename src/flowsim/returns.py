@@ -148,7 +148,7 @@ def decide_returns(
         elif u < uptake + p[SUBSEQUENT]:
             flows[series.SUBSEQUENT_APPLICATIONS] += n
             cases.counselled[c] = False
-            lodge_at_cgrs(cases, tally, cgrs, c, day)
+            lodge_at_cgrs(cases, tally, cgrs, c, day, flows)
         else:
             if cases.housing[c] != states.PRIVATE:
                 set_housing(cases, tally, c, states.PRIVATE, -1)

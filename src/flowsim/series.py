@@ -30,7 +30,9 @@ LEFT_RECEPTION = 11  # persons leaving a place on their own (private housing or 
 HOUSED_BY_MUNICIPALITIES = 12  # status holders housed through a municipality
 AVR_DEPARTURES = 13  # assisted voluntary returns
 FORCED_RETURNS = 14
-SUBSEQUENT_APPLICATIONS = 15  # persons lodging a new application after an order to leave
+# persons lodging a subsequent application: after an order to leave in the run, and people the
+# run did not refuse (SUBSEQUENT_EXTERNAL, an input), as the Immigration Office counts them
+SUBSEQUENT_APPLICATIONS = 15
 IRREGULAR_STAY = 16  # persons whose removal window ended without a return
 REINTEGRATION_EUR = 17  # euros of reintegration packages paid
 RESETTLEMENT_ARRIVALS = 18  # resettled refugees arriving (persons)
@@ -39,7 +41,20 @@ TP_DEPARTURES = 20  # persons under temporary protection leaving Belgium
 ICAM_COACHED = 21  # persons on the removal list guided by an ICAM coach
 REGULARISED = 22  # persons obtaining a right to stay after ICAM guidance
 WITHDRAWALS = 23  # persons withdrawing or abandoning an application pending at the CGRS
-N_FLOWS = 24
+DUBLIN_REQUESTS = 24  # persons for whom a Dublin request is sent to another state
+DUBLIN_ACCEPTANCES = 25  # persons whose request is accepted (explicitly or by silence)
+DUBLIN_ABSCONDED = 26  # persons absconding while their transfer window is open
+DUBLIN_RESPONSIBLE = 27  # persons Belgium becomes responsible for, lodged with the CGRS then
+CGRS_LODGED = 28  # persons entering the CGRS's workload (any route)
+CGRS_LODGED_CASES = 29  # cases
+CGRS_CLOSED = 30  # persons leaving the CGRS's workload without a decision
+CGRS_CLOSED_CASES = 31  # cases
+SUBSEQUENT_EXTERNAL = 32  # subsequent applications of people the run did not refuse (input)
+RECEPTION_ADMISSIONS = 33  # persons given a place by Fedasil (not counting relocations)
+# persons whose Dublin transfer window closed without a transfer (six months from acceptance;
+# eighteen for absconders, who are lodged only if they reappear)
+DUBLIN_DEADLINE_EXPIRED = 34
+N_FLOWS = 35
 
 FLOW_NAMES = (
     "applications",
@@ -66,6 +81,17 @@ FLOW_NAMES = (
     "icam_coached",
     "regularised",
     "withdrawals",
+    "dublin_requests",
+    "dublin_acceptances",
+    "dublin_absconded",
+    "dublin_responsible",
+    "cgrs_lodged",
+    "cgrs_lodged_cases",
+    "cgrs_closed",
+    "cgrs_closed_cases",
+    "subsequent_applications_external",
+    "reception_admissions",
+    "dublin_deadline_expired",
 )
 assert len(FLOW_NAMES) == N_FLOWS
 

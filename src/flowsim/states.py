@@ -9,7 +9,7 @@ from __future__ import annotations
 # Procedure states (int8 codes stored per case; every member of a household shares them).
 NOT_ARRIVED = 0  # generated in advance, not yet in the model: never counted
 AWAITING_REGISTRATION = 1  # arrived, waiting at the Arrival Centre
-DUBLIN_PROCEDURE = 2  # registered; another EU state has been asked to take the case
+DUBLIN_PROCEDURE = 2  # registered as a Dublin case; the request to another state is prepared
 PENDING_CGRS = 3  # waiting for a first-instance decision
 PENDING_CALL = 4  # refused by the CGRS and appealing at CALL
 STATUS_HOLDER = 5  # granted protection, still in reception, looking for housing
@@ -17,19 +17,22 @@ ORDER_TO_LEAVE = 6  # final negative outcome: open return place, counselling, re
 TP_EMERGENCY = 7  # temporary protection: emergency reception, waiting for crisis housing
 TP_CRISIS_HOUSING = 8  # temporary protection: crisis housing offered by a municipality
 TP_SUSTAINABLE_HOUSING = 9  # temporary protection: in sustainable housing
+DUBLIN_REQUESTED = 10  # Dublin: request sent, waiting for the other state's reply
+DUBLIN_ACCEPTED = 11  # Dublin: accepted (or no reply in time), transfer window open
+DUBLIN_ABSCONDED = 12  # Dublin: absconded after acceptance, window extended (whereabouts unknown)
 # Exit states.
-HOUSED = 10  # status holder who found housing through a municipality
-LEFT_WITH_STATUS = 11  # status holder who left reception otherwise (or had no place)
-AVR_DEPARTED = 12  # assisted voluntary return
-FORCED_RETURN = 13  # removed by the Immigration Office
-IRREGULAR_STAY = 14  # stayed without a right to stay (no return within the removal window)
-DUBLIN_TRANSFERRED = 15
-ABSCONDED = 16  # left reception and the procedure without notice
-TP_DEPARTED = 17  # left Belgium (temporary protection)
-REGULARISED = 18  # obtained a right to stay after an order to leave (ICAM guidance)
-WITHDRAWN = 19  # withdrew or abandoned the application while pending at the CGRS
+HOUSED = 13  # status holder who found housing through a municipality
+LEFT_WITH_STATUS = 14  # status holder who left reception otherwise (or had no place)
+AVR_DEPARTED = 15  # assisted voluntary return
+FORCED_RETURN = 16  # removed by the Immigration Office
+IRREGULAR_STAY = 17  # stayed without a right to stay (no return within the removal window)
+DUBLIN_TRANSFERRED = 18
+ABSCONDED = 19  # left reception and the procedure without notice (or never reappeared)
+TP_DEPARTED = 20  # left Belgium (temporary protection)
+REGULARISED = 21  # obtained a right to stay after an order to leave (ICAM guidance)
+WITHDRAWN = 22  # withdrew or abandoned the application while pending at the CGRS
 FIRST_EXIT = HOUSED
-N_STATES = 20
+N_STATES = 23
 
 STATE_NAMES = {
     AWAITING_REGISTRATION: "awaiting_registration",
@@ -41,6 +44,9 @@ STATE_NAMES = {
     TP_EMERGENCY: "tp_emergency",
     TP_CRISIS_HOUSING: "tp_crisis_housing",
     TP_SUSTAINABLE_HOUSING: "tp_sustainable_housing",
+    DUBLIN_REQUESTED: "dublin_requested",
+    DUBLIN_ACCEPTED: "dublin_accepted",
+    DUBLIN_ABSCONDED: "dublin_absconded",
     HOUSED: "housed",
     LEFT_WITH_STATUS: "left_with_status",
     AVR_DEPARTED: "avr_departed",
@@ -59,6 +65,9 @@ EXIT_STATES = tuple(s for s in STATE_NAMES if s >= FIRST_EXIT)
 ASYLUM = 0  # applied for international protection in Belgium
 RESETTLED = 1  # selected abroad and transferred, arrives recognised
 TEMPORARY_PROTECTION = 2  # registered for temporary protection (people fleeing Ukraine)
+# applies again after a refusal before the run (or outside it): a subsequent application
+# from someone the run did not refuse, lodged with the CGRS without a Dublin check
+SUBSEQUENT = 3
 
 # Final outcome of the procedure (a case fact kept after the state moves on).
 NO_STATUS = 0  # no final outcome yet

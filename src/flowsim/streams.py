@@ -20,7 +20,7 @@ VULNERABLE = 4  # whether a case is vulnerable
 INITIAL_PROFILE = 5  # profile of a case already in the system on the start date
 INITIAL_WAIT = 6  # how long such a case has waited so far (days)
 DUBLIN_CASE = 7  # whether another state is asked to take the case
-DUBLIN_TRANSFER = 8  # whether the transfer happens
+# 8 is retired (whether a Dublin transfer happens: now a capacity, first accepted first)
 CGRS_OUTCOME = 9  # the CGRS decision
 APPEAL = 10  # whether a refusal is appealed
 CALL_OUTCOME = 11  # the CALL judgment
@@ -34,6 +34,9 @@ TP_DEPARTURE = 18  # when a person under temporary protection leaves Belgium
 TP_OWN_HOUSING = 19  # when they find housing by themselves
 ICAM_CHOICE = 20  # return, legal stay or neither, after an ICAM coach's guidance
 WITHDRAWAL = 21  # when a pending application is withdrawn or abandoned
+DUBLIN_ACCEPTANCE = 22  # whether the other state accepts the Dublin request
+DUBLIN_ABSCOND = 23  # when an accepted Dublin case would abscond
+DUBLIN_RETURN = 24  # whether a Dublin absconder reappears when Belgium becomes responsible
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
