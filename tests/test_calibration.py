@@ -318,11 +318,11 @@ def test_targets_are_fit_outcomes_of_the_models_scope_up_to_until() -> None:
 
 
 def test_subsequent_applications_are_compared_but_never_fitted(tmp_path, small_raw) -> None:
-    """The observed subsequent applications count more people than the model's own (scope
-    wider) and set the inflow's scale (inputs): a calibration refuses them and says why."""
+    """The observed subsequent applications are inputs (the schedule of those the run did not
+    refuse is built from them): a calibration refuses them and says why."""
     observed = load_observed()
     rows = observed[observed["series"] == "subsequent_applications"]
-    assert len(rows) >= 3 and set(rows["scope"]) == {"wider"} and set(rows["role"]) == {"input"}
+    assert len(rows) >= 3 and set(rows["role"]) == {"input"}
     assert targets(observed, ["subsequent_applications"], dt.date(2024, 12, 31)).empty
     raw = small_raw(
         calibration=section(series={"subsequent_applications": {"loss": "negative_binomial"}})
@@ -334,7 +334,7 @@ def test_subsequent_applications_are_compared_but_never_fitted(tmp_path, small_r
     assert err.value.problems == [
         f"{config}: calibration.series.subsequent_applications: expected observed outcomes of "
         f"the fit split within the run (2024-01-01 to 2024-12-31), found none (its figures are "
-        f"inputs and of a wider scope than the model series: never fitted)"
+        f"inputs: never fitted)"
     ]
 
 

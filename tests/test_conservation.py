@@ -252,6 +252,10 @@ def check_series(frame, scenario) -> None:
         change = np.diff(frame[stock].to_numpy())
         net = (frame[lodged] - frame[decided] - frame[closed]).to_numpy()[1:]
         np.testing.assert_array_equal(change, net)
+    # the CGRS receives cases from the Immigration Office and back from CALL, nothing else
+    np.testing.assert_array_equal(
+        frame["cgrs_lodged_cases"], frame["io_transmissions_cases"] + frame["call_annulments_cases"]
+    )
     # Dublin: every transfer was accepted before, every acceptance requested before
     assert frame["dublin_transfers"].sum() <= frame["dublin_acceptances"].sum()
     assert frame["dublin_acceptances"].sum() <= frame["dublin_requests"].sum()

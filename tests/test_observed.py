@@ -26,12 +26,15 @@ from flowsim.observed import (
     resolution,
 )
 from flowsim.observed_build import (
+    ADDED_FIRST_ROW,
     FIT_UNTIL,
     build_observed,
     parse_period,
     parse_value,
+    read_added,
     read_mapping,
     read_shared,
+    read_sources,
     source_rank,
     write_observed,
 )
@@ -106,24 +109,38 @@ def test_source_rank() -> None:
 # --- the shipped data ------------------------------------------------------------------------
 
 
-def test_every_shared_row_is_kept_or_rejected_with_a_reason(observed, rejected) -> None:
+def test_every_source_row_is_kept_or_rejected_with_a_reason(observed, rejected) -> None:
     rows = pd.concat([observed["source_row"], rejected["source_row"].astype(int)])
     assert rows.is_unique
-    assert sorted(rows) == list(range(1, len(rows) + 1))
+    shared, added = rows[rows < ADDED_FIRST_ROW], rows[rows >= ADDED_FIRST_ROW]
+    assert sorted(shared) == list(range(1, len(shared) + 1))
+    assert sorted(added) == list(range(ADDED_FIRST_ROW, ADDED_FIRST_ROW + len(read_added())))
     assert (rejected["reason"].str.len() > 10).all()
     if SHARED.is_file():
-        assert len(rows) == len(read_shared(SHARED))
+        assert len(shared) == len(read_shared(SHARED))
+
+
+def test_added_figures_have_sources_and_end_by_2022_when_outcomes() -> None:
+    added = read_added()
+    assert (added["source_url"].str.startswith("http")).all()
+    assert (added["quote"].str.len() > 20).all()
+    assert added["confidence"].isin(["high", "medium", "low"]).all()
+    mapping = read_mapping()
+    for _, row in added.iterrows():
+        period = parse_period(row["period"])
+        if period is not None and mapping.loc[row["metric"], "role"] == "outcome":
+            assert period.end <= FIT_UNTIL, (row["metric"], row["period"])
 
 
 @pytest.mark.skipif(not SHARED.is_file(), reason="the shared data folder is not beside the repo")
 def test_shipped_files_are_the_build_of_the_shared_table(tmp_path: Path) -> None:
-    built, built_rejected = build_observed(read_shared(SHARED), read_mapping())
+    built, built_rejected = build_observed(read_sources(SHARED), read_mapping())
     write_observed(built, built_rejected, tmp_path)
     shipped = Path(flowsim.observed.__file__).parent / "data"
     for name in ("observed.csv", "observed_rejected.csv"):
         assert (tmp_path / name).read_bytes() == (shipped / name).read_bytes(), name
-    # Every metric of the shared table is reviewed in the mapping.
-    assert set(read_shared(SHARED)["metric"]) <= set(read_mapping().index)
+    # Every metric of the shared table and of the added figures is reviewed in the mapping.
+    assert set(read_sources(SHARED)["metric"]) <= set(read_mapping().index)
 
 
 def test_every_figure_keeps_its_source(observed, rejected) -> None:

@@ -489,3 +489,32 @@ def test_without_an_initial_waiting_list_the_unplaced_live_privately(small_scena
     n0 = model.hi
     assert not (model.cases.housing[:n0] == states.WAITING).any()
     assert model.cases.size[:n0][model.cases.housing[:n0] == states.PRIVATE].sum() == 120
+
+
+AMPLE = {
+    "reception.centres.north.places": 20000,
+    "immigration_office.registration_capacity_persons_per_day": 1e6,
+    "immigration_office.dublin_share": 0.0,
+}
+
+
+def test_every_applicant_asking_for_a_place_is_admitted_when_places_are_free(small_scenario):
+    frame = ProtectionSystem(small_scenario(**AMPLE), 2).run_to_end()
+    # registered and placed the day they arrive (annulments and re-admissions aside: none)
+    np.testing.assert_array_equal(frame["reception_admissions"], frame["registered"])
+    assert frame["without_reception"].max() == 0
+
+
+@pytest.mark.parametrize("share", [0.0, 0.4])
+def test_applicants_who_do_not_ask_for_a_place_live_privately(small_scenario, share):
+    frame = ProtectionSystem(small_scenario(**AMPLE, **{"reception.place_request_share": share}), 2)
+    frame = frame.run_to_end()
+    admitted = frame["reception_admissions"].sum()
+    registered = frame["registered"].sum()
+    if share == 0.0:
+        assert admitted == 0
+    else:  # about the share of households (persons vary with household size)
+        assert 0.3 * registered < admitted < 0.5 * registered
+    # the draws are keyed per case: a lower share admits a subset of the same households
+    fewer = small_scenario(**AMPLE, **{"reception.place_request_share": share / 2})
+    assert ProtectionSystem(fewer, 2).run_to_end()["reception_admissions"].sum() <= admitted

@@ -55,6 +55,8 @@ def judge(
         if u < share_confirm:
             refuse(cases, tally, desk, c, day, flows)
         elif u < share_confirm + share_annul:
+            flows[series.CALL_ANNULMENTS] += cases.size[c]
+            flows[series.CALL_ANNULMENTS_CASES] += 1
             lodge_at_cgrs(cases, tally, cgrs, c, day, flows)
         else:
             grant_status(cases, tally, holders, c, states.REFUGEE, day, flows)

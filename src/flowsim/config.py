@@ -233,6 +233,9 @@ class Reception(_Strict):
 
     centres: dict[str, Centre] = Field(min_length=1)
     dispatch: Dispatch = Field(default_factory=Dispatch)
+    # Share of registered applicants who ask Fedasil for a place; the others live privately
+    # from registration on (with family or by their own means, or not designated a place).
+    place_request_share: Share = 1.0
     leave_to_private_housing_per_month: Share  # share of residents leaving per month
     abscond_per_month: Share  # share of residents disappearing per month
     # Lifting "code 207" (the assigned place) for residents who work: the extra share of

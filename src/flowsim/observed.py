@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from flowsim.config import DAYS_PER_MONTH
 from flowsim.series import FLOW_NAMES, SERIES_NAMES
 
 OBSERVED_FILE = "observed.csv"
@@ -39,9 +40,14 @@ class ObservedError(ValueError):
         self.problems = problems
 
 
+#: The denominator of a rate per calendar month: the months in the period (days / 30.44).
+MONTHS = "months"
+
+
 @dataclass(frozen=True)
 class DerivedRate:
-    """A rate the model does not record but derives from two of its series."""
+    """A rate the model does not record but derives from two of its series (or from one
+    flow and the period's length in months, :data:`MONTHS`)."""
 
     numerator: str
     denominator: str
@@ -67,6 +73,13 @@ DERIVED_RATES: dict[str, DerivedRate] = {
         1.0,
         "days",
         "mean days since lodging of the persons decided in the period",
+    ),
+    "io_transmissions_cases_per_month": DerivedRate(
+        "io_transmissions_cases",
+        MONTHS,
+        1.0,
+        "cases per month",
+        "cases the Immigration Office sent to the CGRS, per month of the period",
     ),
 }
 
@@ -202,7 +215,8 @@ class ModelRun:
         """Whether the run recorded ``series`` (or the parts of a derived rate)."""
         if series in DERIVED_RATES:
             rate = DERIVED_RATES[series]
-            return rate.numerator in self.frame and rate.denominator in self.frame
+            parts = [rate.numerator] + ([] if rate.denominator == MONTHS else [rate.denominator])
+            return all(part in self.frame for part in parts)
         return series in self.frame.columns
 
     def covers(self, start: pd.Timestamp, end: pd.Timestamp) -> bool:
@@ -217,6 +231,9 @@ class ModelRun:
         return self._wide[column].loc[start:end].to_numpy(float)
 
     def _aggregate(self, column: str, start: pd.Timestamp, end: pd.Timestamp) -> np.ndarray:
+        if column == MONTHS:
+            months = ((end - start).days + 1) / DAYS_PER_MONTH
+            return np.full(len(self.replications), months)
         days = self.window(column, start, end)
         # Flows add up over the period; a stock over a period is its mean level.
         return days.sum(axis=0) if column in FLOW_NAMES else days.mean(axis=0)

@@ -2,7 +2,10 @@
 
 The shared table (``../shared/data/belgium_figures.csv``) has one public figure per row, as
 read in its source: ``metric, period, value, unit, source_title, source_url, quote,
-confidence``. This module turns it into the tidy table :mod:`flowsim.observed` reads:
+confidence``. ``flowsim/data/figures_added.csv`` has the same columns: public figures the
+project found itself (reception 2019-2022, Dublin, subsequent applications), each with its
+source and quote; its rows are numbered from :data:`ADDED_FIRST_ROW`. This module turns both
+into the tidy table :mod:`flowsim.observed` reads:
 
 1. every metric is looked up in ``flowsim/data/observed_metrics.csv`` (the reviewed mapping:
    model series or observed-only, kind, input or outcome, scope, note);
@@ -94,6 +97,11 @@ _AGENCY_HOSTS = (
     "myria.be",
 )
 _RELAY_HOSTS = ("emnbelgium.be", "asylumineurope.org", "ec.europa.eu")
+
+
+# ``source_row`` of the first row of figures_added.csv (shared rows are numbered from 1).
+ADDED_FIRST_ROW = 100001
+ADDED_FILE = "figures_added.csv"
 
 
 class ObservedBuildError(ValueError):
@@ -271,6 +279,23 @@ def read_shared(path: Path) -> pd.DataFrame:
     return table
 
 
+def read_added(path: Path | None = None) -> pd.DataFrame:
+    """The figures the project added (``flowsim/data/figures_added.csv``), as
+    :func:`read_shared` reads the shared table, rows numbered from :data:`ADDED_FIRST_ROW`."""
+    if path is None:
+        with resources.as_file(resources.files("flowsim.data") / ADDED_FILE) as file:
+            table = read_shared(file)
+    else:
+        table = read_shared(path)
+    table["source_row"] += ADDED_FIRST_ROW - 1
+    return table
+
+
+def read_sources(shared: Path) -> pd.DataFrame:
+    """The shared table, then the figures the project added (one numbering, no overlap)."""
+    return pd.concat([read_shared(shared), read_added()], ignore_index=True)
+
+
 def build_observed(
     shared: pd.DataFrame, mapping: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -380,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        observed, rejected = build_observed(read_shared(args.shared), read_mapping())
+        observed, rejected = build_observed(read_sources(args.shared), read_mapping())
     except ObservedBuildError as err:
         print(err, file=sys.stderr)
         return 2

@@ -57,6 +57,14 @@ def lodge_at_cgrs(cases: Cases, tally: Tally, cgrs: CgrsDesk, c: int, day: int, 
 
 
 @njit(cache=True, inline="always")
+def transmit_to_cgrs(cases: Cases, tally: Tally, cgrs: CgrsDesk, c: int, day: int, flows) -> None:
+    """The Immigration Office sends the case to the CGRS (after registration, after Dublin,
+    or a subsequent application): counted as a transmission (cases), then lodged."""
+    flows[series.IO_TRANSMISSIONS_CASES] += 1
+    lodge_at_cgrs(cases, tally, cgrs, c, day, flows)
+
+
+@njit(cache=True, inline="always")
 def lodge_appeal(cases: Cases, tally: Tally, call_queue: Queue, c: int, day: int) -> None:
     """The case appeals a CGRS refusal at CALL."""
     set_state(cases, tally, c, states.PENDING_CALL)

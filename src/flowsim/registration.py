@@ -18,8 +18,8 @@ from flowsim.population import Cases, Tally, set_housing, set_state
 from flowsim.procedure import (
     CgrsDesk,
     finalise,
-    lodge_at_cgrs,
     request_place,
+    transmit_to_cgrs,
     welcome_resettled,
     welcome_temporary_protection,
 )
@@ -86,10 +86,11 @@ class DublinDesk(NamedTuple):
 # A Dublin case's next step (DublinDesk.step).
 SEND_REQUEST, REPLY, ABSCOND, WINDOW_CLOSES, ABSCONDED_WINDOW_CLOSES = 0, 1, 2, 3, 4
 
-# Today's Dublin terms (the ``terms`` array the kernels receive; days, shares, per day).
+# Today's terms of registration and Dublin (the ``terms`` array the kernels receive; days,
+# shares, per day).
 REQUEST_DAYS, REPLY_DAYS, ACCEPTANCE, WINDOW_DAYS, ABSCOND_HAZARD = 0, 1, 2, 3, 4
-ABSCONDED_WINDOW_DAYS, RETURN_SHARE = 5, 6
-N_TERMS = 7
+ABSCONDED_WINDOW_DAYS, RETURN_SHARE, PLACE_REQUEST = 5, 6, 7
+N_TERMS = 8
 
 # The day's budgets (persons) the Immigration Office's kernel receives and leaves what is
 # unused in (negative: carried debt).
@@ -125,9 +126,10 @@ def register(
 
     A registered first application becomes a Dublin case (its request to another state is
     sent ``terms[REQUEST_DAYS]`` days later) or is lodged with the CGRS; a subsequent
-    application of someone the run did not refuse is lodged with the CGRS at once. Every
-    applicant asks for a reception place. Returns the unused budget (negative when a
-    household overshot it, carried to the next day).
+    application of someone the run did not refuse is lodged with the CGRS at once. An
+    applicant asks for a reception place with the share ``terms[PLACE_REQUEST]`` (keyed
+    draw); the others live privately. Returns the unused budget (negative when a household
+    overshot it, carried to the next day).
     """
     cases, tally, registration, cgrs, waiting, dublin = borrowed(
         (cases, tally, registration, cgrs, waiting, dublin)
@@ -142,14 +144,17 @@ def register(
         budget -= cases.size[c]
         flows[series.REGISTERED] += cases.size[c]
         if cases.origin[c] == states.SUBSEQUENT:
-            lodge_at_cgrs(cases, tally, cgrs, c, day, flows)
+            transmit_to_cgrs(cases, tally, cgrs, c, day, flows)
         elif streams.uniform(seed, cases.key[c], streams.DUBLIN_CASE, 0) < dublin_share:
             set_state(cases, tally, c, states.DUBLIN_PROCEDURE)
             dublin.step[c] = SEND_REQUEST
             schedule(dublin.calendar, c, day + int(round(terms[REQUEST_DAYS])))
         else:
-            lodge_at_cgrs(cases, tally, cgrs, c, day, flows)
-        request_place(cases, tally, waiting, c, day)
+            transmit_to_cgrs(cases, tally, cgrs, c, day, flows)
+        if streams.uniform(seed, cases.key[c], streams.PLACE_REQUEST, 0) < terms[PLACE_REQUEST]:
+            request_place(cases, tally, waiting, c, day)
+        else:
+            set_housing(cases, tally, c, states.PRIVATE, -1)
     return budget
 
 
@@ -157,7 +162,7 @@ def register(
 def belgium_responsible(cases: Cases, tally: Tally, cgrs: CgrsDesk, c: int, day: int, flows):
     """The Dublin procedure ends with Belgium responsible: the case is lodged with the CGRS."""
     flows[series.DUBLIN_RESPONSIBLE] += cases.size[c]
-    lodge_at_cgrs(cases, tally, cgrs, c, day, flows)
+    transmit_to_cgrs(cases, tally, cgrs, c, day, flows)
 
 
 @njit(cache=True, nogil=True)
@@ -300,9 +305,9 @@ class ImmigrationOffice(mesa.Agent):
         self.refresh()
 
     def refresh(self) -> None:
-        """Read today's registration capacity, Dublin share, clocks (days), acceptance share,
-        absconding (per month, as a daily hazard) and transfer capacity (persons per day);
-        the model calls this whenever a parameter changes."""
+        """Read today's registration capacity, share asking for a place, Dublin share, clocks
+        (days), acceptance share, absconding (per month, as a daily hazard) and transfer
+        capacity (persons per day); the model calls this whenever a parameter changes."""
         p = self.model.params
         self.capacity_persons_per_day = p[
             "immigration_office.registration_capacity_persons_per_day"
@@ -319,6 +324,7 @@ class ImmigrationOffice(mesa.Agent):
         t[ABSCOND_HAZARD] = daily_hazard(p["immigration_office.dublin_abscond_per_month"])
         t[ABSCONDED_WINDOW_DAYS] = p["immigration_office.dublin_absconded_window_days"]
         t[RETURN_SHARE] = p["immigration_office.dublin_absconded_return_share"]
+        t[PLACE_REQUEST] = p["reception.place_request_share"]
 
     def step(self) -> None:
         """One day: register within today's capacity, take the Dublin steps due, transfer."""

@@ -29,7 +29,7 @@ from flowsim.chain import Chain
 from flowsim.compiled import borrowed, direct
 from flowsim.config import DAYS_PER_MONTH, HOUSEHOLD_TYPES
 from flowsim.population import Cases, ProfileTable, Tally, set_housing
-from flowsim.procedure import CgrsDesk, ReturnDesk, finalise, lodge_at_cgrs
+from flowsim.procedure import CgrsDesk, ReturnDesk, finalise, transmit_to_cgrs
 from flowsim.queues import Queue, best_class, new_queue, pop, push
 
 if TYPE_CHECKING:
@@ -148,7 +148,7 @@ def decide_returns(
         elif u < uptake + p[SUBSEQUENT]:
             flows[series.SUBSEQUENT_APPLICATIONS] += n
             cases.counselled[c] = False
-            lodge_at_cgrs(cases, tally, cgrs, c, day, flows)
+            transmit_to_cgrs(cases, tally, cgrs, c, day, flows)
         else:
             if cases.housing[c] != states.PRIVATE:
                 set_housing(cases, tally, c, states.PRIVATE, -1)

@@ -54,7 +54,12 @@ RECEPTION_ADMISSIONS = 33  # persons given a place by Fedasil (not counting relo
 # persons whose Dublin transfer window closed without a transfer (six months from acceptance;
 # eighteen for absconders, who are lodged only if they reappear)
 DUBLIN_DEADLINE_EXPIRED = 34
-N_FLOWS = 35
+CALL_ANNULMENTS = 35  # persons whose CGRS decision CALL annulled: back to the CGRS
+CALL_ANNULMENTS_CASES = 36  # cases
+# cases the Immigration Office sends to the CGRS: first applications after registration or
+# after Dublin, subsequent applications (all CGRS entries but CALL annulments)
+IO_TRANSMISSIONS_CASES = 37
+N_FLOWS = 38
 
 FLOW_NAMES = (
     "applications",
@@ -92,6 +97,9 @@ FLOW_NAMES = (
     "subsequent_applications_external",
     "reception_admissions",
     "dublin_deadline_expired",
+    "call_annulments",
+    "call_annulments_cases",
+    "io_transmissions_cases",
 )
 assert len(FLOW_NAMES) == N_FLOWS
 
@@ -208,4 +216,5 @@ DERIVED_RATE_NAMES = (
     "cgrs_protection_rate",
     "reception_occupancy_rate",
     "cgrs_mean_days_to_decision",
+    "io_transmissions_cases_per_month",
 )
