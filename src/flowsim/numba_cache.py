@@ -32,6 +32,9 @@ NOT_COMPILED = frozenset(
         "outcomes.py",
         "report.py",
         "calibration.py",
+        "inputs.py",
+        "backtest.py",
+        "forward.py",
         "dashboard",
         "data",
     }
