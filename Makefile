@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench bench-sweep lint format clean dashboard
+.PHONY: run test bench bench-sweep lint format clean dashboard calibrate configs backtest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,22 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/flowsim run configs/belgium-baseline.yaml --out results/belgium-baseline
+
+# One calibrated model (docs/validation.md): fit the history 2015-2022 (about an hour on two
+# cores; run again, it resumes), carry it forward into the baseline and the 2023-2024
+# hindcast, and backtest the whole pipeline from the ends of 2019, 2020 and 2021.
+CALIBRATION := results/calibration/belgium-history
+calibrate: $(STAMP)
+	$(BIN)/flowsim calibrate configs/belgium-history.yaml --until 2022-12-31 --out $(CALIBRATION)
+
+configs: $(STAMP)
+	$(BIN)/flowsim forward $(CALIBRATION)/fitted.yaml --origin 2022-12-31 \
+		--template configs/templates/belgium-from-2023.yaml --out configs/belgium-baseline.yaml
+	$(BIN)/flowsim forward $(CALIBRATION)/fitted.yaml --origin 2022-12-31 --end 2024-12-31 \
+		--template configs/templates/belgium-from-2023.yaml --out configs/hindcast-2023-2024.yaml
+
+backtest: $(STAMP)
+	$(BIN)/flowsim backtest configs/belgium-history.yaml --out results/backtest --docs docs/validation.md
 
 # The results dashboard (notebooks/dashboard.ipynb) as a web page on this machine only.
 DASHBOARD_PORT ?= 8866

@@ -106,7 +106,7 @@ def measure(
     client = None
     scenario = exps[0].bases[""]
     if not plain_only:
-        client = make_client(exps[0], workers=1)
+        client = make_client(exps[0].spec.cluster, workers=1)
         client.register_plugin(WarmNumba(scenario))  # what run_sweep does first
         with replication(scenario, 0) as model:  # this driver fills its CPU after its sweep
             model.run_to_end()

@@ -222,8 +222,27 @@ CASES = [
             "initial_state.pending_call_persons": 100,
         },
         [
-            "initial_state.in_reception_persons: expected at most the pending persons and "
-            "status holders (200), got 240"
+            "initial_state.in_reception_persons: expected at most the persons who can live in "
+            "reception (pending at the CGRS or CALL, Dublin requested or accepted, status "
+            "holders and orders to leave in reception: 200), got 240"
+        ],
+    ),
+    (
+        "initial residents above the persons who can live in reception, Dublin cases included",
+        {
+            "initial_state.in_reception_persons": {"north": 150, "south": 60, "tents": 40},
+            "initial_state.pending_cgrs_persons": 100,
+            "initial_state.pending_call_persons": 100,
+            "initial_state.dublin_requested_persons": 20,
+            "initial_state.dublin_accepted_persons": 10,
+            "initial_state.dublin_absconded_persons": 500,  # absconded: never residents
+            "initial_state.order_to_leave_removal_list_persons": 500,  # nor these
+            "initial_state.order_to_leave_in_reception_persons": 15,
+        },
+        [
+            "initial_state.in_reception_persons: expected at most the persons who can live in "
+            "reception (pending at the CGRS or CALL, Dublin requested or accepted, status "
+            "holders and orders to leave in reception: 245), got 250"
         ],
     ),
     (
@@ -231,8 +250,62 @@ CASES = [
         {"initial_state.without_reception_persons": 121},
         [
             "initial_state.without_reception_persons: expected at most the pending persons "
-            "not in reception (120), got 121"
+            "and Dublin cases (requested or accepted) not in reception (120), got 121"
         ],
+    ),
+    (
+        "an initial waiting list longer than the pending and Dublin persons not in reception",
+        {
+            "initial_state.dublin_requested_persons": 30,
+            "initial_state.dublin_accepted_persons": 10,
+            "initial_state.order_to_leave_in_reception_persons": 20,  # take 20 of the places
+            "initial_state.without_reception_persons": 181,
+        },
+        [
+            "initial_state.without_reception_persons: expected at most the pending persons "
+            "and Dublin cases (requested or accepted) not in reception (180), got 181"
+        ],
+    ),
+    (
+        "more orders to leave in reception than residents besides the status holders",
+        {
+            "initial_state.status_holders_in_reception_persons": 100,
+            "initial_state.order_to_leave_in_reception_persons": 31,
+        },
+        [
+            "initial_state.order_to_leave_in_reception_persons: expected at most the persons "
+            "in reception less the status holders there (30), got 31"
+        ],
+    ),
+    (
+        "more status holders in reception than residents",
+        {
+            "initial_state.status_holders_in_reception_persons": 131,
+            "initial_state.order_to_leave_in_reception_persons": 5,
+        },
+        [
+            "initial_state.status_holders_in_reception_persons: expected at most the persons "
+            "in reception (130), got 131"
+        ],
+    ),
+    *(
+        (
+            f"negative {field}",
+            {f"initial_state.{field}": -3},
+            [f"initial_state.{field}: input should be greater than or equal to 0, got -3"],
+        )
+        for field in (
+            "dublin_requested_persons",
+            "dublin_accepted_persons",
+            "dublin_absconded_persons",
+            "order_to_leave_in_reception_persons",
+            "order_to_leave_removal_list_persons",
+        )
+    ),
+    (
+        "a Dublin count that is not a number",
+        {"initial_state.dublin_accepted_persons": "many"},
+        ["initial_state.dublin_accepted_persons: input should be a valid number, got 'many'"],
     ),
     (
         "more people in crisis housing on the start date than its places",

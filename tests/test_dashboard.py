@@ -180,7 +180,7 @@ def test_discover_explains_folders_it_cannot_show(tmp_path):
     (tmp_path / "old").mkdir()
     (tmp_path / "old" / "manifest.json").write_text(json.dumps({"scenario": "x"}))
     (tmp_path / "calibrated").mkdir()
-    (tmp_path / "calibrated" / "calibration.csv").write_text("trial,loss\n")
+    (tmp_path / "calibrated" / "manifest.json").write_text(json.dumps({"kind": "calibration"}))
     (tmp_path / "no-series").mkdir()
     (tmp_path / "no-series" / "manifest.json").write_text(json.dumps({"manifest_version": 1}))
     found = {f.path.name: f for f in d.discover(tmp_path)}

@@ -223,3 +223,38 @@ def test_cli_hindcast_errors_are_one_line_exit_2(tiny_results, tmp_path, capsys)
     assert main(["hindcast", str(tiny_results), "--observed", str(tmp_path / "no.csv")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [f"{tmp_path / 'no.csv'}: expected an observed-data CSV file, found none"]
+
+
+def test_the_cgrs_workload_balances_month_by_month(small_scenario) -> None:
+    from flowsim.hindcast import workload_balance
+    from flowsim.model import ProtectionSystem
+
+    frames = [
+        ProtectionSystem(small_scenario(**{"cgrs.withdrawals_per_month": 0.05}), seed)
+        .run_to_end()
+        .assign(replication=seed)
+        for seed in (1, 2)
+    ]
+    run = ModelRun(pd.concat(frames, ignore_index=True))
+    # observed: the workload at the ends of January and February 2024, February's decisions,
+    # and a monthly average of transmissions reported for the year
+    rows = [
+        ("cgrs_backlog_cases", "stock", "2024-01-31", "2024-01-31", 150.0),
+        ("cgrs_backlog_cases", "stock", "2024-02-29", "2024-02-29", 160.0),
+        ("cgrs_decisions_cases", "flow", "2024-02-01", "2024-02-29", 120.0),
+        ("io_transmissions_cases_per_month", "rate", "2024-01-01", "2024-12-31", 140.0),
+    ]
+    observed = pd.DataFrame(rows, columns=["series", "kind", "start", "end", "value"]).assign(
+        start=lambda f: pd.to_datetime(f["start"]), end=lambda f: pd.to_datetime(f["end"])
+    )
+    table = workload_balance(run, observed)
+    assert list(table["month"]) == [f"2024-{m:02d}" for m in range(1, 13)]
+    net = table["model_start"] + table["model_lodged"] - table["model_decided"]
+    np.testing.assert_allclose(net - table["model_closed"], table["model_end"])
+    np.testing.assert_allclose(table["model_start"].iloc[1:], table["model_end"].iloc[:-1])
+    assert table["model_closed"].sum() > 0  # withdrawals close cases without a decision
+    feb = table.set_index("month").loc["2024-02"]
+    assert (feb["observed_start"], feb["observed_end"]) == (150.0, 160.0)
+    assert (feb["observed_lodged"], feb["observed_decided"]) == (140.0, 120.0)
+    assert feb["observed_closed_implied"] == 150 + 140 - 120 - 160
+    assert np.isnan(table.set_index("month").loc["2024-03", "observed_closed_implied"])

@@ -61,3 +61,12 @@ def test_written_files_are_the_shipped_schedules(tmp_path) -> None:
     shipped = Path(__file__).resolve().parents[1] / "configs" / "data"
     for path in written:
         assert path.read_bytes() == (shipped / path.name).read_bytes(), path.name
+
+
+def test_a_year_after_the_observed_ones_repeats_the_last_monthly_means(table) -> None:
+    frame = schedule(table, range(2023, 2026))
+    last = frame[frame["month"].str.startswith("2024")]
+    future = frame[frame["month"].str.startswith("2025")]
+    assert len(future) == 12
+    for column in ("first", "subsequent", "applications"):
+        np.testing.assert_allclose(future[column], last[column].mean())

@@ -490,7 +490,7 @@ def test_local_workers_keep_the_adaptive_malloc_threshold_and_one_blas_thread(
     # starts it, so earlier tests' clusters left the variable here; `flowsim sweep` starts
     # from a clean process
     monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
-    client = sweep.make_client(load_experiment(write_spec(tmp_path)), workers=1)
+    client = sweep.make_client(load_experiment(write_spec(tmp_path)).spec.cluster, workers=1)
     cluster = client.cluster
     try:
         env = client.run(

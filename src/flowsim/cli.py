@@ -1,6 +1,7 @@
 """The ``flowsim`` command: ``run`` a scenario, ``validate`` a scenario file, ``hindcast`` a
-run, ``calibrate`` a scenario's uncertain fields to the observed figures, ``sweep`` an
-experiment (many scenarios and replications on Dask), ``report`` on a sweep.
+run, ``calibrate`` a scenario's uncertain fields to the observed figures (an ensemble),
+``forward`` a calibrated history from a date, ``backtest`` the forecasts from past dates,
+``sweep`` an experiment (many scenarios and replications on Dask), ``report`` on a sweep.
 
 Exit codes: 0 success, 2 invalid configuration or arguments, 1 unexpected failure.
 """
@@ -38,16 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     sweep = sub.add_parser("sweep", help="run an experiment (levers x uncertainties x seeds)")
     sweep.add_argument("spec", type=Path, help="experiment YAML file (experiments/)")
     sweep.add_argument(
-        "--workers", type=_positive_int, default=None, help="local workers (default: cores)"
-    )
-    sweep.add_argument(
         "--out", type=Path, default=None, help="results folder (default: results/<experiment>)"
     )
-    sweep.add_argument("--scheduler", default=None, help="address of a running Dask scheduler")
-    sweep.add_argument(
-        "--cluster", choices=("slurm", "pbs"), default=None, help="submit workers as jobs"
-    )
-    sweep.add_argument("--jobs", type=_positive_int, default=1, help="jobs with --cluster")
+    _cluster_arguments(sweep)
     sweep.add_argument("--resume", action="store_true", help="skip the runs already stored")
     report = sub.add_parser("report", help="tables, charts and report.md for a sweep folder")
     report.add_argument("folder", type=Path, help="a sweep's results folder")
@@ -75,23 +69,163 @@ def _parser() -> argparse.ArgumentParser:
         help="fit observed outcomes ending on or before this date (default: 2022-12-31)",
     )
     calibrate.add_argument(
-        "--trials", type=_positive_int, default=None, help="finished trials wanted in all"
+        "--particles", type=_positive_int, default=None, help="parameter sets in the sample"
     )
     calibrate.add_argument(
-        "--replications", type=_positive_int, default=None, help="runs per trial"
+        "--rounds", type=_positive_int, default=None, help="rounds of simulations at most"
     )
     calibrate.add_argument(
-        "--storage",
-        default=None,
-        help="Optuna storage URL (default: sqlite:///<out>/calibration.db)",
+        "--replications", type=_positive_int, default=None, help="runs per parameter set"
     )
+    _cluster_arguments(calibrate)
     calibrate.add_argument(
         "--out",
         type=Path,
         default=None,
         help="output folder (default: results/calibration/<scenario name>)",
     )
+    backtest = sub.add_parser(
+        "backtest", help="calibrate up to past dates and score the forecasts after them"
+    )
+    backtest.add_argument("config", type=Path, help="history scenario with a calibration:")
+    backtest.add_argument(
+        "--origins",
+        type=_date,
+        nargs="+",
+        default=[dt.date(2019, 12, 31), dt.date(2020, 12, 31), dt.date(2021, 12, 31)],
+        help="last days of history (default: the ends of 2019, 2020, 2021)",
+    )
+    backtest.add_argument(
+        "--out", type=Path, default=Path("results/backtest"), help="default: results/backtest"
+    )
+    backtest.add_argument(
+        "--docs", type=Path, default=None, help="markdown file to put the table in"
+    )
+    backtest.add_argument(
+        "--observed", type=Path, default=None, help="observed CSV (default: the shipped one)"
+    )
+    backtest.add_argument("--particles", type=_positive_int, default=None)
+    backtest.add_argument("--rounds", type=_positive_int, default=None)
+    backtest.add_argument("--replications", type=_positive_int, default=None)
+    _cluster_arguments(backtest)
+    forward = sub.add_parser(
+        "forward", help="carry a calibrated history forward from its state at a date"
+    )
+    forward.add_argument("fitted", type=Path, help="a calibration's fitted.yaml")
+    forward.add_argument("--origin", type=_date, required=True, help="last day of history")
+    forward.add_argument("--out", type=Path, required=True, help="scenario file to write")
+    forward.add_argument(
+        "--template", type=Path, default=None, help="scenario from the day after the origin"
+    )
+    forward.add_argument("--end", type=_date, default=None, help="end date (no template)")
+    forward.add_argument("--name", default=None, help="scenario name (default: file stem)")
+    forward.add_argument("--seed", type=int, default=0, help="master seed of the histories")
+    _cluster_arguments(forward)
     return parser
+
+
+def _forward(args: argparse.Namespace) -> int:
+    from flowsim.forward import ForwardError, write_forward
+    from flowsim.sweep import make_client
+
+    if not _one_place(args, "forward"):
+        return EXIT_CONFIG
+    client = make_client(None, args.workers, args.scheduler, args.cluster, args.jobs)
+    try:
+        scenario = write_forward(
+            args.fitted,
+            args.origin,
+            args.out,
+            client,
+            template_path=args.template,
+            end=args.end,
+            name=args.name,
+            seed=args.seed,
+        )
+    except (ConfigError, ForwardError) as err:
+        for line in err.problems:
+            print(line, file=sys.stderr)
+        return EXIT_CONFIG
+    finally:
+        cluster = client.cluster
+        client.close()
+        if cluster is not None and args.scheduler is None:
+            cluster.close()
+    members = len(scenario.ensemble.members) if scenario.ensemble else 0
+    print(
+        f"Forecast written to {args.out} ({scenario.start_date} to {scenario.end_date}, "
+        f"{members} members, each from its own state on {args.origin})"
+    )
+    return EXIT_OK
+
+
+def _backtest(args: argparse.Namespace) -> int:
+    from flowsim.backtest import run_backtest
+    from flowsim.calibration import CalibrationError
+    from flowsim.forward import ForwardError
+    from flowsim.sweep import make_client
+
+    if not _one_place(args, "backtest"):
+        return EXIT_CONFIG
+    try:
+        cluster_options = load_config(args.config).calibration
+    except ConfigError as err:
+        for line in err.problems:
+            print(line, file=sys.stderr)
+        return EXIT_CONFIG
+    options = cluster_options.cluster if cluster_options is not None else None
+    client = make_client(options, args.workers, args.scheduler, args.cluster, args.jobs)
+    try:
+        summary = run_backtest(
+            args.config,
+            args.out,
+            client,
+            origins=tuple(args.origins),
+            observed=args.observed,
+            particles=args.particles,
+            rounds=args.rounds,
+            replications=args.replications,
+            docs=args.docs,
+            progress=lambda line: print(line, flush=True),
+        )
+    except (ConfigError, CalibrationError, ForwardError) as err:
+        for line in err.problems:
+            print(line, file=sys.stderr)
+        return EXIT_CONFIG
+    finally:
+        cluster = client.cluster
+        client.close()
+        if cluster is not None and args.scheduler is None:
+            cluster.close()
+    pooled = summary[summary["origin"] == "all"]
+    for _, row in pooled.iterrows():
+        print(
+            f"{row['series']} ({row['resolution']}): {row['points']} points, ARD "
+            f"{row['ard']:.1%}, in 90% band {row['coverage_90']:.0%}, skill {row['skill']:.2f}"
+        )
+    where = f"; table and figures in {args.docs}" if args.docs else ""
+    print(f"Backtest written to {args.out}/ (backtest.md, backtest.csv, figures/){where}")
+    return EXIT_OK
+
+
+def _cluster_arguments(command: argparse.ArgumentParser) -> None:
+    """Where the runs go: local workers, a running Dask scheduler, or SLURM/PBS jobs."""
+    command.add_argument(
+        "--workers", type=_positive_int, default=None, help="local workers (default: cores)"
+    )
+    command.add_argument("--scheduler", default=None, help="address of a running Dask scheduler")
+    command.add_argument(
+        "--cluster", choices=("slurm", "pbs"), default=None, help="submit workers as jobs"
+    )
+    command.add_argument("--jobs", type=_positive_int, default=1, help="jobs with --cluster")
+
+
+def _one_place(args: argparse.Namespace, command: str) -> bool:
+    """Whether at most one of --workers, --scheduler, --cluster is given (else says so)."""
+    if (args.scheduler is not None) + (args.cluster is not None) + (args.workers is not None) > 1:
+        print(f"flowsim {command}: give one of --workers, --scheduler, --cluster", file=sys.stderr)
+        return False
+    return True
 
 
 def _date(text: str) -> dt.date:
@@ -121,6 +255,10 @@ def main(argv: list[str] | None = None) -> int:
         return _hindcast(args)
     if args.command == "calibrate":
         return _calibrate(args)
+    if args.command == "forward":
+        return _forward(args)
+    if args.command == "backtest":
+        return _backtest(args)
     try:
         scenario = load_config(args.config)
     except ConfigError as err:
@@ -166,8 +304,7 @@ def _sweep(args: argparse.Namespace) -> int:
         for line in err.problems:
             print(line, file=sys.stderr)
         return EXIT_CONFIG
-    if (args.scheduler is not None) + (args.cluster is not None) + (args.workers is not None) > 1:
-        print("flowsim sweep: give one of --workers, --scheduler, --cluster", file=sys.stderr)
+    if not _one_place(args, "sweep"):
         return EXIT_CONFIG
     spec = experiment.spec
     out = args.out or Path("results") / spec.name
@@ -176,7 +313,9 @@ def _sweep(args: argparse.Namespace) -> int:
         f"{spec.replications} replications, seed {spec.seed} -> {out}/",
         flush=True,
     )
-    client = make_client(experiment, args.workers, args.scheduler, args.cluster, args.jobs)
+    client = make_client(
+        experiment.spec.cluster, args.workers, args.scheduler, args.cluster, args.jobs
+    )
     try:
         summary = run_sweep(experiment, out, client, resume=args.resume)
     except SweepError as err:
@@ -249,33 +388,74 @@ def _hindcast(args: argparse.Namespace) -> int:
         print(f"{args.results}: no observed figure on a model series overlaps the run")
     for _, row in summary.iterrows():
         print(summary_line(row))
-    print(f"Hindcast written to {out}/ (hindcast.csv, hindcast_points.csv, figures/hindcast_*.png)")
+    balance = Path(out) / "hindcast_balance.csv"
+    if balance.is_file():
+        print(_balance_line(balance))
+    print(
+        f"Hindcast written to {out}/ (hindcast.csv, hindcast_points.csv, hindcast_balance.csv, "
+        "figures/hindcast_*.png)"
+    )
     return EXIT_OK
+
+
+def _balance_line(path: Path) -> str:
+    """One line on the CGRS's monthly workload balance (cases) of a hindcast."""
+    import pandas as pd
+
+    table = pd.read_csv(path)
+    if table.empty:
+        return "CGRS workload balance: no whole month in the run"
+    implied = table.dropna(subset=["observed_closed_implied"])
+    model = table[["model_lodged", "model_decided", "model_closed"]].sum()
+    line = (
+        f"CGRS workload balance ({len(table)} months, cases): the model lodged "
+        f"{model['model_lodged']:,.0f}, decided {model['model_decided']:,.0f}, closed "
+        f"{model['model_closed']:,.0f} without a decision"
+    )
+    if len(implied):
+        line += f"; observed balance in {len(implied)} months (hindcast_balance.csv)"
+    return line
 
 
 def _calibrate(args: argparse.Namespace) -> int:
     from flowsim.calibration import CalibrationError, calibrate
 
+    if not _one_place(args, "calibrate"):
+        return EXIT_CONFIG
     try:
         result = calibrate(
             args.config,
             observed=args.observed,
             until=args.until,
-            trials=args.trials,
-            replications=args.replications,
-            storage=args.storage,
             out=args.out,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            cluster=args.cluster,
+            jobs=args.jobs,
+            particles=args.particles,
+            rounds=args.rounds,
+            replications=args.replications,
             progress=lambda line: print(line, flush=True),
         )
     except (ConfigError, CalibrationError) as err:
         for line in err.problems:
             print(line, file=sys.stderr)
         return EXIT_CONFIG
-    values = ", ".join(f"{k} = {v:.4g}" for k, v in result.best_values.items())
-    print(f"fitted ({result.trials_total} trials, loss {result.best_loss:.4g}): {values}")
+    reached = (
+        "the posterior" if result.beta >= 1 else f"a tempered posterior (beta {result.beta:.3g})"
+    )
     print(
-        f"Calibration written to {result.out}/ (fitted.yaml, calibration.csv, fit.csv, "
-        f"fit_points.csv, figures/fit.png)"
+        f"{result.rounds} rounds, {result.runs_computed} of {result.runs_total} runs "
+        f"computed now; {reached}, {result.distinct} distinct sets"
+    )
+    for _, row in result.posterior.iterrows():
+        print(
+            f"  {row['parameter']}: {row['median']:.4g} [{row['q05']:.4g}, {row['q95']:.4g}] "
+            f"(prior {row['low']:g}-{row['high']:g})"
+        )
+    print(
+        f"Calibration written to {result.out}/ (fitted.yaml with {len(result.members)} members "
+        f"in ensemble.csv, posterior.csv, particles.csv, fit.csv, figures/fit.png)"
     )
     return EXIT_OK
 

@@ -18,7 +18,7 @@ import hashlib
 import json
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 import yaml
@@ -395,7 +395,29 @@ class StatusHolders(_Strict):
 
 
 class InitialState(_Strict):
-    """The system as it stood on the start date (persons)."""
+    """The system as it stood on the start date (persons; days where the name says so).
+
+    Who lives in reception (``in_reception_persons``: the residents, by centre): everyone of
+    the groups in :attr:`RESIDENT_FIELDS`; the groups in :attr:`PLACE_FILLING_FIELDS` fill the
+    other places, and of those not placed the most recently lodged (or most recently in their
+    Dublin step) are the waiting list (``without_reception_persons``), the others live
+    privately (:func:`flowsim.reception.place_initial_residents`). The clocks of Dublin cases
+    and orders to leave are spread evenly over the legal terms of the start date (the named
+    fields of ``immigration_office`` and ``returns``).
+    """
+
+    # every person of these groups lives in reception on the start date
+    RESIDENT_FIELDS: ClassVar[tuple[str, ...]] = (
+        "status_holders_in_reception_persons",
+        "order_to_leave_in_reception_persons",
+    )
+    # these fill the places left; the others of them wait for a place or live privately
+    PLACE_FILLING_FIELDS: ClassVar[tuple[str, ...]] = (
+        "pending_cgrs_persons",
+        "pending_call_persons",
+        "dublin_requested_persons",
+        "dublin_accepted_persons",
+    )
 
     pending_cgrs_persons: NonNegative = 0
     pending_cgrs_max_waited_days: NonNegative = 0  # waits so far spread evenly up to this
@@ -411,6 +433,60 @@ class InitialState(_Strict):
     tp_in_emergency_persons: NonNegative = 0  # emergency reception, waiting for crisis housing
     tp_in_crisis_housing_persons: NonNegative = 0  # a municipality's crisis housing
     tp_in_sustainable_housing_persons: NonNegative = 0  # housed (hosts, rent, municipality)
+    # Dublin cases: request sent (or being prepared) and no reply yet; replies due evenly
+    # over the next immigration_office.dublin_reply_days
+    dublin_requested_persons: NonNegative = 0
+    # accepted, transfer window open (accepted evenly over the last
+    # dublin_transfer_window_days, so the windows close over the run's first months)
+    dublin_accepted_persons: NonNegative = 0
+    # absconded after acceptance (no housing); extended windows close evenly over the next
+    # dublin_absconded_window_days - dublin_transfer_window_days (at least one day)
+    dublin_absconded_persons: NonNegative = 0
+    # orders to leave (final negative outcome): in an open return place, return decisions due
+    # evenly over the next returns.open_return_place_days
+    order_to_leave_in_reception_persons: NonNegative = 0
+    # on the removal list (private housing), removal windows ending evenly over the next
+    # returns.removal_window_days
+    order_to_leave_removal_list_persons: NonNegative = 0
+
+    def persons_of(self, fields: tuple[str, ...]) -> float:
+        """Persons of the named groups."""
+        return sum(getattr(self, name) for name in fields)
+
+    def residents_problems(self) -> list[str]:
+        """One line per way the residents, the waiting list and the groups living in
+        reception contradict each other (the rule in the class docstring)."""
+        problems = []
+        placed = sum(self.in_reception_persons.values())
+        residents = self.persons_of(self.RESIDENT_FIELDS)
+        filling = self.persons_of(self.PLACE_FILLING_FIELDS)
+        if placed > residents + filling:
+            problems.append(
+                f"initial_state.in_reception_persons: expected at most the persons who can live "
+                f"in reception (pending at the CGRS or CALL, Dublin requested or accepted, status "
+                f"holders and orders to leave in reception: {residents + filling:g}), got "
+                f"{placed:g}"
+            )
+        unplaced = max(filling - (placed - residents), 0)
+        if self.without_reception_persons > unplaced:
+            problems.append(
+                f"initial_state.without_reception_persons: expected at most the pending persons "
+                f"and Dublin cases (requested or accepted) not in reception ({unplaced:g}), got "
+                f"{self.without_reception_persons:g}"
+            )
+        status = self.status_holders_in_reception_persons
+        if status > placed:
+            problems.append(
+                f"initial_state.status_holders_in_reception_persons: expected at most the "
+                f"persons in reception ({placed:g}), got {status:g}"
+            )
+        elif residents > placed:
+            problems.append(
+                f"initial_state.order_to_leave_in_reception_persons: expected at most the "
+                f"persons in reception less the status holders there ({placed - status:g}), "
+                f"got {self.order_to_leave_in_reception_persons:g}"
+            )
+        return problems
 
 
 class Operation(_Strict):
@@ -490,15 +566,22 @@ class Trigger(_Strict):
 
 # --- calibration: which fields are fitted to observed data, and how ------------------------
 
-LOSSES = ("poisson", "negative_binomial", "relative")
-
 
 class ParameterRange(_Strict):
-    """The range searched for one calibrated field (in the field's own unit)."""
+    """The prior range of one calibrated field (in the field's own unit): uniform on it, or
+    on its logarithm (``log``).
+
+    A parameter that no observed figure measures directly (``observed: false``) must say why
+    its range is plausible (``reason``); ``neutral`` is the value at which its mechanism is
+    off, so the calibration can report how much of the fit rests on it.
+    """
 
     low: Number
     high: Number
-    log: bool = False  # search on a log scale (for rates spanning orders of magnitude)
+    log: bool = False  # uniform on a log scale (for rates spanning orders of magnitude)
+    observed: bool = True  # an observed figure measures what this parameter drives
+    reason: str = ""  # why the range is plausible (required when observed is false)
+    neutral: Number | None = None  # the value that turns the mechanism off
 
     @model_validator(mode="after")
     def _ordered(self) -> ParameterRange:
@@ -506,21 +589,16 @@ class ParameterRange(_Strict):
             raise ValueError(f"@high: expected more than low ({self.low:g}), got {self.high:g}")
         if self.log and self.low <= 0:
             raise ValueError(f"@low: expected more than 0 on a log scale, got {self.low:g}")
+        if not self.observed and not self.reason.strip():
+            raise ValueError("@reason: expected why the range is plausible (observed is false)")
         return self
 
 
-class SeriesLoss(_Strict):
-    """How one observed series enters the calibration loss.
+class ClusterOptions(_Strict):
+    """Options of a SLURM or PBS cluster (dask-jobqueue keyword arguments), by kind."""
 
-    ``poisson`` and ``negative_binomial`` (deviance; counts: flows) or ``relative`` (squared
-    relative error; stocks and rates). ``dispersion`` is the negative binomial's size k: the
-    model's counts are expected to scatter around the observed ones with a coefficient of
-    variation of about 1/sqrt(k).
-    """
-
-    weight: NonNegative = 1.0
-    loss: Literal["poisson", "negative_binomial", "relative"]
-    dispersion: Positive = 20.0  # negative binomial size k (ignored by the other losses)
+    slurm: dict[str, Any] | None = None
+    pbs: dict[str, Any] | None = None
 
 
 class Calibration(_Strict):
@@ -528,14 +606,37 @@ class Calibration(_Strict):
 
     A key of ``parameters`` is a changeable field (its value from the start date) or
     ``field@YYYY-MM-DD``: the field's value from that date on, applied as a dated ``set``
-    change (:func:`calibrated_parameter`), e.g. a CGRS productivity per period.
+    change (:func:`calibrated_parameter`), e.g. a CGRS productivity per period. ``series`` are
+    the observed model series fitted (outcomes of the fit split; see flowsim.calibration for
+    the likelihood). The calibration moves a sample of ``particles`` parameter sets from the
+    prior to the posterior (sequential Monte Carlo with tempering and Metropolis moves: at
+    most ``rounds`` rounds of simulations, each set run ``replications`` times a round); it
+    keeps ``members`` sets of the posterior sample as the ensemble of the fitted model.
     """
 
-    parameters: dict[str, ParameterRange] = Field(min_length=1)  # parameter key -> range
-    series: dict[str, SeriesLoss] = Field(min_length=1)  # observed model series -> loss
-    trials: Annotated[int, Field(ge=1, strict=True)] = 40
-    replications: Annotated[int, Field(ge=1, strict=True)] = 2  # per trial, same seeds each trial
+    parameters: dict[str, ParameterRange] = Field(min_length=1)  # parameter key -> prior
+    series: list[str] = Field(min_length=1)  # observed model series (or derived rates) fitted
+    error_floor: Annotated[float, Field(gt=0.0, le=1.0, strict=True)] = 0.02  # relative error
+    particles: Annotated[int, Field(ge=4, strict=True)] = 100  # parameter sets in the sample
+    rounds: Annotated[int, Field(ge=1, strict=True)] = 36  # rounds of simulations, at most
+    replications: Annotated[int, Field(ge=1, strict=True)] = 2  # runs per set, common seeds
+    members: Annotated[int, Field(ge=1, strict=True)] = 40  # ensemble kept for forecasts
     seed: Annotated[int, Field(ge=0, strict=True)] = 0  # sampler and replication seeds
+    cluster: ClusterOptions = Field(default_factory=ClusterOptions)
+
+
+class Ensemble(_Strict):
+    """Parameter sets of a calibrated model (``flowsim calibrate`` and ``flowsim forward``
+    write them): replication ``k`` of a run uses member ``k`` modulo the number of members.
+
+    A member maps calibration parameter keys (a changeable field, or ``field@YYYY-MM-DD``
+    for its value from that date) and ``initial_state.<field>`` paths to values, so that
+    each member may start from its own state. In a scenario file, ``file`` names a CSV file
+    (relative to it) with one member per row, a column per key (``member`` first).
+    """
+
+    source: str = ""  # where the members come from (the calibration, its settings)
+    members: list[dict[str, Number]] = Field(min_length=1)
 
 
 class Scenario(_Strict):
@@ -560,6 +661,7 @@ class Scenario(_Strict):
     changes: list[Change] = Field(default_factory=list)
     triggers: list[Trigger] = Field(default_factory=list)
     calibration: Calibration | None = None  # for flowsim calibrate; ignored by flowsim run
+    ensemble: Ensemble | None = None  # parameter sets of a calibrated model, by replication
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -585,26 +687,7 @@ class Scenario(_Strict):
                     f"one of {sorted(self.reception.centres)}"
                 )
         init = self.initial_state
-        placed = sum(init.in_reception_persons.values())
-        pending = init.pending_cgrs_persons + init.pending_call_persons
-        residents = pending + init.status_holders_in_reception_persons
-        if placed > residents:
-            problems.append(
-                f"initial_state.in_reception_persons: expected at most the pending persons "
-                f"and status holders ({residents:g}), got {placed:g}"
-            )
-        unplaced = pending - (placed - init.status_holders_in_reception_persons)
-        if init.without_reception_persons > max(unplaced, 0):
-            problems.append(
-                f"initial_state.without_reception_persons: expected at most the pending persons "
-                f"not in reception ({max(unplaced, 0):g}), got {init.without_reception_persons:g}"
-            )
-        if init.status_holders_in_reception_persons > placed:
-            problems.append(
-                f"initial_state.status_holders_in_reception_persons: expected at most the "
-                f"persons in reception ({placed:g}), got "
-                f"{init.status_holders_in_reception_persons:g}"
-            )
+        problems += init.residents_problems()
         crisis = self.temporary_protection.crisis_housing_places
         if init.tp_in_crisis_housing_persons > crisis:
             problems.append(
@@ -673,6 +756,36 @@ class Scenario(_Strict):
             resolved["municipalities"]["table_file"] = _contents_digest(Path(table))
         text = json.dumps(resolved, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
+
+    def member(self, replication: int) -> Scenario:
+        """The scenario that replication ``replication`` (0, 1, ...) runs: this one with
+        ensemble member ``replication`` modulo the number of members applied
+        (:func:`apply_values`) and no ensemble; this scenario itself when it has none."""
+        if self.ensemble is None:
+            return self
+        members = self.ensemble.members
+        tree = self.model_dump(mode="python")
+        tree["ensemble"] = None
+        apply_values(tree, members[replication % len(members)])
+        return Scenario.model_validate(tree)
+
+
+FITTED_NOTE = "fitted"  # the note of a dated change that carries a fitted value
+
+
+def apply_values(tree: dict[str, Any], values: dict[str, float]) -> None:
+    """Put calibrated values into a scenario tree (as ``model_dump`` gives it), in place.
+
+    A key is a field (dotted path, ``initial_state.`` paths included), set to the value, or
+    ``field@YYYY-MM-DD`` (:func:`calibrated_parameter`), which appends a dated ``set`` change
+    of the field (the tree's later changes of the field apply on top of it).
+    """
+    for key, value in values.items():
+        path, date = calibrated_parameter(key)
+        if date is None:
+            _set_path(tree, path, float(value))
+        else:
+            tree["changes"].append(calibrated_change(path, date, value, FITTED_NOTE))
 
 
 def _contents_digest(path: Path) -> str:
@@ -752,6 +865,7 @@ def _base_tree(scenario: Scenario) -> dict[str, Any]:
     """
     tree = scenario.model_dump(mode="python")
     tree["changes"], tree["triggers"], tree["initial_state"] = [], [], {}
+    tree["ensemble"] = None
     return tree
 
 
@@ -790,6 +904,7 @@ def _check_changes(scenario: Scenario, source: str) -> list[str]:
         problems
         + _check_triggers(scenario, source, fields)
         + _check_calibration(scenario, source, fields)
+        + _check_ensemble(scenario, source, fields)
     )
 
 
@@ -826,36 +941,17 @@ def calibrated_change(field: str, date: dt.date, value: float, note: str) -> dic
 def _check_calibration(scenario: Scenario, source: str, fields: dict[str, float]) -> list[str]:
     """Validate the calibration section: changeable numeric fields (or such a field from a
     date inside the run on which the scenario does not already change it) whose whole range
-    gives a valid value, and observed model series with a loss that suits their kind."""
+    gives a valid value, and observed model series or derived rates."""
     if scenario.calibration is None:
         return []
-    from flowsim.series import DERIVED_RATE_NAMES, FLOW_NAMES, SERIES_NAMES  # series imports us
+    from flowsim.series import DERIVED_RATE_NAMES, SERIES_NAMES  # series imports us
 
     problems: list[str] = []
     for key, bounds in scenario.calibration.parameters.items():
         where = f"{source}: calibration.parameters.{key}"
-        try:
-            path, date = calibrated_parameter(key)
-        except ValueError as err:
-            problems.append(f"{where}: {err}")
-            continue
-        unknown = _unknown_field(where, path, fields)
-        if unknown:
-            problems.append(unknown)
-            continue
-        if date is not None and not scenario.start_date < date <= scenario.end_date:
-            problems.append(
-                f"{where}: expected a date after the start date and on or before the end date "
-                f"({scenario.start_date} to {scenario.end_date}; from the start date, use "
-                f"{path} itself), got {date}"
-            )
-            continue
-        clash = [i for i, c in enumerate(scenario.changes) if c.field == path and c.date == date]
-        if clash:
-            problems.append(
-                f"{where}: expected a date on which the scenario does not change {path} "
-                f"(changes.{clash[0]} does; the fitted value would replace it), got {date}"
-            )
+        path, problem = _check_parameter_key(scenario, where, key, fields)
+        if problem:
+            problems.append(problem)
             continue
         for end in ("low", "high"):
             tree = _base_tree(scenario)
@@ -864,17 +960,88 @@ def _check_calibration(scenario: Scenario, source: str, fields: dict[str, float]
                 f"{where}.{end} gives an invalid value: {line}"
                 for line in _invalid_value(tree, source)
             ]
-    for name, spec in scenario.calibration.series.items():
-        where = f"{source}: calibration.series.{name}"
+    for i, name in enumerate(scenario.calibration.series):
+        where = f"{source}: calibration.series.{i}"
         if name not in SERIES_NAMES and name not in DERIVED_RATE_NAMES:
             close = difflib.get_close_matches(name, [*SERIES_NAMES, *DERIVED_RATE_NAMES], n=3)
             hint = f" (did you mean {', '.join(close)}?)" if close else ""
             problems.append(f"{where}: expected a model series or derived rate, got {name!r}{hint}")
-        elif spec.loss != "relative" and name not in FLOW_NAMES:
-            problems.append(
-                f"{where}.loss: expected relative for a stock or rate (count losses suit "
-                f"flows), got {spec.loss!r}"
-            )
+    return problems
+
+
+def _check_parameter_key(
+    scenario: Scenario, where: str, key: str, fields: dict[str, float]
+) -> tuple[str | None, str | None]:
+    """(field path, problem) of a calibration parameter or ensemble key: a changeable field,
+    or one from a date within the run on which the scenario does not already change it."""
+    try:
+        path, date = calibrated_parameter(key)
+    except ValueError as err:
+        return None, f"{where}: {err}"
+    unknown = _unknown_field(where, path, fields)
+    if unknown:
+        return None, unknown
+    if date is not None and not scenario.start_date < date <= scenario.end_date:
+        return None, (
+            f"{where}: expected a date after the start date and on or before the end date "
+            f"({scenario.start_date} to {scenario.end_date}; from the start date, use "
+            f"{path} itself), got {date}"
+        )
+    clash = [i for i, c in enumerate(scenario.changes) if c.field == path and c.date == date]
+    if clash:
+        return None, (
+            f"{where}: expected a date on which the scenario does not change {path} "
+            f"(changes.{clash[0]} does; the fitted value would replace it), got {date}"
+        )
+    return path, None
+
+
+def _initial_state_paths(scenario: Scenario) -> set[str]:
+    """Every ``initial_state.`` path an ensemble member may set (residents by centre too)."""
+    paths = {f"initial_state.{name}" for name in InitialState.model_fields}
+    paths.discard("initial_state.in_reception_persons")
+    return paths | {
+        f"initial_state.in_reception_persons.{name}" for name in scenario.reception.centres
+    }
+
+
+def _check_ensemble(scenario: Scenario, source: str, fields: dict[str, float]) -> list[str]:
+    """Validate the ensemble: known keys, and every member's values valid (each member
+    resolved and validated once; a dated value checked as the field's value)."""
+    if scenario.ensemble is None:
+        return []
+    problems: list[str] = []
+    states = _initial_state_paths(scenario)
+    for m, member in enumerate(scenario.ensemble.members):
+        where = f"{source}: ensemble.members.{m}"
+        ok = True
+        for key, value in member.items():
+            if key.startswith("initial_state."):
+                if key not in states:
+                    close = difflib.get_close_matches(key, sorted(states), n=3)
+                    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+                    problems.append(f"{where}.{key}: expected an initial_state field{hint}")
+                    ok = False
+                continue
+            path, problem = _check_parameter_key(scenario, f"{where}.{key}", key, fields)
+            if problem:
+                problems.append(problem)
+                ok = False
+            elif calibrated_parameter(key)[1] is not None:
+                tree = _base_tree(scenario)
+                _set_path(tree, path, value)
+                problems += [
+                    f"{where}.{key} gives an invalid value: {line}"
+                    for line in _invalid_value(tree, source)
+                ]
+        if ok:
+            try:
+                scenario.member(m)
+            except ValidationError as err:
+                problems += [
+                    f"{where} gives an invalid scenario: {line.split(': ', 1)[1]}"
+                    for line in _format_errors(err, source)
+                ]
     return problems
 
 
@@ -1007,7 +1174,11 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     raw = read_yaml_mapping(path)
-    problems = _read_inflow_file(raw, path) + _check_municipal_table(raw, path)
+    problems = (
+        _read_inflow_file(raw, path)
+        + _check_municipal_table(raw, path)
+        + _read_ensemble_file(raw, path)
+    )
     if problems:
         raise ConfigError(problems)
     return raw
@@ -1087,6 +1258,33 @@ def _read_inflow_file(raw: dict[str, Any], path: Path) -> list[str]:
         if isinstance(inflow.get(f"{field}_file"), str):
             problems += _read_monthly_file(inflow, field, path)
     return problems
+
+
+def _read_ensemble_file(raw: dict[str, Any], path: Path) -> list[str]:
+    """Read ``ensemble.file`` (relative to the scenario; a CSV file with a ``member`` column
+    and one column per key, one member per row) into ``ensemble.members``."""
+    section = raw.get("ensemble")
+    if not isinstance(section, dict) or not isinstance(section.get("file"), str):
+        return []
+    where = f"{path}: ensemble.file"
+    if section.get("members"):
+        return [f"{where}: expected either members or file, not both"]
+    csv_path = (path.parent / section.pop("file")).resolve()
+    if not csv_path.is_file():
+        return [f"{where}: expected a CSV file with a member column, not found: {csv_path}"]
+    members: list[dict[str, float]] = []
+    with csv_path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames is None or "member" not in reader.fieldnames:
+            return [f"{where}: expected a member column in {csv_path}"]
+        keys = [k for k in reader.fieldnames if k != "member"]
+        for line, row in enumerate(reader, start=2):
+            try:
+                members.append({key: float(row[key]) for key in keys})
+            except (ValueError, TypeError):  # not a number, or a short row
+                return [f"{where}: expected numbers in every column at {csv_path}:{line}"]
+    section["members"] = members
+    return []
 
 
 def _read_monthly_file(inflow: dict[str, Any], field: str, path: Path) -> list[str]:

@@ -154,3 +154,26 @@ def fit_figure(points: pd.DataFrame, title: str, replications: int) -> Figure:
         axes[0].legend(loc="best", fontsize=7)
     fig.suptitle(f"{title}: observed vs model ({replications} replications)")
     return fig
+
+
+def backtest_figure(points: pd.DataFrame, title: str) -> Figure:
+    """One series' backtest: for each origin, the forecast's median and bands (over members
+    and seeds) against the observed figures after it, and the persistence forecast.
+
+    ``points`` are rows of :func:`flowsim.backtest.score_points` (one series and resolution,
+    every origin), each origin drawn in its own colour with a dotted line at the origin.
+    """
+    fig = Figure(figsize=(8, 4), layout="constrained")
+    ax = fig.subplots()
+    for i, (origin, group) in enumerate(points.groupby("origin", sort=True)):
+        colour = f"C{i}"
+        _draw_points(ax, group, colour)
+        group = group.sort_values(["end", "start"])
+        middle = group["start"] + (group["end"] - group["start"]) / 2
+        ax.plot(middle, group["persistence"], ls="--", color=colour, lw=0.8, alpha=0.8)
+        ax.axvline(origin, color=colour, ls=":", lw=0.8)
+    handles, labels = ax.get_legend_handles_labels()
+    keep = dict(zip(labels, handles, strict=True))  # one entry per kind of mark
+    ax.legend(keep.values(), keep.keys(), loc="best", fontsize=7)
+    ax.set_title(f"{title}: forecasts from each origin (dotted), persistence dashed")
+    return fig

@@ -259,7 +259,8 @@ def run_hindcast(
 
     Writes into ``out`` (default: the results folder), each file atomically:
     ``hindcast.csv`` (the summary, :data:`SUMMARY_COLUMNS`), ``hindcast_points.csv``
-    (every observed point with the model's quantiles) and ``figures/hindcast_<series>_
+    (every observed point with the model's quantiles), ``hindcast_balance.csv`` (the CGRS's
+    monthly workload balance, :func:`workload_balance`) and ``figures/hindcast_<series>_
     <resolution>.png``. Returns the summary. Raises :class:`HindcastError` on a missing or
     invalid results folder or observed file.
     """
@@ -274,8 +275,12 @@ def run_hindcast(
         raise HindcastError(err.problems) from err
     points, samples = compare(run, table)
     summary = summarise(points, samples)
+    balance = workload_balance(run, table) if run.has("cgrs_lodged_cases") else None
     out = Path(out) if out is not None else Path(results)
-    for name, frame in (("hindcast.csv", summary), ("hindcast_points.csv", points)):
+    tables = [("hindcast.csv", summary), ("hindcast_points.csv", points)]
+    if balance is not None:
+        tables.append(("hindcast_balance.csv", balance))
+    for name, frame in tables:
         with atomic_path(out / name) as tmp:
             frame.to_csv(tmp, index=False, date_format="%Y-%m-%d", lineterminator="\n")
     scenario = manifest.get("scenario", Path(results).name)
@@ -284,3 +289,98 @@ def run_hindcast(
         with atomic_path(out / "figures" / figure_name(series, res)) as tmp:
             fig.savefig(tmp, dpi=100, format="png")
     return summary
+
+
+BALANCE_COLUMNS = (
+    "month",
+    "model_start",
+    "model_lodged",
+    "model_decided",
+    "model_closed",
+    "model_end",
+    "observed_start",
+    "observed_lodged",
+    "observed_decided",
+    "observed_end",
+    "observed_closed_implied",
+)
+
+
+def workload_balance(run: ModelRun, observed: pd.DataFrame) -> pd.DataFrame:
+    """The CGRS's workload month by month, in cases: at the start + lodged - decided - closed
+    without a decision = at the end (:data:`BALANCE_COLUMNS`).
+
+    The model's columns are means over replications (a mean keeps the balance exact, a
+    median would not); observed columns where a figure exists: the workload at the end of
+    the month (and of the month before), decisions of the month, the Immigration Office's
+    transmissions (a monthly average reported for a year counts for each of its months),
+    and what closed without a decision then follows from the balance when all four are
+    observed. Months the run covers only in part are left out.
+    """
+    frame = run.frame.assign(date=pd.to_datetime(run.frame["date"]))
+    frame = frame.assign(month=frame["date"].dt.to_period("M"))
+    columns = ["cgrs_lodged_cases", "cgrs_decisions_cases", "cgrs_closed_cases"]
+    rows = []
+    for month, part in frame.groupby("month", sort=True):
+        days = part["date"].dt.day
+        if days.min() != 1 or days.max() != month.days_in_month:
+            continue
+        per_rep = part.groupby("replication")
+        first = per_rep.first()
+        flows = per_rep[columns].sum()
+        end = per_rep["cgrs_backlog_cases"].last()
+        start = (
+            first["cgrs_backlog_cases"]
+            - first["cgrs_lodged_cases"]
+            + first["cgrs_decisions_cases"]
+            + first["cgrs_closed_cases"]
+        )
+        rows.append(
+            {
+                "month": str(month),
+                "model_start": start.mean(),
+                "model_lodged": flows["cgrs_lodged_cases"].mean(),
+                "model_decided": flows["cgrs_decisions_cases"].mean(),
+                "model_closed": flows["cgrs_closed_cases"].mean(),
+                "model_end": end.mean(),
+                **_observed_balance(observed, month),
+            }
+        )
+    return pd.DataFrame(rows, columns=list(BALANCE_COLUMNS))
+
+
+def _observed_balance(observed: pd.DataFrame, month: pd.Period) -> dict[str, float]:
+    """The observed side of one month's balance (NaN where nothing is observed)."""
+
+    def stock_on(day: pd.Timestamp) -> float:
+        rows = observed[
+            (observed["series"] == "cgrs_backlog_cases")
+            & (observed["start"] == day)
+            & (observed["end"] == day)
+        ]
+        return float(rows["value"].iloc[0]) if len(rows) else np.nan
+
+    first, last = month.start_time.normalize(), month.end_time.normalize()
+    decided = observed[
+        (observed["series"] == "cgrs_decisions_cases")
+        & (observed["start"] == first)
+        & (observed["end"] == last)
+    ]
+    lodged = observed[
+        (observed["series"] == "io_transmissions_cases_per_month")
+        & (observed["start"] <= first)
+        & (observed["end"] >= last)
+    ]
+    out = {
+        "observed_start": stock_on(first - pd.Timedelta(days=1)),
+        "observed_lodged": float(lodged["value"].iloc[0]) if len(lodged) else np.nan,
+        "observed_decided": float(decided["value"].iloc[0]) if len(decided) else np.nan,
+        "observed_end": stock_on(last),
+    }
+    out["observed_closed_implied"] = (
+        out["observed_start"]
+        + out["observed_lodged"]
+        - out["observed_decided"]
+        - out["observed_end"]
+    )
+    return out

@@ -24,7 +24,9 @@ Rules, per calendar year ``y`` (persons):
    resettled applicants, else the resettlement arrivals of the year; none before 2017;
 4. subsequent applications by month: the observed month where there is one, the rest of
    ``S_y`` in proportion to ``A_m``; resettled by month in proportion to ``A_m``; first
-   applications are what is left: ``A_m - S_m - R_m``.
+   applications are what is left: ``A_m - S_m - R_m``;
+5. a year after the last one with an observed annual total of applications (a forecast's
+   future) repeats that year's monthly means (an assumption, said so in the configs).
 
 ``python -m flowsim.inputs [FOLDER]`` writes the history's and the 2023-2024 hindcast's
 schedules as CSV files ``month,persons`` into ``FOLDER`` (default ``configs/data``).
@@ -51,7 +53,7 @@ WEIGHTS = {
 FIRST_YEAR_RESETTLED_COUNTED = 2017  # applications count resettled refugees from 2017
 SCHEDULES = {
     "belgium-history": range(2015, 2023),
-    "hindcast-2023-2024": range(2023, 2025),
+    "belgium-from-2023": range(2023, 2026),
 }
 
 
@@ -128,9 +130,13 @@ def yearly_subsequent(table: pd.DataFrame, years: range) -> dict[int, float]:
 def schedule(table: pd.DataFrame, years: range) -> pd.DataFrame:
     """One row per month ``YYYY-MM`` of ``years``: ``applications``, ``subsequent``,
     ``resettled`` and ``first`` (persons), by rules 1-4."""
-    subsequent_by_year = yearly_subsequent(table, years)
+    observed_years = [y for y in years if _annual(table, "applications", y) is not None]
+    subsequent_by_year = yearly_subsequent(table, range(years.start, max(observed_years) + 1))
     rows = []
     for year in years:
+        if year > max(observed_years):  # rule 5
+            rows += _repeated(rows[-12:], year)
+            continue
         applications = monthly_applications(table, year)
         share = applications / applications.sum()
         known = _months(table, "subsequent_applications", year)
@@ -150,6 +156,12 @@ def schedule(table: pd.DataFrame, years: range) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+def _repeated(last_year: list[dict], year: int) -> list[dict]:
+    """Twelve months of ``year`` at the monthly means of ``last_year``'s rows (rule 5)."""
+    means = {k: float(np.mean([r[k] for r in last_year])) for k in last_year[0] if k != "month"}
+    return [{"month": f"{year}-{m:02d}", **means} for m in range(1, 13)]
 
 
 def write_schedules(folder: Path, table: pd.DataFrame | None = None) -> list[Path]:

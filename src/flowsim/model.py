@@ -10,14 +10,14 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import mesa
 import numpy as np
 import pandas as pd
 from numba import njit
 
-from flowsim import groups, regions, series, states, streams
+from flowsim import groups, population, regions, series, states, streams
 from flowsim.appeals import Call
 from flowsim.cgrs import Cgrs, decisions, new_cgrs_desk, priority_ranks
 from flowsim.chain import Chain, new_chain
@@ -37,9 +37,10 @@ from flowsim.population import (
 from flowsim.procedure import open_initial_cases
 from flowsim.queues import Queue, new_queue
 from flowsim.reception import Fedasil, ReceptionCentre, dispatch_ranks, place_initial_residents
-from flowsim.registration import ImmigrationOffice, arrive
+from flowsim.registration import ImmigrationOffice, arrive, open_initial_dublin
 from flowsim.resettlement import pipeline, resettled_cases
-from flowsim.returns import ReturnService, new_return_desk
+from flowsim.returns import ReturnService, new_return_desk, open_initial_returns
+from flowsim.start_state import state_summary
 from flowsim.temporary_protection import (
     TemporaryProtectionOffice,
     initial_tp_cases,
@@ -151,7 +152,6 @@ class ProtectionSystem(mesa.Model):
             [centre.region for centre in scenario.reception.centres.values()]
         )
         self.tally = new_tally(centre_codes, len(self.profiles), len(self.housing_search.table))
-        self._open_initial_state(generated)
         self._centre_types = np.array(
             [CENTRE_TYPES.index(c.centre_type) for c in self.centres], np.int64
         )
@@ -170,6 +170,7 @@ class ProtectionSystem(mesa.Model):
             self.return_desk,
             self.tp_desk,
         )
+        self._open_initial_state(generated)
         self.tp_office.open_initial(g.n_initial_applicants, [len(part[0]) for part in tp_initial])
         # they read their parameters in refresh(), called only when one changes, not every day
         self.institutions = (
@@ -183,38 +184,59 @@ class ProtectionSystem(mesa.Model):
         )
 
     def _open_initial_state(self, g: Generated) -> None:
-        """Queues, places and deadlines of the cases in the system on the start date."""
-        first_pending = g.n_initial_status
+        """Queues, places and deadlines of the applicants in the system on the start date
+        (who lives in reception: :class:`flowsim.config.InitialState`)."""
+        init = self.config.initial_state
+        count = g.initial_counts  # cases per group of population.INITIAL_GROUPS
         open_initial_cases(
             self.cases,
             self.tally,
             self.cgrs_desk,
             self.queues.call,
-            first_pending,
-            g.n_initial_cgrs,
-            g.n_initial_call,
+            g.first(population.CGRS),
+            count[population.CGRS],
+            count[population.CALL],
         )
-        n_initial = g.n_initial_applicants
+        open_initial_dublin(
+            self.chain,
+            g.first(population.DUBLIN_REQUESTED),
+            np.array(count[population.DUBLIN_REQUESTED : population.DUBLIN_ABSCONDED + 1]),
+            self.seed,
+            self.immigration_office.terms,
+        )
         targets = np.array(
-            [
-                int(self.config.initial_state.in_reception_persons.get(c.name, 0))
-                for c in self.centres
-            ],
-            np.int64,
+            [int(init.in_reception_persons.get(c.name, 0)) for c in self.centres], np.int64
         )
-        draws = streams.uniforms(self.seed, self.cases.key[:n_initial], streams.INITIAL_WAIT, 1)
-        draws[:first_pending] -= 1.0  # status holders are placed first: they are all residents
+        residents = g.initial_of(init.RESIDENT_FIELDS)
+        others = g.initial_of(init.PLACE_FILLING_FIELDS)
+        keys = self.cases.key[: g.n_initial_applicants]
+        draws = streams.uniforms(self.seed, keys, streams.INITIAL_WAIT, 1)
         place_initial_residents(
             self.cases,
             self.tally,
             self.queues.waiting,
             targets,
-            np.argsort(draws),
-            int(round(self.config.initial_state.without_reception_persons)),
+            residents[np.argsort(draws[residents])],  # each part in a random order
+            others[np.argsort(draws[others])],
+            int(round(init.without_reception_persons)),
             self.fedasil.departures,
             *self.fedasil.today_hazards,
         )
-        open_initial_status_holders(self.cases, self.tally, self.status_holders, first_pending)
+        open_initial_status_holders(
+            self.cases, self.tally, self.status_holders, count[population.STATUS]
+        )
+        open_initial_returns(
+            self.chain,
+            g.first(population.RETURN_PLACE),
+            count[population.RETURN_PLACE],
+            count[population.REMOVAL_LIST],
+            self.seed,
+        )
+
+    def state_summary(self) -> dict[str, Any]:
+        """The ``initial_state`` of a scenario starting the day after the last day simulated
+        (persons, days): see :func:`flowsim.start_state.state_summary`."""
+        return state_summary(self)
 
     @property
     def window(self) -> Window:

@@ -373,20 +373,65 @@ def _cell_arrivals(
     return keys, profile, size, day
 
 
+# The groups of applicants in the system on the start date, in the order of their cases (the
+# first cases of a run, one group after the other): the kind keying their draws and their
+# persons in InitialState. Which of them live in reception: InitialState.RESIDENT_FIELDS and
+# PLACE_FILLING_FIELDS. A new group goes last: case indices break ties in queues and
+# calendars, so moving a group changes results.
+INITIAL_GROUPS = (
+    ("status", "status_holders_in_reception_persons"),
+    ("cgrs", "pending_cgrs_persons"),
+    ("call", "pending_call_persons"),
+    ("dublin_requested", "dublin_requested_persons"),
+    ("dublin_accepted", "dublin_accepted_persons"),
+    ("dublin_absconded", "dublin_absconded_persons"),
+    ("return_place", "order_to_leave_in_reception_persons"),
+    ("removal_list", "order_to_leave_removal_list_persons"),
+)
+STATUS, CGRS, CALL, DUBLIN_REQUESTED, DUBLIN_ACCEPTED, DUBLIN_ABSCONDED = 0, 1, 2, 3, 4, 5
+RETURN_PLACE, REMOVAL_LIST = 6, 7
+
+
+def _max_waited_days(init, group: int) -> float:
+    """How many days before the start the cases of a group joined their queue, at most
+    (spread evenly up to this). Status holders: since the decision. Dublin cases and orders
+    to leave: none here; their clocks are drawn when they are opened (e.g.
+    :func:`flowsim.registration.open_initial_dublin`), from the start date's terms."""
+    if group == STATUS:
+        return init.status_holders_max_days_since_status
+    if group == CGRS:
+        return init.pending_cgrs_max_waited_days
+    if group == CALL:
+        return init.pending_call_max_waited_days
+    return 0.0
+
+
 @dataclass
 class Generated:
     """A freshly generated population with the initial states of pre-existing cases."""
 
     cases: Cases
-    n_initial_status: int  # cases [0, n_initial_status): status holders in reception
-    n_initial_cgrs: int  # then the cases pending at the CGRS
-    n_initial_call: int  # then those pending at CALL
+    initial_counts: tuple[int, ...]  # cases per group of INITIAL_GROUPS (the first cases)
     n_initial_other: int = 0  # then those of other origins (temporary protection); arrivals
+
+    def first(self, group: int) -> int:
+        """The first case of a group of INITIAL_GROUPS (where it would be, if it has none)."""
+        return sum(self.initial_counts[:group])
+
+    def initial(self, group: int) -> np.ndarray:
+        """The cases (int64 indices) of a group of INITIAL_GROUPS."""
+        first = self.first(group)
+        return np.arange(first, first + self.initial_counts[group], dtype=np.int64)
+
+    def initial_of(self, fields: tuple[str, ...]) -> np.ndarray:
+        """The cases of the groups whose InitialState fields are named, in group order."""
+        chosen = [self.initial(g) for g, (_, field) in enumerate(INITIAL_GROUPS) if field in fields]
+        return np.concatenate(chosen)
 
     @property
     def n_initial_applicants(self) -> int:
         """Cases of the asylum procedure in the system on the start date (the first ones)."""
-        return self.n_initial_status + self.n_initial_cgrs + self.n_initial_call
+        return sum(self.initial_counts)
 
 
 def generate(
@@ -397,24 +442,19 @@ def generate(
     other_arrivals: dict[int, tuple] | None = None,
     other_initial: list[tuple[int, tuple]] | None = None,
 ) -> Generated:
-    """Generate every case of a run: those in the system on the start date (applicants, then
-    ``other_initial`` as (origin, part) pairs), then arrivals (first and subsequent
-    applications, and ``other_arrivals`` by origin: resettled refugees, temporary protection).
+    """Generate every case of a run: those in the system on the start date (applicants by
+    INITIAL_GROUPS, then ``other_initial`` as (origin, part) pairs), then arrivals (first and
+    subsequent applications, and ``other_arrivals`` by origin: resettled refugees, temporary
+    protection).
 
     Cases are ordered by arrival day, so the cases in the model on day ``d`` are a prefix.
     """
     init = scenario.initial_state
     initial = [
-        _initial_cases(scenario, table, seed, kind, persons, max_days)
-        for kind, persons, max_days in (
-            (
-                "status",
-                init.status_holders_in_reception_persons,
-                init.status_holders_max_days_since_status,
-            ),
-            ("cgrs", init.pending_cgrs_persons, init.pending_cgrs_max_waited_days),
-            ("call", init.pending_call_persons, init.pending_call_max_waited_days),
+        _initial_cases(
+            scenario, table, seed, kind, getattr(init, field), _max_waited_days(init, group)
         )
+        for group, (kind, field) in enumerate(INITIAL_GROUPS)
     ]
     counts = [0 if part is None else len(part[0]) for part in initial]
     parts = [p for p in initial if p is not None]
@@ -442,7 +482,8 @@ def generate(
     n = len(keys)
     arrival_day = day.copy()
     lodged = np.full(n, -1, np.int32)
-    lodged[counts[0] : sum(counts)] = day[counts[0] : sum(counts)]  # pending applicants
+    pending = slice(sum(counts[:CGRS]), sum(counts[: CALL + 1]))
+    lodged[pending] = day[pending]  # pending at the CGRS or CALL: lodged when they joined
     cases = Cases(
         key=keys,
         profile=profile,
@@ -468,13 +509,7 @@ def generate(
         threshold_private=-np.log(streams.uniforms(seed, keys, streams.LEAVE_PRIVATE, 0)),
         threshold_abscond=-np.log(streams.uniforms(seed, keys, streams.ABSCOND, 0)),
     )
-    return Generated(
-        cases=cases,
-        n_initial_status=counts[0],
-        n_initial_cgrs=counts[1],
-        n_initial_call=counts[2],
-        n_initial_other=n_other,
-    )
+    return Generated(cases=cases, initial_counts=tuple(counts), n_initial_other=n_other)
 
 
 def new_tally(centre_region: np.ndarray, n_profiles: int, n_municipalities: int) -> Tally:

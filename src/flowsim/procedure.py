@@ -128,15 +128,21 @@ def welcome_temporary_protection(
 
 @njit(cache=True, inline="always")
 def refuse(cases: Cases, tally: Tally, desk: ReturnDesk, c: int, day: int, flows) -> None:
-    """A final negative outcome: an order to leave (persons).
-
-    A resident moves to an open return place (keeps a place) for the configured stay and
-    can meet a return counsellor; someone outside reception decides the next day.
-    """
+    """A final negative outcome: an order to leave (persons; see :func:`order_to_leave`)."""
     n = cases.size[c]
     flows[series.FINAL_NEGATIVE] += n
     tally.outcomes_by_profile[REFUSED, cases.profile[c]] += n
     tally.outcomes_by_region[REFUSED, cases.region[c]] += n
+    order_to_leave(cases, tally, desk, c, day)
+
+
+@njit(cache=True, inline="always")
+def order_to_leave(cases: Cases, tally: Tally, desk: ReturnDesk, c: int, day: int) -> None:
+    """The case is ordered to leave on ``day``.
+
+    A resident moves to an open return place (keeps a place) for the configured stay and
+    can meet a return counsellor; someone outside reception decides the next day.
+    """
     cases.status[c] = states.REFUSED
     set_state(cases, tally, c, states.ORDER_TO_LEAVE)
     if cases.housing[c] == states.IN_CENTRE:
@@ -195,6 +201,16 @@ def grant_status(
         finalise(cases, tally, c, states.LEFT_WITH_STATUS, flows)
         return
     start_housing_search(holders, c, day)
+
+
+@njit(cache=True, inline="always")
+def initial_due_day(seed: np.uint64, key: np.uint64, days: int) -> int:
+    """The day (0 to ``days`` - 1) on which a step of ``days`` days (a Dublin reply, a
+    transfer window, a stay in an open return place, ...) ends for a case in that step on the
+    start date: drawn evenly (keyed), as the case may have started it on any of the ``days``
+    days before the start."""
+    u = streams.uniform(seed, key, streams.INITIAL_WAIT, 2)  # 0: waited, 1: placing order
+    return min(int(u * days), days - 1)
 
 
 @njit(cache=True, nogil=True)

@@ -311,34 +311,33 @@ def place_initial_residents(
     tally: Tally,
     waiting: Queue,
     targets: np.ndarray,
-    order: np.ndarray,
+    residents: np.ndarray,
+    others: np.ndarray,
     waiting_persons: int,
     departures: Calendar,
     hp: float,
     ha: float,
 ) -> None:
-    """Place pending cases, in ``order``, in centres until each holds its target (persons).
+    """Place the cases in the system on the start date in centres until each holds its
+    target (persons): first ``residents`` (in order; groups who all live in reception), then
+    ``others`` (in order; groups who fill the places left; see
+    :class:`flowsim.config.InitialState`). A household goes to the first centre with room
+    for all of it (households are not split).
 
-    Status holders that find no room have left with their status (see
-    :func:`flowsim.housing.open_initial_status_holders`). Of the pending cases that find no
-    room, the most recently lodged are on the waiting list (``waiting_persons`` persons, a few
-    fewer when no household fits the rest: households are not split); the others live in
-    private housing on the start date.
+    A resident that finds no room is left without housing for its group's opener to deal
+    with (a status holder has left with its status, an order to leave is outside
+    reception). Of the others that find no room, the most recently lodged (most recently in
+    their step) are on the waiting list (``waiting_persons`` persons, a few fewer when no
+    household fits the rest); the others live in private housing on the start date.
     """
     cases, tally, waiting, departures = borrowed((cases, tally, waiting, departures))
     remaining = targets.copy()
-    unplaced = np.empty(order.shape[0], np.int64)
+    for c in residents:
+        place_first_fit(cases, tally, departures, remaining, c, hp, ha)
+    unplaced = np.empty(others.shape[0], np.int64)
     n_unplaced = 0
-    for i in range(order.shape[0]):
-        c = order[i]
-        placed = False
-        for k in range(remaining.shape[0]):
-            if remaining[k] >= cases.size[c]:
-                remaining[k] -= cases.size[c]
-                place(cases, tally, departures, c, k, -1, hp, ha)
-                placed = True
-                break
-        if not placed and cases.state[c] != states.NOT_ARRIVED:  # pending, not a status holder
+    for c in others:
+        if not place_first_fit(cases, tally, departures, remaining, c, hp, ha):
             unplaced[n_unplaced] = c
             n_unplaced += 1
     unplaced = unplaced[:n_unplaced]
@@ -351,3 +350,23 @@ def place_initial_residents(
             request_place(cases, tally, waiting, c, cases.arrival_day[c])
         else:
             set_housing(cases, tally, c, states.PRIVATE, -1)
+
+
+@njit(cache=True, inline="always")
+def place_first_fit(
+    cases: Cases,
+    tally: Tally,
+    departures: Calendar,
+    remaining: np.ndarray,
+    c: int,
+    hp: float,
+    ha: float,
+) -> bool:
+    """Place case ``c`` on the start date in the first centre whose ``remaining`` places
+    (persons still to place there) hold it; whether it was placed."""
+    for k in range(remaining.shape[0]):
+        if remaining[k] >= cases.size[c]:
+            remaining[k] -= cases.size[c]
+            place(cases, tally, departures, c, k, -1, hp, ha)
+            return True
+    return False

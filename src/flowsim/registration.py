@@ -18,6 +18,7 @@ from flowsim.population import Cases, Tally, set_housing, set_state
 from flowsim.procedure import (
     CgrsDesk,
     finalise,
+    initial_due_day,
     request_place,
     transmit_to_cgrs,
     welcome_resettled,
@@ -165,6 +166,91 @@ def belgium_responsible(cases: Cases, tally: Tally, cgrs: CgrsDesk, c: int, day:
     transmit_to_cgrs(cases, tally, cgrs, c, day, flows)
 
 
+@njit(cache=True, inline="always")
+def clock_days(days: float) -> int:
+    """A legal term in whole days (at least one): the reply, the transfer window."""
+    return max(1, int(round(days)))
+
+
+@njit(cache=True, inline="always")
+def open_transfer_window(
+    cases: Cases,
+    tally: Tally,
+    dublin: DublinDesk,
+    c: int,
+    accepted: int,
+    day: int,
+    seed: np.uint64,
+    terms: np.ndarray,
+) -> None:
+    """The other state accepted case ``c`` on day ``accepted``; from the end of ``day`` on,
+    its transfer window is open (``terms[WINDOW_DAYS]`` from acceptance): it waits for a
+    transfer, first accepted first, and may abscond before the window closes.
+
+    The wait to absconding is drawn from ``day`` (an exponential with the daily hazard
+    ``terms[ABSCOND_HAZARD]``, one keyed draw per case): the same law whether the case is
+    accepted today or was accepted before the start and has not absconded since.
+    """
+    set_state(cases, tally, c, states.DUBLIN_ACCEPTED)
+    dublin.accepted_day[c] = accepted
+    push(dublin.transfers, c, 0, accepted)
+    wait = np.inf
+    if terms[ABSCOND_HAZARD] > 0.0:
+        u = streams.uniform(seed, cases.key[c], streams.DUBLIN_ABSCOND, 0)
+        wait = -np.log(u) / terms[ABSCOND_HAZARD]
+    if wait < (accepted - day) + max(1.0, terms[WINDOW_DAYS]):  # days left in the window
+        dublin.step[c] = ABSCOND
+        schedule(dublin.calendar, c, day + max(1, int(np.ceil(wait))))
+    else:
+        dublin.step[c] = WINDOW_CLOSES
+        schedule(dublin.calendar, c, accepted + clock_days(terms[WINDOW_DAYS]))
+
+
+@njit(cache=True, nogil=True)
+def open_initial_dublin(
+    chain: Chain, first: int, counts: np.ndarray, seed: np.uint64, terms: np.ndarray
+) -> None:
+    """Dublin cases in the system on the start date (cases from ``first`` on: ``counts[0]``
+    waiting for a reply, ``counts[1]`` accepted, ``counts[2]`` absconded), each somewhere in
+    its current step, the day that step ends drawn evenly over the step's length
+    (:func:`flowsim.procedure.initial_due_day`; terms of the start date, days):
+
+    - requested: the reply comes within ``terms[REPLY_DAYS]``;
+    - accepted: accepted within the last ``terms[WINDOW_DAYS]``, so the windows close over
+      the run's first ``terms[WINDOW_DAYS]`` days; absconding drawn as at acceptance;
+    - absconded (no housing): the extended windows close within the next
+      ``terms[ABSCONDED_WINDOW_DAYS] - terms[WINDOW_DAYS]`` days (at least one).
+
+    Their arrival day becomes the day they entered the step (request sent, accepted).
+    Housing is given afterwards (:func:`flowsim.reception.place_initial_residents`).
+    """
+    cases, tally, dublin = borrowed((chain.cases, chain.tally, chain.dublin))
+    reply = clock_days(terms[REPLY_DAYS])
+    window = clock_days(terms[WINDOW_DAYS])
+    extended = int(round(terms[ABSCONDED_WINDOW_DAYS]))  # as dublin_steps reckons it
+    c = first
+    for _ in range(counts[0]):
+        due = initial_due_day(seed, cases.key[c], reply)
+        cases.arrival_day[c] = due - reply
+        set_state(cases, tally, c, states.DUBLIN_REQUESTED)
+        dublin.step[c] = REPLY
+        schedule(dublin.calendar, c, due)
+        c += 1
+    for _ in range(counts[1]):
+        accepted = initial_due_day(seed, cases.key[c], window) - window
+        cases.arrival_day[c] = accepted
+        open_transfer_window(cases, tally, dublin, c, accepted, -1, seed, terms)
+        c += 1
+    for _ in range(counts[2]):
+        closes = initial_due_day(seed, cases.key[c], max(1, extended - window))
+        dublin.accepted_day[c] = closes - extended
+        cases.arrival_day[c] = closes - extended
+        set_state(cases, tally, c, states.DUBLIN_ABSCONDED)
+        dublin.step[c] = ABSCONDED_WINDOW_CLOSES
+        schedule(dublin.calendar, c, closes)
+        c += 1
+
+
 @njit(cache=True, nogil=True)
 def dublin_steps(
     cases: Cases,
@@ -198,7 +284,7 @@ def dublin_steps(
             flows[series.DUBLIN_REQUESTS] += n
             set_state(cases, tally, c, states.DUBLIN_REQUESTED)
             dublin.step[c] = REPLY
-            schedule(dublin.calendar, c, day + max(1, int(round(terms[REPLY_DAYS]))))
+            schedule(dublin.calendar, c, day + clock_days(terms[REPLY_DAYS]))
         elif step == REPLY and state == states.DUBLIN_REQUESTED:
             if (
                 streams.uniform(seed, cases.key[c], streams.DUBLIN_ACCEPTANCE, 0)
@@ -207,20 +293,7 @@ def dublin_steps(
                 belgium_responsible(cases, tally, cgrs, c, day, flows)
                 continue
             flows[series.DUBLIN_ACCEPTANCES] += n
-            set_state(cases, tally, c, states.DUBLIN_ACCEPTED)
-            dublin.accepted_day[c] = day
-            push(dublin.transfers, c, 0, day)
-            window = max(1.0, terms[WINDOW_DAYS])
-            wait = np.inf
-            if terms[ABSCOND_HAZARD] > 0.0:
-                u = streams.uniform(seed, cases.key[c], streams.DUBLIN_ABSCOND, 0)
-                wait = -np.log(u) / terms[ABSCOND_HAZARD]
-            if wait < window:
-                dublin.step[c] = ABSCOND
-                schedule(dublin.calendar, c, day + max(1, int(np.ceil(wait))))
-            else:
-                dublin.step[c] = WINDOW_CLOSES
-                schedule(dublin.calendar, c, day + int(round(window)))
+            open_transfer_window(cases, tally, dublin, c, day, day, seed, terms)
         elif step == ABSCOND and state == states.DUBLIN_ACCEPTED:
             flows[series.DUBLIN_ABSCONDED] += n
             set_housing(cases, tally, c, states.NO_HOUSING, -1)

@@ -79,7 +79,8 @@ def run_replications(
     seed: int,
     progress: Callable[[int, float], None] | None = None,
 ) -> tuple[dict[str, pd.DataFrame], list[int]]:
-    """Run a scenario ``replications`` times.
+    """Run a scenario ``replications`` times (replication ``k`` runs ensemble member ``k``
+    modulo the members, if the scenario has an ensemble: :meth:`Scenario.member`).
 
     Returns the tables (``series``, ``series_by_group``, ``series_by_region``, ``events``;
     each with a ``replication`` column) and the seeds used.
@@ -88,7 +89,7 @@ def run_replications(
     tables: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
     for k, rep_seed in enumerate(seeds):
         started = time.perf_counter()
-        with replication(scenario, rep_seed) as model:
+        with replication(scenario.member(k), rep_seed) as model:
             produced = {
                 "series": model.run_to_end(),
                 "series_by_group": model.series_by_group(),
@@ -159,6 +160,10 @@ def write_results(
         "master_seed": master_seed,
         "replication_seeds": seeds,
         "replications": len(seeds),
+        # the ensemble member each replication ran (see Scenario.member), if any
+        "replication_members": [k % len(scenario.ensemble.members) for k in range(len(seeds))]
+        if scenario.ensemble is not None
+        else None,
         "start_date": str(scenario.start_date),
         "end_date": str(scenario.end_date),
         "versions": versions(),

@@ -28,8 +28,15 @@ from flowsim.calendar import new_calendar, schedule, take_due
 from flowsim.chain import Chain
 from flowsim.compiled import borrowed, direct
 from flowsim.config import DAYS_PER_MONTH, HOUSEHOLD_TYPES
-from flowsim.population import Cases, ProfileTable, Tally, set_housing
-from flowsim.procedure import CgrsDesk, ReturnDesk, finalise, transmit_to_cgrs
+from flowsim.population import Cases, ProfileTable, Tally, set_housing, set_state
+from flowsim.procedure import (
+    CgrsDesk,
+    ReturnDesk,
+    finalise,
+    initial_due_day,
+    order_to_leave,
+    transmit_to_cgrs,
+)
 from flowsim.queues import Queue, best_class, new_queue, pop, push
 
 if TYPE_CHECKING:
@@ -150,11 +157,51 @@ def decide_returns(
             cases.counselled[c] = False
             transmit_to_cgrs(cases, tally, cgrs, c, day, flows)
         else:
-            if cases.housing[c] != states.PRIVATE:
-                set_housing(cases, tally, c, states.PRIVATE, -1)
-            push(desk.removals, c, 0, day)
-            push(desk.coaching, c, 0, day)
-            schedule(desk.removal_deadlines, c, day + max(desk.days[1], 1))
+            join_removal_list(cases, tally, desk, c, day)
+
+
+@njit(cache=True, inline="always")
+def join_removal_list(cases: Cases, tally: Tally, desk: ReturnDesk, c: int, day: int) -> None:
+    """A case with an order to leave goes on the removal list on ``day``: it lives privately,
+    waits for a forced return and an ICAM coach, and stays irregularly when its removal
+    window (days) ends first."""
+    if cases.housing[c] != states.PRIVATE:
+        set_housing(cases, tally, c, states.PRIVATE, -1)
+    push(desk.removals, c, 0, day)
+    push(desk.coaching, c, 0, day)
+    schedule(desk.removal_deadlines, c, day + max(desk.days[1], 1))
+
+
+@njit(cache=True, nogil=True)
+def open_initial_returns(
+    chain: Chain, first: int, n_return_place: int, n_removal_list: int, seed: np.uint64
+) -> None:
+    """Orders to leave on the start date (cases from ``first`` on), each somewhere in its
+    current step, the day it ends drawn evenly over the step's length (the start date's
+    terms, days; :func:`flowsim.procedure.initial_due_day`):
+
+    - ``n_return_place`` in an open return place (placed beforehand): ordered to leave within
+      the last ``open_return_place_days``, they decide within the next ones; one that found
+      no place on the start date is outside reception and decides on day 0;
+    - then ``n_removal_list`` on the removal list (private housing), their removal windows
+      ending within the next ``removal_window_days``.
+
+    Their arrival day becomes the day they entered the step (ordered to leave, listed).
+    """
+    cases, tally, desk = borrowed((chain.cases, chain.tally, chain.returns))
+    stay = max(desk.days[0], 1)  # as order_to_leave reckons it
+    window = max(desk.days[1], 1)  # as join_removal_list reckons it
+    for c in range(first, first + n_return_place):
+        ordered = initial_due_day(seed, cases.key[c], stay) - stay
+        cases.arrival_day[c] = ordered
+        placed = cases.housing[c] == states.IN_CENTRE
+        order_to_leave(cases, tally, desk, c, ordered if placed else -1)
+    for c in range(first + n_return_place, first + n_return_place + n_removal_list):
+        listed = initial_due_day(seed, cases.key[c], window) - window
+        cases.arrival_day[c] = listed
+        cases.status[c] = states.REFUSED  # ordered to leave, decided already: no decision due
+        set_state(cases, tally, c, states.ORDER_TO_LEAVE)
+        join_removal_list(cases, tally, desk, c, listed)
 
 
 @njit(cache=True, nogil=True)

@@ -18,7 +18,9 @@ ARRIVAL_COUNT = 1  # how many cases of a nationality group and household type ar
 HOUSEHOLD_SIZE = 3  # persons in a family
 VULNERABLE = 4  # whether a case is vulnerable
 INITIAL_PROFILE = 5  # profile of a case already in the system on the start date
-INITIAL_WAIT = 6  # how long such a case has waited so far (days)
+# such a case's days waited so far (occurrence 0), its place in the order residents are
+# placed (1) and the day its current step ends (2: Dublin cases, orders to leave)
+INITIAL_WAIT = 6
 DUBLIN_CASE = 7  # whether another state is asked to take the case
 # 8 is retired (whether a Dublin transfer happens: now a capacity, first accepted first)
 CGRS_OUTCOME = 9  # the CGRS decision

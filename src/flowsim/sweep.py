@@ -30,6 +30,7 @@ import socket
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,13 +69,20 @@ class SweepError(Exception):
 
 @dataclass(frozen=True)
 class RunTask:
-    """What a worker needs for one run: small, so it pickles cheaply."""
+    """What a worker needs for one run: small, so it pickles cheaply.
+
+    ``summary(frame, model)`` turns the run's daily series (and the finished model) into its
+    row's values (an experiment's outcomes, a calibration's model values at the observed
+    points, the state a forecast starts from); ``names`` are its keys, NaN in the row of a
+    run that failed.
+    """
 
     run_id: str
     scenario: Scenario
     seed: int
-    outcomes: dict[str, Outcome]
-    series: tuple[str, ...]
+    summary: Callable[[pd.DataFrame, Any], dict[str, float]]
+    names: tuple[str, ...]
+    series: tuple[str, ...] = ()
 
 
 @dataclass
@@ -85,6 +93,16 @@ class Plan:
     tasks: dict[str, RunTask]  # run id -> task (runs sharing a scenario and seed share one)
     invalid: dict[int, str] = field(default_factory=dict)  # point -> why it cannot run
     baseline: int | None = None  # reference point of paired differences
+
+
+@dataclass(frozen=True)
+class OutcomeSummary:
+    """An experiment's summary of a run: its outcomes (:mod:`flowsim.outcomes`)."""
+
+    outcomes: dict[str, Outcome]
+
+    def __call__(self, frame: pd.DataFrame, model: Any = None) -> dict[str, float]:
+        return compute_outcomes(frame, self.outcomes)
 
 
 def run_id(scenario: Scenario, seed: int, flowsim_version: str) -> str:
@@ -103,6 +121,8 @@ def plan_runs(experiment: Experiment) -> Plan:
     points = design_matrix(spec)
     seeds = replication_seeds(spec.seed, spec.replications)
     version = versions()["flowsim"]
+    summary = OutcomeSummary(dict(spec.outcomes))
+    names = tuple(spec.outcomes)
     rows: list[dict[str, Any]] = []
     tasks: dict[str, RunTask] = {}
     invalid: dict[int, str] = {}
@@ -111,9 +131,13 @@ def plan_runs(experiment: Experiment) -> Plan:
             scenario: Scenario | None = experiment.resolve(point)
         except ConfigError as err:
             scenario, invalid[p] = None, "; ".join(err.problems)
-        # hashed once per point, not per replication: the hash was most of the plan's time
-        digest = scenario.config_hash() if scenario is not None else ""
+        # each replication runs its ensemble member (Scenario.member); hashed once per point
+        # and member, not per replication: the hash was most of the plan's time
+        members = len(scenario.ensemble.members) if scenario and scenario.ensemble else 1
+        resolved = [scenario.member(m) if scenario else None for m in range(members)]
+        digests = [r.config_hash() if r is not None else "" for r in resolved]
         for k, seed in enumerate(seeds):
+            digest = digests[k % members]
             rid = _run_id(digest, seed, version) if digest else ""
             rows.append(
                 {
@@ -126,7 +150,9 @@ def plan_runs(experiment: Experiment) -> Plan:
                 }
             )
             if scenario is not None and rid not in tasks:
-                tasks[rid] = RunTask(rid, scenario, seed, dict(spec.outcomes), tuple(spec.series))
+                tasks[rid] = RunTask(
+                    rid, resolved[k % members], seed, summary, names, tuple(spec.series)
+                )
     runs = pd.DataFrame(rows)
     runs["seed"] = runs["seed"].astype("uint64")
     return Plan(runs, tasks, invalid, baseline_point(spec, points))
@@ -179,12 +205,12 @@ def execute_run(task: RunTask, out: str) -> dict[str, Any]:
     try:
         with replication(task.scenario, task.seed) as model:
             frame = model.run_to_end()
-        row.update(compute_outcomes(frame, task.outcomes))
+            row.update(task.summary(frame, model))
         row.update(status="ok", error="")
         if task.series:
             row[SERIES] = frame[["date", *task.series]]
     except Exception as err:  # a failing run is a result: recorded, the sweep goes on
-        row.update({name: math.nan for name in task.outcomes})
+        row.update({name: math.nan for name in task.names})
         last = traceback.extract_tb(err.__traceback__)[-1]
         row.update(status="error", error=f"{type(err).__name__}: {err} ({last.name})")
     row["wall_time_s"] = time.perf_counter() - started
@@ -360,8 +386,6 @@ def run_sweep(
     stored runs were computed with. ``runs_per_task``: the most runs one Dask task makes
     (default :data:`MAX_RUNS_PER_TASK`; 1: a task per run); it changes no result.
     """
-    from distributed import as_completed
-
     started = time.perf_counter()
     spec = experiment.spec
     plan = plan_runs(experiment)
@@ -380,33 +404,8 @@ def run_sweep(
     todo = [task for rid, task in plan.tasks.items() if rid not in done]
     _write_manifest(out, experiment, plan, extra={"state": "running"})
 
-    if todo:
-        # warm the kernels once per worker before the runs (new workers warm when they join)
-        client.register_plugin(WarmNumba(todo[0].scenario))
-    workers = sum(client.nthreads().values()) or UNKNOWN_WORKERS
-    pending = {
-        _submit(client, batch, out): batch
-        for batch in batches(todo, workers, runs_per_task or MAX_RUNS_PER_TASK)
-    }
     bar = _progress_bar(len(plan.tasks), len(plan.tasks) - len(todo), progress)
-    queue = as_completed(list(pending))
-    for future in queue:
-        batch = pending.pop(future)
-        failed = future.status == "error"
-        missing = _not_stored(out, batch, failed)
-        retried = 0
-        if failed and len(missing) > 1:
-            # the task failed as a whole (its worker died too many times): give each of its
-            # runs not yet stored a task of its own, so one bad run takes no other with it
-            for task in missing:
-                single = _submit(client, (task,), out)
-                pending[single] = (task,)
-                queue.add(single)
-            retried, missing = len(missing), []
-        for row in _rows(future, missing, spec.outcomes):
-            store_run(out, row)
-        bar.update(len(batch) - retried)
-        future.release()
+    compute_runs(client, todo, out, bar, runs_per_task)
     bar.close()
 
     runs = compact(out, plan, spec.outcomes)
@@ -434,6 +433,52 @@ def run_sweep(
     return SweepSummary(out, len(runs), statuses, len(plan.tasks) - len(todo), len(todo), wall)
 
 
+def compute_runs(
+    client: Any,
+    todo: list[RunTask],
+    out: Path,
+    bar: Any = None,
+    runs_per_task: int | None = None,
+) -> None:
+    """Make every run of ``todo`` on the Dask ``client`` and store each (shard, kept series)
+    under ``out`` as it finishes; ``bar`` (a tqdm bar, optional) counts them.
+
+    A task failing as a whole (its worker died too many times) has its runs made again one
+    per task; a run that still fails is stored as an error. Runs are stored as they come:
+    a sweep or calibration killed meanwhile loses none that finished.
+    """
+    from distributed import as_completed
+
+    if not todo:
+        return
+    # warm the kernels once per worker before the runs (new workers warm when they join)
+    client.register_plugin(WarmNumba(todo[0].scenario))
+    workers = sum(client.nthreads().values()) or UNKNOWN_WORKERS
+    pending = {
+        _submit(client, batch, out): batch
+        for batch in batches(todo, workers, runs_per_task or MAX_RUNS_PER_TASK)
+    }
+    queue = as_completed(list(pending))
+    for future in queue:
+        batch = pending.pop(future)
+        failed = future.status == "error"
+        missing = _not_stored(out, batch, failed)
+        retried = 0
+        if failed and len(missing) > 1:
+            # the task failed as a whole (its worker died too many times): give each of its
+            # runs not yet stored a task of its own, so one bad run takes no other with it
+            for task in missing:
+                single = _submit(client, (task,), out)
+                pending[single] = (task,)
+                queue.add(single)
+            retried, missing = len(missing), []
+        for row in _rows(future, missing):
+            store_run(out, row)
+        if bar is not None:
+            bar.update(len(batch) - retried)
+        future.release()
+
+
 def _not_stored(out: Path, batch: tuple[RunTask, ...], failed: bool) -> list[RunTask]:
     """The runs of a finished task with no shard: the worker could not write them, and
     their rows must come back from it (a round trip the others need not make). When the
@@ -449,7 +494,7 @@ def _submit(client: Any, batch: tuple[RunTask, ...], out: Path) -> Any:
     return client.submit(execute_runs, batch, str(out), key=key, pure=False)
 
 
-def _rows(future: Any, tasks: list[RunTask], outcomes: dict[str, Outcome]) -> list[dict]:
+def _rows(future: Any, tasks: list[RunTask]) -> list[dict]:
     """The rows of ``tasks`` from a finished task's result; an error row for each run the
     result lacks (the task failed: its worker died, too many times)."""
     if not tasks:
@@ -459,9 +504,11 @@ def _rows(future: Any, tasks: list[RunTask], outcomes: dict[str, Outcome]) -> li
         why = "no result returned for this run"
     except Exception as err:
         rows, why = {}, f"{type(err).__name__}: {err}"
-    no_outcomes = {name: math.nan for name in outcomes}
     error = {"status": "error", "error": why, "wall_time_s": math.nan, "worker": ""}
-    return [rows.get(t.run_id) or {**no_outcomes, "run_id": t.run_id, **error} for t in tasks]
+    return [
+        rows.get(t.run_id) or {**dict.fromkeys(t.names, math.nan), "run_id": t.run_id, **error}
+        for t in tasks
+    ]
 
 
 def _progress_bar(total: int, initial: int, enabled: bool) -> Any:
@@ -570,22 +617,23 @@ def jobqueue_cluster(kind: str, options: dict[str, Any]) -> Any:
 
 
 def make_client(
-    experiment: Experiment,
+    cluster_options: Any = None,
     workers: int | None = None,
     scheduler: str | None = None,
     cluster: str | None = None,
     jobs: int = 1,
 ) -> Any:
     """A Dask client: an existing scheduler by address, a SLURM/PBS cluster scaled to
-    ``jobs`` jobs, or (default) a LocalCluster of ``workers`` single-threaded processes
-    (default: the machine's cores)."""
+    ``jobs`` jobs (options from ``cluster_options``, an experiment's or a calibration's
+    ``cluster`` section), or (default) a LocalCluster of ``workers`` single-threaded
+    processes (default: the machine's cores)."""
     import dask
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
         return Client(scheduler)
     if cluster is not None:
-        options = dict(getattr(experiment.spec.cluster, cluster, {}) or {})
+        options = dict(getattr(cluster_options, cluster, {}) or {})
         made = jobqueue_cluster(cluster, options)
         made.scale(jobs=jobs)
         return Client(made)

@@ -64,14 +64,6 @@ def classify(path: Path) -> Folder:
     shards = path / "shards"
     manifest_file = path / "manifest.json"
     if not manifest_file.is_file():
-        if (path / "calibration.csv").is_file():
-            return Folder(
-                path,
-                "problem",
-                name,
-                "a calibration (flowsim calibrate): its fit is in fit.csv and figures/fit.png; "
-                "run the fitted config to see it here",
-            )
         if shards.is_dir():
             n = len(list(shards.glob("*.parquet")))
             return Folder(path, "problem", name, f"a sweep still running: {n} runs stored")
@@ -82,6 +74,14 @@ def classify(path: Path) -> Folder:
         return Folder(path, "problem", name, f"manifest.json cannot be read: {err}")
     if not isinstance(manifest, dict):
         return Folder(path, "problem", name, "manifest.json is not a JSON object")
+    if manifest.get("kind") == "calibration":
+        return Folder(
+            path,
+            "problem",
+            name,
+            "a calibration (flowsim calibrate): its fit is in fit.csv and figures/fit.png; "
+            "run its fitted.yaml to see it here",
+        )
     version = manifest.get("manifest_version")
     if version != MANIFEST_VERSION:
         return Folder(

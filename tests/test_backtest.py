@@ -1,0 +1,137 @@
+"""Backtest metrics on hand-made series: persistence, skill, ARD and coverage by hand, the
+markdown table and its targets, and the docs section it rewrites."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from flowsim.backtest import (
+    BEGIN,
+    END,
+    markdown,
+    persistence,
+    score_points,
+    skill,
+    summarise_points,
+    write_docs,
+)
+from flowsim.observed import ModelRun
+
+D = pd.Timestamp
+
+
+def observed_rows() -> pd.DataFrame:
+    """A backlog observed at three dates and decisions in two years."""
+    rows = [
+        ("cgrs_backlog", "stock", D("2019-06-30"), D("2019-06-30"), 1000.0),
+        ("cgrs_backlog", "stock", D("2019-12-31"), D("2019-12-31"), 1200.0),
+        ("cgrs_backlog", "stock", D("2020-06-30"), D("2020-06-30"), 1500.0),
+        ("cgrs_backlog", "stock", D("2020-12-31"), D("2020-12-31"), 1800.0),
+        ("cgrs_decisions", "flow", D("2019-01-01"), D("2019-12-31"), 3650.0),
+        ("cgrs_decisions", "flow", D("2020-01-01"), D("2020-12-31"), 3000.0),
+        ("cgrs_decisions", "flow", D("2020-03-01"), D("2020-03-31"), 250.0),
+    ]
+    frame = pd.DataFrame(rows, columns=["series", "kind", "start", "end", "value"])
+    return frame.assign(in_model=True, role="outcome", split="fit", scope="same", unit="persons")
+
+
+def test_persistence_keeps_the_last_stock_and_the_last_rate() -> None:
+    table = observed_rows()
+    origin = D("2019-12-31")
+    stock = pd.Series({"series": "cgrs_backlog", "kind": "stock", "resolution": "day"})
+    assert persistence(table, stock.copy(), origin) == 1200.0
+    year = pd.Series(
+        {
+            "series": "cgrs_decisions",
+            "kind": "flow",
+            "resolution": "year",
+            "start": D("2020-01-01"),
+            "end": D("2020-12-31"),
+        }
+    )
+    assert persistence(table, year, origin) == pytest.approx(3650 / 365 * 366)
+    month = year.copy()
+    month.update({"resolution": "month", "start": D("2020-03-01"), "end": D("2020-03-31")})
+    assert np.isnan(persistence(table, month, origin))  # no monthly figure before the origin
+
+
+def test_skill_by_hand() -> None:
+    observed = np.array([10.0, 20.0])
+    assert skill(np.array([11.0, 19.0]), observed, np.array([12.0, 16.0])) == pytest.approx(
+        1 - 1.0 / 3.0
+    )
+    assert skill(np.array([14.0, 16.0]), observed, np.array([12.0, 18.0])) == pytest.approx(-1.0)
+    assert np.isnan(skill(np.array([1.0]), np.array([2.0]), np.array([2.0])))  # exact naive
+
+
+def forecast_run() -> ModelRun:
+    """Two runs of 2020: the backlog rising linearly from 1300 (run 0) or 1400 (run 1) by
+    one person a day; decisions 9 or 10 a day."""
+    dates = pd.date_range("2020-01-01", "2020-12-31", freq="D")
+    frames = []
+    for rep, (start, per_day) in enumerate(((1300, 9.0), (1400, 10.0))):
+        frames.append(
+            pd.DataFrame(
+                {
+                    "replication": rep,
+                    "date": dates,
+                    "cgrs_backlog": start + np.arange(len(dates), dtype=float),
+                    "cgrs_decisions": per_day,
+                }
+            )
+        )
+    return ModelRun(pd.concat(frames, ignore_index=True))
+
+
+def test_score_points_and_summary_by_hand() -> None:
+    points, samples = score_points(
+        forecast_run(), observed_rows(), dt.date(2019, 12, 31), dt.date(2020, 12, 31)
+    )
+    backlog = points[points["series"] == "cgrs_backlog"]
+    assert list(backlog["observed"]) == [1500.0, 1800.0]
+    # medians: mean of the two runs on 2020-06-30 (day 181) and 2020-12-31 (day 365)
+    np.testing.assert_allclose(backlog["model_median"], [1350 + 181, 1350 + 365])
+    assert list(backlog["persistence"]) == [1200.0, 1200.0]
+    summary = summarise_points(points, samples)
+    row = summary[(summary["origin"] == "all") & (summary["series"] == "cgrs_backlog")].iloc[0]
+    errors = np.abs(np.array([1531.0, 1715.0]) - [1500, 1800])
+    assert row["ard"] == pytest.approx(np.mean(errors / [1500, 1800]))
+    assert row["skill"] == pytest.approx(1 - errors.mean() / np.mean([300, 600]))
+    # runs at 1481/1581 and 1665/1765: 1500 inside [1481, 1581]'s 90% band, 1800 outside
+    assert row["coverage_90"] == pytest.approx(0.5)
+    decisions = summary[(summary["origin"] == "all") & (summary["series"] == "cgrs_decisions")]
+    year = decisions[decisions["resolution"] == "year"].iloc[0]
+    assert year["ard"] == pytest.approx(abs(9.5 * 366 - 3000) / 3000)
+
+
+def test_markdown_reports_the_targets() -> None:
+    points, samples = score_points(
+        forecast_run(), observed_rows(), dt.date(2019, 12, 31), dt.date(2020, 12, 31)
+    )
+    text = markdown(summarise_points(points, samples), "settings line")
+    assert text.startswith("settings line\n")
+    assert "| `cgrs_backlog` | day | 2 |" in text
+    assert "ARD <= 0.15 on `cgrs_backlog` (day): 0.03, met" in text
+    assert "better than persistence on `cgrs_backlog` (day): skill 0.87, met" in text
+    assert "observed inside the 90% band at least 80% of the time" in text
+
+
+def test_write_docs_replaces_only_the_section(tmp_path) -> None:
+    docs = tmp_path / "validation.md"
+    docs.write_text(f"# Title\n\nbefore\n{BEGIN}\nold table\n{END}\nafter\n", encoding="utf-8")
+    figure = tmp_path / "backtest_x_day.png"
+    figure.write_bytes(b"png")
+    write_docs(docs, "| new |\n", [figure])
+    text = docs.read_text(encoding="utf-8")
+    assert "old table" not in text and "| new |" in text
+    assert text.startswith("# Title\n\nbefore\n") and text.endswith(f"{END}\nafter\n")
+    assert "![backtest_x_day](figures/backtest_x_day.png)" in text
+    assert (tmp_path / "figures" / "backtest_x_day.png").read_bytes() == b"png"
+    unmarked = tmp_path / "other.md"
+    unmarked.write_text("no markers\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="expected the markers"):
+        write_docs(unmarked, "", [])

@@ -1,0 +1,168 @@
+"""The posterior's parts by hand: prior coordinates, likelihood, weights, tempering,
+proposals and resampling (:mod:`flowsim.posterior`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from flowsim.posterior import (
+    ESS_FRACTION,
+    Prior,
+    accepted,
+    effective_size,
+    error_autocorrelation,
+    incremental_weights,
+    log_likelihood,
+    next_beta,
+    normalised,
+    random_walk,
+    sobol_sets,
+    systematic_resample,
+    weighted_quantiles,
+)
+
+PRIOR = Prior(
+    keys=("a", "b"),
+    low=np.array([2.0, 0.01]),
+    high=np.array([8.0, 1.0]),
+    log=np.array([False, True]),
+)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.floats(0.001, 0.999), st.floats(0.001, 0.999))
+def test_coordinates_round_trip_within_the_ranges(u1, u2) -> None:
+    values = PRIOR.from_unit(np.array([[u1, u2]]))
+    assert 2.0 <= values[0, 0] <= 8.0 and 0.01 <= values[0, 1] <= 1.0
+    np.testing.assert_allclose(PRIOR.to_unit(values), [[u1, u2]])
+    np.testing.assert_allclose(PRIOR.from_z(PRIOR.to_z(values)), values, rtol=1e-9)
+
+
+def test_log_scale_puts_the_middle_at_the_geometric_mean() -> None:
+    middle = PRIOR.from_unit(np.array([[0.5, 0.5]]))[0]
+    assert middle[0] == pytest.approx(5.0)
+    assert middle[1] == pytest.approx(0.1)  # sqrt(0.01 x 1)
+
+
+def test_prior_density_in_unbounded_coordinates() -> None:
+    # u (1 - u) per parameter: at z = 0 (u = 1/2) it is 1/4, at z = log 3 (u = 3/4) 3/16
+    z = np.array([[0.0, np.log(3.0)]])
+    assert PRIOR.log_density(z)[0] == pytest.approx(np.log(0.25) + np.log(3 / 16))
+
+
+def test_sobol_sets_cover_the_prior_evenly() -> None:
+    u = PRIOR.to_unit(PRIOR.from_z(sobol_sets(PRIOR, 64, seed=1)))
+    counts = np.histogram(u[:, 0], bins=4, range=(0, 1))[0]
+    assert (counts == 16).all()  # a Sobol sequence of 2^k points is balanced
+    np.testing.assert_array_equal(sobol_sets(PRIOR, 8, 3), sobol_sets(PRIOR, 8, 3))
+
+
+def test_log_likelihood_by_hand() -> None:
+    observed = np.array([100.0, 200.0, 50.0, 80.0, 80.0, 80.0])
+    model = np.array([110.0, 180.0, 50.0, 88.0, 72.0, 88.0])
+    series = np.array([0, 0, 1, 2, 2, 2])
+    total, sse = log_likelihood(model, observed, series, floor=0.02)
+    s0 = np.log(100 / 110) ** 2 + np.log(200 / 180) ** 2  # two points: independent
+    e2 = np.log(80 / np.array([88.0, 72.0, 88.0]))  # alternating signs: r clipped at 0
+    assert sse == {0: pytest.approx(s0), 1: 0.0, 2: pytest.approx(np.sum(e2**2))}
+    expected = (
+        -0.5 * 2 * np.log(s0 / 2 + 0.02**2)
+        - 0.5 * np.log(0.02**2)
+        - 0.5 * 3 * np.log(np.sum(e2**2) / 3 + 0.02**2)
+    )
+    assert total == pytest.approx(expected)
+
+
+def test_a_persistent_error_counts_as_fewer_points() -> None:
+    assert error_autocorrelation(np.array([0.1, 0.1, 0.1, 0.1])) == pytest.approx(0.75)
+    assert error_autocorrelation(np.array([0.1, -0.1, 0.1, -0.1])) == 0.0
+    observed = np.full(12, 100.0)
+    biased = np.full(12, 110.0)  # every month 10% off: about one independent point
+    scattered = 100.0 * np.exp(np.tile([0.0953, -0.0953], 6))  # as far off, alternating
+    series = np.zeros(12, int)
+    one = log_likelihood(biased, observed, series, 0.02)[0]
+    many = log_likelihood(scattered, observed, series, 0.02)[0]
+    mse = np.log(1.1) ** 2 + 0.02**2
+    r = 11 / 12  # sum of 11 products over 12 squares, under the 0.95 clip
+    assert one == pytest.approx(-0.5 * 12 * (1 - r) / (1 + r) * np.log(mse), rel=1e-3)
+    assert many == pytest.approx(-0.5 * 12 * np.log(np.mean(np.tile([0.0953], 12) ** 2) + 0.02**2))
+
+
+def test_a_closer_fit_is_more_likely_and_a_missing_value_is_the_worst() -> None:
+    observed = np.array([100.0, 100.0])
+    series = np.array([0, 0])
+    close = log_likelihood(np.array([101.0, 99.0]), observed, series, 0.02)[0]
+    far = log_likelihood(np.array([130.0, 70.0]), observed, series, 0.02)[0]
+    missing = log_likelihood(np.array([np.nan, 100.0]), observed, series, 0.02)[0]
+    zero = log_likelihood(np.array([0.0, 100.0]), observed, series, 0.02)[0]
+    assert close > far > missing == zero
+
+
+def test_weights_and_effective_size() -> None:
+    w = normalised(np.array([0.0, 0.0, np.log(2.0)]))
+    np.testing.assert_allclose(w, [0.25, 0.25, 0.5])
+    assert effective_size(w) == pytest.approx(1 / (0.0625 + 0.0625 + 0.25))
+    assert effective_size(normalised(np.zeros(10))) == pytest.approx(10)
+    # a failed set (log L = -inf) weighs nothing, whatever the tempering
+    np.testing.assert_allclose(incremental_weights(0.2, 0.5, np.array([-np.inf, -3.0])), [0, 1])
+
+
+def test_tempering_keeps_half_the_sets_effective() -> None:
+    rng = np.random.default_rng(0)
+    log_lik = rng.normal(0, 20, 400)  # a sharp likelihood: not all the way to 1 at once
+    beta = next_beta(0.0, log_lik)
+    assert 0 < beta < 1
+    ess = effective_size(incremental_weights(0.0, beta, log_lik))
+    assert ess == pytest.approx(ESS_FRACTION * 400, rel=0.01)
+    # from a higher beta the step is measured from there
+    later = next_beta(0.5, log_lik)
+    assert later - 0.5 == pytest.approx(beta, rel=1e-6)
+    # a flat likelihood goes straight to the posterior
+    assert next_beta(0.0, np.zeros(400)) == 1.0
+
+
+def test_metropolis_accepts_by_the_tempered_ratio() -> None:
+    rng = np.random.default_rng(5)
+    n = 20000
+    old, new = np.full(n, -10.0), np.full(n, -10.0 - np.log(4.0))  # four times less likely
+    zeros = np.zeros(n)
+    # at beta 1/2 the ratio is 1/2
+    assert accepted(0.5, old, zeros, new, zeros, rng).mean() == pytest.approx(0.5, abs=0.02)
+    assert accepted(1.0, old, zeros, new + 5, zeros, rng).all()  # better: always
+    failed = np.full(n, -np.inf)
+    assert not accepted(1.0, old, zeros, failed, zeros, rng).any()
+    assert accepted(1.0, failed, zeros, old, zeros, rng).all()  # away from a failed set
+
+
+def test_random_walk_scales_with_the_sets() -> None:
+    rng = np.random.default_rng(6)
+    z = rng.normal(0, [1.0, 10.0], (5000, 2))
+    steps = random_walk(z, np.random.default_rng(7)) - z
+    np.testing.assert_allclose(
+        steps.std(axis=0), np.array([1.0, 10.0]) * 2.38 / np.sqrt(2), rtol=0.05
+    )
+    np.testing.assert_array_equal(
+        random_walk(z, np.random.default_rng(7)), random_walk(z, np.random.default_rng(7))
+    )
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.floats(0.0, 1.0), min_size=2, max_size=20), st.integers(1, 200))
+def test_systematic_resampling_draws_each_set_about_n_w_times(raw, n) -> None:
+    weights = np.asarray(raw) + 1e-3
+    weights /= weights.sum()
+    drawn = systematic_resample(weights, n, np.random.default_rng(4))
+    counts = np.bincount(drawn, minlength=len(weights))
+    assert counts.sum() == n
+    assert (np.abs(counts - n * weights) < 1 + 1e-9).all()
+
+
+def test_weighted_quantiles() -> None:
+    values = np.array([1.0, 2.0, 3.0, 4.0])
+    even = weighted_quantiles(values, np.full(4, 0.25), [0.5])
+    assert even[0] == pytest.approx(2.5)
+    heavy = weighted_quantiles(values, np.array([0.0, 0.0, 0.0, 1.0]), [0.05, 0.95])
+    np.testing.assert_allclose(heavy, [4.0, 4.0])
