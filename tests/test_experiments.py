@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from experiment_helpers import TINY_SPEC, write_base, write_spec
 from flowsim.cli import main
-from flowsim.config import ConfigError
+from flowsim.config import ConfigError, Timeline
 from flowsim.experiments import (
     Spec,
     baseline_point,
@@ -253,3 +253,34 @@ def test_validate_checks_an_experiment_file(tmp_path, capsys):
     bad = write_spec(tmp_path, **{"design.kind": "sobol"})
     assert main(["validate", str(bad)]) == 2
     assert "design.samples: required for a sobol design" in capsys.readouterr().err
+
+
+def test_a_factor_on_a_calibrated_field_holds_in_every_ensemble_member(tmp_path) -> None:
+    # the base is a calibrated ensemble whose members set the officers' productivity and
+    # the case officers; a factor setting the case officers wins over every member's value,
+    # a dated change of the productivity applies on top of each member's own
+    members = [
+        {"cgrs.decisions_per_officer_per_month": 4.0, "cgrs.case_officers_fte": 25.0},
+        {"cgrs.decisions_per_officer_per_month": 6.0, "cgrs.case_officers_fte": 35.0},
+    ]
+    write_base(tmp_path, ensemble={"members": members})
+    spec = copy.deepcopy(TINY_SPEC)
+    spec["levers"].append(
+        {
+            "name": "faster",
+            "change": {
+                "field": "cgrs.decisions_per_officer_per_month",
+                "date": dt.date(2024, 2, 1),
+                "op": "multiply",
+            },
+            "values": [1.5],
+        }
+    )
+    experiment = load_experiment(write_spec(tmp_path, spec))
+    scenario = experiment.resolve({"officers": 40.0, "extra_tents": 0.0, "faster": 1.5})
+    for k, member in enumerate(members):
+        resolved = scenario.member(k)
+        assert resolved.cgrs.case_officers_fte == 40.0  # the factor, not the member
+        daily = Timeline(resolved).daily("cgrs.decisions_per_officer_per_month", resolved.days)
+        own = member["cgrs.decisions_per_officer_per_month"]
+        assert daily[0] == own and daily[-1] == pytest.approx(1.5 * own)

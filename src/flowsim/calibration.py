@@ -539,7 +539,8 @@ def _sample(study: Study, client: Any, say: Callable[[str], None]) -> Calibratio
     weights = np.full(n, 1.0 / n)
     values = prior.from_z(z)
     rng = np.random.default_rng([section.seed, 10_000])
-    chosen = systematic_resample(weights, section.members, rng)
+    # in random order: the first k members (a run of k replications) are a sample too
+    chosen = rng.permutation(systematic_resample(weights, section.members, rng))
     members = pd.DataFrame(values[chosen], columns=list(prior.keys))
     members.insert(0, "member", np.arange(len(members)))
     every = np.vstack(rounds.z)

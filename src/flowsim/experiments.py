@@ -274,6 +274,7 @@ class Experiment:
             value = point[factor.name]
             if factor.field is not None:
                 _set_path(tree, factor.field, float(value))
+                _leave_to_factor(tree, factor.field)
             elif factor.change is not None:
                 change = factor.change
                 tree["changes"].append(
@@ -281,6 +282,17 @@ class Experiment:
                 )
         where = f"{self.source} ({_describe(point)})"
         return scenario_from_dict(tree, where)
+
+
+def _leave_to_factor(tree: dict, field: str) -> None:
+    """A factor that sets a field the scenario's ensemble members also set (a calibrated
+    field): the factor's value holds in every member (a dated change of the field would
+    apply on top of each member's value instead)."""
+    ensemble = tree.get("ensemble")
+    if ensemble:
+        ensemble["members"] = [
+            {key: v for key, v in member.items() if key != field} for member in ensemble["members"]
+        ]
 
 
 def _describe(point: dict[str, float | str]) -> str:
