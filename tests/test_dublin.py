@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flowsim import states
+from flowsim.cgrs import decisions
 from flowsim.model import ProtectionSystem
 
 # Everyone is registered the day they arrive; every first application is a Dublin case.
@@ -148,9 +149,10 @@ def test_absconders_leave_unless_they_reappear_when_the_long_window_closes(small
         absconded.sum() == gone["dublin_acceptances"].sum() - gone["stock_dublin_accepted"].iloc[-1]
     )
     # the window closes 60 days after acceptance; without return, they have left for good
+    # (no Belgian case: not counted as a deadline Belgium became responsible by)
     accepted = gone["dublin_acceptances"].to_numpy()
-    np.testing.assert_array_equal(gone["dublin_deadline_expired"], shifted(accepted, 60))
-    assert gone["exits_absconded"].iloc[-1] == gone["dublin_deadline_expired"].sum()
+    assert gone["exits_absconded"].iloc[-1] == shifted(accepted, 60).sum()
+    assert gone["dublin_deadline_expired"].sum() == 0
     assert gone["dublin_responsible"].sum() == 0
     # absconders hold no place and are on no waiting list
     assert gone["stock_dublin_absconded"].iloc[-1] > 0
@@ -159,7 +161,8 @@ def test_absconders_leave_unless_they_reappear_when_the_long_window_closes(small
     )[1]
     # the same people abscond (same draws); now each reappears and is lodged when the window closes
     np.testing.assert_array_equal(back["dublin_absconded"], gone["dublin_absconded"])
-    np.testing.assert_array_equal(back["dublin_responsible"], gone["dublin_deadline_expired"])
+    np.testing.assert_array_equal(back["dublin_responsible"], shifted(accepted, 60))
+    np.testing.assert_array_equal(back["dublin_deadline_expired"], shifted(accepted, 60))
     assert back["exits_absconded"].iloc[-1] == 0
 
 
@@ -184,3 +187,31 @@ def test_subsequent_applications_from_outside_the_run_skip_dublin(small_scenario
     c = model.cases
     arrivals = (c.arrival_day >= 0) & (c.state != states.NOT_ARRIVED)
     assert (c.origin[arrivals] == states.SUBSEQUENT).all()
+
+
+def test_subsequent_applications_are_examined_first(small_scenario):
+    # a backlog of 400 waits at the start; subsequent applications from outside the run
+    # arrive in March and are decided within days, inadmissible as the share says
+    model, frame = run(
+        small_scenario,
+        **{
+            "initial_state.pending_cgrs_persons": 400,
+            "inflow.monthly_persons": {f"2024-{m:02d}": 0.0 for m in range(1, 13)},
+            "inflow.subsequent_monthly_persons": {"2024-03": 60.0},
+            "cgrs.subsequent_inadmissible_share": 1.0,
+            "call.appeal_share_inadmissible": 0.0,
+            "cgrs.case_officers_fte": 10,
+        },
+    )
+    _, _, waited, _ = decisions(model.cgrs.log)
+    c = model.cases
+    subsequent = (c.origin == states.SUBSEQUENT) & (c.state != states.NOT_ARRIVED)
+    assert subsequent.sum() > 20
+    # every one is decided within days of lodging, ahead of a backlog still waiting
+    assert (c.state[subsequent] != states.PENDING_CGRS).all()
+    assert frame["cgrs_backlog"].iloc[90] > 0
+    # (the backlog's cases have waited months: the quick decisions are the subsequent ones)
+    assert (waited <= 10).sum() == subsequent.sum()
+    # all inadmissible, none appealed: final negative outcomes
+    assert (c.status[subsequent] == states.REFUSED).all()
+    assert not np.isin(c.state[subsequent], [states.STATUS_HOLDER, states.PENDING_CALL]).any()

@@ -13,11 +13,11 @@ from flowsim.posterior import (
     Prior,
     accepted,
     effective_size,
-    error_autocorrelation,
     incremental_weights,
     log_likelihood,
     next_beta,
     normalised,
+    point_weights,
     random_walk,
     sobol_sets,
     systematic_resample,
@@ -61,34 +61,29 @@ def test_sobol_sets_cover_the_prior_evenly() -> None:
 
 
 def test_log_likelihood_by_hand() -> None:
-    observed = np.array([100.0, 200.0, 50.0, 80.0, 80.0, 80.0])
-    model = np.array([110.0, 180.0, 50.0, 88.0, 72.0, 88.0])
-    series = np.array([0, 0, 1, 2, 2, 2])
-    total, sse = log_likelihood(model, observed, series, floor=0.02)
-    s0 = np.log(100 / 110) ** 2 + np.log(200 / 180) ** 2  # two points: independent
-    e2 = np.log(80 / np.array([88.0, 72.0, 88.0]))  # alternating signs: r clipped at 0
-    assert sse == {0: pytest.approx(s0), 1: 0.0, 2: pytest.approx(np.sum(e2**2))}
-    expected = (
-        -0.5 * 2 * np.log(s0 / 2 + 0.02**2)
-        - 0.5 * np.log(0.02**2)
-        - 0.5 * 3 * np.log(np.sum(e2**2) / 3 + 0.02**2)
-    )
+    observed = np.array([100.0, 200.0, 50.0])
+    model = np.array([110.0, 180.0, 50.0])
+    series = np.array([0, 0, 1])
+    weights = np.array([1.0, 0.5, 1.0])
+    total, sse = log_likelihood(model, observed, series, 0.02, weights)
+    s0 = np.log(100 / 110) ** 2 + np.log(200 / 180) ** 2
+    assert sse == {0: pytest.approx(s0), 1: 0.0}
+    expected = -0.5 * 1.5 * np.log(s0 / 2 + 0.02**2) - 0.5 * np.log(0.02**2)
     assert total == pytest.approx(expected)
+    # without weights every point counts fully
+    plain = log_likelihood(model, observed, series, 0.02)[0]
+    assert plain == pytest.approx(-np.log(s0 / 2 + 0.02**2) - 0.5 * np.log(0.02**2))
 
 
-def test_a_persistent_error_counts_as_fewer_points() -> None:
-    assert error_autocorrelation(np.array([0.1, 0.1, 0.1, 0.1])) == pytest.approx(0.75)
-    assert error_autocorrelation(np.array([0.1, -0.1, 0.1, -0.1])) == 0.0
-    observed = np.full(12, 100.0)
-    biased = np.full(12, 110.0)  # every month 10% off: about one independent point
-    scattered = 100.0 * np.exp(np.tile([0.0953, -0.0953], 6))  # as far off, alternating
-    series = np.zeros(12, int)
-    one = log_likelihood(biased, observed, series, 0.02)[0]
-    many = log_likelihood(scattered, observed, series, 0.02)[0]
-    mse = np.log(1.1) ** 2 + 0.02**2
-    r = 11 / 12  # sum of 11 products over 12 squares, under the 0.95 clip
-    assert one == pytest.approx(-0.5 * 12 * (1 - r) / (1 + r) * np.log(mse), rel=1e-3)
-    assert many == pytest.approx(-0.5 * 12 * np.log(np.mean(np.tile([0.0953], 12) ** 2) + 0.02**2))
+def test_points_count_by_the_years_between_them() -> None:
+    ends = np.array(
+        ["2019-12-31", "2020-12-31", "2021-12-31", "2020-01-31", "2020-02-29", "2020-09-30"],
+        "datetime64[D]",
+    )
+    series = np.array([0, 0, 0, 1, 1, 1])
+    weights = point_weights(series, ends)
+    np.testing.assert_allclose(weights[:3], [1.0, 1.0, 1.0], atol=0.01)  # yearly: full
+    np.testing.assert_allclose(weights[3:], [1.0, 29 / 365.25, 214 / 365.25])  # months apart
 
 
 def test_a_closer_fit_is_more_likely_and_a_missing_value_is_the_worst() -> None:

@@ -63,12 +63,14 @@ from flowsim.config import (
 from flowsim.hindcast import compare, summarise
 from flowsim.observed import ModelRun, ObservedError, load_observed
 from flowsim.posterior import (
+    MOST_MOVES,
     STAY,
     Prior,
     accepted,
     incremental_weights,
     log_likelihood,
     next_beta,
+    point_weights,
     random_walk,
     sobol_sets,
     systematic_resample,
@@ -283,6 +285,7 @@ class Study:
         self.until = until
         self.points = self._targets()
         self.codes, self.labels = series_codes(self._points_with_resolution())
+        self.weights = point_weights(self.codes, self.points["end"].to_numpy("datetime64[D]"))
         self.prior = prior_of(self.section)
         self.seeds = replication_seeds(self.section.seed, self.section.replications)
         self.summary = PointValues.of(self.points)
@@ -300,6 +303,11 @@ class Study:
         start, end = pd.Timestamp(self.scenario.start_date), pd.Timestamp(self.scenario.end_date)
         inside = fitted[(fitted["start"] >= start) & (fitted["end"] <= end)]
         missing = [name for name in self.section.series if name not in set(inside["series"])]
+        # A series observed only after ``until`` (a backtest's origin) has nothing to fit yet:
+        # left out, as the parameters of periods beginning after it.
+        later = set(targets(self.table, missing, self.scenario.end_date)["series"])
+        self.series_after_until = sorted(later)
+        missing = [name for name in missing if name not in later]
         if missing:
             raise CalibrationError(
                 [
@@ -373,7 +381,9 @@ class Study:
                 sse.append({})
                 continue
             mean = np.mean(np.array(rows, float), axis=0)
-            log_lik[i], found = log_likelihood(mean, observed, self.codes, self.section.error_floor)
+            log_lik[i], found = log_likelihood(
+                mean, observed, self.codes, self.section.error_floor, self.weights
+            )
             sse.append(found)
         return log_lik, sse, len(todo)
 
@@ -525,7 +535,7 @@ def _sample(study: Study, client: Any, say: Callable[[str], None]) -> Calibratio
         sse = [b if m else a for a, b, m in zip(sse, new_sse, move, strict=True)]
         moves += 1
         accepted_share += float(move.mean())
-        level_done = (1.0 - accepted_share / moves) ** moves < STAY
+        level_done = (1.0 - accepted_share / moves) ** moves < STAY or moves >= MOST_MOVES
         _write_particles(study, rounds)
         say(
             f"round {len(rounds.beta) - 1}: beta {beta:.3g}, {100 * move.mean():.0f}% of the "
@@ -780,6 +790,7 @@ def _write_manifest(
         "calibration": study.section.model_dump(mode="json"),
         "targets": len(study.points),
         "parameters_after_until": study.dropped,
+        "series_after_until": study.series_after_until,
         "series": study.labels,
         "replication_seeds": study.seeds,
         "versions": versions(),

@@ -88,6 +88,17 @@ def priority_ranks(table: ProfileTable, rule: Prioritisation) -> np.ndarray:
     return ranks
 
 
+# Rank of the CGRS queue's last class: subsequent applications, examined before any case.
+SUBSEQUENT_FIRST = -1e18
+
+
+def queue_ranks(table: ProfileTable, rule: Prioritisation) -> np.ndarray:
+    """The CGRS queue's class ranks: one class per profile (:func:`priority_ranks`), then
+    one for subsequent applications, whose admissibility is examined first (by law within
+    days of lodging: :func:`flowsim.procedure.cgrs_class`)."""
+    return np.append(priority_ranks(table, rule), SUBSEQUENT_FIRST)
+
+
 @njit(cache=True, nogil=True)
 def withdraw(cases: Cases, tally: Tally, cgrs: CgrsDesk, day: int, flows) -> None:
     """Cases still pending on the day drawn at lodging withdraw their application (persons)."""
@@ -110,6 +121,7 @@ def cgrs_day(
     appeal_share_refusal: float,
     appeal_share_inadmissible: float,
     long_stay_days: int,
+    subsequent_inadmissible: float,
     flows,
 ) -> float:
     """One day of the CGRS: withdrawals due (:func:`withdraw`), then pending cases decided in
@@ -117,9 +129,10 @@ def cgrs_day(
     (which must have room for ``budget / min(case_effort) + 1`` rows).
 
     Under a long-stay measure (``long_stay_days`` > 0) cases pending longer than that many
-    days are decided first, oldest first. Positive decisions grant a status; refusals and
-    inadmissibility decisions are appealed at CALL or become final. Returns the unused budget
-    (negative: carried debt).
+    days are decided first, oldest first. A subsequent application is declared inadmissible
+    with the share ``subsequent_inadmissible``, else decided as its profile's cases are.
+    Positive decisions grant a status; refusals and inadmissibility decisions are appealed at
+    CALL or become final. Returns the unused budget (negative: carried debt).
     """
     cases, tally, cgrs, call_queue, holders, desk, log = borrowed(
         (chain.cases, chain.tally, chain.cgrs, chain.call, chain.holders, chain.returns, log)
@@ -153,6 +166,10 @@ def cgrs_day(
         outcome = 0
         while outcome < 3 and u >= outcome_cdf[p, outcome]:
             outcome += 1
+        if cases.status[c] == states.REFUSED:  # a subsequent application: admissible?
+            key = streams.SUBSEQUENT_ADMISSIBILITY
+            if streams.uniform(seed, cases.key[c], key, occurrence) < subsequent_inadmissible:
+                outcome = INADMISSIBLE
         if outcome == REFUGEE or outcome == SUBSIDIARY:
             flows[series.CGRS_POSITIVE_DECISIONS] += n
             status = states.REFUGEE if outcome == REFUGEE else states.SUBSIDIARY
@@ -233,6 +250,7 @@ class Cgrs(mesa.Agent):
         self.appeal_share_refusal = p["call.appeal_share_refusal"]
         self.appeal_share_inadmissible = p["call.appeal_share_inadmissible"]
         self.long_stay_days = int(p["cgrs.long_stay_first_days"])
+        self.subsequent_inadmissible = p["cgrs.subsequent_inadmissible_share"]
 
     def productive_officers(self) -> float:
         """Officers deciding cases today (FTE): hires count only after the hiring lag."""
@@ -264,6 +282,7 @@ class Cgrs(mesa.Agent):
             self.appeal_share_refusal,
             self.appeal_share_inadmissible,
             self.long_stay_days,
+            self.subsequent_inadmissible,
             m.flows_today,
         )
         self.carry = min(left, 0.0)

@@ -269,6 +269,10 @@ class Cgrs(_Strict):
     # Long-stay measure ("status or exit"): cases pending longer than this many days since
     # lodging are decided before any other, oldest first. 0: no such measure.
     long_stay_first_days: NonNegative = 0
+    # Subsequent applications are examined first (their admissibility, by law within days):
+    # the share declared inadmissible (no new element) then; the others are decided as any
+    # application of their profile.
+    subsequent_inadmissible_share: Share = 0.0
     # Recognition rates: every nationality group's share of positive decisions (refugee status
     # and subsidiary protection) multiplied by this, capped at 1; refusals and inadmissibility
     # take the rest in their proportions. 1: the groups' shares as given (an uncertainty).

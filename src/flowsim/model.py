@@ -19,7 +19,7 @@ from numba import njit
 
 from flowsim import groups, population, regions, series, states, streams
 from flowsim.appeals import Call
-from flowsim.cgrs import Cgrs, decisions, new_cgrs_desk, priority_ranks
+from flowsim.cgrs import Cgrs, decisions, new_cgrs_desk, queue_ranks
 from flowsim.chain import Chain, new_chain
 from flowsim.compiled import borrowed, direct
 from flowsim.config import CENTRE_TYPES, Scenario, Timeline
@@ -123,7 +123,7 @@ class ProtectionSystem(mesa.Model):
         single_class = np.zeros(len(self.profiles))
         self.queues = Queues(
             registration=new_queue(np.zeros(1), n_cases),
-            cgrs=new_queue(priority_ranks(self.profiles, scenario.cgrs.prioritisation), n_cases),
+            cgrs=new_queue(queue_ranks(self.profiles, scenario.cgrs.prioritisation), n_cases),
             call=new_queue(single_class, n_cases),
             waiting=new_queue(dispatch_ranks(self.profiles, scenario.reception.dispatch), n_cases),
         )

@@ -32,6 +32,7 @@ NOT_COMPILED = frozenset(
         "outcomes.py",
         "report.py",
         "calibration.py",
+        "posterior.py",
         "inputs.py",
         "backtest.py",
         "forward.py",

@@ -495,7 +495,10 @@ def generate(
         lodged_day=lodged,
         n_cgrs=np.zeros(n, np.int16),
         n_call=np.zeros(n, np.int16),
-        status=np.zeros(n, np.int8),
+        # a subsequent applicant from outside the run was refused before it
+        status=np.where(origin == states.SUBSEQUENT, states.REFUSED, states.NO_STATUS).astype(
+            np.int8
+        ),
         status_day=np.full(n, -1, np.int32),
         overstaying=np.zeros(n, np.bool_),
         municipality=np.full(n, -1, np.int16),

@@ -12,17 +12,19 @@ the error is on the log scale, ``e = log(y / mu)``, normal with a standard devia
 figures of one series are separate series). ``sigma_s`` is not known: it is integrated out
 under its scale-invariant (Jeffreys) prior. The errors of one series are not independent
 (a model that misses a year misses its months alike), so a series counts by its *effective*
-number of points, ``m_s = n_s (1 - r_s) / (1 + r_s)``, ``r_s`` the lag-1 autocorrelation of
-its errors in time order (from 0 to 0.95; a persistent bias counts as correlation). With
-``MSE_s`` the mean squared error of the ``n_s`` points::
+number of points, ``m_s``: a point counts as much as the share of a year since the series'
+previous point (the first one fully), so a series counts one point a year at most, whatever
+its resolution. The weights depend on the observed dates only (errors estimated at each
+parameter set would let a set that misses a series persistently discount that series).
+With ``MSE_s`` the mean squared error of the ``n_s`` points::
 
     log L = - sum_s (m_s / 2) log(MSE_s + floor^2)
 
 ``floor`` is the smallest relative error any point is believed to have (rounding and
 reporting, 2% by default): it keeps a series that a parameter set happens to hit exactly from
-dominating. Nothing weights the series by hand: a series counts by its number of points, by
-how independent their errors are, and by how well the model can follow it. The forecast
-bands are checked out of sample (``flowsim backtest``).
+dominating. Nothing weights the series by hand: a series counts by the years its points
+span and by how well the model can follow it. The forecast bands are checked out of sample
+(``flowsim backtest``).
 
 **Sampler** (sequential Monte Carlo with adaptive tempering and Metropolis moves: Chopin
 2002, Del Moral, Doucet & Jasra 2006): ``N`` parameter sets are first drawn from the prior (a
@@ -32,13 +34,13 @@ as keeps the effective sample size of the sets' incremental weights (``L^(beta -
 at ``ESS_FRACTION`` of ``N``, resamples the sets by those weights (systematic resampling),
 then moves each set by random-walk Metropolis steps (a normal step with ``2.38^2 / d`` times
 the sets' covariance, accepted with the tempered posterior's ratio; the current set keeps its
-likelihood estimate, as in pseudo-marginal MCMC) until most sets have moved
-(``(1 - acceptance)^steps < STAY``). Each round of simulations (the first draw, or one move
-step) runs every set once. The sampler stops after the moves at ``beta = 1`` (the sets are
-then a sample of the posterior) or after its last round (a tempered posterior: the
-calibration says so). Every draw depends only on the seed and on the results of earlier
-rounds, so a calibration interrupted and run again draws the same sets and finds their
-simulations stored.
+likelihood estimate, as in pseudo-marginal MCMC) until half of them have moved
+(``(1 - acceptance)^steps < STAY``), ``MOST_MOVES`` steps at most. Each round of
+simulations (the first draw, or one move step) runs every set once. The sampler stops after
+the moves at ``beta = 1`` (the sets are then a sample of the posterior) or after its last
+round (a tempered posterior: the calibration says so). Every draw depends only on the seed
+and on the results of earlier rounds, so a calibration interrupted and run again draws the
+same sets and finds their simulations stored.
 """
 
 from __future__ import annotations
@@ -51,7 +53,8 @@ from scipy import special
 from scipy.stats import qmc
 
 ESS_FRACTION = 0.5  # effective sample size kept when tempering, as a share of the sets
-STAY = 0.3  # moves go on while more than this share of the sets would not have moved
+STAY = 0.5  # moves go on while more than this share of the sets would not have moved
+MOST_MOVES = 4  # Metropolis steps at one tempering at most (each is a round of simulations)
 _U_EDGE = 1e-9  # positions in a range are kept off its ends (logit finite)
 
 
@@ -105,32 +108,41 @@ def sobol_sets(prior: Prior, n: int, seed: int) -> np.ndarray:
     return special.logit(np.clip(u, _U_EDGE, 1 - _U_EDGE))
 
 
-def error_autocorrelation(errors: np.ndarray) -> float:
-    """Lag-1 autocorrelation of errors in time order, about zero (not their mean), clipped
-    to 0-0.95; 0 with fewer than three errors."""
-    e = np.asarray(errors, float)
-    if len(e) < 3 or not np.any(e):
-        return 0.0
-    return float(np.clip(np.sum(e[:-1] * e[1:]) / np.sum(e * e), 0.0, 0.95))
+def point_weights(series: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Each point's share in its series' effective number of points: the years since the
+    series' previous point, at most 1 (the first point of a series: 1). ``ends`` are the
+    points' dates (``datetime64``), each series' points in time order."""
+    series, ends = np.asarray(series), np.asarray(ends, "datetime64[D]")
+    out = np.ones(len(series))
+    for code in np.unique(series):
+        where = np.flatnonzero(series == code)
+        gaps = np.diff(ends[where]).astype(float) / 365.25
+        out[where[1:]] = np.clip(gaps, 0.0, 1.0)
+    return out
 
 
 def log_likelihood(
-    model: np.ndarray, observed: np.ndarray, series: np.ndarray, floor: float
+    model: np.ndarray,
+    observed: np.ndarray,
+    series: np.ndarray,
+    floor: float,
+    weights: np.ndarray | None = None,
 ) -> tuple[float, dict[int, float]]:
     """The log likelihood (module docstring) of model means ``model`` against ``observed``
-    (both positive, one per point, each series' points in time order) with each point's
-    series code ``series``; returns it and each series' sum of squared log errors. A model
-    mean that is 0, negative or NaN counts as a factor 1e-9 off (the worst fit, not an
-    error)."""
+    (both positive, one per point) with each point's series code ``series`` and its share in
+    the series' effective points ``weights`` (:func:`point_weights`; default: every point
+    counts fully); returns it and each series' sum of squared log errors. A model mean that
+    is 0, negative or NaN counts as a factor 1e-9 off (the worst fit, not an error)."""
     model, observed = np.asarray(model, float), np.asarray(observed, float)
+    weights = np.ones(len(observed)) if weights is None else np.asarray(weights, float)
     ratio = np.where(np.isfinite(model) & (model > 0), model, observed * 1e-9) / observed
     errors = np.log(ratio)
     total, sse = 0.0, {}
     for code in np.unique(series):
-        e = errors[series == code]
+        mine = series == code
+        e = errors[mine]
         sse[int(code)] = float(np.sum(e * e))
-        r = error_autocorrelation(e)
-        effective = len(e) * (1.0 - r) / (1.0 + r)
+        effective = float(np.sum(weights[mine]))
         total -= 0.5 * effective * np.log(sse[int(code)] / len(e) + floor * floor)
     return float(total), sse
 

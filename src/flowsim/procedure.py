@@ -39,16 +39,27 @@ class CgrsDesk(NamedTuple):
 
 
 @njit(cache=True, inline="always")
+def cgrs_class(queue: Queue, cases: Cases, c: int) -> int:
+    """The CGRS queue class of a case: its profile's, or the last class (examined before
+    any other, see :func:`flowsim.cgrs.queue_ranks`) for a subsequent application (a case
+    refused before)."""
+    if cases.status[c] == states.REFUSED:
+        return queue.rank.shape[0] - 1
+    return cases.profile[c]
+
+
+@njit(cache=True, inline="always")
 def lodge_at_cgrs(cases: Cases, tally: Tally, cgrs: CgrsDesk, c: int, day: int, flows) -> None:
     """The case joins the CGRS queue (first lodging, after Dublin, after an annulment or as a
-    subsequent application) and draws the day it would withdraw (keyed by lodging). Counted
-    in the CGRS's workload entries (persons and cases)."""
+    subsequent application, examined first: :func:`cgrs_class`) and draws the day it would
+    withdraw (keyed by lodging). Counted in the CGRS's workload entries (persons and
+    cases)."""
     flows[series.CGRS_LODGED] += cases.size[c]
     flows[series.CGRS_LODGED_CASES] += 1
     set_state(cases, tally, c, states.PENDING_CGRS)
     if cases.lodged_day[c] < 0 and day >= 0:
         cases.lodged_day[c] = day
-    push(cgrs.queue, c, cases.profile[c], day)
+    push(cgrs.queue, c, cgrs_class(cgrs.queue, cases, c), day)
     if cgrs.hazard[0] > 0.0:
         u = streams.uniform(cgrs.seed[0], cases.key[c], streams.WITHDRAWAL, cases.n_cgrs[c])
         wait = -np.log(u) / cgrs.hazard[0]

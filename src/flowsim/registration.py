@@ -305,8 +305,8 @@ def dublin_steps(
             flows[series.DUBLIN_DEADLINE_EXPIRED] += n
             belgium_responsible(cases, tally, cgrs, c, day, flows)
         elif step == ABSCONDED_WINDOW_CLOSES and state == states.DUBLIN_ABSCONDED:
-            flows[series.DUBLIN_DEADLINE_EXPIRED] += n
             if streams.uniform(seed, cases.key[c], streams.DUBLIN_RETURN, 0) < terms[RETURN_SHARE]:
+                flows[series.DUBLIN_DEADLINE_EXPIRED] += n
                 belgium_responsible(cases, tally, cgrs, c, day, flows)
                 request_place(cases, tally, waiting, c, day)
             else:

@@ -51,8 +51,9 @@ CGRS_CLOSED = 30  # persons leaving the CGRS's workload without a decision
 CGRS_CLOSED_CASES = 31  # cases
 SUBSEQUENT_EXTERNAL = 32  # subsequent applications of people the run did not refuse (input)
 RECEPTION_ADMISSIONS = 33  # persons given a place by Fedasil (not counting relocations)
-# persons whose Dublin transfer window closed without a transfer (six months from acceptance;
-# eighteen for absconders, who are lodged only if they reappear)
+# persons whose Dublin transfer window closed without a transfer, for whom Belgium then
+# became responsible (six months from acceptance; eighteen for absconders who reappear:
+# one who never does becomes no Belgian case)
 DUBLIN_DEADLINE_EXPIRED = 34
 CALL_ANNULMENTS = 35  # persons whose CGRS decision CALL annulled: back to the CGRS
 CALL_ANNULMENTS_CASES = 36  # cases
