@@ -126,3 +126,21 @@ def test_atomic_path_keeps_previous_file_on_failure(tmp_path):
         tmp.write_text("{half")
         raise RuntimeError("crash")
     assert json.loads(target.read_text()) == {"old": True}
+
+
+def test_run_gives_every_ensemble_member_a_replication_by_default(tmp_path, small_raw) -> None:
+    raw = small_raw(
+        end_date="2024-02-29",
+        ensemble={
+            "members": [
+                {"cgrs.decisions_per_officer_per_month": value} for value in (4.0, 5.0, 6.0)
+            ]
+        },
+    )
+    config = tmp_path / "fitted.yaml"
+    config.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    assert cli.main(["run", str(config), "--out", str(tmp_path / "out")]) == 0
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["replications"] == 3
+    assert manifest["replication_members"] == [0, 1, 2]
+    assert len(manifest["config"]["ensemble"]["members"]) == 3  # recorded with the run

@@ -17,6 +17,7 @@ from pathlib import Path
 from flowsim.config import ConfigError, load_config
 
 EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
+DEFAULT_REPLICATIONS = 10  # flowsim run, for a scenario without an ensemble
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -27,7 +28,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run a scenario and write a results folder")
     run.add_argument("config", type=Path, help="scenario YAML file")
-    run.add_argument("--replications", type=_positive_int, default=10, help="default: 10")
+    run.add_argument(
+        "--replications",
+        type=_positive_int,
+        default=None,
+        help="default: 10, or one per member of a calibrated ensemble",
+    )
     run.add_argument("--seed", type=int, default=0, help="master seed (default: 0)")
     run.add_argument(
         "--out", type=Path, default=None, help="results folder (default: results/<scenario name>)"
@@ -277,9 +283,13 @@ def _run(args: argparse.Namespace, scenario) -> int:
     from flowsim.results import run_replications, write_results
 
     out = args.out or Path("results") / scenario.name
+    members = len(scenario.ensemble.members) if scenario.ensemble is not None else 0
+    if args.replications is None:  # every member once: bands with parameter uncertainty
+        args.replications = members or DEFAULT_REPLICATIONS
+    each = f", {members} ensemble members" if members else ""
     print(
         f"flowsim: {scenario.name}, {scenario.start_date} to {scenario.end_date}, "
-        f"{args.replications} replications, seed {args.seed}"
+        f"{args.replications} replications{each}, seed {args.seed}"
     )
     started = time.perf_counter()
 
