@@ -230,9 +230,11 @@ def test_the_truth_lies_inside_the_ensembles_90_percent_interval(recovered) -> N
     print(posterior[["q05", "median", "q95", "range_kept"]])
     for key, value in TRUTH.items():
         assert posterior.loc[key, "q05"] <= value <= posterior.loc[key, "q95"], key
-    # the data constrain the productivity and the acceptance share well
+    # the data constrain the productivity well; the acceptance share less, since a series
+    # counts one effective point a year at most and these data span ten months, but its
+    # interval is still narrower than its prior (0.9 or more if acceptances ignored it)
     assert posterior.loc[PARAM, "range_kept"] < 0.25
-    assert posterior.loc["immigration_office.dublin_acceptance_share", "range_kept"] < 0.25
+    assert posterior.loc["immigration_office.dublin_acceptance_share", "range_kept"] < 0.75
     assert result.beta == 1.0
 
 

@@ -247,12 +247,12 @@ def write_forward(
     fitted = load_config(fitted_path)
     if fitted.ensemble is None:
         raise ForwardError([f"{fitted_path}: ensemble: expected a fitted scenario with members"])
-    if not fitted.start_date <= origin < fitted.end_date:
+    if not fitted.start_date <= origin <= fitted.end_date:
+        span = f"{fitted.start_date} to {fitted.end_date}"
+        raise ForwardError([f"--origin: expected a date from {span}, got {origin}"])
+    if template_path is None and origin == fitted.end_date and end is None:
         raise ForwardError(
-            [
-                f"--origin: expected a date from {fitted.start_date} to the day before "
-                f"{fitted.end_date}, got {origin}"
-            ]
+            [f"--end: expected an end date after the origin: the history ends on {origin}"]
         )
     template = load_config(template_path) if template_path is not None else None
     if template is not None and template.start_date != origin + dt.timedelta(days=1):
