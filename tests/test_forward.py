@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from hypothesis import given, settings
@@ -14,7 +15,15 @@ from hypothesis import strategies as st
 
 from conftest import make_raw, make_scenario
 from flowsim.config import Timeline, load_config
-from flowsim.forward import ForwardError, history_until, spread_residents, write_forward
+from flowsim.forward import (
+    STATE,
+    ForwardError,
+    anchor_members,
+    history_until,
+    observed_state,
+    spread_residents,
+    write_forward,
+)
 from flowsim.model import ProtectionSystem
 from flowsim.results import replication_seeds
 
@@ -176,3 +185,89 @@ def test_spread_residents_keeps_the_total_within_the_places(residents, places) -
     else:
         assert sum(spread.values()) == sum(places)
     assert np.isfinite(list(spread.values())).all()
+
+
+def stocks_table(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
+    """Observed stocks (series, date, persons) as load_observed gives them."""
+    frame = pd.DataFrame(rows, columns=["series", "end", "value"])
+    frame["end"] = pd.to_datetime(frame["end"])
+    return frame.assign(start=frame["end"], kind="stock")
+
+
+def test_the_observed_state_is_the_latest_figure_up_to_the_origin() -> None:
+    table = stocks_table(
+        [
+            ("cgrs_backlog", "2024-11-30", 900.0),
+            ("cgrs_backlog", "2024-12-20", 1000.0),
+            ("cgrs_backlog", "2025-01-05", 5000.0),  # after the origin: never read
+            ("in_reception", "2024-10-01", 700.0),  # over a month before it: not the state
+            ("without_reception", "2024-12-31", 40.0),
+            ("cgrs_decisions", "2024-12-31", 99.0),  # no stock of the start state
+        ]
+    )
+    state = observed_state(table, ORIGIN)
+    assert state == {
+        "cgrs_backlog": (1000.0, "2024-12-20"),
+        "without_reception": (40.0, "2024-12-31"),
+    }
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.integers(0, 300), min_size=3, max_size=3),
+    st.integers(0, 1500),
+    st.integers(0, 5000),
+    st.integers(0, 3000),
+)
+def test_anchored_members_hold_the_observed_stocks(residents, observed, backlog, waiting):
+    places = {"north": 300.0, "south": 300.0, "tents": 300.0}
+    row = {
+        f"{STATE}in_reception_persons.{c}": float(r) for c, r in zip(places, residents, strict=True)
+    }
+    from flowsim.config import InitialState
+
+    row.update({STATE + f: 0.0 for f in InitialState.model_fields if f != "in_reception_persons"})
+    row.update(
+        {
+            "member": 0,
+            f"{STATE}pending_cgrs_persons": 10.0,
+            f"{STATE}without_reception_persons": 0.0,
+            f"{STATE}dublin_requested_persons": 5.0,
+            f"{STATE}dublin_accepted_persons": 7.0,
+        }
+    )
+    stocks = {
+        "cgrs_backlog": (float(backlog), "d"),
+        "in_reception": (float(observed), "d"),
+        "without_reception": (float(waiting), "d"),
+    }
+    out = anchor_members(pd.DataFrame([row]), stocks, places).iloc[0]
+    assert out[f"{STATE}pending_cgrs_persons"] == backlog
+    placed = sum(out[f"{STATE}in_reception_persons.{c}"] for c in places)
+    assert out[f"{STATE}without_reception_persons"] == min(waiting, backlog + 12 - placed)
+    assert out[f"{STATE}dublin_accepted_persons"] == 7.0  # nothing observes it: kept
+    kept = [out[f"{STATE}in_reception_persons.{c}"] for c in places]
+    assert all(v == int(v) and 0 <= v <= 300 for v in kept)
+    if sum(residents) > 0:
+        assert sum(kept) == min(observed, 900, backlog + 12)  # who can live there
+        if observed <= backlog + 12 and observed * max(residents) <= 300 * sum(
+            residents
+        ):  # no centre full: by shares
+            for mine, before in zip(kept, residents, strict=True):
+                assert abs(mine - before * observed / sum(residents)) <= 1
+    else:
+        assert kept == [0, 0, 0]
+
+
+def test_a_forecast_starts_from_the_observed_stocks(fitted, client) -> None:
+    table = stocks_table([("cgrs_backlog", "2024-12-31", 321.0)])
+    out = fitted / "anchored.yaml"
+    scenario = write_forward(
+        fitted / "fitted.yaml", ORIGIN, out, client, seed=4, runs=fitted / "runs", observed=table
+    )
+    assert scenario.ensemble is not None
+    assert "pending_cgrs_persons set to the observed cgrs_backlog of 2024-12-31" in (
+        scenario.ensemble.source
+    )
+    for k in range(len(MEMBERS)):
+        assert scenario.member(k).initial_state.pending_cgrs_persons == 321

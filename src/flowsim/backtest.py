@@ -2,9 +2,10 @@
 
 For each origin (by default the ends of 2019, 2020 and 2021), ``flowsim backtest``
 calibrates the history on the figures up to the origin (``flowsim calibrate --until``),
-carries the fitted ensemble forward from each member's own state at the origin with the
-observed inputs only (``flowsim forward`` without a template), runs the forecast (each
-member once) and compares it with the observed outcomes after the origin, up to the
+carries the fitted ensemble forward from each member's own state at the origin, its
+CGRS backlog, residents and waiting list set to the figures observed at the origin
+(``flowsim forward``'s anchor), with the observed inputs only (no template), runs the
+forecast (each member once) and compares it with the observed outcomes after the origin, up to the
 history's end. Nothing observed after the origin reaches the calibration.
 
 Per series and resolution, for each origin and over all origins:
@@ -247,10 +248,13 @@ def run_backtest(
     replications: int | None = None,
     docs: Path | None = None,
     progress: Any = None,
+    anchor: bool = True,
 ) -> pd.DataFrame:
     """Calibrate up to each origin, carry forward, forecast, score (module docstring);
     write ``out/backtest_points.csv``, ``out/backtest.csv`` (the summary), ``out/backtest.md``
     and ``out/figures/backtest_*.png``; with ``docs``, put the table and figures there.
+    With ``anchor``, each forecast starts from the stocks observed at its origin (as
+    ``flowsim forward`` does by default), else from each member's own state.
     Resumable: each step stores its runs. Returns the summary."""
     from flowsim.calibration import calibrate, ensemble_series
     from flowsim.config import load_config
@@ -285,6 +289,7 @@ def run_backtest(
             end=history.end_date,
             name=f"{history.name}-from-{origin:%Y}",
             runs=folder / "states",
+            observed=table if anchor else None,
         )
         frame = ensemble_series(client, forecast, 0, folder / "forecast-runs", list(SERIES_NAMES))
         points, samples = score_points(ModelRun(frame), table, origin, history.end_date)
@@ -300,8 +305,9 @@ def run_backtest(
     settings = (
         f"Backtest of `{config}` from {', '.join(str(o) for o in origins)} to "
         f"{history.end_date}: each origin calibrated on the figures up to it, the ensemble "
-        f"carried forward from each member's state at the origin with observed inputs only, "
-        f"each member run once (`flowsim backtest`)."
+        f"carried forward from each member's state at the origin"
+        + (", its stocks set to those observed then," if anchor else "")
+        + " with observed inputs only, each member run once (`flowsim backtest`)."
     )
     text = markdown(summary, settings)
     from flowsim.results import atomic_path

@@ -113,6 +113,11 @@ def _parser() -> argparse.ArgumentParser:
     backtest.add_argument("--particles", type=_positive_int, default=None)
     backtest.add_argument("--rounds", type=_positive_int, default=None)
     backtest.add_argument("--replications", type=_positive_int, default=None)
+    backtest.add_argument(
+        "--no-anchor",
+        action="store_true",
+        help="forecasts from each member's own state, not the stocks observed at the origin",
+    )
     _cluster_arguments(backtest)
     forward = sub.add_parser(
         "forward", help="carry a calibrated history forward from its state at a date"
@@ -126,15 +131,30 @@ def _parser() -> argparse.ArgumentParser:
     forward.add_argument("--end", type=_date, default=None, help="end date (no template)")
     forward.add_argument("--name", default=None, help="scenario name (default: file stem)")
     forward.add_argument("--seed", type=int, default=0, help="master seed of the histories")
+    forward.add_argument(
+        "--observed", type=Path, default=None, help="observed-data CSV (default: shipped)"
+    )
+    forward.add_argument(
+        "--no-anchor",
+        action="store_true",
+        help="start from each member's own state, not the stocks observed at the origin",
+    )
     _cluster_arguments(forward)
     return parser
 
 
 def _forward(args: argparse.Namespace) -> int:
     from flowsim.forward import ForwardError, write_forward
+    from flowsim.observed import ObservedError, load_observed
     from flowsim.sweep import make_client
 
     if not _one_place(args, "forward"):
+        return EXIT_CONFIG
+    try:
+        observed = None if args.no_anchor else load_observed(args.observed)
+    except ObservedError as err:
+        for line in err.problems:
+            print(line, file=sys.stderr)
         return EXIT_CONFIG
     client = make_client(None, args.workers, args.scheduler, args.cluster, args.jobs)
     try:
@@ -147,6 +167,7 @@ def _forward(args: argparse.Namespace) -> int:
             end=args.end,
             name=args.name,
             seed=args.seed,
+            observed=observed,
         )
     except (ConfigError, ForwardError) as err:
         for line in err.problems:
@@ -193,6 +214,7 @@ def _backtest(args: argparse.Namespace) -> int:
             replications=args.replications,
             docs=args.docs,
             progress=lambda line: print(line, flush=True),
+            anchor=not args.no_anchor,
         )
     except (ConfigError, CalibrationError, ForwardError) as err:
         for line in err.problems:

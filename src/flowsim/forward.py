@@ -15,6 +15,13 @@ only the changes after it remain. With ``--template``, the template gives everyt
 the origin (inputs observed later, stated assumptions) and the members override its
 calibrated fields and start state; residents are shared among the template's centres by
 type, in proportion to their places, as the template's centres need not be the history's.
+
+The start state is then **anchored** on what was observed at the origin (``flowsim forward``
+does it unless ``--no-anchor``): the CGRS backlog in persons, the residents and the waiting
+list, where a figure is dated within a month up to the origin, replace each member's own
+(a forecast starts from the known state, as the naive forecast it is judged against does;
+what no figure observes keeps each member's own value). The ensemble's ``source`` says which
+figures set it.
 """
 
 from __future__ import annotations
@@ -200,6 +207,89 @@ def forward_members(
     return frame
 
 
+# Observed stocks that set a forecast's start state (series -> initial_state field; the
+# residents are a total shared over the centres), and how far before the origin a figure
+# may be dated and still count as the state on it (days).
+ANCHORS = {
+    "cgrs_backlog": STATE + "pending_cgrs_persons",
+    "in_reception": STATE + "in_reception_persons",
+    "without_reception": STATE + "without_reception_persons",
+}
+ANCHOR_DAYS = 31
+
+
+def observed_state(observed: pd.DataFrame, origin: dt.date) -> dict[str, tuple[float, str]]:
+    """The observed stocks of :data:`ANCHORS` on ``origin``: per series, the latest figure
+    (persons) dated within :data:`ANCHOR_DAYS` days up to the origin and its date; series
+    without one are left out. Nothing after the origin is read."""
+    stop = pd.Timestamp(origin)
+    rows = observed[
+        observed["series"].isin(list(ANCHORS))
+        & (observed["kind"] == "stock")
+        & (observed["end"] <= stop)
+        & (observed["end"] > stop - pd.Timedelta(days=ANCHOR_DAYS))
+    ]
+    out = {}
+    for series, part in rows.sort_values(["end", "start"]).groupby("series"):
+        last = part.iloc[-1]
+        out[str(series)] = (float(last["value"]), f"{last['end']:%Y-%m-%d}")
+    return out
+
+
+def anchor_members(
+    members: pd.DataFrame, stocks: dict[str, tuple[float, str]], places: dict[str, float]
+) -> pd.DataFrame:
+    """``members`` with their start state set to the observed ``stocks``
+    (:func:`observed_state`), within what the state's rules allow
+    (:meth:`flowsim.config.InitialState.residents_problems`): the pending persons to the
+    figure; the residents scaled to the observed total (whole persons, no centre above its
+    ``places``, at most the persons who can live in reception); the waiting list to the
+    figure, at most the pending persons and Dublin cases not in reception. Each member keeps
+    its own mix of everything no figure observes (Dublin cases, orders to leave, status
+    holders, who of the residents is in which centre)."""
+    from flowsim.config import InitialState
+
+    def persons(row: pd.Series, fields: tuple[str, ...]) -> float:
+        return float(sum(row[STATE + f] for f in fields))
+
+    out = members.copy()
+    prefix = ANCHORS["in_reception"] + "."
+    columns = [c for c in out.columns if c.startswith(prefix)]
+    room = pd.Series({c: places[c[len(prefix) :]] for c in columns}, dtype=float)
+    for k in out.index:
+        row = out.loc[k].copy()
+        if "cgrs_backlog" in stocks:
+            row[ANCHORS["cgrs_backlog"]] = float(round(stocks["cgrs_backlog"][0]))
+        residents = persons(row, InitialState.RESIDENT_FIELDS)
+        filling = persons(row, InitialState.PLACE_FILLING_FIELDS)
+        placed = row[columns].astype(float)
+        if "in_reception" in stocks and placed.sum() > 0:
+            total = min(stocks["in_reception"][0], residents + filling)
+            placed = pd.Series(_whole(_within(placed, total, room), room))
+            row[columns] = placed
+        unplaced = max(filling - (placed.sum() - residents), 0.0)
+        waiting = row[ANCHORS["without_reception"]]
+        if "without_reception" in stocks:
+            waiting = float(round(stocks["without_reception"][0]))
+        row[ANCHORS["without_reception"]] = min(waiting, unplaced)
+        out.loc[k] = row
+    return out
+
+
+def _within(shares: pd.Series, total: float, room: pd.Series) -> pd.Series:
+    """``total`` (at most ``room``'s sum) shared in proportion to ``shares``, no entry above
+    its ``room``: what an entry cannot take goes to the others by their room left."""
+    target = shares * min(total, room.sum()) / shares.sum()
+    for _ in range(len(target)):
+        excess = float((target - room).clip(lower=0).sum())
+        target = target.clip(upper=room)
+        free = room - target
+        if excess <= 0 or free.sum() <= 0:
+            break
+        target += excess * free / free.sum()
+    return target
+
+
 def _start_tree(fitted: Scenario, origin: dt.date, end: dt.date, name: str) -> dict:
     """The history carried on after ``origin`` with its own inputs: every changeable field
     at its value on the origin, the changes after it, no ensemble or calibration."""
@@ -239,11 +329,15 @@ def write_forward(
     name: str | None = None,
     seed: int = 0,
     runs: Path | None = None,
+    observed: pd.DataFrame | None = None,
 ) -> Scenario:
     """Write the forecast scenario ``out`` (and its ensemble ``<out stem>-ensemble.csv``
     beside it, or under ``data/`` when ``out``'s folder has one) from ``fitted_path``; see
     the module docstring. The members' histories are stored under ``runs`` (default
-    ``results/forward/<name>``). Returns the forecast scenario, validated."""
+    ``results/forward/<name>``). With ``observed`` (a table as
+    :func:`flowsim.observed.load_observed` gives), the stocks observed at the origin set
+    every member's start state (:func:`anchor_members`). Returns the forecast scenario,
+    validated."""
     fitted = load_config(fitted_path)
     if fitted.ensemble is None:
         raise ForwardError([f"{fitted_path}: ensemble: expected a fitted scenario with members"])
@@ -266,6 +360,16 @@ def write_forward(
     runs = runs or Path("results") / "forward" / name
     states = member_states(client, fitted, origin, seed, runs)
     members = forward_members(fitted, states, origin, template)
+    stocks = observed_state(observed, origin) if observed is not None else {}
+    if stocks:
+        start = template or fitted
+        day = start.day_of(start.start_date if template else origin)
+        values = Timeline(start).values_on(day)
+        places = {
+            name: values.get(f"reception.centres.{name}.places", centre.places)
+            for name, centre in start.reception.centres.items()
+        }
+        members = anchor_members(members, stocks, places)
     data = out.parent / "data" if (out.parent / "data").is_dir() else out.parent
     table = data / f"{name}-ensemble.csv"
     with atomic_path(table) as tmp:
@@ -273,7 +377,13 @@ def write_forward(
     source = (
         f"flowsim forward {fitted_path} --origin {origin}"
         + (f" --template {template_path}" if template_path else "")
-        + f" (seed {seed}; {len(members)} members, each from its own history up to the origin)"
+        + f" (seed {seed}; {len(members)} members, each from its own history up to the origin"
+        + "".join(
+            f"; {ANCHORS[series].removeprefix(STATE)} set to the observed {series} of {day}"
+            " (within what the member's other groups allow)"
+            for series, (_value, day) in sorted(stocks.items())
+        )
+        + ")"
     )
     ensemble = {"source": source, "file": os.path.relpath(table, out.parent)}
     header = [
