@@ -241,6 +241,10 @@ def test_anchored_members_hold_the_observed_stocks(residents, observed, backlog,
         "in_reception": (float(observed), "d"),
         "without_reception": (float(waiting), "d"),
     }
+    # without a residents' figure: the member's residents, at most who can live there
+    alone = anchor_members(pd.DataFrame([row]), {"cgrs_backlog": stocks["cgrs_backlog"]}, places)
+    kept = [alone.iloc[0][f"{STATE}in_reception_persons.{c}"] for c in places]
+    assert sum(kept) == min(sum(residents), backlog + 12)
     out = anchor_members(pd.DataFrame([row]), stocks, places).iloc[0]
     assert out[f"{STATE}pending_cgrs_persons"] == backlog
     placed = sum(out[f"{STATE}in_reception_persons.{c}"] for c in places)

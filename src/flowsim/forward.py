@@ -243,8 +243,9 @@ def anchor_members(
     (:func:`observed_state`), within what the state's rules allow
     (:meth:`flowsim.config.InitialState.residents_problems`): the pending persons to the
     figure; the residents scaled to the observed total (whole persons, no centre above its
-    ``places``, at most the persons who can live in reception); the waiting list to the
-    figure, at most the pending persons and Dublin cases not in reception. Each member keeps
+    ``places``), at most the persons who can live in reception (also when no total is
+    observed: a backlog set lower may leave fewer); the waiting list to the figure, at most
+    the pending persons and Dublin cases not in reception. Each member keeps
     its own mix of everything no figure observes (Dublin cases, orders to leave, status
     holders, who of the residents is in which centre)."""
     from flowsim.config import InitialState
@@ -263,8 +264,10 @@ def anchor_members(
         residents = persons(row, InitialState.RESIDENT_FIELDS)
         filling = persons(row, InitialState.PLACE_FILLING_FIELDS)
         placed = row[columns].astype(float)
-        if "in_reception" in stocks and placed.sum() > 0:
-            total = min(stocks["in_reception"][0], residents + filling)
+        wanted = stocks["in_reception"][0] if "in_reception" in stocks else placed.sum()
+        # a backlog set lower may leave fewer persons than the member's residents
+        total = min(wanted, residents + filling)
+        if placed.sum() > 0 and total != placed.sum():
             placed = pd.Series(_whole(_within(placed, total, room), room))
             row[columns] = placed
         unplaced = max(filling - (placed.sum() - residents), 0.0)
