@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from flowsim import cli, series
+from flowsim.config import load_config
 from flowsim.results import atomic_path, read_results, replication_seeds
 
 BASELINE = Path(__file__).resolve().parent.parent / "configs" / "belgium-baseline.yaml"
@@ -17,10 +18,10 @@ BASELINE = Path(__file__).resolve().parent.parent / "configs" / "belgium-baselin
 
 @pytest.fixture
 def short_config(tmp_path: Path) -> Path:
-    """The baseline cut to its first six months."""
-    raw = yaml.safe_load(BASELINE.read_text())
-    raw["end_date"] = "2022-06-30"
-    raw["changes"] = [c for c in raw["changes"] if str(c["date"]) <= "2022-06-30"]
+    """The baseline (its template and ensemble resolved) cut to its first six months."""
+    raw = load_config(BASELINE).model_dump(mode="json")
+    raw["end_date"] = "2023-06-30"
+    raw["changes"] = [c for c in raw["changes"] if str(c["date"]) <= "2023-06-30"]
     path = tmp_path / "short.yaml"
     path.write_text(yaml.safe_dump(raw))
     return path
@@ -41,7 +42,7 @@ def test_run_writes_series_manifest_and_figure(short_config, tmp_path, capsys):
     assert manifest["replication_seeds"] == replication_seeds(7, 2)
     assert manifest["master_seed"] == 7
     assert len(manifest["config_hash"]) == 64
-    assert manifest["config"]["end_date"] == "2022-06-30"
+    assert manifest["config"]["end_date"] == "2023-06-30"
     assert {"flowsim", "mesa", "numba", "numpy", "pandas"} <= set(manifest["versions"])
     assert manifest["wall_time_s"] > 0
     by_region = pd.read_parquet(out / "series_by_region.parquet")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ cgrs:
   case_officers_fte: 400
 reception:
   centres:
-    emergency_sites: {{places: 900}}
+    emergency_sites: {{places: 1900}}
 changes:
   - {{date: 2023-03-01, field: cgrs.case_officers_fte, add: 60}}
 """,
@@ -35,7 +36,7 @@ changes:
     assert scenario.name == "more-officers"
     assert scenario.cgrs.case_officers_fte == 400
     assert scenario.cgrs.hiring_lag_days == base.cgrs.hiring_lag_days  # kept from the base
-    assert scenario.reception.centres["emergency_sites"].places == 900
+    assert scenario.reception.centres["emergency_sites"].places == 1900
     assert scenario.reception.centres["emergency_sites"].type == "emergency"
     assert scenario.changes[: len(base.changes)] == base.changes
     assert scenario.changes[-1].field == "cgrs.case_officers_fte"
@@ -43,9 +44,12 @@ changes:
 
 
 def test_base_path_is_relative_to_the_file(tmp_path):
+    # the baseline's own base (its template) and ensemble table are relative to it too
+    shutil.copytree(BASELINE.parent, tmp_path / "configs")
     (tmp_path / "sub").mkdir()
-    write(tmp_path / "base.yaml", BASELINE.read_text())
-    child = write(tmp_path / "sub" / "child.yaml", "base: ../base.yaml\nname: x\n")
+    child = write(
+        tmp_path / "sub" / "child.yaml", "base: ../configs/belgium-baseline.yaml\nname: x\n"
+    )
     assert load_config(child).name == "x"
 
 

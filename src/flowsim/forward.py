@@ -38,6 +38,7 @@ import yaml
 
 from flowsim.config import (
     FITTED_NOTE,
+    ConfigError,
     Scenario,
     Timeline,
     _set_path,
@@ -408,6 +409,10 @@ def write_forward(
         body["ensemble"] = ensemble
     text = "".join(f"# {line}\n" for line in header)
     text += yaml.safe_dump(body, sort_keys=False, default_flow_style=None, width=100)
-    with atomic_path(out) as tmp:
+    with atomic_path(out) as tmp:  # an invalid forecast is never left in place of a good one
         tmp.write_text(text, encoding="utf-8")
-    return load_config(out)
+        try:
+            scenario = load_config(tmp)
+        except ConfigError as err:
+            raise ConfigError([p.replace(str(tmp), str(out)) for p in err.problems]) from None
+    return scenario

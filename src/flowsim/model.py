@@ -87,11 +87,14 @@ class ProtectionSystem(mesa.Model):
     """Belgium's international-protection chain for one scenario and one seed.
 
     ``step()`` simulates one day; ``run()`` simulates the whole period and returns the daily
-    series (persons; euros for costs).
+    series (persons; euros for costs). A scenario with an ensemble (a calibrated model) runs
+    its member 0, as replication 0 of ``flowsim run`` does (``scenario.member(k)`` for
+    another member): its fields without the member's values are not a model of anything.
     """
 
     def __init__(self, scenario: Scenario, seed: int = 0):
         super().__init__(rng=seed)
+        scenario = scenario.member(0)
         self.config = scenario  # not `scenario`: Mesa 3.5 models have their own
         self.seed = np.uint64(seed)
         self.timeline = Timeline(scenario)
