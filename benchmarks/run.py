@@ -1,7 +1,7 @@
 """Speed benchmarks for flowsim: `make bench` (figures go in benchmarks/README.md).
 
 Measures, JIT compilation excluded (one warm-up run first):
-- the baseline 4-year national run: median seconds per replication (model set-up included);
+- the baseline's national run (2023-2025): median seconds per replication (model set-up included);
 - the same with the inflow scaled x4 and x16: time against persons simulated;
 - peak memory per million persons (tracemalloc, numpy arrays included);
 - person-days simulated per second.
@@ -15,9 +15,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
-import yaml
-
-from flowsim.config import scenario_from_dict
+from flowsim.config import load_config, scenario_from_dict
 from flowsim.results import replication
 from flowsim.series import STOCK_COLUMNS
 
@@ -25,22 +23,23 @@ BASELINE = Path(__file__).resolve().parent.parent / "configs" / "belgium-baselin
 
 
 def scenario_scaled(scale: float):
-    """The baseline with every inflow, stock and capacity multiplied by ``scale``."""
-    raw = yaml.safe_load(BASELINE.read_text())
+    """The baseline (its ensemble member 0, as replication 0 runs) with every inflow, stock
+    and capacity multiplied by ``scale``."""
+    raw = load_config(BASELINE).member(0).model_dump(mode="json")
     raw["inflow"]["scale"] = scale
     init = raw["initial_state"]
-    for key in ("pending_cgrs_persons", "pending_call_persons"):
-        init[key] *= scale
-    init["in_reception_persons"] = {k: v * scale for k, v in init["in_reception_persons"].items()}
+    for key, value in init.items():  # every group of persons, not the waits in days
+        if key == "in_reception_persons":
+            init[key] = {k: v * scale for k, v in value.items()}
+        elif key.endswith("_persons"):
+            init[key] = value * scale
     for centre in raw["reception"]["centres"].values():
         centre["places"] *= scale
     for change in raw["changes"]:
-        if change["field"].endswith(".places") and "add" in change:
-            change["add"] *= scale
-        if change["field"].endswith(".places") and "set" in change:
-            change["set"] *= scale
+        for how in ("add", "set"):  # a dumped change has every verb, None but its own
+            if change["field"].endswith(".places") and change.get(how) is not None:
+                change[how] *= scale
     raw["immigration_office"]["registration_capacity_persons_per_day"] *= scale
-    init["status_holders_in_reception_persons"] *= scale
     raw["municipalities"]["housing_persons_per_month"] *= scale
     returns = raw["returns"]
     returns["counsellors_fte"] *= scale
@@ -57,9 +56,9 @@ def scenario_scaled(scale: float):
     raw["cgrs"]["case_officers_fte"] *= scale
     raw["call"]["decisions_per_month"] *= scale
     for change in raw["changes"]:
-        if change["field"] == "cgrs.case_officers_fte":
+        if change["field"] == "cgrs.case_officers_fte" and change.get("add") is not None:
             change["add"] *= scale
-        if change["field"].startswith("resettlement.") and "set" in change:
+        if change["field"].startswith("resettlement.") and change.get("set") is not None:
             change["set"] *= scale
     return scenario_from_dict(raw, f"baseline x{scale:g}")
 
