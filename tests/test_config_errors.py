@@ -705,3 +705,35 @@ def test_some_mutations_are_numbers_of_every_kind():
     for word in ("places", "share", "days", "per_month", "cost_eur_per_night", "persons"):
         assert word in joined, word
     assert np.all([isinstance(_get(VALID, p), int | float) for p in NEGATABLE])
+
+
+LABEL_CHARS = st.sampled_from("abcXYZ019._-")
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.one_of(
+        st.text(max_size=30),
+        st.sampled_from(["", "..", "../escaped", "/tmp/x", "a/b", "a\\b", ".hidden", "x" * 101]),
+    )
+)
+def test_a_name_is_a_label_never_a_path(tmp_path, name):
+    """A scenario's name names its default results folder (results/<name>): anything that
+    could leave that folder, or names no folder, is one line at validation."""
+    from flowsim.config import LABEL
+
+    path = write(tmp_path, make_raw(name=name))
+    if LABEL.match(name):
+        scenario = load_config(path)
+        folder = (Path("results") / scenario.name).resolve()
+        assert folder.parent == Path("results").resolve()
+    else:
+        (line,) = problems_of(path)
+        assert line.startswith(f"{path}: name: expected a label")
+
+
+@given(st.text(LABEL_CHARS, min_size=1, max_size=100).filter(lambda t: t[0] not in "._-"))
+def test_every_label_is_a_name(name):
+    scenario_from_dict(make_raw(name=name), "<label>")

@@ -155,6 +155,8 @@ BAD_SPECS = [
         "cgrs.case_officers_fte: input should be greater than or equal to 0, got -5.0",
     ),
     ({"base": "missing.yaml"}, "experiment.yaml: base: "),
+    ({"name": "../../escaped-sweep"}, "experiment.yaml: name: expected a label"),
+    ({"name": ""}, "experiment.yaml: name: expected a label"),
 ]
 
 

@@ -156,6 +156,8 @@ def test_a_template_takes_the_inputs_and_shares_the_residents(fitted, client) ->
         write_forward(
             fitted / "fitted.yaml", dt.date(2024, 11, 30), out, client, template, runs=fitted / "r"
         )
+    with pytest.raises(ForwardError, match="--name: expected a label"):
+        write_forward(fitted / "fitted.yaml", ORIGIN, out, client, template, name="../../x")
 
 
 @settings(max_examples=40, deadline=None)

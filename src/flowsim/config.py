@@ -55,6 +55,23 @@ def _check_months(value: dict[str, float]) -> dict[str, float]:
 # Persons per calendar month, keyed YYYY-MM.
 MonthlyPersons = Annotated[dict[str, NonNegative], AfterValidator(_check_months)]
 
+LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+def check_label(value: str) -> str:
+    """``value`` if it is a label (a scenario's or an experiment's ``name``: it names the
+    default results folder, ``results/<name>/``, so it is never a path); else ValueError."""
+    if not isinstance(value, str) or not LABEL.match(value):
+        raise ValueError(
+            "expected a label: letters, digits, '.', '_' or '-', starting with a letter or "
+            f"a digit, at most 100 characters (not a path), got {value!r}"
+        )
+    return value
+
+
+# A name that is only a label, never a path (results go where --out says, or results/<name>).
+Label = Annotated[str, Field(strict=True), AfterValidator(check_label)]
+
 
 class ConfigError(Exception):
     """A scenario file that cannot be run; ``problems`` holds one line per problem."""
@@ -646,7 +663,7 @@ class Ensemble(_Strict):
 class Scenario(_Strict):
     """A complete scenario: the schema of a flowsim YAML file."""
 
-    name: str
+    name: Label
     description: str = ""
     start_date: dt.date
     end_date: dt.date

@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from flowsim.config import (
     ConfigError,
+    Label,
     Number,
     Scenario,
     _format_errors,
@@ -169,7 +170,7 @@ class Cluster(_Strict):
 class Spec(_Strict):
     """The schema of an experiment file."""
 
-    name: str
+    name: Label
     description: str = ""
     base: str | None = None  # scenario file, relative to the experiment file
     levers: list[Factor] = Field(default_factory=list)

@@ -38,6 +38,7 @@ import yaml
 
 from flowsim.config import (
     FITTED_NOTE,
+    LABEL,
     ConfigError,
     Scenario,
     Timeline,
@@ -361,6 +362,10 @@ def write_forward(
             ]
         )
     name = name or out.stem
+    if not LABEL.match(name):
+        raise ForwardError(
+            [f"--name: expected a label (letters, digits, '.', '_' or '-'), got {name!r}"]
+        )
     runs = runs or Path("results") / "forward" / name
     states = member_states(client, fitted, origin, seed, runs)
     members = forward_members(fitted, states, origin, template)
