@@ -145,3 +145,12 @@ def test_run_gives_every_ensemble_member_a_replication_by_default(tmp_path, smal
     assert manifest["replications"] == 3
     assert manifest["replication_members"] == [0, 1, 2]
     assert len(manifest["config"]["ensemble"]["members"]) == 3  # recorded with the run
+
+
+def test_version_prints_the_installed_version(capsys):
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as done:
+        cli.main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.strip() == f"flowsim {version('flowsim')}"

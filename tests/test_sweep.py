@@ -478,7 +478,7 @@ def test_a_killed_worker_process_has_its_run_retried_elsewhere(tmp_path, referen
     pd.testing.assert_frame_equal(pd.read_parquet(out / "runs.parquet"), expected)
 
 
-def test_local_workers_keep_the_adaptive_malloc_threshold_and_one_blas_thread(
+def test_local_workers_keep_the_adaptive_malloc_threshold_one_blas_thread_and_localhost(
     tmp_path, monkeypatch
 ):
     """``flowsim sweep``'s LocalCluster starts workers without Dask's MALLOC_TRIM_THRESHOLD_
@@ -502,9 +502,14 @@ def test_local_workers_keep_the_adaptive_malloc_threshold_and_one_blas_thread(
             }
         )
         ticks = client.run(lambda dask_worker: dask_worker._tick_interval)
+        # nothing listens beyond this machine: scheduler, workers, dashboard
+        addresses = [cluster.scheduler_address, *client.scheduler_info()["workers"]]
+        dashboard = client.dashboard_link
     finally:
         client.close()
         cluster.close()
+    assert all(a.startswith("tcp://127.0.0.1:") for a in addresses), addresses
+    assert dashboard.startswith("http://127.0.0.1:"), dashboard
     assert list(env.values()) == [(None, "1")]
     [running] = callbacks.values()  # milliseconds between calls
     assert "heartbeat" in running and not {"profile", "profile-cycle"} & set(running)

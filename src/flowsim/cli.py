@@ -20,11 +20,19 @@ EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
 DEFAULT_REPLICATIONS = 10  # flowsim run, for a scenario without an ensemble
 
 
+def _version() -> str:
+    """flowsim's installed version."""
+    from flowsim.results import versions
+
+    return versions()["flowsim"]
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="flowsim",
         description="Agent-based simulation of Belgium's asylum, reception and return flows.",
     )
+    parser.add_argument("--version", action="version", version=f"flowsim {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run a scenario and write a results folder")
     run.add_argument("config", type=Path, help="scenario YAML file")

@@ -616,6 +616,9 @@ def jobqueue_cluster(kind: str, options: dict[str, Any]) -> Any:
     return ClusterClass(**settings)
 
 
+LOCALHOST = "127.0.0.1"  # where a local cluster listens
+
+
 def make_client(
     cluster_options: Any = None,
     workers: int | None = None,
@@ -626,7 +629,7 @@ def make_client(
     """A Dask client: an existing scheduler by address, a SLURM/PBS cluster scaled to
     ``jobs`` jobs (options from ``cluster_options``, an experiment's or a calibration's
     ``cluster`` section), or (default) a LocalCluster of ``workers`` single-threaded
-    processes (default: the machine's cores)."""
+    processes (default: the machine's cores), listening on 127.0.0.1 only."""
     import dask
     from distributed import Client, LocalCluster
 
@@ -649,7 +652,12 @@ def make_client(
         "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
     }
     with dask.config.set(settings):  # the nanny hands the worker the settings of this moment
+        # this machine only: a local sweep's scheduler, workers and dashboard have no login
         local = LocalCluster(
-            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0"
+            n_workers=n,
+            threads_per_worker=1,
+            processes=True,
+            host=LOCALHOST,
+            dashboard_address=f"{LOCALHOST}:0",
         )
     return Client(local)
