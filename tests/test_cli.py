@@ -154,3 +154,16 @@ def test_version_prints_the_installed_version(capsys):
         cli.main(["--version"])
     assert done.value.code == 0
     assert capsys.readouterr().out.strip() == f"flowsim {version('flowsim')}"
+
+
+@pytest.mark.parametrize(
+    "text", [b"name: caf\xe9\n", b"name: a\nname: b\n", b"end_date: 2022-02-30\n"]
+)
+def test_validate_and_run_of_text_that_is_no_config_exit_2_with_one_line(tmp_path, capsys, text):
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(text)
+    for command in (["validate", str(path)], ["run", str(path), "--out", str(tmp_path / "o")]):
+        assert cli.main(command) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith(f"{path}: "), err
+    assert not (tmp_path / "o").exists()

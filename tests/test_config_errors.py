@@ -737,3 +737,41 @@ def test_a_name_is_a_label_never_a_path(tmp_path, name):
 @given(st.text(LABEL_CHARS, min_size=1, max_size=100).filter(lambda t: t[0] not in "._-"))
 def test_every_label_is_a_name(name):
     scenario_from_dict(make_raw(name=name), "<label>")
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (b"name: a\nname: b\n", "not valid YAML at line 2, column 1: duplicate key 'name'"),
+        (
+            b"name: x\nend_date: 2025-02-30\n",
+            "not valid YAML at line 2, column 11: expected a calendar date, got '2025-02-30'",
+        ),
+        (b"name: x\nstart_date: 2025-13-01\n", "expected a calendar date, got '2025-13-01'"),
+        (b"name: caf\xe9\n", "expected UTF-8 text, byte 9 is not (save the file as UTF-8)"),
+        (b"name: x\ndescription: " + b"[" * 5000 + b"]" * 5000, "nested too deeply"),
+    ],
+    ids=["duplicate-key", "day-30-february", "month-13", "latin-1", "deep-nesting"],
+)
+def test_text_that_is_no_config_is_one_line(tmp_path, text, message):
+    path = tmp_path / "scenario.yaml"
+    path.write_bytes(text)
+    (line,) = problems_of(path)
+    assert line.startswith(f"{path}: ") and line.endswith(message), line
+    # the same problem inside a base file is reported against that file
+    child = tmp_path / "child.yaml"
+    child.write_text("base: scenario.yaml\nname: child\n", encoding="utf-8")
+    (line,) = problems_of(child)
+    assert line.startswith(f"{path}: ") and line.endswith(message), line
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.binary(max_size=200))
+def test_any_bytes_give_config_lines_never_a_crash(data):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "scenario.yaml"
+        path.write_bytes(data)
+        try:
+            load_config(path)
+        except ConfigError as err:
+            assert err.problems and all(p.startswith(str(path)) for p in err.problems)

@@ -377,13 +377,13 @@ def _sweep(args: argparse.Namespace) -> int:
 
 def _is_experiment(path: Path) -> bool:
     """Whether a YAML file is an experiment (it has a ``design``) rather than a scenario."""
-    import yaml
+    from flowsim.config import read_yaml_mapping
 
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
+        raw = read_yaml_mapping(path)
+    except ConfigError:
         return False  # the scenario loader reports the problem
-    return isinstance(raw, dict) and "design" in raw
+    return "design" in raw
 
 
 def _validate_experiment(path: Path) -> int:

@@ -17,6 +17,7 @@ import difflib
 import hashlib
 import json
 import re
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -1176,18 +1177,56 @@ def load_raw_config(path: str | Path) -> dict[str, Any]:
     return _read_with_bases(Path(path), seen=())
 
 
+class StrictLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing what a config never means: a key given twice in one
+    mapping (YAML keeps the last silently) and a date that is no calendar date."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set[Any] = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, Hashable) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen.add(key) if isinstance(key, Hashable) else None
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"expected a calendar date, got {node.value!r}", node.start_mark
+            ) from None
+
+
+StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", StrictLoader.construct_yaml_timestamp)
+
+
 def read_yaml_mapping(path: Path) -> dict[str, Any]:
     """A YAML file's top-level mapping (scenario or experiment file); :class:`ConfigError`
-    naming the file when it is missing, not YAML, or not a mapping."""
+    naming the file when it is missing, not UTF-8 text, not YAML (a key twice in a mapping,
+    an impossible date, nesting deeper than a config needs included) or not a mapping."""
     source = str(path)
     if not path.is_file():
         raise ConfigError([f"{source}: file not found"])
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ConfigError(
+            [f"{source}: expected UTF-8 text, byte {err.start} is not (save the file as UTF-8)"]
+        ) from None
+    try:
+        raw = yaml.load(text, Loader=StrictLoader)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError([f"{source}: not valid YAML{where}"]) from None
+        problem = getattr(err, "problem", None)
+        what = f": {problem}" if problem and ("duplicate" in problem or "date" in problem) else ""
+        raise ConfigError([f"{source}: not valid YAML{where}{what}"]) from None
+    except RecursionError:
+        raise ConfigError([f"{source}: not valid YAML: nested too deeply"]) from None
     if not isinstance(raw, dict):
         raise ConfigError([f"{source}: expected a mapping of fields at the top level"])
     return raw
