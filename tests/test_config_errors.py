@@ -775,3 +775,54 @@ def test_any_bytes_give_config_lines_never_a_crash(data):
             load_config(path)
         except ConfigError as err:
             assert err.problems and all(p.startswith(str(path)) for p in err.problems)
+
+
+def _numeric_paths(tree: dict, prefix: str = "") -> list[str]:
+    out = []
+    for key, value in tree.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict):
+            out += _numeric_paths(value, path)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            out.append(path)
+    return out
+
+
+SECTIONS_WITH_NUMBERS = [
+    p
+    for p in _numeric_paths(make_raw())
+    if p.split(".")[0] not in ("changes", "triggers", "calibration", "ensemble")
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(SECTIONS_WITH_NUMBERS), st.floats(1.0001, 1e300))
+def test_a_number_above_its_plausible_range_is_one_line_naming_it(path, factor):
+    """Whatever the field, a value beyond its unit's range (flowsim.ranges) is refused at
+    validation, naming the field, before anything runs."""
+    from flowsim.ranges import ceiling
+
+    high, unit = ceiling(path)
+    raw = make_raw(**{path: high * factor})
+    with pytest.raises(ConfigError) as err:
+        scenario_from_dict(raw, "<s>")
+    # the range's line, or the schema's own bound where it is tighter (shares: at most 1)
+    assert any(line.startswith(f"<s>: {path}: ") for line in err.value.problems), err.value.problems
+
+
+@pytest.mark.parametrize(
+    "overrides, line",
+    [
+        ({"cgrs.case_officers_fte": 1e30}, "cgrs.case_officers_fte: expected at most 100,000 FTE"),
+        ({"cgrs.long_stay_first_days": 1e300}, "cgrs.long_stay_first_days: expected at most 3,653"),
+        ({"initial_state.pending_cgrs_persons": 1e9}, "pending_cgrs_persons: expected at most"),
+        ({"inflow.scale": 1e6}, "inflow.scale: expected at most 100 times"),
+        (
+            change("cgrs.case_officers_fte", multiply=1e9),
+            "changes.0.multiply: expected at most 100 times",
+        ),
+    ],
+)
+def test_the_issues_crashing_values_are_refused_at_validation(tmp_path, overrides, line):
+    problems = problems_of(write(tmp_path, make_raw(**overrides)))
+    assert any(line in p for p in problems), problems

@@ -687,7 +687,9 @@ class Scenario(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
-        problems: list[str] = []
+        from flowsim.ranges import range_problems
+
+        problems = range_problems(self.model_dump(mode="python"))
         if self.end_date < self.start_date:
             problems.append("end_date: expected a date on or after start_date")
         missing = [m for m in self.months() if m not in self.inflow.monthly_persons]
