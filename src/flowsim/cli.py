@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from flowsim import footprint
 from flowsim.config import ConfigError, load_config
 
 EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
@@ -301,12 +302,29 @@ def main(argv: list[str] | None = None) -> int:
         for line in err.problems:
             print(line, file=sys.stderr)
         return EXIT_CONFIG
+    replications = getattr(args, "replications", None) or _default_replications(scenario)
+    problems = footprint.run_problems(str(args.config), scenario, replications)
+    if problems:
+        for line in problems:
+            print(line, file=sys.stderr)
+        return EXIT_CONFIG
     if args.command == "validate":
+        need = footprint.run_bytes(scenario, replications) / 2**30
         print(
-            f"{args.config}: valid ({scenario.name}, {scenario.start_date} to {scenario.end_date})"
+            f"{args.config}: valid ({scenario.name}, {scenario.start_date} to {scenario.end_date}"
+            f"; about {footprint.persons(scenario):,.0f} persons, {need:,.1f} GiB for "
+            f"{replications} replications)"
         )
         return EXIT_OK
+    args.replications = replications
     return _run(args, scenario)
+
+
+def _default_replications(scenario) -> int:
+    """``flowsim run``'s replications by default: one per ensemble member (bands with
+    parameter uncertainty), else :data:`DEFAULT_REPLICATIONS`."""
+    members = len(scenario.ensemble.members) if scenario.ensemble is not None else 0
+    return members or DEFAULT_REPLICATIONS
 
 
 def _run(args: argparse.Namespace, scenario) -> int:
@@ -314,8 +332,6 @@ def _run(args: argparse.Namespace, scenario) -> int:
 
     out = args.out or Path("results") / scenario.name
     members = len(scenario.ensemble.members) if scenario.ensemble is not None else 0
-    if args.replications is None:  # every member once: bands with parameter uncertainty
-        args.replications = members or DEFAULT_REPLICATIONS
     each = f", {members} ensemble members" if members else ""
     print(
         f"flowsim: {scenario.name}, {scenario.start_date} to {scenario.end_date}, "
@@ -347,6 +363,11 @@ def _sweep(args: argparse.Namespace) -> int:
     if not _one_place(args, "sweep"):
         return EXIT_CONFIG
     spec = experiment.spec
+    problems = _sweep_problems(experiment, args.workers if args.cluster is None else 1)
+    if problems and args.scheduler is None:
+        for line in problems:
+            print(line, file=sys.stderr)
+        return EXIT_CONFIG
     out = args.out or Path("results") / spec.name
     print(
         f"flowsim sweep: {spec.name}, {spec.design.kind} design, {design_size(spec)} points x "
@@ -375,6 +396,24 @@ def _sweep(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _sweep_problems(experiment, workers: int | None) -> list[str]:
+    """Whether this machine holds the sweep: its plan and the runs in flight (the largest
+    base scenario), ``workers`` local workers (default: the cores)."""
+    from flowsim.experiments import design_size
+
+    spec = experiment.spec
+    runs = design_size(spec) * spec.replications
+    largest = max(experiment.bases.values(), key=footprint.persons)
+    return footprint.sweep_problems(experiment.source, runs, largest, workers or _cores())
+
+
+def _cores() -> int:
+    """This machine's cores (a local cluster's default workers)."""
+    import os
+
+    return os.cpu_count() or 1
+
+
 def _is_experiment(path: Path) -> bool:
     """Whether a YAML file is an experiment (it has a ``design``) rather than a scenario."""
     from flowsim.config import read_yaml_mapping
@@ -390,12 +429,18 @@ def _validate_experiment(path: Path) -> int:
     from flowsim.experiments import design_size, load_experiment
 
     try:
-        spec = load_experiment(path).spec
+        experiment = load_experiment(path)
     except ConfigError as err:
         for line in err.problems:
             print(line, file=sys.stderr)
         return EXIT_CONFIG
+    spec = experiment.spec
     points = design_size(spec)
+    problems = _sweep_problems(experiment, None)
+    if problems:
+        for line in problems:
+            print(line, file=sys.stderr)
+        return EXIT_CONFIG
     print(
         f"{path}: valid experiment ({spec.name}, {spec.design.kind} design, {points} points x "
         f"{spec.replications} replications = {points * spec.replications} runs)"
