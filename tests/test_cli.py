@@ -167,3 +167,21 @@ def test_validate_and_run_of_text_that_is_no_config_exit_2_with_one_line(tmp_pat
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and err[0].startswith(f"{path}: "), err
     assert not (tmp_path / "o").exists()
+
+
+def test_a_negative_seed_is_an_option_error(short_config, capsys):
+    with pytest.raises(SystemExit) as done:
+        cli.main(["run", str(short_config), "--seed", "-1"])
+    assert done.value.code == 2
+    assert "--seed: expected a whole number from 0" in capsys.readouterr().err
+
+
+def test_an_unwritable_out_is_refused_before_any_replication(short_config, tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    for out in (blocker / "results", blocker):
+        assert cli.main(["run", str(short_config), "--out", str(out)]) == 2
+        captured = capsys.readouterr()
+        (line,) = captured.err.strip().splitlines()
+        assert line.startswith(f"--out {out}: ")
+        assert "replication 1/" not in captured.out

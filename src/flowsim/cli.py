@@ -43,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="default: 10, or one per member of a calibrated ensemble",
     )
-    run.add_argument("--seed", type=int, default=0, help="master seed (default: 0)")
+    run.add_argument("--seed", type=_seed, default=0, help="master seed (default: 0)")
     run.add_argument(
         "--out", type=Path, default=None, help="results folder (default: results/<scenario name>)"
     )
@@ -139,7 +139,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     forward.add_argument("--end", type=_date, default=None, help="end date (no template)")
     forward.add_argument("--name", default=None, help="scenario name (default: file stem)")
-    forward.add_argument("--seed", type=int, default=0, help="master seed of the histories")
+    forward.add_argument("--seed", type=_seed, default=0, help="master seed of the histories")
     forward.add_argument(
         "--observed", type=Path, default=None, help="observed-data CSV (default: shipped)"
     )
@@ -272,6 +272,30 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text}") from None
 
 
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 2**63 - 1, got {text}")
+    return value
+
+
+def _unwritable(option: str, out: Path) -> str | None:
+    """A line saying why results cannot go to ``out``, found before anything runs."""
+    import os
+
+    parent = out.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        return f"{option} {out}: cannot create its folder {parent}: {err.strerror}"
+    if not os.access(parent, os.W_OK | os.X_OK) or (out.exists() and not out.is_dir()):
+        return f"{option} {out}: expected a folder this user can write in"
+    return None
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -331,6 +355,10 @@ def _run(args: argparse.Namespace, scenario) -> int:
     from flowsim.results import run_replications, write_results
 
     out = args.out or Path("results") / scenario.name
+    problem = _unwritable("--out", out)
+    if problem:
+        print(problem, file=sys.stderr)
+        return EXIT_CONFIG
     members = len(scenario.ensemble.members) if scenario.ensemble is not None else 0
     each = f", {members} ensemble members" if members else ""
     print(
@@ -369,6 +397,10 @@ def _sweep(args: argparse.Namespace) -> int:
             print(line, file=sys.stderr)
         return EXIT_CONFIG
     out = args.out or Path("results") / spec.name
+    problem = _unwritable("--out", out)
+    if problem:
+        print(problem, file=sys.stderr)
+        return EXIT_CONFIG
     print(
         f"flowsim sweep: {spec.name}, {spec.design.kind} design, {design_size(spec)} points x "
         f"{spec.replications} replications, seed {spec.seed} -> {out}/",
