@@ -185,3 +185,69 @@ def test_an_unwritable_out_is_refused_before_any_replication(short_config, tmp_p
         (line,) = captured.err.strip().splitlines()
         assert line.startswith(f"--out {out}: ")
         assert "replication 1/" not in captured.out
+
+
+def test_a_results_folder_is_one_set_never_mixed(short_config, tmp_path, capsys):
+    out = tmp_path / "out"
+    run = ["run", str(short_config), "--replications", "1", "--out", str(out)]
+    assert cli.main([*run, "--seed", "1"]) == 0
+    (out / "hindcast.csv").write_text("from an earlier run\n", encoding="utf-8")
+    # an existing folder is refused with one line, and left as it was
+    assert cli.main([*run, "--seed", "2"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line == f"--out {out}: exists; give another --out, or --overwrite to replace it whole"
+    assert read_results(out)[1]["master_seed"] == 1
+    # --overwrite replaces it whole: nothing of the earlier set survives
+    assert cli.main([*run, "--seed", "2", "--overwrite"]) == 0
+    frame, manifest = read_results(out)
+    assert manifest["master_seed"] == 2 and not (out / "hindcast.csv").exists()
+    assert manifest["replication_seeds"] == replication_seeds(2, 1)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "temporary left"
+
+
+def test_a_run_never_writes_into_a_sweeps_folder_nor_a_sweep_into_a_runs(
+    short_config, tmp_path, capsys
+):
+    sweep_folder = tmp_path / "sweep"
+    sweep_folder.mkdir()
+    (sweep_folder / "runs.parquet").write_bytes(b"")
+    out = ["--out", str(sweep_folder)]
+    assert cli.main(["run", str(short_config), *out, "--overwrite"]) == 2
+    assert "holds sweep results, not a run's" in capsys.readouterr().err
+    assert sorted(p.name for p in sweep_folder.iterdir()) == ["runs.parquet"]
+    run_folder = tmp_path / "run"
+    assert (
+        cli.main(["run", str(short_config), "--replications", "1", "--out", str(run_folder)]) == 0
+    )
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        f"name: s\nbase: {short_config}\n"
+        "levers: [{name: f, field: inflow.scale, values: [1.0]}]\n"
+        "design: {kind: factorial}\nreplications: 1\n"
+        "outcomes: {b: {series: cgrs_backlog, stat: max}}\n",
+        encoding="utf-8",
+    )
+    assert cli.main(["sweep", str(spec), "--workers", "1", "--out", str(run_folder)]) == 2
+    assert "holds run results, not a sweep's" in capsys.readouterr().err
+
+
+def test_a_failed_write_leaves_no_folder_and_the_next_write_cleans_a_kills_leftovers(
+    tmp_path, monkeypatch
+):
+    import os
+    import time as clock
+
+    from flowsim import results
+
+    out = tmp_path / "out"
+    stale = tmp_path / ".out.killed.partdir"
+    stale.mkdir()
+    (stale / "series.parquet").write_bytes(b"half")
+    old = clock.time() - 2 * results.STALE_SECONDS
+    os.utime(stale, (old, old))
+    with pytest.raises(RuntimeError), results.atomic_folder(out) as folder:
+        (folder / "series.parquet").write_bytes(b"complete")
+        raise RuntimeError("killed while writing the figure")
+    assert not out.exists()
+    assert not stale.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]

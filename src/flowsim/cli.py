@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--seed", type=_seed, default=0, help="master seed (default: 0)")
     run.add_argument(
+        "--overwrite", action="store_true", help="replace an existing results folder whole"
+    )
+    run.add_argument(
         "--out", type=Path, default=None, help="results folder (default: results/<scenario name>)"
     )
     validate = sub.add_parser(
@@ -296,6 +299,41 @@ def _unwritable(option: str, out: Path) -> str | None:
     return None
 
 
+def _folder_kind(folder: Path) -> str:
+    """What a folder holds: "sweep", "calibration", "run" results, or "other" files."""
+    import json
+
+    if (folder / "runs.parquet").exists() or (folder / "runs").is_dir():
+        return "sweep"
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "other"
+    if not isinstance(manifest, dict):
+        return "other"
+    if "spec" in manifest:
+        return "sweep"
+    return "calibration" if manifest.get("kind") == "calibration" else "run"
+
+
+def _occupied(out: Path, kind: str, overwrite: bool) -> str | None:
+    """A line saying why ``kind`` results cannot go to the existing folder ``out``: it is
+    there (without ``overwrite``; a sweep's own folder is resumed or extended by the sweep),
+    or it holds another kind of results or other files."""
+    if not out.exists():
+        return None
+    if out.is_dir() and not any(out.iterdir()):
+        return None  # an empty folder made for the results: as if absent
+    found = _folder_kind(out)
+    if found == "other":
+        return f"--out {out}: holds other files, not flowsim results: give another --out"
+    if found != kind:
+        return f"--out {out}: holds {found} results, not a {kind}'s: give another --out"
+    if not overwrite:
+        return f"--out {out}: exists; give another --out, or --overwrite to replace it whole"
+    return None
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -355,7 +393,7 @@ def _run(args: argparse.Namespace, scenario) -> int:
     from flowsim.results import run_replications, write_results
 
     out = args.out or Path("results") / scenario.name
-    problem = _unwritable("--out", out)
+    problem = _unwritable("--out", out) or _occupied(out, "run", args.overwrite)
     if problem:
         print(problem, file=sys.stderr)
         return EXIT_CONFIG
@@ -372,7 +410,9 @@ def _run(args: argparse.Namespace, scenario) -> int:
 
     tables, seeds = run_replications(scenario, args.replications, args.seed, progress)
     wall = time.perf_counter() - started
-    write_results(out, scenario, tables, seeds, args.seed, wall, source=str(args.config))
+    write_results(
+        out, scenario, tables, seeds, args.seed, wall, str(args.config), overwrite=args.overwrite
+    )
     files = ", ".join(f"{name}.parquet" for name in tables)
     print(f"Results written to {out}/ ({files}, manifest.json, figures/overview.png)")
     return EXIT_OK
@@ -397,7 +437,7 @@ def _sweep(args: argparse.Namespace) -> int:
             print(line, file=sys.stderr)
         return EXIT_CONFIG
     out = args.out or Path("results") / spec.name
-    problem = _unwritable("--out", out)
+    problem = _unwritable("--out", out) or _occupied(out, "sweep", overwrite=True)
     if problem:
         print(problem, file=sys.stderr)
         return EXIT_CONFIG

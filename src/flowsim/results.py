@@ -119,10 +119,68 @@ def _version(name: str) -> str:
         return "unknown"
 
 
+STALE_SECONDS = 3600  # a temporary file or folder this old is a killed write's leftover
+
+
+class FolderExistsError(FileExistsError):
+    """A results folder is there already and the caller did not ask to replace it."""
+
+
+def _clean_leftovers(target: Path, suffix: str) -> None:
+    """Remove what killed writes of ``target`` left beside it (``.<name>.*<suffix>``, older
+    than :data:`STALE_SECONDS`: a write in progress elsewhere is left alone)."""
+    import shutil
+
+    now = time.time()
+    for stale in target.parent.glob(f".{target.name}.*{suffix}"):
+        try:
+            if now - stale.stat().st_mtime < STALE_SECONDS:
+                continue
+            shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+        except OSError:
+            continue  # gone already, or another writer's
+
+
+@contextmanager
+def atomic_folder(target: Path, overwrite: bool = False) -> Iterator[Path]:
+    """A temporary folder beside ``target``, renamed onto it whole only if the block
+    succeeds: ``target`` is then the block's complete set of files, or as it was before.
+    An existing ``target`` (not an empty folder) raises :class:`FolderExistsError` unless
+    ``overwrite``, which replaces it whole (no earlier file survives)."""
+    import shutil
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _clean_leftovers(target, ".partdir")
+    if target.is_dir() and not any(target.iterdir()):
+        target.rmdir()  # an empty folder made for the results: as if absent
+    if target.exists() and not overwrite:
+        raise FolderExistsError(str(target))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partdir", dir=target.parent))
+    try:
+        yield tmp
+        os.chmod(tmp, 0o755)  # mkdtemp creates owner-only folders
+        if target.exists():
+            if not overwrite:
+                raise FolderExistsError(str(target))
+            old = Path(
+                tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partdir", dir=target.parent)
+            )
+            os.replace(target, old / "previous")
+            os.replace(tmp, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 @contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
-    """A temporary path beside ``target``, renamed onto it only if the block succeeds."""
+    """A temporary path beside ``target``, renamed onto it only if the block succeeds
+    (a killed write's leftovers of the same target are removed first)."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    _clean_leftovers(target, ".part")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
@@ -142,14 +200,29 @@ def write_results(
     master_seed: int,
     wall_time_s: float,
     source: str | None = None,
+    overwrite: bool = False,
 ) -> Path:
-    """Write series, series by group, trigger events, manifest and overview figure."""
+    """Write series, series by group, trigger events, manifest and overview figure into
+    the folder ``out`` as one set (:func:`atomic_folder`: complete, or not there; an existing
+    folder is refused unless ``overwrite``, which replaces it whole)."""
+    with atomic_folder(out, overwrite) as folder:
+        _write_set(folder, scenario, tables, seeds, master_seed, wall_time_s, source)
+    return out
+
+
+def _write_set(
+    out: Path,
+    scenario: Scenario,
+    tables: dict[str, pd.DataFrame],
+    seeds: list[int],
+    master_seed: int,
+    wall_time_s: float,
+    source: str | None,
+) -> None:
     from flowsim.figures import overview  # matplotlib only when writing figures
 
-    out.mkdir(parents=True, exist_ok=True)
     for name in TABLES:
-        with atomic_path(out / f"{name}.parquet") as tmp:
-            tables[name].to_parquet(tmp, index=False)
+        tables[name].to_parquet(out / f"{name}.parquet", index=False)
     frame = tables["series"]
     manifest = {
         "manifest_version": MANIFEST_VERSION,
@@ -172,13 +245,10 @@ def write_results(
         "units": "persons; flows per day, stocks at the end of the day, exits_* cumulative; "
         "reception_cost_eur in euros per day",
     }
-    with atomic_path(out / "manifest.json") as tmp:
-        tmp.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     figure = overview(frame, title=f"{scenario.name} ({len(seeds)} replications)")
     (out / "figures").mkdir(exist_ok=True)
-    with atomic_path(out / "figures" / "overview.png") as tmp:
-        figure.savefig(tmp, dpi=110, format="png")
-    return out
+    figure.savefig(out / "figures" / "overview.png", dpi=110, format="png")
 
 
 def read_results(folder: str | Path) -> tuple[pd.DataFrame, dict]:
