@@ -251,3 +251,29 @@ def test_a_failed_write_leaves_no_folder_and_the_next_write_cleans_a_kills_lefto
     assert not out.exists()
     assert not stale.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_report_on_corrupt_foreign_or_incomplete_sweeps(tmp_path, capsys):
+    import json
+
+    folder = tmp_path / "sweep"
+    folder.mkdir()
+    (folder / "runs.parquet").write_bytes(b"PAR1 truncated")
+    (folder / "manifest.json").write_text("{not json", encoding="utf-8")
+    assert cli.main(["report", str(folder)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"{folder / 'manifest.json'}: expected a sweep's manifest")
+    (folder / "manifest.json").write_text(json.dumps({"scenario": "a run"}), encoding="utf-8")
+    assert cli.main(["report", str(folder)]) == 2
+    assert "expected a sweep's manifest (with its spec)" in capsys.readouterr().err
+
+
+def test_a_bug_says_it_is_one(monkeypatch, capsys):
+    def broken(_argv):
+        raise ZeroDivisionError("inside flowsim")
+
+    monkeypatch.setattr(cli, "_main", broken)
+    assert cli.main(["validate", "x.yaml"]) == 1
+    err = capsys.readouterr().err
+    assert "ZeroDivisionError: inside flowsim" in err
+    assert err.strip().endswith("with the command and the lines above")

@@ -212,3 +212,14 @@ def test_report_of_a_sampling_sweep_with_scenario_discovery(tmp_path, kind, samp
         assert cost.loc["a", "ST"] > cost.loc["b", "ST"]
     else:
         assert cost.loc["a", "spearman"] > 0.9
+
+
+def test_an_incomplete_sweep_is_said_plainly():
+    from flowsim.report import incomplete_note
+
+    runs = pd.DataFrame({"point": [0, 0, 1], "status": ["ok", "ok", "ok"]})
+    assert incomplete_note({"state": "complete", "runs": 3}, runs) is None
+    running = incomplete_note({"state": "running", "runs": 8}, runs)
+    assert "incomplete" in running and "3 of its 8 runs" in running and "--resume" in running
+    assert "2 of 4 runs" in incomplete_note({"state": "complete", "runs": 4}, runs.iloc[:2])
+    assert "'partial'" in incomplete_note({"state": "partial", "runs": 3}, runs)

@@ -342,7 +342,28 @@ def _positive_int(text: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``flowsim`` command; returns the exit code."""
+    """Entry point of the ``flowsim`` command; returns the exit code (0 done, 1 a failure
+    or a bug, 2 a problem with the input, 130 interrupted). Every problem with the input is
+    reported as lines naming the file and the field; a traceback means a bug in flowsim,
+    and says so."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("flowsim: interrupted (finished runs are kept)", file=sys.stderr)
+        return 130
+    except Exception:  # a bug: the traceback is for the report, and says so
+        import traceback
+
+        traceback.print_exc()
+        print(
+            "flowsim: this is a bug in flowsim, not a problem with your input: please report "
+            "it to the flowsim maintainers with the command and the lines above",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
+
+
+def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "sweep":
         return _sweep(args)
@@ -521,11 +542,19 @@ def _validate_experiment(path: Path) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from flowsim.report import write_report
+    from flowsim.report import incomplete_note, read_sweep, write_report
 
     if not (args.folder / "runs.parquet").is_file():
         print(f"{args.folder}: no runs.parquet (not a sweep folder?)", file=sys.stderr)
         return EXIT_CONFIG
+    try:
+        manifest, runs = read_sweep(args.folder)
+    except ValueError as err:
+        print(err, file=sys.stderr)
+        return EXIT_CONFIG
+    note = incomplete_note(manifest, runs)
+    if note:
+        print(f"{args.folder}: {note}", file=sys.stderr)
     target = write_report(args.folder)
     print(f"Report written to {target}")
     return EXIT_OK

@@ -307,14 +307,42 @@ def describe_box(limits: pd.DataFrame) -> str:
 # --- the report ---------------------------------------------------------------------------
 
 
+def read_sweep(folder: Path) -> tuple[dict, pd.DataFrame]:
+    """A sweep folder's manifest and runs table; ValueError naming the folder and the file
+    when either is missing, corrupt, or another kind of results."""
+    from pydantic import ValidationError
+
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ValueError(
+            f"{folder / 'manifest.json'}: expected a sweep's manifest: {err}"
+        ) from None
+    if not isinstance(manifest, dict) or "spec" not in manifest:
+        raise ValueError(f"{folder / 'manifest.json'}: expected a sweep's manifest (with its spec)")
+    try:
+        Spec.model_validate(manifest["spec"])
+    except ValidationError:
+        raise ValueError(f"{folder / 'manifest.json'}: spec: expected an experiment spec") from None
+    try:
+        runs = pd.read_parquet(folder / "runs.parquet")
+    except Exception as err:  # pyarrow raises several kinds for a file that is no Parquet
+        raise ValueError(
+            f"{folder / 'runs.parquet'}: expected a Parquet runs table: {err}"
+        ) from None
+    missing = {"point", "status"} - set(runs.columns)
+    if missing:
+        raise ValueError(f"{folder / 'runs.parquet'}: expected columns {sorted(missing)}")
+    return manifest, runs
+
+
 def write_report(folder: str | Path) -> Path:
     """Write ``folder/report/`` (tables, figures, ``report.md``); returns the Markdown file."""
     import matplotlib
 
     matplotlib.use("Agg")
     folder = Path(folder)
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    runs = pd.read_parquet(folder / "runs.parquet")
+    manifest, runs = read_sweep(folder)
     spec = Spec.model_validate(manifest["spec"])
     out = folder / "report"
     figures = out / "figures"
@@ -364,9 +392,29 @@ def write_report(folder: str | Path) -> Path:
     return target
 
 
+def incomplete_note(manifest: dict, runs: pd.DataFrame) -> str | None:
+    """A sentence when the sweep's results are not its whole design: the sweep is still
+    running or was interrupted (its runs table is an earlier one), or runs are missing."""
+    state = manifest.get("state", "complete")
+    planned = manifest.get("runs")
+    if state == "running":
+        return (
+            f"This sweep is incomplete: it is running or was interrupted (manifest state "
+            f"'running'); runs.parquet holds {len(runs)} of its {planned} runs, from an "
+            f"earlier pass. Run the sweep again with --resume to finish it."
+        )
+    if state != "complete" or (planned is not None and len(runs) < planned):
+        return (
+            f"This sweep is incomplete (manifest state {state!r}): {len(runs)} of "
+            f"{planned} runs. Run the sweep again with --resume to finish it."
+        )
+    return None
+
+
 def _overview(manifest: dict, runs: pd.DataFrame) -> list[str]:
     statuses = runs["status"].value_counts().to_dict()
-    return [
+    note = incomplete_note(manifest, runs)
+    return ([f"**{note}**", ""] if note else []) + [
         f"Design: {manifest['design']}, {manifest['points']} points x "
         f"{manifest['replications']} replications = {manifest['runs']} runs; master seed "
         f"{manifest['master_seed']}; runs by status: "
