@@ -155,6 +155,10 @@ BAD_SPECS = [
         "cgrs.case_officers_fte: input should be greater than or equal to 0, got -5.0",
     ),
     ({"base": "missing.yaml"}, "experiment.yaml: base: "),
+    (
+        {"outcomes.backlog_end.date": dt.date(2031, 1, 1)},
+        "experiment.yaml: outcomes.backlog_end.date: expected a date within the run",
+    ),
     ({"name": "../../escaped-sweep"}, "experiment.yaml: name: expected a label"),
     ({"name": ""}, "experiment.yaml: name: expected a label"),
 ]

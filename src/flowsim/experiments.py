@@ -340,6 +340,7 @@ def experiment_from_dict(raw: dict[str, Any], source: str, folder: Path) -> Expe
         raise ConfigError(problems)
     experiment = Experiment(spec, source, bases, sources)
     problems += _check_fields(experiment)
+    problems += _check_outcome_dates(experiment)
     if not problems:
         problems += _check_extremes(experiment)
     if problems:
@@ -361,6 +362,22 @@ def _check_fields(experiment: Experiment) -> list[str]:
             line = _unknown_field(f"{experiment.source}: {where}.{i}.{part}", target, fields)
             if line and line not in problems:
                 problems.append(line)
+    return problems
+
+
+def _check_outcome_dates(experiment: Experiment) -> list[str]:
+    """One line per outcome date outside a base scenario's run (its value would be no
+    number of the run)."""
+    problems = []
+    for name, outcome in experiment.spec.outcomes.items():
+        for key, date in (("date", outcome.date), ("from", outcome.start), ("to", outcome.end)):
+            for scenario in experiment.bases.values():
+                if date is not None and not scenario.start_date <= date <= scenario.end_date:
+                    problems.append(
+                        f"{experiment.source}: outcomes.{name}.{key}: expected a date within "
+                        f"the run ({scenario.start_date} to {scenario.end_date}), got {date}"
+                    )
+                    break
     return problems
 
 
