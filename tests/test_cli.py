@@ -277,3 +277,42 @@ def test_a_bug_says_it_is_one(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "ZeroDivisionError: inside flowsim" in err
     assert err.strip().endswith("with the command and the lines above")
+
+
+@pytest.mark.parametrize("delay", [0.5, 2.0, 3.5, 5.0, 8.0])
+def test_a_run_killed_at_any_moment_leaves_its_folder_absent_or_complete(
+    short_config, tmp_path, delay
+):
+    """SIGKILL at chosen moments of `flowsim run` (start-up, replications, writing):
+    the folder is absent or a complete, consistent set (the manifest's seeds are the
+    series' replications)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "out"
+    code = "import sys; from flowsim.cli import main; sys.exit(main(sys.argv[1:]))"
+    command = [sys.executable, "-c", code, "run", str(short_config), "--replications", "3"]
+    process = subprocess.Popen(
+        [*command, "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    time.sleep(delay)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    if out.exists():
+        frame, manifest = read_results(out)
+        assert sorted(frame["replication"].unique()) == list(
+            range(len(manifest["replication_seeds"]))
+        )
+        for name in ("series_by_group", "series_by_region", "events"):
+            assert (out / f"{name}.parquet").is_file()
+        assert (out / "figures" / "overview.png").is_file()
+    # the next write into it succeeds and leaves nothing temporary behind it once stale
+    assert (
+        cli.main(
+            ["run", str(short_config), "--replications", "1", "--out", str(out), "--overwrite"]
+        )
+        == 0
+    )
+    assert read_results(out)[1]["replications"] == 1
