@@ -12,6 +12,7 @@ import yaml
 from flowsim import cli, series
 from flowsim.config import load_config
 from flowsim.results import atomic_path, read_results, replication_seeds
+from hostile import CASES as HOSTILE
 
 BASELINE = Path(__file__).resolve().parent.parent / "configs" / "belgium-baseline.yaml"
 
@@ -316,3 +317,17 @@ def test_a_run_killed_at_any_moment_leaves_its_folder_absent_or_complete(
         == 0
     )
     assert read_results(out)[1]["replications"] == 1
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_every_hostile_file_is_exit_2_with_one_line_per_problem(tmp_path, capsys, case):
+    path = HOSTILE[case](tmp_path)
+    out = tmp_path / "out"
+    for command in (["validate", str(path)], ["run", str(path), "--out", str(out)]):
+        assert cli.main(command) == 2, command
+        lines = capsys.readouterr().err.strip().splitlines()
+        assert lines, command
+        for line in lines:
+            assert line.startswith(str(tmp_path)) and "Traceback" not in line, line
+    assert not out.exists()
+    assert not (tmp_path / "escaped-run").exists() and not Path("/tmp/escaped").exists()
