@@ -104,3 +104,40 @@ CASES: dict[str, Callable[[Path], Path]] = {
     "latin-1-base": _through_base(_bytes(b"name: caf\xe9\n")),
     "bad-date-in-base": _through_base(_raw(end_date="2024-02-30")),
 }
+
+
+def _spec(**overrides) -> Callable[[Path], Path]:
+    def write(folder: Path) -> Path:
+        from experiment_helpers import write_spec
+
+        return write_spec(folder, **overrides)
+
+    return write
+
+
+def _spec_bytes(data: bytes) -> Callable[[Path], Path]:
+    def write(folder: Path) -> Path:
+        from experiment_helpers import write_base
+
+        write_base(folder)
+        path = folder / "experiment.yaml"
+        path.write_bytes(data)
+        return path
+
+    return write
+
+
+SPECS: dict[str, Callable[[Path], Path]] = {
+    "name-path": _spec(name="../../escaped-sweep"),
+    "name-empty": _spec(name=""),
+    "huge-design": _spec(
+        design={"kind": "latin_hypercube", "samples": 10**9},
+        levers=[{"name": "officers", "field": "cgrs.case_officers_fte", "range": [10, 50]}],
+    ),
+    "outcome-outside-run": _spec(**{"outcomes.backlog_end.date": "2031-01-01"}),
+    "unknown-lever-field": _spec(**{"levers.0.field": "cgrs.nothing"}),
+    "lever-out-of-range": _spec(**{"levers.0.values": [20, 1e30]}),
+    "missing-base": _spec(base="nowhere.yaml"),
+    "duplicate-key": _spec_bytes(b"name: a\nname: b\ndesign: {kind: factorial}\n"),
+    "latin-1": _spec_bytes(b"name: caf\xe9\ndesign: {kind: factorial}\n"),
+}

@@ -13,6 +13,7 @@ from flowsim import cli, series
 from flowsim.config import load_config
 from flowsim.results import atomic_path, read_results, replication_seeds
 from hostile import CASES as HOSTILE
+from hostile import SPECS as HOSTILE_SPECS
 
 BASELINE = Path(__file__).resolve().parent.parent / "configs" / "belgium-baseline.yaml"
 
@@ -331,3 +332,19 @@ def test_every_hostile_file_is_exit_2_with_one_line_per_problem(tmp_path, capsys
             assert line.startswith(str(tmp_path)) and "Traceback" not in line, line
     assert not out.exists()
     assert not (tmp_path / "escaped-run").exists() and not Path("/tmp/escaped").exists()
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_SPECS))
+def test_every_hostile_experiment_is_exit_2_with_one_line_per_problem(tmp_path, capsys, case):
+    path = HOSTILE_SPECS[case](tmp_path)
+    out = tmp_path / "out"
+    for command in (
+        ["validate", str(path)],
+        ["sweep", str(path), "--workers", "1", "--out", str(out)],
+    ):
+        assert cli.main(command) == 2, command
+        lines = capsys.readouterr().err.strip().splitlines()
+        assert lines, command
+        for line in lines:
+            assert line.startswith(str(tmp_path)) and "Traceback" not in line, line
+    assert not out.exists() and not (tmp_path.parent / "escaped-sweep").exists()
