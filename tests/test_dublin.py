@@ -124,7 +124,7 @@ def test_unlimited_transfers_leave_nobody_waiting(small_scenario):
         small_scenario,
         **{
             "immigration_office.dublin_acceptance_share": 1.0,
-            "immigration_office.dublin_transfers_persons_per_month": 1e7,
+            "immigration_office.dublin_transfers_persons_per_month": 1e6,
         },
     )
     np.testing.assert_array_equal(frame["dublin_transfers"], frame["dublin_acceptances"])

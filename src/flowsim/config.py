@@ -1299,10 +1299,17 @@ def merge_override(
 
 def scenario_from_dict(raw: dict[str, Any], source: str = "<config>") -> Scenario:
     """Validate a scenario given as a dict (as read from YAML); raise :class:`ConfigError`."""
+    from flowsim.ranges import range_problems
+
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as err:
-        raise ConfigError(_format_errors(err, source)) from None
+        # a number out of its range is reported even where a section's own check stopped
+        # the validation first (it is often that check's cause)
+        lines = _format_errors(err, source)
+        named = {line.split(": ", 2)[1] for line in lines if line.count(": ") >= 2}
+        extra = [f"{source}: {line}" for line in range_problems(raw)]
+        raise ConfigError(lines + [x for x in extra if x.split(": ", 2)[1] not in named]) from None
     problems = _check_changes(scenario, source)
     if problems:
         raise ConfigError(problems)

@@ -28,6 +28,7 @@ Dated changes are checked too: a ``set`` or an ``add`` against its field's range
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -78,9 +79,10 @@ def _too_large(path: str, value: float, high: float, unit: str) -> str:
 
 
 def range_problems(tree: dict[str, Any]) -> list[str]:
-    """One line per number of a scenario tree (``Scenario.model_dump(mode="python")``)
-    above its plausible range (module docstring). Changes, triggers and the ensemble are
-    checked by their own rules (a change's operand below; members as whole scenarios)."""
+    """One line per number above its plausible range (module docstring) in a scenario tree
+    (``Scenario.model_dump(mode="python")``, or a file's raw mapping: what is not a number
+    is left to the schema). Triggers and the ensemble are checked by their own rules (its
+    members as whole scenarios); a change by its operand."""
     problems = []
     skip = ("changes", "triggers", "ensemble", "calibration")
     for section, value in tree.items():
@@ -90,15 +92,19 @@ def range_problems(tree: dict[str, Any]) -> list[str]:
             high, unit = ceiling(path)
             if abs(number) > high:
                 problems.append(_too_large(path, number, high, unit))
-    for i, change in enumerate(tree.get("changes") or []):
+    changes = tree.get("changes")
+    for i, change in enumerate(changes if isinstance(changes, list) else []):
+        if not isinstance(change, dict) or not isinstance(change.get("field"), str):
+            continue  # the schema says what is wrong with it
         for how in ("set", "add", "multiply"):
             number = change.get(how)
-            if number is None:
+            if not isinstance(number, int | float) or isinstance(number, bool):
                 continue
             high, unit = (MULTIPLIER, "times") if how == "multiply" else ceiling(change["field"])
             if abs(number) > high:
                 problems.append(_too_large(f"changes.{i}.{how}", number, high, unit))
     start, end = tree.get("start_date"), tree.get("end_date")
-    if start is not None and end is not None and (end - start).days > RUN_YEARS * 366:
+    dated = isinstance(start, dt.date) and isinstance(end, dt.date)
+    if dated and (end - start).days > RUN_YEARS * 366:
         problems.append(f"end_date: expected a run of at most {RUN_YEARS} years, got {end}")
     return problems
