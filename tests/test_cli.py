@@ -324,7 +324,13 @@ def test_a_run_killed_at_any_moment_leaves_its_folder_absent_or_complete(
 def test_every_hostile_file_is_exit_2_with_one_line_per_problem(tmp_path, capsys, case):
     path = HOSTILE[case](tmp_path)
     out = tmp_path / "out"
-    for command in (["validate", str(path)], ["run", str(path), "--out", str(out)]):
+    commands = (
+        ["validate", str(path)],
+        ["run", str(path), "--out", str(out)],
+        ["calibrate", str(path), "--until", "2024-12-31", "--out", str(out), "--workers", "1"],
+        ["forward", str(path), "--origin", "2024-06-30", "--out", str(out / "f.yaml")],
+    )
+    for command in commands:
         assert cli.main(command) == 2, command
         lines = capsys.readouterr().err.strip().splitlines()
         assert lines, command
