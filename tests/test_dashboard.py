@@ -697,3 +697,15 @@ def test_the_page_offers_the_prim_view_with_its_pickers(tmp_path):
     widgets["threshold"].value = 50.0
     assert widgets["threshold"].value == 50.0 and "peak &lt; 50" in extra.value
     assert widgets["figure"].value[:4] == b"\x89PNG"
+
+
+def test_an_interrupted_sweep_is_labelled_incomplete(tmp_path):
+    folder = tmp_path / "extended"
+    folder.mkdir()
+    (folder / "runs.parquet").write_bytes(b"")
+    manifest = {"manifest_version": d.folders.MANIFEST_VERSION, "spec": {}, "runs": 8}
+    (folder / "manifest.json").write_text(json.dumps({**manifest, "state": "running"}))
+    shown = d.folders.classify(folder)
+    assert shown.kind == "sweep" and "INCOMPLETE: running" in shown.label
+    (folder / "manifest.json").write_text(json.dumps({**manifest, "state": "complete"}))
+    assert "INCOMPLETE" not in d.folders.classify(folder).label

@@ -101,6 +101,14 @@ def classify(path: Path) -> Folder:
                 f"a sweep not finished: {n} of {manifest.get('runs', '?')} runs stored, no "
                 "runs.parquet yet (wait, or `flowsim sweep SPEC --resume`)",
             )
+        state = manifest.get("state", "complete")
+        if state != "complete":  # an interrupted pass: runs.parquet is an earlier one
+            return Folder(
+                path,
+                "sweep",
+                f"{name} (sweep INCOMPLETE: {state}, an earlier table of "
+                f"{manifest.get('runs', '?')} planned runs; `flowsim sweep SPEC --resume`)",
+            )
         return Folder(path, "sweep", f"{name} (sweep, {manifest.get('runs', '?')} runs)")
     if not (path / "series.parquet").is_file():
         return Folder(path, "problem", name, "series.parquet is missing: an unfinished run")
