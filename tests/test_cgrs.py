@@ -175,6 +175,28 @@ def test_hiring_lag_delays_the_effect_of_new_officers(small_scenario, lag):
     )
 
 
+def test_new_officers_ramp_up_to_a_full_officers_output(small_scenario):
+    """After the hiring lag, 40 new officers add a linearly growing share of their output
+    over the ramp: half of it over the ramp in all, all of it after (effort units)."""
+    lag, ramp = 30, 60
+    hired = small_scenario(
+        **BOTTLENECK,
+        **{"cgrs.hiring_lag_days": lag, "cgrs.new_officer_ramp_days": ramp},
+        changes=[{"date": HIRE_DATE.isoformat(), "field": "cgrs.case_officers_fte", "add": 40}],
+    )
+    model = ProtectionSystem(hired, 2)
+    log = DecisionLog(model, hired)
+    model.run_to_end()
+    effective = hired.day_of(HIRE_DATE) + lag
+    per_officer_day = 5 / DAYS_PER_MONTH
+    during = log.effort_per_day[effective : effective + ramp].sum()
+    # the 40 on the start date, plus the new ones at (k + 1) / ramp on day k of the ramp
+    expected = per_officer_day * (40 * ramp + 40 * (ramp + 1) / 2)
+    assert abs(during - expected) < 3.0
+    after = log.effort_per_day[effective + ramp : effective + ramp + 30].sum()
+    assert abs(after - 80 * per_officer_day * 30) < 3.0
+
+
 def test_officers_leaving_reduce_capacity_at_once(small_scenario):
     leave = {"date": HIRE_DATE.isoformat(), "field": "cgrs.case_officers_fte", "add": -20}
     scenario = small_scenario(**BOTTLENECK, **{"cgrs.hiring_lag_days": 90}, changes=[leave])

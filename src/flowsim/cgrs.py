@@ -229,7 +229,8 @@ class Cgrs(mesa.Agent):
 
     def refresh(self) -> None:
         """Read today's parameters (the model calls this whenever one changes): officers
-        hired or let go (hires become productive after the hiring lag, days), the hazard of
+        hired or let go (hires become productive after the hiring lag and grow to a full
+        officer's output over the ramp, days), the hazard of
         withdrawing for cases lodged from now on (per day), outcome shares of every profile
         (see :func:`scaled_outcome_cdf`), appeal shares and the long-stay threshold (days)."""
         p = self.model.params
@@ -240,6 +241,7 @@ class Cgrs(mesa.Agent):
         elif delta < 0:
             self.trained += delta
         self.headcount = headcount
+        self.ramp_days = int(p["cgrs.new_officer_ramp_days"])
         self.decisions_per_officer_per_day = (
             p["cgrs.decisions_per_officer_per_month"] / DAYS_PER_MONTH
         )
@@ -253,13 +255,21 @@ class Cgrs(mesa.Agent):
         self.subsequent_inadmissible = p["cgrs.subsequent_inadmissible_share"]
 
     def productive_officers(self) -> float:
-        """Officers deciding cases today (FTE): hires count only after the hiring lag."""
+        """Officers deciding cases today (FTE): a hire counts nothing during the hiring lag,
+        then a share of a full officer growing linearly to 1 over
+        ``cgrs.new_officer_ramp_days`` (at once when 0)."""
         day = self.model.day
-        if self.pending_hires and min(when for when, _ in self.pending_hires) <= day:
-            matured = [fte for when, fte in self.pending_hires if when <= day]
+        ramp = self.ramp_days
+        if self.pending_hires and min(when for when, _ in self.pending_hires) + ramp <= day:
+            matured = [fte for when, fte in self.pending_hires if when + ramp <= day]
             self.trained += sum(matured)
-            self.pending_hires = [(w, f) for w, f in self.pending_hires if w > day]
-        return max(0.0, min(self.trained, self.headcount))
+            self.pending_hires = [(w, f) for w, f in self.pending_hires if w + ramp > day]
+        learning = sum(
+            fte * min(1.0, (day - when + 1) / ramp)
+            for when, fte in self.pending_hires
+            if ramp > 0 and when <= day
+        )
+        return max(0.0, min(self.trained + learning, self.headcount))
 
     def capacity_cases_per_day(self) -> float:
         """Average-effort cases the CGRS can decide today (cases per day)."""

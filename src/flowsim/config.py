@@ -279,6 +279,9 @@ class Cgrs(_Strict):
 
     case_officers_fte: NonNegative
     hiring_lag_days: NonNegative  # days before a newly hired officer decides cases
+    # after the lag, a new officer's output grows linearly from nothing to a full officer's
+    # over these days (0: full output at once)
+    new_officer_ramp_days: NonNegative = 0
     decisions_per_officer_per_month: NonNegative  # cases
     prioritisation: Prioritisation = Field(default_factory=Prioritisation)
     # Applications withdrawn or abandoned (explicitly or implicitly) while pending: share of
