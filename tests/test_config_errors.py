@@ -25,6 +25,7 @@ from flowsim.config import (
     scenario_from_dict,
 )
 from flowsim.model import ProtectionSystem
+from flowsim.ranges import ceiling, numbers
 
 REPO = Path(__file__).resolve().parents[1]
 CHANGEABLE = ", ".join(CHANGEABLE_SECTIONS)
@@ -777,20 +778,9 @@ def test_any_bytes_give_config_lines_never_a_crash(data):
             assert err.problems and all(p.startswith(str(path)) for p in err.problems)
 
 
-def _numeric_paths(tree: dict, prefix: str = "") -> list[str]:
-    out = []
-    for key, value in tree.items():
-        path = f"{prefix}.{key}" if prefix else str(key)
-        if isinstance(value, dict):
-            out += _numeric_paths(value, path)
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            out.append(path)
-    return out
-
-
 SECTIONS_WITH_NUMBERS = [
     p
-    for p in _numeric_paths(make_raw())
+    for p, _value in numbers(make_raw())
     if p.split(".")[0] not in ("changes", "triggers", "calibration", "ensemble")
 ]
 
@@ -800,8 +790,6 @@ SECTIONS_WITH_NUMBERS = [
 def test_a_number_above_its_plausible_range_is_one_line_naming_it(path, factor):
     """Whatever the field, a value beyond its unit's range (flowsim.ranges) is refused at
     validation, naming the field, before anything runs."""
-    from flowsim.ranges import ceiling
-
     high, unit = ceiling(path)
     raw = make_raw(**{path: high * factor})
     with pytest.raises(ConfigError) as err:

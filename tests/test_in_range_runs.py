@@ -14,25 +14,14 @@ from conftest import make_raw
 from flowsim import footprint
 from flowsim.config import ConfigError, scenario_from_dict
 from flowsim.model import ProtectionSystem
-from flowsim.ranges import ceiling
+from flowsim.ranges import ceiling, numbers
 
 END = dt.date(2024, 2, 29)  # 60 days of the small scenario
 
 
-def numeric_paths(tree: dict, prefix: str = "") -> list[str]:
-    out = []
-    for key, value in tree.items():
-        path = f"{prefix}.{key}" if prefix else str(key)
-        if isinstance(value, dict):
-            out += numeric_paths(value, path)
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            out.append(path)
-    return out
-
-
 PATHS = [
     p
-    for p in numeric_paths(make_raw())
+    for p, _value in numbers(make_raw())
     if p.split(".")[0] not in ("changes", "triggers", "inflow", "temporary_protection")
 ]
 

@@ -12,7 +12,10 @@ import argparse
 import datetime as dt
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from flowsim import footprint
 from flowsim.config import ConfigError, load_config
@@ -155,41 +158,54 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _refused(problems: list[str]) -> int:
+    """Print one line per problem with the input (stderr); the exit code that says so."""
+    for line in problems:
+        print(line, file=sys.stderr)
+    return EXIT_CONFIG
+
+
+@contextmanager
+def _dask(cluster_options: Any, args: argparse.Namespace) -> Iterator[Any]:
+    """A Dask client for the command's --workers, --scheduler or --cluster, closed after
+    it with the cluster it started (an existing scheduler is left running)."""
+    from flowsim.sweep import make_client
+
+    client = make_client(cluster_options, args.workers, args.scheduler, args.cluster, args.jobs)
+    try:
+        yield client
+    finally:
+        cluster = client.cluster
+        client.close()
+        if cluster is not None and args.scheduler is None:
+            cluster.close()
+
+
 def _forward(args: argparse.Namespace) -> int:
     from flowsim.forward import ForwardError, write_forward
     from flowsim.observed import ObservedError, load_observed
-    from flowsim.sweep import make_client
 
     if not _one_place(args, "forward"):
         return EXIT_CONFIG
     try:
         observed = None if args.no_anchor else load_observed(args.observed)
     except ObservedError as err:
-        for line in err.problems:
-            print(line, file=sys.stderr)
-        return EXIT_CONFIG
-    client = make_client(None, args.workers, args.scheduler, args.cluster, args.jobs)
+        return _refused(err.problems)
     try:
-        scenario = write_forward(
-            args.fitted,
-            args.origin,
-            args.out,
-            client,
-            template_path=args.template,
-            end=args.end,
-            name=args.name,
-            seed=args.seed,
-            observed=observed,
-        )
+        with _dask(None, args) as client:
+            scenario = write_forward(
+                args.fitted,
+                args.origin,
+                args.out,
+                client,
+                template_path=args.template,
+                end=args.end,
+                name=args.name,
+                seed=args.seed,
+                observed=observed,
+            )
     except (ConfigError, ForwardError) as err:
-        for line in err.problems:
-            print(line, file=sys.stderr)
-        return EXIT_CONFIG
-    finally:
-        cluster = client.cluster
-        client.close()
-        if cluster is not None and args.scheduler is None:
-            cluster.close()
+        return _refused(err.problems)
     members = len(scenario.ensemble.members) if scenario.ensemble else 0
     print(
         f"Forecast written to {args.out} ({scenario.start_date} to {scenario.end_date}, "
@@ -202,41 +218,31 @@ def _backtest(args: argparse.Namespace) -> int:
     from flowsim.backtest import run_backtest
     from flowsim.calibration import CalibrationError
     from flowsim.forward import ForwardError
-    from flowsim.sweep import make_client
 
     if not _one_place(args, "backtest"):
         return EXIT_CONFIG
     try:
         cluster_options = load_config(args.config).calibration
     except ConfigError as err:
-        for line in err.problems:
-            print(line, file=sys.stderr)
-        return EXIT_CONFIG
+        return _refused(err.problems)
     options = cluster_options.cluster if cluster_options is not None else None
-    client = make_client(options, args.workers, args.scheduler, args.cluster, args.jobs)
     try:
-        summary = run_backtest(
-            args.config,
-            args.out,
-            client,
-            origins=tuple(args.origins),
-            observed=args.observed,
-            particles=args.particles,
-            rounds=args.rounds,
-            replications=args.replications,
-            docs=args.docs,
-            progress=lambda line: print(line, flush=True),
-            anchor=not args.no_anchor,
-        )
+        with _dask(options, args) as client:
+            summary = run_backtest(
+                args.config,
+                args.out,
+                client,
+                origins=tuple(args.origins),
+                observed=args.observed,
+                particles=args.particles,
+                rounds=args.rounds,
+                replications=args.replications,
+                docs=args.docs,
+                progress=lambda line: print(line, flush=True),
+                anchor=not args.no_anchor,
+            )
     except (ConfigError, CalibrationError, ForwardError) as err:
-        for line in err.problems:
-            print(line, file=sys.stderr)
-        return EXIT_CONFIG
-    finally:
-        cluster = client.cluster
-        client.close()
-        if cluster is not None and args.scheduler is None:
-            cluster.close()
+        return _refused(err.problems)
     pooled = summary[summary["origin"] == "all"]
     for _, row in pooled.iterrows():
         print(
@@ -382,15 +388,11 @@ def _main(argv: list[str] | None) -> int:
     try:
         scenario = load_config(args.config)
     except ConfigError as err:
-        for line in err.problems:
-            print(line, file=sys.stderr)
-        return EXIT_CONFIG
+        return _refused(err.problems)
     replications = getattr(args, "replications", None) or _default_replications(scenario)
     problems = footprint.run_problems(str(args.config), scenario, replications)
     if problems:
-        for line in problems:
-            print(line, file=sys.stderr)
-        return EXIT_CONFIG
+        return _refused(problems)
     if args.command == "validate":
         need = footprint.run_bytes(scenario, replications) / 2**30
         print(
@@ -416,8 +418,7 @@ def _run(args: argparse.Namespace, scenario) -> int:
     out = args.out or Path("results") / scenario.name
     problem = _unwritable("--out", out) or _occupied(out, "run", args.overwrite)
     if problem:
-        print(problem, file=sys.stderr)
-        return EXIT_CONFIG
+        return _refused([problem])
     members = len(scenario.ensemble.members) if scenario.ensemble is not None else 0
     each = f", {members} ensemble members" if members else ""
     print(
@@ -441,45 +442,32 @@ def _run(args: argparse.Namespace, scenario) -> int:
 
 def _sweep(args: argparse.Namespace) -> int:
     from flowsim.experiments import design_size, load_experiment
-    from flowsim.sweep import SweepError, make_client, run_sweep
+    from flowsim.sweep import SweepError, run_sweep
 
     try:
         experiment = load_experiment(args.spec)
     except ConfigError as err:
-        for line in err.problems:
-            print(line, file=sys.stderr)
-        return EXIT_CONFIG
+        return _refused(err.problems)
     if not _one_place(args, "sweep"):
         return EXIT_CONFIG
     spec = experiment.spec
     problems = _sweep_problems(experiment, args.workers if args.cluster is None else 1)
     if problems and args.scheduler is None:
-        for line in problems:
-            print(line, file=sys.stderr)
-        return EXIT_CONFIG
+        return _refused(problems)
     out = args.out or Path("results") / spec.name
     problem = _unwritable("--out", out) or _occupied(out, "sweep", overwrite=True)
     if problem:
-        print(problem, file=sys.stderr)
-        return EXIT_CONFIG
+        return _refused([problem])
     print(
         f"flowsim sweep: {spec.name}, {spec.design.kind} design, {design_size(spec)} points x "
         f"{spec.replications} replications, seed {spec.seed} -> {out}/",
         flush=True,
     )
-    client = make_client(
-        experiment.spec.cluster, args.workers, args.scheduler, args.cluster, args.jobs
-    )
     try:
-        summary = run_sweep(experiment, out, client, resume=args.resume)
+        with _dask(experiment.spec.cluster, args) as client:
+            summary = run_sweep(experiment, out, client, resume=args.resume)
     except SweepError as err:
-        print(err, file=sys.stderr)
-        return EXIT_CONFIG
-    finally:
-        cluster = client.cluster
-        client.close()
-        if cluster is not None and args.scheduler is None:
-            cluster.close()
+        return _refused([str(err)])
     counts = ", ".join(f"{k} {v}" for k, v in summary.statuses.items())
     print(
         f"{summary.runs} runs ({counts}); {summary.computed} computed, {summary.skipped} "
@@ -524,16 +512,12 @@ def _validate_experiment(path: Path) -> int:
     try:
         experiment = load_experiment(path)
     except ConfigError as err:
-        for line in err.problems:
-            print(line, file=sys.stderr)
-        return EXIT_CONFIG
+        return _refused(err.problems)
     spec = experiment.spec
     points = design_size(spec)
     problems = _sweep_problems(experiment, None)
     if problems:
-        for line in problems:
-            print(line, file=sys.stderr)
-        return EXIT_CONFIG
+        return _refused(problems)
     print(
         f"{path}: valid experiment ({spec.name}, {spec.design.kind} design, {points} points x "
         f"{spec.replications} replications = {points * spec.replications} runs)"
@@ -545,13 +529,11 @@ def _report(args: argparse.Namespace) -> int:
     from flowsim.report import incomplete_note, read_sweep, write_report
 
     if not (args.folder / "runs.parquet").is_file():
-        print(f"{args.folder}: no runs.parquet (not a sweep folder?)", file=sys.stderr)
-        return EXIT_CONFIG
+        return _refused([f"{args.folder}: no runs.parquet (not a sweep folder?)"])
     try:
         manifest, runs = read_sweep(args.folder)
     except ValueError as err:
-        print(err, file=sys.stderr)
-        return EXIT_CONFIG
+        return _refused([str(err)])
     note = incomplete_note(manifest, runs)
     if note:
         print(f"{args.folder}: {note}", file=sys.stderr)
@@ -566,9 +548,7 @@ def _hindcast(args: argparse.Namespace) -> int:
     try:
         summary = run_hindcast(args.results, args.observed, args.out)
     except HindcastError as err:
-        for line in err.problems:
-            print(line, file=sys.stderr)
-        return EXIT_CONFIG
+        return _refused(err.problems)
     out = args.out or args.results
     if summary.empty:
         print(f"{args.results}: no observed figure on a model series overlaps the run")
@@ -624,9 +604,7 @@ def _calibrate(args: argparse.Namespace) -> int:
             progress=lambda line: print(line, flush=True),
         )
     except (ConfigError, CalibrationError) as err:
-        for line in err.problems:
-            print(line, file=sys.stderr)
-        return EXIT_CONFIG
+        return _refused(err.problems)
     reached = (
         "the posterior" if result.beta >= 1 else f"a tempered posterior (beta {result.beta:.3g})"
     )

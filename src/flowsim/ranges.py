@@ -60,13 +60,15 @@ def ceiling(path: str) -> tuple[float, str]:
     return ANY, ""
 
 
-def _numbers(prefix: str, value: Any) -> Iterator[tuple[str, float]]:
+def numbers(value: Any, prefix: str = "") -> Iterator[tuple[str, float]]:
+    """Every number in a scenario tree (mappings and lists, booleans left out) with its
+    dotted path below ``prefix``."""
     if isinstance(value, dict):
         for key, item in value.items():
-            yield from _numbers(f"{prefix}.{key}" if prefix else str(key), item)
+            yield from numbers(item, f"{prefix}.{key}" if prefix else str(key))
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            yield from _numbers(f"{prefix}.{i}", item)
+            yield from numbers(item, f"{prefix}.{i}")
     elif isinstance(value, int | float) and not isinstance(value, bool):
         yield prefix, float(value)
 
@@ -88,7 +90,7 @@ def range_problems(tree: dict[str, Any]) -> list[str]:
     for section, value in tree.items():
         if section in skip:
             continue
-        for path, number in _numbers(section, value):
+        for path, number in numbers(value, section):
             high, unit = ceiling(path)
             if abs(number) > high:
                 problems.append(_too_large(path, number, high, unit))

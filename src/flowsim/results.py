@@ -15,6 +15,7 @@ import functools
 import json
 import os
 import platform
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -129,14 +130,15 @@ class FolderExistsError(FileExistsError):
 def _clean_leftovers(target: Path, suffix: str) -> None:
     """Remove what killed writes of ``target`` left beside it (``.<name>.*<suffix>``, older
     than :data:`STALE_SECONDS`: a write in progress elsewhere is left alone)."""
-    import shutil
-
     now = time.time()
     for stale in target.parent.glob(f".{target.name}.*{suffix}"):
         try:
             if now - stale.stat().st_mtime < STALE_SECONDS:
                 continue
-            shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+            if stale.is_dir():
+                shutil.rmtree(stale)
+            else:
+                stale.unlink()
         except OSError:
             continue  # gone already, or another writer's
 
@@ -147,8 +149,6 @@ def atomic_folder(target: Path, overwrite: bool = False) -> Iterator[Path]:
     succeeds: ``target`` is then the block's complete set of files, or as it was before.
     An existing ``target`` (not an empty folder) raises :class:`FolderExistsError` unless
     ``overwrite``, which replaces it whole (no earlier file survives)."""
-    import shutil
-
     target.parent.mkdir(parents=True, exist_ok=True)
     _clean_leftovers(target, ".partdir")
     if target.is_dir() and not any(target.iterdir()):
@@ -205,25 +205,8 @@ def write_results(
     """Write series, series by group, trigger events, manifest and overview figure into
     the folder ``out`` as one set (:func:`atomic_folder`: complete, or not there; an existing
     folder is refused unless ``overwrite``, which replaces it whole)."""
-    with atomic_folder(out, overwrite) as folder:
-        _write_set(folder, scenario, tables, seeds, master_seed, wall_time_s, source)
-    return out
-
-
-def _write_set(
-    out: Path,
-    scenario: Scenario,
-    tables: dict[str, pd.DataFrame],
-    seeds: list[int],
-    master_seed: int,
-    wall_time_s: float,
-    source: str | None,
-) -> None:
     from flowsim.figures import overview  # matplotlib only when writing figures
 
-    for name in TABLES:
-        tables[name].to_parquet(out / f"{name}.parquet", index=False)
-    frame = tables["series"]
     manifest = {
         "manifest_version": MANIFEST_VERSION,
         "scenario": scenario.name,
@@ -245,10 +228,14 @@ def _write_set(
         "units": "persons; flows per day, stocks at the end of the day, exits_* cumulative; "
         "reception_cost_eur in euros per day",
     }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    figure = overview(frame, title=f"{scenario.name} ({len(seeds)} replications)")
-    (out / "figures").mkdir(exist_ok=True)
-    figure.savefig(out / "figures" / "overview.png", dpi=110, format="png")
+    figure = overview(tables["series"], title=f"{scenario.name} ({len(seeds)} replications)")
+    with atomic_folder(out, overwrite) as folder:
+        for name in TABLES:
+            tables[name].to_parquet(folder / f"{name}.parquet", index=False)
+        (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
+        (folder / "figures").mkdir()
+        figure.savefig(folder / "figures" / "overview.png", dpi=110, format="png")
+    return out
 
 
 def read_results(folder: str | Path) -> tuple[pd.DataFrame, dict]:
