@@ -23,6 +23,13 @@ def test_persons_count_arrivals_registrations_pledges_and_the_start_state():
     doubled = scenario_from_dict(make_raw(**{"inflow.scale": 2.0}), "<s>")
     extra = footprint.persons(doubled) - footprint.persons(scenario)
     assert extra == pytest.approx(arrivals * (2.0 - scenario.inflow.scale))
+    # the start state counts each person once: residents are pending persons, not more
+    months_only = footprint.persons(scenario) - arrivals * scenario.inflow.scale
+    emptier = scenario_from_dict(make_raw(**{"initial_state.in_reception_persons": {}}), "<s>")
+    assert footprint.persons(emptier) == footprint.persons(scenario)
+    fewer = scenario_from_dict(make_raw(**{"initial_state.pending_cgrs_persons": 150}), "<s>")
+    assert footprint.persons(fewer) == footprint.persons(scenario) - 50
+    assert months_only >= 200 + 50  # pending at the CGRS and at CALL
 
 
 def write(path: Path, raw: dict) -> Path:

@@ -309,7 +309,7 @@ def _folder_kind(folder: Path) -> str:
     """What a folder holds: "sweep", "calibration", "run" results, or "other" files."""
     import json
 
-    if (folder / "runs.parquet").exists() or (folder / "runs").is_dir():
+    if (folder / "runs.parquet").exists() or (folder / "shards").is_dir():
         return "sweep"
     try:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))

@@ -33,21 +33,18 @@ def persons(scenario: Scenario) -> float:
     tp = sum(v for m, v in scenario.temporary_protection.monthly_persons.items() if m in months)
     years = {int(m[:4]) for m in months}
     pledges = sum(v for y, v in scenario.resettlement.pledges_persons.items() if int(y) in years)
-    base = {
-        f"initial_state.{name}": value
-        for name, value in scenario.initial_state.model_dump().items()
-        if name.endswith("_persons") and not isinstance(value, dict)
-    }
-    base.update(
-        {
-            f"initial_state.in_reception_persons.{centre}": value
-            for centre, value in scenario.initial_state.in_reception_persons.items()
-        }
-    )
+    # the groups of the start state, each person in one (residents and the waiting list
+    # are persons of these groups, not more)
+    groups = [
+        f"initial_state.{name}"
+        for name in type(scenario.initial_state).model_fields
+        if name.endswith("_persons")
+        and name not in ("in_reception_persons", "without_reception_persons")
+    ]
+    own = scenario.initial_state.model_dump()
     members = scenario.ensemble.members if scenario.ensemble is not None else [{}]
     start = max(
-        sum({**base, **{k: v for k, v in m.items() if k in base or "_persons" in k}}.values())
-        for m in members
+        sum(m.get(key, own[key.removeprefix("initial_state.")]) for key in groups) for m in members
     )
     return arrivals * inflow.scale + tp + pledges + start
 
