@@ -197,6 +197,29 @@ def test_new_officers_ramp_up_to_a_full_officers_output(small_scenario):
     assert abs(after - 80 * per_officer_day * 30) < 3.0
 
 
+def test_sanitary_restrictions_scale_output_on_the_share_of_work_under_them(small_scenario):
+    """From the day restrictions hold on half the work, with an output share of 0.4 under
+    them, the CGRS decides 0.7 of its normal effort a day; back to normal when lifted."""
+    lifted = HIRE_DATE + dt.timedelta(days=60)
+    field = "cgrs.restrictions_in_force"
+    scenario = small_scenario(
+        **BOTTLENECK,
+        **{"cgrs.restricted_output_share": 0.4},
+        changes=[
+            {"date": HIRE_DATE.isoformat(), "field": field, "set": 0.5},
+            {"date": lifted.isoformat(), "field": field, "set": 0.0},
+        ],
+    )
+    model = ProtectionSystem(scenario, 2)
+    log = DecisionLog(model, scenario)
+    model.run_to_end()
+    start, end = scenario.day_of(HIRE_DATE), scenario.day_of(lifted)
+    normal = 40 * 5 / DAYS_PER_MONTH
+    assert abs(log.effort_per_day[start - 30 : start].sum() - normal * 30) < 3.0
+    assert abs(log.effort_per_day[start:end].sum() - 0.7 * normal * (end - start)) < 3.0
+    assert abs(log.effort_per_day[end : end + 30].sum() - normal * 30) < 3.0
+
+
 def test_officers_leaving_reduce_capacity_at_once(small_scenario):
     leave = {"date": HIRE_DATE.isoformat(), "field": "cgrs.case_officers_fte", "add": -20}
     scenario = small_scenario(**BOTTLENECK, **{"cgrs.hiring_lag_days": 90}, changes=[leave])

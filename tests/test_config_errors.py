@@ -247,6 +247,21 @@ CASES = [
         ],
     ),
     (
+        "more officers learning at the start than case officers, a ramp left beyond the ramp",
+        {
+            "cgrs.new_officer_ramp_days": 90,
+            "initial_state.cgrs_officers_in_hiring_lag_fte": 30,
+            "initial_state.cgrs_officers_in_ramp_fte": 15,
+            "initial_state.cgrs_officers_ramp_days_left": 91,
+        },
+        [
+            "initial_state.cgrs_officers_in_hiring_lag_fte + cgrs_officers_in_ramp_fte: "
+            "expected at most the case officers (cgrs.case_officers_fte = 30), got 45",
+            "initial_state.cgrs_officers_ramp_days_left: expected at most the ramp "
+            "(cgrs.new_officer_ramp_days = 90), got 91",
+        ],
+    ),
+    (
         "an initial waiting list longer than the pending persons not in reception",
         {"initial_state.without_reception_persons": 121},
         [

@@ -37,7 +37,9 @@ QUIET = {
     "reception.leave_to_private_housing_per_month": 0,
     "reception.abscond_per_month": 0,
 }
-SUMMARY_PERSONS = [name for name in InitialState.model_fields if "max_" not in name]
+SUMMARY_PERSONS = [
+    name for name in InitialState.model_fields if "max_" not in name and "officers" not in name
+]
 TEMPORARY_PROTECTION = {
     "temporary_protection.monthly_persons": {f"2024-{m:02d}": 100 for m in range(1, 13)},
     "temporary_protection.crisis_housing_places": 400,
@@ -142,7 +144,10 @@ def test_a_run_restarted_from_its_state_summary_begins_where_it_stood(seed):
     assert first.date == pd.Timestamp("2025-01-01")
     summary = first.state_summary()
     assert list(summary) == list(InitialState.model_fields)
-    assert all(type(v) is int for v in summary.values() if not isinstance(v, dict))
+    # FTE: a fraction of an officer is possible
+    whole = [k for k in summary if not k.endswith("_fte") and k != "in_reception_persons"]
+    assert all(type(summary[k]) is int for k in whole)
+    assert all(type(summary[k]) is float for k in summary if k.endswith("_fte"))
     assert all(type(v) is int for v in summary["in_reception_persons"].values())
     assert yaml.safe_load(yaml.safe_dump(summary)) == summary == json.loads(json.dumps(summary))
     old = first.tally
@@ -179,6 +184,42 @@ def test_a_run_restarted_from_its_state_summary_begins_where_it_stood(seed):
     for name in ("pending_cgrs_max_waited_days", "pending_call_max_waited_days"):
         assert again[name] <= summary[name]  # waits drawn evenly up to the longest
     second.run_to_end()
+
+
+@pytest.mark.parametrize("ramp", [0, 200])
+def test_officers_still_learning_carry_over_to_the_restarted_run(ramp):
+    """Two cohorts of hires, one in its hiring lag and one in its ramp on the restart date:
+    the restarted CGRS starts with the same productive officers (FTE) and reaches full
+    strength when the old run does, give or take the merging of the cohorts (days)."""
+    overrides = {
+        "cgrs.hiring_lag_days": 60,
+        "cgrs.new_officer_ramp_days": ramp,
+        "changes": [
+            {"date": "2024-09-01", "field": "cgrs.case_officers_fte", "add": 10},
+            {"date": "2024-12-01", "field": "cgrs.case_officers_fte", "add": 30},
+        ],
+    }
+    first = ProtectionSystem(make_scenario(years=2, **overrides), 3)
+    for _ in range(366):
+        first.step()
+    summary = first.state_summary()
+    assert summary["cgrs_officers_in_hiring_lag_fte"] == pytest.approx(30.0)
+    assert summary["cgrs_officers_hiring_lag_days_left"] == 29  # productive from 2025-01-30
+    assert summary["cgrs_officers_in_ramp_fte"] == pytest.approx(10.0 if ramp else 0.0)
+    hired = {key: value for key, value in overrides.items() if key != "changes"}
+    second = restarted(first, {**hired, "cgrs.case_officers_fte": first.cgrs.headcount})
+    old_officers, new_officers = [], []
+    for _ in range(300):
+        first.step()
+        second.step()
+        old_officers.append(first.cgrs.productive_officers())
+        new_officers.append(second.cgrs.productive_officers())
+    old_officers, new_officers = np.array(old_officers), np.array(new_officers)
+    assert new_officers[0] == pytest.approx(old_officers[0], abs=0.2)
+    full = first.cgrs.headcount
+    assert new_officers[-1] == old_officers[-1] == full
+    # the merged cohort reaches full strength between the two cohorts' days
+    assert abs(np.argmax(new_officers == full) - np.argmax(old_officers == full)) <= 90
 
 
 def test_initial_accepted_dublin_cases_have_their_windows_closed_within_the_window():

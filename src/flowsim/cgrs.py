@@ -214,14 +214,29 @@ def scaled_outcome_cdf(cdf: np.ndarray, scale: float) -> np.ndarray:
     return np.cumsum(shares, axis=1)
 
 
+def output_factor(params: dict[str, float]) -> float:
+    """An officer's output today as a share of normal output: reduced by sanitary
+    restrictions on the share of the work done under them (``cgrs.restrictions_in_force``)."""
+    in_force = params["cgrs.restrictions_in_force"]
+    return 1.0 - in_force * (1.0 - params["cgrs.restricted_output_share"])
+
+
 class Cgrs(mesa.Agent):
     """The CGRS: productive officers follow the headcount after a hiring lag (days)."""
 
     def __init__(self, model: ProtectionSystem):
         super().__init__(model)
         self.headcount = model.params["cgrs.case_officers_fte"]
-        self.trained = self.headcount  # officers on the start date are all productive
         self.pending_hires: list[tuple[int, float]] = []  # (productive from day, FTE)
+        init = model.config.initial_state
+        ramp = int(model.params["cgrs.new_officer_ramp_days"])
+        # day 0 is the start date: each group of learners as one cohort
+        cohorts = [
+            (round(init.cgrs_officers_hiring_lag_days_left), init.cgrs_officers_in_hiring_lag_fte),
+            (round(init.cgrs_officers_ramp_days_left) - ramp, init.cgrs_officers_in_ramp_fte),
+        ]
+        self.pending_hires += [(when, fte) for when, fte in cohorts if fte > 0]
+        self.trained = self.headcount - sum(fte for _, fte in self.pending_hires)
         self.carry = 0.0
         self.log = new_decision_log(len(model.cases.key))
         self.min_effort = float(model.profiles.case_effort.min())
@@ -230,7 +245,8 @@ class Cgrs(mesa.Agent):
     def refresh(self) -> None:
         """Read today's parameters (the model calls this whenever one changes): officers
         hired or let go (hires become productive after the hiring lag and grow to a full
-        officer's output over the ramp, days), the hazard of
+        officer's output over the ramp, days), an officer's daily output (cases, under any
+        sanitary restrictions: :func:`output_factor`), the hazard of
         withdrawing for cases lodged from now on (per day), outcome shares of every profile
         (see :func:`scaled_outcome_cdf`), appeal shares and the long-stay threshold (days)."""
         p = self.model.params
@@ -243,7 +259,7 @@ class Cgrs(mesa.Agent):
         self.headcount = headcount
         self.ramp_days = int(p["cgrs.new_officer_ramp_days"])
         self.decisions_per_officer_per_day = (
-            p["cgrs.decisions_per_officer_per_month"] / DAYS_PER_MONTH
+            p["cgrs.decisions_per_officer_per_month"] / DAYS_PER_MONTH * output_factor(p)
         )
         self.model.cgrs_desk.hazard[0] = daily_hazard(p["cgrs.withdrawals_per_month"])
         self.outcome_cdf = scaled_outcome_cdf(
@@ -270,6 +286,28 @@ class Cgrs(mesa.Agent):
             if ramp > 0 and when <= day
         )
         return max(0.0, min(self.trained + learning, self.headcount))
+
+    def learning(self, day: int) -> dict[str, float]:
+        """Officers hired and not yet at full output on ``day``, as ``initial_state`` holds
+        them: FTE in the hiring lag and in the ramp, each with the FTE-weighted days left
+        (until deciding, until full output). Output is linear within the ramp, so one cohort
+        at the mean days left decides as much today as the cohorts it stands for."""
+        ramp = self.ramp_days
+        lag = [(when - day, fte) for when, fte in self.pending_hires if when > day]
+        ramping = [(when + ramp - day, fte) for when, fte in self.pending_hires]
+        ramping = [(left, fte) for left, fte in ramping if 0 < left <= ramp]
+
+        def group(cohorts: list[tuple[int, float]]) -> tuple[float, float]:
+            fte = float(sum(f for _, f in cohorts))
+            return fte, (sum(left * f for left, f in cohorts) / fte if fte else 0.0)
+
+        (lag_fte, lag_left), (ramp_fte, ramp_left) = group(lag), group(ramping)
+        return {
+            "cgrs_officers_in_hiring_lag_fte": lag_fte,
+            "cgrs_officers_hiring_lag_days_left": lag_left,
+            "cgrs_officers_in_ramp_fte": ramp_fte,
+            "cgrs_officers_ramp_days_left": ramp_left,
+        }
 
     def capacity_cases_per_day(self) -> float:
         """Average-effort cases the CGRS can decide today (cases per day)."""

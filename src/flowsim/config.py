@@ -283,6 +283,11 @@ class Cgrs(_Strict):
     # over these days (0: full output at once)
     new_officer_ramp_days: NonNegative = 0
     decisions_per_officer_per_month: NonNegative  # cases
+    # Sanitary restrictions on interviews (distancing, fewer rooms, remote hearings): the share
+    # of the CGRS's work done under them (0-1, set by dated changes) and an officer's output
+    # under them as a share of normal output (1: no effect).
+    restrictions_in_force: Share = 0.0
+    restricted_output_share: Share = 1.0
     prioritisation: Prioritisation = Field(default_factory=Prioritisation)
     # Applications withdrawn or abandoned (explicitly or implicitly) while pending: share of
     # pending persons per month, drawn when the case is lodged with that day's share.
@@ -473,6 +478,14 @@ class InitialState(_Strict):
     # on the removal list (private housing), removal windows ending evenly over the next
     # returns.removal_window_days
     order_to_leave_removal_list_persons: NonNegative = 0
+    # CGRS officers hired before the start date and not yet at a full officer's output (part
+    # of cgrs.case_officers_fte): those still in their hiring lag (FTE, and the FTE-weighted
+    # days until they start deciding) and those in their ramp (cgrs.new_officer_ramp_days:
+    # FTE, and the FTE-weighted days until they reach full output)
+    cgrs_officers_in_hiring_lag_fte: NonNegative = 0
+    cgrs_officers_hiring_lag_days_left: NonNegative = 0
+    cgrs_officers_in_ramp_fte: NonNegative = 0
+    cgrs_officers_ramp_days_left: NonNegative = 0
 
     def persons_of(self, fields: tuple[str, ...]) -> float:
         """Persons of the named groups."""
@@ -715,6 +728,19 @@ class Scenario(_Strict):
                 )
         init = self.initial_state
         problems += init.residents_problems()
+        learning = init.cgrs_officers_in_hiring_lag_fte + init.cgrs_officers_in_ramp_fte
+        if learning > self.cgrs.case_officers_fte:
+            problems.append(
+                f"initial_state.cgrs_officers_in_hiring_lag_fte + cgrs_officers_in_ramp_fte: "
+                f"expected at most the case officers (cgrs.case_officers_fte = "
+                f"{self.cgrs.case_officers_fte:g}), got {learning:g}"
+            )
+        if init.cgrs_officers_ramp_days_left > self.cgrs.new_officer_ramp_days:
+            problems.append(
+                f"initial_state.cgrs_officers_ramp_days_left: expected at most the ramp "
+                f"(cgrs.new_officer_ramp_days = {self.cgrs.new_officer_ramp_days:g}), got "
+                f"{init.cgrs_officers_ramp_days_left:g}"
+            )
         crisis = self.temporary_protection.crisis_housing_places
         if init.tp_in_crisis_housing_persons > crisis:
             problems.append(

@@ -35,7 +35,7 @@ PLACE_FILLING_STATES = (
 
 
 def state_summary(model: ProtectionSystem) -> dict[str, Any]:
-    """The ``initial_state`` (plain ints and a dict of ints, for JSON or YAML) of a scenario
+    """The ``initial_state`` (plain numbers and a dict of ints, for JSON or YAML) of a scenario
     starting the day after the model's last simulated day (``model.day - 1``; before the
     first step: the model's own start state).
 
@@ -44,7 +44,9 @@ def state_summary(model: ProtectionSystem) -> dict[str, Any]:
     pending persons and Dublin cases entitled to a place without one); ``*_max_waited_days``:
     the longest current wait at the CGRS or CALL since (re)lodging and
     ``status_holders_max_days_since_status`` the longest since the status, of those counted
-    (days, as of the end of the last day).
+    (days, as of the end of the last day); ``cgrs_officers_*``: the CGRS's officers still in
+    their hiring lag or their ramp (FTE) and the FTE-weighted days left
+    (:meth:`flowsim.cgrs.Cgrs.learning`: today's output is kept, the rest approximately).
 
     Grouped as the fields allow: Dublin cases whose request is still being prepared count as
     requested; orders to leave outside a reception place (on the removal list, deciding
@@ -95,6 +97,8 @@ def state_summary(model: ProtectionSystem) -> dict[str, Any]:
             states.ORDER_TO_LEAVE, where=~in_open_centre
         ),
     }
+    for name, value in model.cgrs.learning(last_day + 1).items():
+        summary[name] = round(value, 6) if name.endswith("_fte") else round(value)
     # every field, in the schema's order (a field added to InitialState must be summarised)
     return {name: summary[name] for name in InitialState.model_fields}
 
