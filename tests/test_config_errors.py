@@ -829,3 +829,36 @@ def test_a_number_above_its_plausible_range_is_one_line_naming_it(path, factor):
 def test_the_issues_crashing_values_are_refused_at_validation(tmp_path, overrides, line):
     problems = problems_of(write(tmp_path, make_raw(**overrides)))
     assert any(line in p for p in problems), problems
+
+
+HISTORY = Path(__file__).parents[1] / "configs" / "belgium-history.yaml"
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.data())
+def test_a_truncated_config_or_inflow_file_gives_lines_never_a_crash(tmp_path_factory, data):
+    """The history scenario, or its monthly applications CSV, cut at any byte: the scenario
+    either still loads or gives problem lines naming the file that was cut."""
+    folder = tmp_path_factory.mktemp("cut")
+    text = HISTORY.read_bytes()
+    (folder / "data").mkdir()
+    inflow = "data/belgium-history-first-applications.csv"
+    csv = (HISTORY.parent / inflow).read_bytes()
+    cut_csv = data.draw(st.booleans(), label="cut the CSV")
+    if cut_csv:
+        csv = csv[: data.draw(st.integers(0, len(csv) - 1), label="CSV bytes kept")]
+    else:
+        text = text[: data.draw(st.integers(0, len(text) - 1), label="YAML bytes kept")]
+    path = folder / "history.yaml"
+    path.write_bytes(text)
+    (folder / inflow).write_bytes(csv)
+    (folder / "data" / "belgium-history-subsequent.csv").write_bytes(
+        (HISTORY.parent / "data" / "belgium-history-subsequent.csv").read_bytes()
+    )
+    try:
+        load_config(path)
+    except ConfigError as err:
+        named = str(folder / inflow) if cut_csv else str(path)
+        assert err.problems and all(p.startswith((str(path), named)) for p in err.problems)
