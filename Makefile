@@ -22,7 +22,8 @@ run: $(STAMP)
 # hindcast, and backtest the whole pipeline from the ends of 2019, 2020 and 2021 (about 80 min).
 CALIBRATION := results/calibration/belgium-history
 calibrate: $(STAMP)
-	$(BIN)/flowsim calibrate configs/belgium-history.yaml --until 2022-12-31 --out $(CALIBRATION)
+	$(BIN)/flowsim calibrate configs/belgium-history.yaml --until 2022-12-31 --out $(CALIBRATION) \
+		--docs docs/validation.md
 
 configs: $(STAMP)
 	$(BIN)/flowsim forward $(CALIBRATION)/fitted.yaml --origin 2022-12-31 \

@@ -1,5 +1,5 @@
 """Backtest metrics on hand-made series: persistence, skill, ARD and coverage by hand, the
-markdown table and its targets, and the docs section it rewrites."""
+markdown table and its targets."""
 
 from __future__ import annotations
 
@@ -10,14 +10,11 @@ import pandas as pd
 import pytest
 
 from flowsim.backtest import (
-    BEGIN,
-    END,
     markdown,
     persistence,
     score_points,
     skill,
     summarise_points,
-    write_docs,
 )
 from flowsim.observed import ModelRun
 
@@ -118,20 +115,3 @@ def test_markdown_reports_the_targets() -> None:
     assert "ARD <= 0.15 on `cgrs_backlog` (day): 0.03, met" in text
     assert "better than persistence on `cgrs_backlog` (day): skill 0.87, met" in text
     assert "observed inside the 90% band at least 80% of the time" in text
-
-
-def test_write_docs_replaces_only_the_section(tmp_path) -> None:
-    docs = tmp_path / "validation.md"
-    docs.write_text(f"# Title\n\nbefore\n{BEGIN}\nold table\n{END}\nafter\n", encoding="utf-8")
-    figure = tmp_path / "backtest_x_day.png"
-    figure.write_bytes(b"png")
-    write_docs(docs, "| new |\n", [figure])
-    text = docs.read_text(encoding="utf-8")
-    assert "old table" not in text and "| new |" in text
-    assert text.startswith("# Title\n\nbefore\n") and text.endswith(f"{END}\nafter\n")
-    assert "![backtest_x_day](figures/backtest_x_day.png)" in text
-    assert (tmp_path / "figures" / "backtest_x_day.png").read_bytes() == b"png"
-    unmarked = tmp_path / "other.md"
-    unmarked.write_text("no markers\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="expected the markers"):
-        write_docs(unmarked, "", [])

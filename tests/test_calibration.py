@@ -272,6 +272,21 @@ def test_unobserved_mechanisms_are_reported(recovered) -> None:
     assert row.series_most_worse.startswith("dublin_absconded")
 
 
+def test_the_tables_for_a_reader_say_what_the_files_hold(recovered) -> None:
+    _, _, result = recovered
+    text = (result.out / "calibration.md").read_text(encoding="utf-8")
+    posterior = result.posterior.set_index("parameter")
+    q = posterior.loc[PARAM]
+    assert f"| `{PARAM}` | {q['low']:g}-{q['high']:g} | {q['median']:.3g} [{q['q05']:.3g}, " in text
+    unobserved = pd.read_csv(result.out / "unobserved.csv").iloc[0]
+    change = unobserved["log_likelihood_neutral"] - unobserved["log_likelihood_best"]
+    assert f"({change:+.1f}) | {unobserved['series_most_worse']} |" in text
+    fit = pd.read_csv(result.out / "fit.csv")
+    backlog = fit[(fit["series"] == "cgrs_backlog") & (fit["role"] == "outcome")].iloc[0]
+    assert f"| `cgrs_backlog` | {backlog['resolution']} | {backlog['points']} | " in text
+    assert f"{result.rounds} rounds of 32 parameter sets" in text
+
+
 def test_a_kill_resumes_without_running_a_finished_simulation_twice(
     tmp_path, small_raw, client, monkeypatch
 ) -> None:
@@ -349,6 +364,17 @@ def test_cli_errors_are_one_line_each(tmp_path, small_raw, capsys) -> None:
     )
     assert main(["calibrate", str(wrong), "--workers", "1", "--scheduler", "x:1"]) == 2
     assert "give one of --workers, --scheduler, --cluster" in capsys.readouterr().err
+    # a docs file without its markers is refused before anything runs
+    docs = tmp_path / "validation.md"
+    docs.write_text("# no markers\n", encoding="utf-8")
+    for command in ("calibrate", "backtest"):
+        out = tmp_path / f"{command}-out"
+        assert main([command, str(wrong), "--docs", str(docs), "--out", str(out)]) == 2
+        marker = "calibration" if command == "calibrate" else "backtest"
+        assert capsys.readouterr().err.strip() == (
+            f"{docs}: expected the markers <!-- {marker}:begin --> and <!-- {marker}:end -->"
+        )
+        assert not out.exists()
 
 
 def test_the_shipped_history_validates() -> None:

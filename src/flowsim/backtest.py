@@ -24,8 +24,6 @@ The targets the issue sets (:data:`TARGETS`) are checked in the report.
 from __future__ import annotations
 
 import datetime as dt
-import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from flowsim.hindcast import averaged_relative_difference, band_coverage, compare
+from flowsim.markdown import write_block
 from flowsim.observed import ModelRun, load_observed, resolutions
 
 DEFAULT_ORIGINS = (dt.date(2019, 12, 31), dt.date(2020, 12, 31), dt.date(2021, 12, 31))
@@ -57,7 +56,6 @@ STOCKS = (
 # Targets: ARD at most 0.15 on the backlog and occupancy, observed inside the 90% band at
 # least 80% of the time, better than persistence on every stock.
 TARGETS = {"ard": 0.15, "coverage_90": 0.80, "skill": 0.0}
-BEGIN, END = "<!-- backtest:begin -->", "<!-- backtest:end -->"
 
 
 def persistence(observed: pd.DataFrame, point: pd.Series, origin: pd.Timestamp) -> float:
@@ -217,26 +215,6 @@ def target_lines(pooled: pd.DataFrame) -> list[str]:
     return out
 
 
-def write_docs(docs: Path, table: str, figures: list[Path]) -> None:
-    """Put ``table`` between the backtest markers of ``docs`` (a markdown file) and copy the
-    figures into ``docs``' ``figures/`` folder, linked after the table."""
-    from flowsim.results import atomic_path
-
-    text = docs.read_text(encoding="utf-8")
-    if BEGIN not in text or END not in text:
-        raise ValueError(f"{docs}: expected the markers {BEGIN} and {END}")
-    folder = docs.parent / "figures"
-    folder.mkdir(exist_ok=True)
-    links = []
-    for figure in figures:
-        shutil.copyfile(figure, folder / figure.name)
-        links.append(f"![{figure.stem}](figures/{figure.name})")
-    block = f"{BEGIN}\n{table}\n" + "\n".join(links) + f"\n{END}"
-    new = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _m: block, text, flags=re.S)
-    with atomic_path(docs) as tmp:
-        tmp.write_text(new, encoding="utf-8")
-
-
 def run_backtest(
     config: Path,
     out: Path,
@@ -315,7 +293,7 @@ def run_backtest(
     with atomic_path(out / "backtest.md") as tmp:
         tmp.write_text(text, encoding="utf-8")
     if docs is not None:
-        write_docs(docs, text, figures)
+        write_block(docs, "backtest", text, figures)
     return summary
 
 

@@ -30,7 +30,8 @@ runs only the others.
 Written into ``out`` (each file atomically): ``fitted.yaml`` and ``ensemble.csv`` (the
 members), ``posterior.csv`` (each parameter's prior and posterior quantiles), ``particles.csv``
 (every set of every round: values, log likelihood, whether accepted), ``rounds.csv``,
-``unobserved.csv`` (the fit without each mechanism no figure observes), ``fit.csv``,
+``unobserved.csv`` (the fit without each mechanism no figure observes), ``calibration.md``
+(those tables for a reader: :mod:`flowsim.calibration_docs`), ``fit.csv``,
 ``fit_points.csv`` and ``figures/fit.png`` (the ensemble against every observed figure of the
 run, as ``flowsim hindcast`` writes them), ``manifest.json``.
 """
@@ -51,6 +52,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from flowsim.calibration_docs import calibration_tables
 from flowsim.config import (
     Calibration,
     ConfigError,
@@ -673,7 +675,16 @@ def _write_outputs(
     with atomic_path(fitted) as tmp:
         tmp.write_text(fitted_text(study, result, fitted), encoding="utf-8")
     result.fit_summary = _fit(study, client, fitted, say)
-    _write_csv(study.out / "unobserved.csv", _unobserved(study, client, result, say))
+    unobserved = _unobserved(study, client, result, say)
+    _write_csv(study.out / "unobserved.csv", unobserved)
+    headline = (
+        f"Fitted to the observed outcomes up to {study.until}: {result.rounds} rounds of "
+        f"{study.section.particles} parameter sets, {result.distinct} distinct sets at the end, "
+        f"{len(result.members)} members in the ensemble (study {study.identity})."
+    )
+    text = calibration_tables(result.posterior, unobserved, result.fit_summary, headline)
+    with atomic_path(study.out / "calibration.md") as tmp:
+        tmp.write_text(text, encoding="utf-8")
 
 
 def ensemble_series(client: Any, scenario: Scenario, seed: int, out: Path, keep: list[str]):

@@ -19,6 +19,7 @@ from typing import Any
 
 from flowsim import footprint
 from flowsim.config import ConfigError, load_config
+from flowsim.markdown import block_problem, write_block
 
 EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
 DEFAULT_REPLICATIONS = 10  # flowsim run, for a scenario without an ensemble
@@ -104,6 +105,9 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         help="output folder (default: results/calibration/<scenario name>)",
+    )
+    calibrate.add_argument(
+        "--docs", type=Path, default=None, help="markdown file to put the tables in"
     )
     backtest = sub.add_parser(
         "backtest", help="calibrate up to past dates and score the forecasts after them"
@@ -221,6 +225,8 @@ def _backtest(args: argparse.Namespace) -> int:
 
     if not _one_place(args, "backtest"):
         return EXIT_CONFIG
+    if args.docs is not None and (problem := block_problem(args.docs, "backtest")):
+        return _refused([problem])
     try:
         cluster_options = load_config(args.config).calibration
     except ConfigError as err:
@@ -588,6 +594,8 @@ def _calibrate(args: argparse.Namespace) -> int:
 
     if not _one_place(args, "calibrate"):
         return EXIT_CONFIG
+    if args.docs is not None and (problem := block_problem(args.docs, "calibration")):
+        return _refused([problem])
     try:
         result = calibrate(
             args.config,
@@ -617,9 +625,15 @@ def _calibrate(args: argparse.Namespace) -> int:
             f"  {row['parameter']}: {row['median']:.4g} [{row['q05']:.4g}, {row['q95']:.4g}] "
             f"(prior {row['low']:g}-{row['high']:g})"
         )
+    if args.docs is not None:
+        text = (result.out / "calibration.md").read_text(encoding="utf-8")
+        figure = result.out / "figures" / "fit.png"
+        write_block(args.docs, "calibration", text, [figure], prefix="calibration_")
+    where = f"; tables and figure in {args.docs}" if args.docs else ""
     print(
         f"Calibration written to {result.out}/ (fitted.yaml with {len(result.members)} members "
-        f"in ensemble.csv, posterior.csv, particles.csv, fit.csv, figures/fit.png)"
+        f"in ensemble.csv, posterior.csv, particles.csv, fit.csv, calibration.md, "
+        f"figures/fit.png){where}"
     )
     return EXIT_OK
 
