@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from flowsim.hindcast import averaged_relative_difference, band_coverage, compare
-from flowsim.markdown import write_block
+from flowsim.markdown import table, write_block
 from flowsim.observed import ModelRun, load_observed, resolutions
 
 DEFAULT_ORIGINS = (dt.date(2019, 12, 31), dt.date(2020, 12, 31), dt.date(2021, 12, 31))
@@ -151,23 +151,23 @@ def markdown(summary: pd.DataFrame, settings: str) -> str:
     def num(x: float) -> str:
         return "n/a" if not np.isfinite(x) else f"{x:.2f}"
 
-    lines = [
-        settings,
-        "",
-        "| series | resolution | points | ARD | in 50% band | in 90% band | skill vs persistence |",
-        "|---|---|---|---|---|---|---|",
+    header = ["series", "resolution", "points", "ARD", "in 50% band", "in 90% band"]
+    rows = [
+        [
+            f"`{r['series']}`",
+            r["resolution"],
+            r["points"],
+            pct(r["ard"]),
+            pct(r["coverage_50"]),
+            pct(r["coverage_90"]),
+            num(r["skill"]),
+        ]
+        for _, r in pooled.iterrows()
     ]
-    for _, r in pooled.iterrows():
-        lines.append(
-            f"| `{r['series']}` | {r['resolution']} | {r['points']} | {pct(r['ard'])} | "
-            f"{pct(r['coverage_50'])} | {pct(r['coverage_90'])} | {num(r['skill'])} |"
-        )
-    lines += ["", "By origin (ARD / in 90% band / skill):", ""]
+    lines = [settings, "", table([*header, "skill vs persistence"], rows)]
+    lines += ["By origin (ARD / in 90% band / skill):", ""]
     origins = [o for o in summary["origin"].unique() if o != "all"]
-    lines += [
-        "| series | resolution | " + " | ".join(f"from {o}" for o in origins) + " |",
-        "|---|---|" + "---|" * len(origins),
-    ]
+    rows = []
     for (series, res), group in summary[summary["origin"] != "all"].groupby(
         ["series", "resolution"], sort=True
     ):
@@ -180,7 +180,8 @@ def markdown(summary: pd.DataFrame, settings: str) -> str:
                 else f"{pct(row['ard'].iloc[0])} / {pct(row['coverage_90'].iloc[0])} / "
                 f"{num(row['skill'].iloc[0])}"
             )
-        lines.append(f"| `{series}` | {res} | " + " | ".join(cells) + " |")
+        rows.append([f"`{series}`", res, *cells])
+    lines.append(table(["series", "resolution", *(f"from {o}" for o in origins)], rows).rstrip())
     lines += ["", "Targets (all origins pooled):", ""]
     lines += [f"- {line}" for line in target_lines(pooled)]
     return "\n".join(lines) + "\n"

@@ -35,6 +35,7 @@ import pandas as pd
 from scipy import stats
 
 from flowsim.experiments import Discovery, Spec, salib_problem
+from flowsim.markdown import table
 from flowsim.results import atomic_path
 
 CONFIDENCE = 0.95
@@ -382,7 +383,7 @@ def write_report(folder: str | Path) -> Path:
     failed = runs[runs["status"].isin(["error", "invalid"])]
     if len(failed):
         md += ["## Runs that failed", ""]
-        md += _markdown_table(
+        md += _table_lines(
             ["index", "point", "replication", "status", "error"],
             failed[["index", "point", "replication", "status", "error"]].head(20).values,
         )
@@ -436,7 +437,7 @@ def _outcome_markdown(
             r = group[group["outcome"] == name].iloc[0]
             cells.append(interval_text(r["mean"], r["ci_low"], r["ci_high"]))
         rows.append(cells)
-    lines = _markdown_table(["point", "scenario", *outcomes], rows[:limit])
+    lines = _table_lines(["point", "scenario", *outcomes], rows[:limit])
     if len(rows) > limit:
         lines += [f"({len(rows) - limit} more points in outcomes.csv)", ""]
     return lines
@@ -454,7 +455,7 @@ def _difference_markdown(diffs: pd.DataFrame, labels: dict[int, str], limit: int
         for r in diffs.itertuples()
     ]
     header = ["point", "scenario", "outcome", "paired difference", "unpaired interval"]
-    lines = _markdown_table(header, rows[:limit])
+    lines = _table_lines(header, rows[:limit])
     if len(rows) > limit:
         lines += [f"({len(rows) - limit} more rows in differences.csv)", ""]
     return lines
@@ -560,7 +561,7 @@ def _discovery(
     _save(prim_figure(limits, trajectory, rule.threshold), figures / "prim_tradeoff.png")
     md[-1] += f"{int(hit.sum())} of {len(hit)} runs."
     md += ["", describe_box(limits), ""]
-    md += _markdown_table(
+    md += _table_lines(
         ["factor", "from", "to"],
         [[r.factor, limit_text(r.min), limit_text(r.max)] for r in limits.itertuples()],
     )
@@ -588,11 +589,9 @@ def number_text(value: float) -> str:
     return f"{value:.4g}"
 
 
-def _markdown_table(header: list[str], rows: Any) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for row in rows:
-        lines.append("| " + " | ".join(str(c).replace("|", "/") for c in row) + " |")
-    return [*lines, ""]
+def _table_lines(header: list[str], rows: Any) -> list[str]:
+    """A markdown table as report lines, a blank line after it."""
+    return [*table(header, rows).splitlines(), ""]
 
 
 def _write_csv(frame: pd.DataFrame, target: Path) -> None:
