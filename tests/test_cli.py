@@ -334,6 +334,7 @@ def test_every_hostile_file_is_exit_2_with_one_line_per_problem(tmp_path, capsys
         ["run", str(path), "--out", str(out)],
         ["calibrate", str(path), "--until", "2024-12-31", "--out", str(out), "--workers", "1"],
         ["forward", str(path), "--origin", "2024-06-30", "--out", str(out / "f.yaml")],
+        ["backtest", str(path), "--origins", "2024-06-30", "--out", str(out), "--workers", "1"],
     )
     for command in commands:
         assert cli.main(command) == 2, command
