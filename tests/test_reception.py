@@ -518,3 +518,15 @@ def test_applicants_who_do_not_ask_for_a_place_live_privately(small_scenario, sh
     # the draws are keyed per case: a lower share admits a subset of the same households
     fewer = small_scenario(**AMPLE, **{"reception.place_request_share": share / 2})
     assert ProtectionSystem(fewer, 2).run_to_end()["reception_admissions"].sum() <= admitted
+
+
+@pytest.mark.parametrize("usable", [1.0, 0.9])
+def test_new_residents_fill_only_the_usable_share_of_the_places(small_scenario, usable):
+    """With more applicants than places, each centre fills to its usable share of places
+    (floor of share x places) and no further, while people wait."""
+    scenario = small_scenario(**FILLING, **{"reception.usable_place_share": usable})
+    frame = ProtectionSystem(scenario, 4).run_to_end()
+    for t, places in (("collective", 500), ("lri", 200), ("emergency", 100)):
+        ceiling = int(np.floor(places * usable))
+        assert frame[f"in_reception_{t}"].max() == ceiling, t
+    assert frame["without_reception"].max() > 0

@@ -259,6 +259,10 @@ class Reception(_Strict):
     # Lifting "code 207" (the assigned place) for residents who work: the extra share of
     # residents per month who then leave for housing of their own (0: code 207 applies).
     code_207_lifted_leave_per_month: Share = 0.0
+    # Share of each open centre's places Fedasil can fill: the rest stay empty (rooms kept for
+    # whole families or one sex, repairs, quarantine). New residents are placed only below
+    # it; nobody is moved out to reach it. 1: every place can be filled.
+    usable_place_share: Share = 1.0
 
 
 class Prioritisation(_Strict):

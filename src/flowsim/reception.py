@@ -261,10 +261,12 @@ class Fedasil(mesa.Agent):
         self._scheduled_with = self.today_hazards  # rates the calendar was computed with
 
     def refresh(self) -> None:
-        """Read every centre's capacity and price, and the hazards of leaving; the model
-        calls this whenever a parameter changes."""
+        """Read every centre's capacity (places) and the places Fedasil may fill in it (its
+        usable share, none in reserved centres), its price, and the hazards of leaving; the
+        model calls this whenever a parameter changes."""
         self.capacity = np.array([c.capacity_places() for c in self.centres], np.int64)
-        self.dispatchable = np.where(self.reserved, 0, self.capacity)
+        usable = np.floor(self.capacity * self.model.params["reception.usable_place_share"])
+        self.dispatchable = np.where(self.reserved, 0, usable.astype(np.int64))
         self.partner_places = np.where(self.reserved, self.capacity, 0)
         self.cost = np.array([c.cost_eur_per_night() for c in self.centres])
         self.today_hazards = self.hazards()
