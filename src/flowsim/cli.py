@@ -1,7 +1,8 @@
 """The ``flowsim`` command: ``run`` a scenario, ``validate`` a scenario file, ``hindcast`` a
-run, ``calibrate`` a scenario's uncertain fields to the observed figures (an ensemble),
-``forward`` a calibrated history from a date, ``backtest`` the forecasts from past dates,
-``sweep`` an experiment (many scenarios and replications on Dask), ``report`` on a sweep.
+run, ``compare`` a run with a baseline run, ``calibrate`` a scenario's uncertain fields to
+the observed figures (an ensemble), ``forward`` a calibrated history from a date,
+``backtest`` the forecasts from past dates, ``sweep`` an experiment (many scenarios and
+replications on Dask), ``report`` on a sweep.
 
 Exit codes: 0 success, 2 invalid configuration or arguments, 1 unexpected failure.
 """
@@ -77,6 +78,20 @@ def _parser() -> argparse.ArgumentParser:
     hindcast.add_argument(
         "--out", type=Path, default=None, help="output folder (default: the results folder)"
     )
+    compare = sub.add_parser(
+        "compare", help="what a run changes against a baseline run (paired replications)"
+    )
+    compare.add_argument("results", type=Path, help="results folder of the scenario's run")
+    compare.add_argument(
+        "--baseline", type=Path, required=True, help="results folder of the baseline's run"
+    )
+    compare.add_argument(
+        "--start", type=_date, default=None, help="first day (default: both runs')"
+    )
+    compare.add_argument(
+        "--end", type=_date, default=None, help="last day (default: the runs' last)"
+    )
+    compare.add_argument("--csv", type=Path, default=None, help="also write the table to this CSV")
     calibrate = sub.add_parser(
         "calibrate", help="fit a scenario's calibration section to the observed Belgian figures"
     )
@@ -385,6 +400,8 @@ def _main(argv: list[str] | None) -> int:
         return _validate_experiment(args.config)
     if args.command == "hindcast":
         return _hindcast(args)
+    if args.command == "compare":
+        return _compare(args)
     if args.command == "calibrate":
         return _calibrate(args)
     if args.command == "forward":
@@ -567,6 +584,54 @@ def _hindcast(args: argparse.Namespace) -> int:
         f"Hindcast written to {out}/ (hindcast.csv, hindcast_points.csv, hindcast_balance.csv, "
         "figures/hindcast_*.png)"
     )
+    return EXIT_OK
+
+
+def _compare(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from flowsim.comparison import compare_totals, pair
+    from flowsim.hindcast import HindcastError, read_run
+    from flowsim.intervals import amount_text
+    from flowsim.results import atomic_path
+
+    try:
+        (scenario, manifest), (baseline, base_manifest) = (
+            read_run(args.results),
+            read_run(args.baseline),
+        )
+    except HindcastError as err:
+        return _refused(err.problems)
+    start = pd.Timestamp(args.start) if args.start else max(scenario.dates[0], baseline.dates[0])
+    end = pd.Timestamp(args.end) if args.end else min(scenario.dates[-1], baseline.dates[-1])
+    if start > end:
+        return _refused(
+            [f"--start {start:%Y-%m-%d} / --end {end:%Y-%m-%d}: expected a period both runs cover"]
+        )
+    pairing = pair(base_manifest, manifest)
+    for line in pairing.warnings:
+        print(f"note: {line}")
+    table = compare_totals(baseline.frame, scenario.frame, pairing, start, end)
+    name = manifest.get("scenario", args.results.name)
+    base_name = base_manifest.get("scenario", args.baseline.name)
+    print(
+        f"{name} against {base_name}, {start:%Y-%m-%d} to {end:%Y-%m-%d} (medians; "
+        f"difference: mean over {len(pairing.pairs)} paired replications, 95% interval):"
+    )
+    for r in table.itertuples():
+        paired = (
+            f"{amount_text(r.paired_difference, r.unit)} [{amount_text(r.paired_low, r.unit)}, "
+            f"{amount_text(r.paired_high, r.unit)}]"
+        )
+        print(
+            f"  {r.label}: {amount_text(r.scenario_median, r.unit)} against "
+            f"{amount_text(r.baseline_median, r.unit)}; difference {paired} (unpaired "
+            f"[{amount_text(r.unpaired_low, r.unit)}, {amount_text(r.unpaired_high, r.unit)}])"
+        )
+    if args.csv is not None:
+        with atomic_path(args.csv) as tmp:
+            table.to_csv(tmp, index=False, lineterminator="\n")
+        print(f"Table written to {args.csv}")
     return EXIT_OK
 
 

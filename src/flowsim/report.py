@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import inspect
 import json
-import math
 import warnings
 from pathlib import Path
 from typing import Any
@@ -35,47 +34,15 @@ import pandas as pd
 from scipy import stats
 
 from flowsim.experiments import Discovery, Spec, salib_problem
+from flowsim.intervals import (
+    CONFIDENCE,
+    interval_text,
+    mean_interval,
+    number_text,
+    welch_interval,
+)
 from flowsim.markdown import table
 from flowsim.results import atomic_path
-
-CONFIDENCE = 0.95
-
-
-# --- intervals ----------------------------------------------------------------------------
-
-
-def mean_interval(values: np.ndarray, confidence: float = CONFIDENCE) -> tuple[float, float, float]:
-    """Mean and Student-t confidence interval of the mean: (mean, low, high).
-
-    NaN values are dropped; with fewer than two values the interval is NaN.
-    """
-    x = np.asarray(values, np.float64)
-    x = x[~np.isnan(x)]
-    if x.size == 0:
-        return math.nan, math.nan, math.nan
-    mean = float(x.mean())
-    if x.size < 2:
-        return mean, math.nan, math.nan
-    half = stats.t.ppf(0.5 + confidence / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size)
-    return mean, mean - half, mean + half
-
-
-def welch_interval(
-    a: np.ndarray, b: np.ndarray, confidence: float = CONFIDENCE
-) -> tuple[float, float]:
-    """Confidence interval of mean(a) - mean(b) treating the samples as independent."""
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
-    if a.size < 2 or b.size < 2:
-        return math.nan, math.nan
-    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
-    diff = a.mean() - b.mean()
-    if va + vb == 0:
-        return float(diff), float(diff)
-    df = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
-    half = stats.t.ppf(0.5 + confidence / 2, df) * math.sqrt(va + vb)
-    return float(diff - half), float(diff + half)
-
 
 # --- tables -------------------------------------------------------------------------------
 
@@ -572,21 +539,6 @@ def _discovery(
 def limit_text(value: Any) -> str:
     """A PRIM box limit for reading: a number, or the kept categories ``a, b``."""
     return ", ".join(value) if isinstance(value, list) else number_text(value)
-
-
-def interval_text(mean: float, low: float, high: float) -> str:
-    """A mean with its interval for reading: ``12,346 [12,000, 12,700]`` (``-`` for NaN)."""
-    return f"{number_text(mean)} [{number_text(low)}, {number_text(high)}]"
-
-
-def number_text(value: float) -> str:
-    """A number for a table cell: thousands separated from 10,000 up, else four
-    significant digits; ``-`` for a missing value (None or NaN)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    if abs(value) >= 1e4:
-        return f"{value:,.0f}"
-    return f"{value:.4g}"
 
 
 def _table_lines(header: list[str], rows: Any) -> list[str]:
