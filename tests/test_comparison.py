@@ -65,7 +65,7 @@ def test_paired_differences_and_their_bands_by_hand() -> None:
     wide = paired_series(baseline, plan, "without_reception", pairing)
     np.testing.assert_array_equal(wide[0].to_numpy(), [-1, -2, -3, -4])
     bands = difference_bands(baseline, plan, "without_reception", pairing)
-    np.testing.assert_array_equal(bands["q50"].to_numpy(), [-1, -2, -3, -4])
+    np.testing.assert_array_equal(bands[0.5].to_numpy(), [-1, -2, -3, -4])
     # a 2-day mean of the differences
     rolled = paired_series(baseline, plan, "without_reception", pairing, window=2)
     np.testing.assert_array_equal(rolled[0].to_numpy(), [-1, -1.5, -2.5, -3.5])

@@ -466,6 +466,7 @@ def test_a_loaded_run_is_not_read_again_until_its_files_change(root, tmp_path, m
     reads = _count_reads(monkeypatch)
     first = d.load_run(run)
     assert sorted(reads) == [
+        "events.parquet",
         "series.parquet",
         "series_by_group.parquet",
         "series_by_region.parquet",
@@ -480,7 +481,12 @@ def test_a_loaded_run_is_not_read_again_until_its_files_change(root, tmp_path, m
     # a finished run rewrites its folder: read again, with the new values
     _rewrite(run / "series.parquet", lambda t: t.assign(in_reception=t["in_reception"] + 1000))
     again = d.load_run(run)
-    assert reads == ["series.parquet", "series_by_region.parquet", "series_by_group.parquet"]
+    assert reads == [
+        "series.parquet",
+        "series_by_region.parquet",
+        "series_by_group.parquet",
+        "events.parquet",
+    ]
     assert (again.frame["in_reception"] - first.frame["in_reception"] == 1000).all()
     # a file that appears (or vanishes) counts as a change too
     reads.clear()
@@ -709,3 +715,50 @@ def test_an_interrupted_sweep_is_labelled_incomplete(tmp_path):
     assert shown.kind == "sweep" and "INCOMPLETE: running" in shown.label
     (folder / "manifest.json").write_text(json.dumps({**manifest, "state": "complete"}))
     assert "INCOMPLETE" not in d.folders.classify(folder).label
+
+
+def test_a_run_against_a_baseline_shows_paired_differences_and_totals(root):
+    """small-b (40 officers) against small-a (20), same seeds: the backlog difference is
+    the median of the paired differences per date, the totals table gives paired and
+    unpaired intervals, and the page says that two replications are few."""
+    from flowsim.comparison import pair, paired_series
+    from flowsim.dashboard.comparison_view import show_comparison
+
+    folders = {f.path.name: f for f in d.discover(root) if f.ok}
+    picked = [folders[RUNS[1]], folders[RUNS[0]]]
+    shown = d.show(d.COMPARISON_VIEW, picked, option="cgrs_backlog", single=RUNS[0])
+    assert shown.figure is not None, shown.message
+    assert "only 2 paired replications" in shown.message
+    a, b = d.load_run(folders[RUNS[0]].path), d.load_run(folders[RUNS[1]].path)
+    wide = paired_series(a.frame, b.frame, "cgrs_backlog", pair(a.manifest, b.manifest))
+    table = shown.table.set_index("date")
+    assert (table["scenario"] == RUNS[1]).all()
+    np.testing.assert_allclose(table["q50"].to_numpy(), wide.median(axis=1).to_numpy())
+    assert table["q50"].iloc[-1] < 0  # twice the officers: a smaller backlog
+    assert "paired difference (mean, 95%)" in shown.html and "CGRS backlog at the end" in shown.html
+    # one run only, or a sweep: the view says what to pick
+    assert "Pick two or more runs" in show_comparison([folders[RUNS[0]]], {}).message
+
+
+def test_a_measures_dates_and_trigger_events_are_marked():
+    from flowsim.dashboard.comparison_view import event_marks, measure_marks
+
+    change = {"date": "2024-03-01", "field": "cgrs.case_officers_fte", "add": 10}
+    shared = {"date": "2024-02-01", "field": "reception.centres.north.places", "add": 5}
+    base = d.Scenario("base", pd.DataFrame(), manifest={"config": {"changes": [shared]}})
+    plan = d.Scenario(
+        "plan",
+        pd.DataFrame(),
+        manifest={"config": {"changes": [shared, change]}},
+        events=pd.DataFrame(
+            {
+                "replication": [0, 1, 1],
+                "date": pd.to_datetime(["2024-04-01", "2024-04-11", "2024-06-01"]),
+                "trigger": ["buffer"] * 3,
+                "event": ["fired"] * 3,
+            }
+        ),
+    )
+    assert measure_marks(base, plan) == [(pd.Timestamp("2024-03-01"), "cgrs.case_officers_fte")]
+    # first firing per replication (1 April, 11 April): median 6 April
+    assert event_marks(plan) == [(pd.Timestamp("2024-04-06"), "buffer: fired")]

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from dashboard_helpers import RUNS, make_results_root
-from flowsim.dashboard import PRIM_VIEW
+from flowsim.dashboard import COMPARISON_VIEW, PRIM_VIEW
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "dashboard.ipynb"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -170,26 +170,33 @@ def test_served_page_in_headless_chromium(served, tmp_path):
             page.screenshot(path=str(shot), full_page=True)
             assert shot.stat().st_size > 10_000
             print(f"screenshot: {shot}")
+            # the second run against the first, paired replication by replication
+            page.locator(".flowsim-view select").select_option(label=COMPARISON_VIEW)
+            page.wait_for_selector("[data-renders='3']", state="attached", timeout=30_000)
+            assert page.locator("table.flowsim-totals").count() == 1
+            body = page.inner_text("body")
+            assert "paired difference" in body and "only 2 paired replications" in body
+            assert page.locator(".flowsim-single select").input_value() == RUNS[0]
             # a sweep: its outcome table, an outcome picked, then another one
             picker.select_option(label="tiny-sweep (sweep, 8 runs)")
-            page.wait_for_selector("[data-renders='3']", state="attached", timeout=30_000)
-            page.locator(".flowsim-view select").select_option(label="Sweep: outcomes")
             page.wait_for_selector("[data-renders='4']", state="attached", timeout=30_000)
+            page.locator(".flowsim-view select").select_option(label="Sweep: outcomes")
+            page.wait_for_selector("[data-renders='5']", state="attached", timeout=30_000)
             outcome = page.locator(".flowsim-option select")
             assert outcome.input_value() == "peak_without"
             assert page.locator("table.flowsim-outcomes tbody tr").count() == 4
             outcome.select_option(label="backlog_end")
-            page.wait_for_selector("[data-renders='5']", state="attached", timeout=30_000)
+            page.wait_for_selector("[data-renders='6']", state="attached", timeout=30_000)
             page.screenshot(path=str(tmp_path / "dashboard-sweep.png"), full_page=True)
             # scenario discovery: the box and its trajectory, then the other side of the
             # threshold the page started from (the outcome's median)
             page.locator(".flowsim-view select").select_option(label=PRIM_VIEW)
-            page.wait_for_selector("[data-renders='6']", state="attached", timeout=60_000)
+            page.wait_for_selector("[data-renders='7']", state="attached", timeout=60_000)
             assert page.locator("table.flowsim-prim").count() == 1
             assert page.locator(".flowsim-threshold input").is_visible()
             assert "backlog_end &gt;" in page.inner_html("body")  # the outcome picked before
             page.locator(".flowsim-direction select").select_option(label="outcome below")
-            page.wait_for_selector("[data-renders='7']", state="attached", timeout=60_000)
+            page.wait_for_selector("[data-renders='8']", state="attached", timeout=60_000)
             assert "Traceback" not in page.inner_text("body")
             assert page.locator("a[download$='.csv']").count() == 1
             page.screenshot(path=str(tmp_path / "dashboard-prim.png"), full_page=True)

@@ -135,13 +135,13 @@ def difference_bands(
     pairing: Pairing,
     window: int | None = None,
 ) -> pd.DataFrame:
-    """Per date, the quantiles (:data:`QUANTILES`, columns ``q05`` ... ``q95``) of the
-    paired differences scenario - baseline of one series (empty without pairs)."""
+    """Per date (index), the quantiles of the paired differences scenario - baseline of one
+    series, one column per quantile of :data:`QUANTILES` (floats, as the dashboard's fan
+    charts take them); empty without pairs."""
     wide = paired_series(baseline, scenario, column, pairing, window)
     if wide.empty or not pairing.paired:
-        return pd.DataFrame(columns=[f"q{round(100 * q):02d}" for q in QUANTILES])
-    bands = wide.quantile(list(QUANTILES), axis=1).T
-    return bands.rename(columns=lambda q: f"q{round(100 * q):02d}")
+        return pd.DataFrame(columns=list(QUANTILES), dtype=float)
+    return wide.quantile(list(QUANTILES), axis=1).T
 
 
 def period_totals(frame: pd.DataFrame, start: Any, end: Any) -> pd.DataFrame:

@@ -98,6 +98,7 @@ from flowsim.dashboard.sweep_tables import (
 from flowsim.dashboard.sweep_views import load_sweeps, sweep_choices
 from flowsim.dashboard.views import (
     BREAKDOWNS,
+    COMPARISON_VIEW,
     HINDCAST_VIEW,
     ONE_FOLDER_VIEWS,
     PLACE_TYPES,
@@ -116,6 +117,7 @@ __all__ = [
     "BREAKDOWNS",
     "CACHE",
     "DENSITY",
+    "COMPARISON_VIEW",
     "HINDCAST_VIEW",
     "LINESTYLES",
     "MANIFEST_VERSION",

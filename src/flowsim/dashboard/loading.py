@@ -31,6 +31,7 @@ RUN_FILES = (
     "series.parquet",
     "series_by_region.parquet",
     "series_by_group.parquet",
+    "events.parquet",
 )
 SWEEP_FILES = ("manifest.json", "runs.parquet")
 
@@ -100,6 +101,8 @@ class Scenario:
     by_region: pd.DataFrame | None = None
     source: str = ""
     by_group: pd.DataFrame | None = None
+    manifest: dict = field(default_factory=dict)  # a run's manifest (seeds, config)
+    events: pd.DataFrame | None = None  # a run's trigger events (replication, date, ...)
 
 
 @dataclass
@@ -151,7 +154,7 @@ def _read_run(path: Path) -> Scenario:
         raise DashboardError(f"{path.name}: series.parquet has no replication/date columns")
     frame["date"] = pd.to_datetime(frame["date"])
     by = {}
-    for name in ("series_by_region", "series_by_group"):
+    for name in ("series_by_region", "series_by_group", "events"):
         by[name] = None
         if (path / f"{name}.parquet").is_file():
             by[name] = _read_parquet(path / f"{name}.parquet")
@@ -163,6 +166,8 @@ def _read_run(path: Path) -> Scenario:
         by["series_by_region"],
         source=str(manifest.get("scenario", "")),
         by_group=by["series_by_group"],
+        manifest=manifest,
+        events=by["events"],
     )
 
 

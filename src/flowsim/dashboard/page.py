@@ -17,6 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from flowsim.dashboard.colours import scenario_colours
+from flowsim.dashboard.comparison_view import comparison_series, show_comparison
 from flowsim.dashboard.folders import DashboardError, Folder, default_root, discover
 from flowsim.dashboard.loading import load_sweep, point_label, sweep_points
 from flowsim.dashboard.series_views import hindcast_options, show_hindcast, show_series
@@ -24,6 +25,7 @@ from flowsim.dashboard.sweep_tables import default_discovery
 from flowsim.dashboard.sweep_views import load_sweeps, show_sweep, sweep_choices
 from flowsim.dashboard.views import (
     BREAKDOWNS,
+    COMPARISON_VIEW,
     HINDCAST_VIEW,
     ONE_FOLDER_VIEWS,
     PRIM_VIEW,
@@ -83,18 +85,20 @@ def show(
 ) -> Shown:
     """Build one view (:func:`~flowsim.dashboard.views.view_names`) for the picked folders.
 
-    ``option``: the series (the views by region and by group, the hindcast), the outcome
-    (sweep views); ``second``: the factor (scatter); ``single``: the folder name of the run
-    or sweep a view of one folder at a time shows (hindcast, sensitivity, PRIM; default the
-    first picked); ``rule``: the runs of interest of the PRIM view (default: the
-    experiment's, else above the outcome's median). Problems come back as a message, never
-    as an exception of ours.
+    ``option``: the series (the views by region and by group, the hindcast, the comparison),
+    the outcome (sweep views); ``second``: the factor (scatter); ``single``: the folder name
+    of the run or sweep a view of one folder at a time shows (hindcast, sensitivity, PRIM;
+    the baseline of the comparison; default the first picked); ``rule``: the runs of
+    interest of the PRIM view (default: the experiment's, else above the outcome's median).
+    Problems come back as a message, never as an exception of ours.
     """
     if not folders:
         return Shown(message="Pick one or more results folders.")
     colours = colour_map(folders)
     if view == HINDCAST_VIEW:
         return show_hindcast(folders, observed, colours, option, single)
+    if view == COMPARISON_VIEW:
+        return show_comparison(folders, colours, option, single)
     if view in SWEEP_VIEWS:
         return show_sweep(view, folders, colours, option, second, single, rule)
     return show_series(view, folders, colours, observed, option)
@@ -191,12 +195,14 @@ def build_app(root: str | Path | None = None) -> Any:
         opts: list[str] = []
         factors: list[str] = []
         choose(single, ones)
-        single.description = (kind or "").capitalize()
+        single.description = "Baseline" if name == COMPARISON_VIEW else (kind or "").capitalize()
         single.layout.display = "" if len(ones) > 1 else "none"
         if name in BREAKDOWNS:
             opts = list(BREAKDOWNS[name].series)
         elif name == HINDCAST_VIEW:
             opts = hindcast_options(picked(), observed, single.value)
+        elif name == COMPARISON_VIEW:
+            opts = list(comparison_series())
         elif name in SWEEP_VIEWS:
             opts, factors = sweep_choices(picked())
         option.description = "Outcome" if name in SWEEP_VIEWS else "Series"

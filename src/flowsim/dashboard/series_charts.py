@@ -57,7 +57,7 @@ def _tick(value: float, _position: Any = None) -> str:
     return f"{value:.4g}"
 
 
-def _date_axis(ax: Axes) -> None:
+def date_axis(ax: Axes) -> None:
     """Calendar dates on x (concise labels), readable numbers on y."""
     import matplotlib.dates as mdates
     from matplotlib.ticker import FuncFormatter
@@ -113,7 +113,7 @@ def fan_figure(
             )
         ax.set_title(panel.title)
         ax.set_ylabel(panel.unit)
-        _date_axis(ax)
+        date_axis(ax)
         ax.grid(alpha=0.3)
         if drawn:
             ax.set_ylim(bottom=0)
@@ -193,7 +193,7 @@ def breakdown_figure(
                 draw_fan(ax, q, colours.get(sc.label), sc.label)
         ax.set_title(breakdown.names.get(category, category.replace("_", " ")))
         ax.set_ylabel(unit)
-        _date_axis(ax)
+        date_axis(ax)
         ax.grid(alpha=0.3)
         ax.set_ylim(bottom=0)
     axes[0].legend(loc="best", fontsize=7)

@@ -204,9 +204,16 @@ SWEEP_VIEWS = (
     PRIM_VIEW,
 )
 HINDCAST_VIEW = "Hindcast: runs against observed figures"
+COMPARISON_VIEW = "Against a baseline: paired differences"
 # views of one folder at a time (a design's sensitivity, one run against the observed
-# figures): with several picked, the page offers a picker of that kind of folder
-ONE_FOLDER_VIEWS = {HINDCAST_VIEW: "run", SWEEP_VIEWS[2]: "sweep", PRIM_VIEW: "sweep"}
+# figures, the baseline the other runs are compared with): with several picked, the page
+# offers a picker of that kind of folder
+ONE_FOLDER_VIEWS = {
+    HINDCAST_VIEW: "run",
+    COMPARISON_VIEW: "run",
+    SWEEP_VIEWS[2]: "sweep",
+    PRIM_VIEW: "sweep",
+}
 
 
 def one_folder_note(view: str, name: str, picked: int) -> str:
@@ -221,4 +228,4 @@ def one_folder_note(view: str, name: str, picked: int) -> str:
 
 def view_names() -> list[str]:
     """Every view, in the order the page offers them."""
-    return [*VIEWS, *BREAKDOWNS, HINDCAST_VIEW, *SWEEP_VIEWS]
+    return [*VIEWS, COMPARISON_VIEW, *BREAKDOWNS, HINDCAST_VIEW, *SWEEP_VIEWS]

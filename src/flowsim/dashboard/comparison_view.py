@@ -1,0 +1,184 @@
+"""The view a researcher comes for: scenarios against a baseline, paired replication by
+replication (:mod:`flowsim.comparison`).
+
+One picked run is the baseline (the first, or the one chosen under Baseline), the other
+picked runs are scenarios. The chart shows, for one series, each scenario's difference from
+the baseline per date: the median over paired replications with its 50% and 90% bands, a
+zero line, and dashed marks at the dates of the scenario's own dated changes (those the
+baseline does not have) and dotted marks at its trigger events. Below it, the figures over
+the period both runs cover (person-days and peak without a place, backlog at the end,
+decisions, costs) with the paired interval beside the unpaired one. A note says when seeds
+differ or too few replications are paired.
+
+Units: the series' own (persons; flows as persons per day, shown as 30-day means).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from flowsim.comparison import Pairing, compare_totals, difference_bands, pair
+from flowsim.dashboard.folders import DashboardError, Folder
+from flowsim.dashboard.loading import Scenario, load_run
+from flowsim.dashboard.series_charts import date_axis, draw_fan
+from flowsim.dashboard.series_tables import quantile_columns
+from flowsim.dashboard.views import VIEWS, Shown
+from flowsim.intervals import amount_text
+
+
+def comparison_series() -> dict[str, tuple[str, str, int | None]]:
+    """The series a difference can be shown for: column -> (label, unit, window days), from
+    the series views' panels (derived rates left out: a difference of ratios misleads)."""
+    found: dict[str, tuple[str, str, int | None]] = {}
+    for panels in VIEWS.values():
+        for panel in panels:
+            for column, label in panel.lines:
+                found.setdefault(column, (f"{panel.title}: {label}", panel.unit, panel.window))
+    return {c: v for c, v in found.items() if not c.endswith("_pct") and c != "days_to_decision"}
+
+
+def measure_marks(baseline: Scenario, scenario: Scenario) -> list[tuple[pd.Timestamp, str]]:
+    """The dates of the scenario's dated changes the baseline does not have, with their
+    field (the measure's dates)."""
+
+    def changes(sc: Scenario) -> list[dict]:
+        config = sc.manifest.get("config") or {}
+        return list(config.get("changes") or [])
+
+    own = {(str(c.get("date")), c.get("field"), str(c)) for c in changes(baseline)}
+    marks = []
+    for change in changes(scenario):
+        if (str(change.get("date")), change.get("field"), str(change)) not in own:
+            marks.append((pd.Timestamp(change["date"]), str(change.get("field", ""))))
+    return sorted(set(marks))
+
+
+def event_marks(scenario: Scenario) -> list[tuple[pd.Timestamp, str]]:
+    """Each trigger event of the scenario at its median date over the replications it
+    happened in (first occurrence per replication)."""
+    events = scenario.events
+    if events is None or events.empty:
+        return []
+    first = events.sort_values("date").groupby(["trigger", "event", "replication"]).first()
+    median = first.reset_index().groupby(["trigger", "event"])["date"].median()
+    return [(pd.Timestamp(d), f"{t}: {e}") for (t, e), d in median.items()]
+
+
+def _runs(folders: Sequence[Folder], baseline: str | None) -> tuple[Scenario, list[Scenario]]:
+    runs = [f for f in folders if f.kind == "run"]
+    if len(runs) < 2:
+        raise DashboardError(
+            "Pick two or more runs: the baseline (choose it under Baseline) and the scenarios "
+            "to compare with it."
+        )
+    first = next((f for f in runs if f.path.name == baseline), runs[0])
+    base = load_run(first.path)
+    return base, [load_run(f.path) for f in runs if f is not first]
+
+
+def show_comparison(
+    folders: Sequence[Folder],
+    colours: dict[str, str],
+    option: str | None = None,
+    baseline: str | None = None,
+) -> Shown:
+    """Scenarios against the baseline for the series ``option`` (module docstring)."""
+    try:
+        base, scenarios = _runs(folders, baseline)
+    except DashboardError as err:
+        return Shown(message=str(err))
+    catalogue = comparison_series()
+    column = option if option in catalogue else next(iter(catalogue))
+    label, unit, window = catalogue[column]
+    fig = Figure(figsize=(11, 4.6), layout="constrained")
+    ax = fig.subplots()
+    ax.axhline(0.0, color="0.3", lw=0.8)
+    notes, tables, totals = [], [], []
+    for sc in scenarios:
+        pairing = pair(base.manifest, sc.manifest)
+        notes += [f"{sc.label}: {w}" for w in pairing.warnings]
+        if column not in sc.frame or column not in base.frame:
+            notes.append(f"{sc.label}: {column} is not recorded in both runs")
+            continue
+        bands = difference_bands(base.frame, sc.frame, column, pairing, window)
+        if not bands.empty:
+            colour = draw_fan(ax, bands, colours.get(sc.label), f"{sc.label} - {base.label}")
+            for when, field in measure_marks(base, sc):
+                ax.axvline(when, color=colour, ls="--", lw=1.0, alpha=0.8)
+                ax.annotate(
+                    field,
+                    (when, 1.0),
+                    xycoords=("data", "axes fraction"),
+                    fontsize=7,
+                    rotation=90,
+                    va="top",
+                    ha="right",
+                    color=colour,
+                )
+            for when, what in event_marks(sc):
+                ax.axvline(when, color=colour, ls=":", lw=1.0)
+                ax.annotate(
+                    what,
+                    (when, 0.0),
+                    xycoords=("data", "axes fraction"),
+                    fontsize=7,
+                    rotation=90,
+                    va="bottom",
+                    ha="right",
+                    color=colour,
+                )
+            table = quantile_columns(bands).reset_index().assign(scenario=sc.label)
+            tables.append(table)
+        totals.append((sc, pairing))
+    ax.set_title(f"{label}: scenario minus {base.label}, paired replications")
+    ax.set_ylabel(f"difference ({unit})")
+    if tables:
+        ax.legend(loc="upper left", fontsize=8)
+    date_axis(ax)
+    table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+    return Shown(fig, table, "; ".join(notes), totals_html(base, totals))
+
+
+def totals_html(base: Scenario, compared: Sequence[tuple[Scenario, Pairing]]) -> str:
+    """The figures over the period both runs cover, per scenario: both medians, the mean
+    paired difference with its 95% interval, and the unpaired interval."""
+    rows = []
+    for sc, pairing in compared:
+        start = max(base.frame["date"].min(), sc.frame["date"].min())
+        end = min(base.frame["date"].max(), sc.frame["date"].max())
+        table = compare_totals(base.frame, sc.frame, pairing, start, end)
+        for r in table.itertuples():
+            paired = (
+                f"{amount_text(r.paired_difference, r.unit)} "
+                f"[{amount_text(r.paired_low, r.unit)}, {amount_text(r.paired_high, r.unit)}]"
+            )
+            unpaired = (
+                f"[{amount_text(r.unpaired_low, r.unit)}, {amount_text(r.unpaired_high, r.unit)}]"
+            )
+            cells = [
+                f"{sc.label}<br><small>{start:%Y-%m-%d} to {end:%Y-%m-%d}</small>",
+                r.label,
+                amount_text(r.baseline_median, r.unit),
+                amount_text(r.scenario_median, r.unit),
+                paired,
+                unpaired,
+            ]
+            rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    if not rows:
+        return ""
+    head = "".join(
+        f"<th>{escape(h)}</th>"
+        for h in (
+            "scenario, period",
+            "figure",
+            f"{base.label} (median)",
+            "scenario (median)",
+            "paired difference (mean, 95%)",
+            "unpaired (95%)",
+        )
+    )
+    return f"<table class='flowsim-totals'><tr>{head}</tr>{''.join(rows)}</table>"
