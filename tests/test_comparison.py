@@ -128,3 +128,31 @@ def test_the_compare_command_pairs_two_runs_of_the_same_seed(tmp_path, small_sce
     assert "expected a period both runs cover" in capsys.readouterr().err
     assert main(["compare", str(tmp_path), "--baseline", base]) == 2
     assert capsys.readouterr().err.strip().endswith("expected the run's daily series")
+
+
+@pytest.mark.parametrize(
+    "value, unit, text",
+    [
+        (2_279_426_304, "euros", "EUR 2.28 bn"),
+        (4_500_000, "euros", "EUR 4.5 m"),
+        (250, "euros", "EUR 250"),
+        (12_346, "persons", "12,300 persons"),
+        (-1_250.4, "person-days", "-1,250 person-days"),
+        (0.5, "persons", "0.5 persons"),
+        (float("nan"), "persons", "-"),
+    ],
+)
+def test_amounts_read_as_people_write_them(value, unit, text):
+    from flowsim.intervals import amount_text
+
+    assert amount_text(value, unit) == text
+
+
+def test_an_interval_carries_its_unit_once():
+    from flowsim.intervals import amount_interval_text
+
+    assert amount_interval_text(-845.2, -962, -728, "person-days") == (
+        "-845 [-962, -728] person-days"
+    )
+    assert amount_interval_text(None, -1740, 53, "persons") == "[-1,740, 53] persons"
+    assert amount_interval_text(-2050, -4380, 281, "euros") == "EUR -2.05 k [EUR -4.38 k, EUR 281]"

@@ -592,7 +592,7 @@ def _compare(args: argparse.Namespace) -> int:
 
     from flowsim.comparison import compare_totals, pair
     from flowsim.hindcast import HindcastError, read_run
-    from flowsim.intervals import amount_text
+    from flowsim.intervals import amount_interval_text, amount_text
     from flowsim.results import atomic_path
 
     try:
@@ -619,14 +619,11 @@ def _compare(args: argparse.Namespace) -> int:
         f"difference: mean over {len(pairing.pairs)} paired replications, 95% interval):"
     )
     for r in table.itertuples():
-        paired = (
-            f"{amount_text(r.paired_difference, r.unit)} [{amount_text(r.paired_low, r.unit)}, "
-            f"{amount_text(r.paired_high, r.unit)}]"
-        )
+        paired = amount_interval_text(r.paired_difference, r.paired_low, r.paired_high, r.unit)
+        unpaired = amount_interval_text(None, r.unpaired_low, r.unpaired_high, r.unit)
         print(
             f"  {r.label}: {amount_text(r.scenario_median, r.unit)} against "
-            f"{amount_text(r.baseline_median, r.unit)}; difference {paired} (unpaired "
-            f"[{amount_text(r.unpaired_low, r.unit)}, {amount_text(r.unpaired_high, r.unit)}])"
+            f"{amount_text(r.baseline_median, r.unit)}; difference {paired} (unpaired {unpaired})"
         )
     if args.csv is not None:
         with atomic_path(args.csv) as tmp:

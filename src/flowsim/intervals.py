@@ -80,3 +80,19 @@ def amount_text(value: float, unit: str) -> str:
         return f"EUR {value:.0f}"
     rounded = float(f"{value:.3g}")
     return f"{rounded:,.0f} {unit}" if abs(rounded) >= 1 else f"{value:.2g} {unit}"
+
+
+def amount_interval_text(value: float, low: float, high: float, unit: str) -> str:
+    """A figure and its interval with the unit once: ``-845 [-962, -728] person-days``,
+    ``EUR -2.05 k [EUR -4.38 k, EUR 281]`` (see :func:`amount_text`); the interval alone
+    when ``value`` is None."""
+    interval = [amount_text(x, unit) for x in (low, high)]
+    if unit != "euros":
+        interval = [text.removesuffix(f" {unit}") for text in interval]
+    inside = f"[{interval[0]}, {interval[1]}]"
+    if value is None:
+        return inside if unit == "euros" else f"{inside} {unit}"
+    head = amount_text(value, unit)
+    if unit == "euros":
+        return f"{head} {inside}"
+    return f"{head.removesuffix(f' {unit}')} {inside} {unit}"
