@@ -762,3 +762,15 @@ def test_a_measures_dates_and_trigger_events_are_marked():
     assert measure_marks(base, plan) == [(pd.Timestamp("2024-03-01"), "cgrs.case_officers_fte")]
     # first firing per replication (1 April, 11 April): median 6 April
     assert event_marks(plan) == [(pd.Timestamp("2024-04-06"), "buffer: fired")]
+
+
+def test_the_sweep_outcomes_view_pairs_each_scenario_with_its_reference(root):
+    """The tiny sweep (officers x extra tents, both levers): every scenario against the
+    baseline point, paired; the table is in the view's HTML."""
+    folders = {f.path.name: f for f in d.discover(root) if f.ok}
+    sweep = d.load_sweep(folders["tiny-sweep"].path)
+    table = d.difference_display(sweep)
+    assert len(table) == 3 and "against" in table.columns
+    assert f"{sweep.outcomes[0]}: paired" in table.columns
+    shown = d.show(d.SWEEP_VIEWS[0], [folders["tiny-sweep"]])
+    assert "flowsim-differences" in shown.html and "under the same uncertainties" in shown.html

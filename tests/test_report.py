@@ -46,7 +46,7 @@ def test_paired_differences_and_means_match_hand_computation():
             "y": y_base + y_other,
         }
     )
-    diffs = paired_differences(runs, baseline=0, outcomes=["y"]).iloc[0]
+    diffs = paired_differences(runs, references=0, outcomes=["y"]).iloc[0]
     d = np.array(y_other) - np.array(y_base)  # 2, 3, 1, 3
     half = stats.t.ppf(0.975, 3) * d.std(ddof=1) / 2  # sqrt(4) = 2
     assert diffs["mean_difference"] == pytest.approx(2.25)
@@ -223,3 +223,42 @@ def test_an_incomplete_sweep_is_said_plainly():
     assert "incomplete" in running and "3 of its 8 runs" in running and "--resume" in running
     assert "2 of 4 runs" in incomplete_note({"state": "complete", "runs": 4}, runs.iloc[:2])
     assert "'partial'" in incomplete_note({"state": "partial", "runs": 3}, runs)
+
+
+def test_each_policy_is_compared_with_the_baseline_policy_under_the_same_uncertainty():
+    """Two levers' values x two inflows: the plan under high inflow is compared with the
+    baseline under high inflow, never with the baseline under today's inflow."""
+    from flowsim.experiments import Spec, reference_points
+
+    spec = Spec.model_validate(
+        {
+            "name": "plan-x-inflow",
+            "base": "unused.yaml",
+            "levers": [{"name": "plan", "scenarios": {"baseline": "a.yaml", "plan": "b.yaml"}}],
+            "uncertainties": [{"name": "inflow", "field": "inflow.scale", "values": [1.0, 1.1]}],
+            "design": {"kind": "factorial"},
+            "replications": 2,
+            "outcomes": {"peak": {"series": "without_reception", "stat": "max"}},
+        }
+    )
+    points = [
+        {"plan": "baseline", "inflow": 1.0},
+        {"plan": "baseline", "inflow": 1.1},
+        {"plan": "plan", "inflow": 1.0},
+        {"plan": "plan", "inflow": 1.1},
+    ]
+    assert reference_points(spec, points) == {2: 0, 3: 1}
+    # with hand-made runs: the plan saves 5 under either inflow; against the single baseline
+    # point it would read as +45 under high inflow
+    peak = {0: [100, 110], 1: [150, 160], 2: [95, 105], 3: [145, 155]}
+    runs = pd.DataFrame(
+        [
+            {"point": p, "replication": r, "status": "ok", "peak": v}
+            for p, values in peak.items()
+            for r, v in enumerate(values)
+        ]
+    )
+    diffs = paired_differences(runs, {2: 0, 3: 1}, ["peak"]).set_index("point")
+    assert diffs.loc[2, "mean_difference"] == diffs.loc[3, "mean_difference"] == -5
+    assert diffs.loc[3, "reference"] == 1
+    assert paired_differences(runs, 0, ["peak"]).set_index("point").loc[3, "mean_difference"] == 45

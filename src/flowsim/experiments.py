@@ -475,6 +475,33 @@ def design_size(spec: Spec) -> int:
     return design.samples * (d + 1)  # type: ignore[operator]
 
 
+def reference_points(spec: Spec, points: list[dict[str, float | str]]) -> dict[int, int]:
+    """Each point's reference for paired differences: the point with the baseline's lever
+    values (``baseline``, else each lever's first value) and the point's *own* uncertainty
+    values, so that a policy is compared with the baseline policy under the same
+    uncertainties, never with the baseline under others. Points that are their own
+    reference are left out.
+
+    Factorial designs only (sampling designs have no such point: empty). With no lever, the
+    experiment compares uncertainties: every point against :func:`baseline_point`.
+    """
+    if spec.design.kind != "factorial":
+        return {}
+    if not spec.levers:
+        base = baseline_point(spec, points)
+        return {i: base for i in range(len(points)) if base is not None and i != base}
+    policy = {f.name: spec.baseline.get(f.name, f.levels[0]) for f in spec.levers}
+    uncertain = [f.name for f in spec.uncertainties]
+    index = {tuple(point[n] for n in (*policy, *uncertain)): i for i, point in enumerate(points)}
+    references = {}
+    for i, point in enumerate(points):
+        key = (*policy.values(), *(point[n] for n in uncertain))
+        reference = index.get(key)
+        if reference is not None and reference != i:
+            references[i] = reference
+    return references
+
+
 def baseline_point(spec: Spec, points: list[dict[str, float | str]]) -> int | None:
     """Index of the reference point for paired differences, or None.
 

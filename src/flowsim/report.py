@@ -6,8 +6,10 @@
 - ``outcomes.csv``: per design point and outcome, the mean over replications with its 95%
   confidence interval (Student t);
 - ``differences.csv`` (factorial designs): per point and outcome, the mean paired difference
-  against the baseline point with its 95% interval (replication ``k`` of both points used
-  the same random numbers), and the unpaired (Welch) interval for comparison;
+  against its reference point, the baseline policy under the point's own uncertainties
+  (:func:`flowsim.experiments.reference_points`), with its 95% interval (replication ``k``
+  of both points used the same random numbers), and the unpaired (Welch) interval for
+  comparison; rows grouped by reference (by uncertainty);
 - ``figures/fan_<series>.png``: median, 50% and 90% bands of each kept series, one colour
   per point (drawn by :func:`flowsim.dashboard.fan_figure`, as in the dashboard);
 - ``figures/sobol_<outcome>.png`` (Sobol: first-order and total indices with 95% intervals),
@@ -26,6 +28,7 @@ from __future__ import annotations
 import inspect
 import json
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from flowsim.experiments import Discovery, Spec, salib_problem
+from flowsim.experiments import Discovery, Spec, reference_points, salib_problem
 from flowsim.intervals import (
     CONFIDENCE,
     interval_text,
@@ -81,17 +84,24 @@ def outcome_table(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["point", "outcome", "n", "mean", "ci_low", "ci_high"])
 
 
-def paired_differences(runs: pd.DataFrame, baseline: int, outcomes: list[str]) -> pd.DataFrame:
-    """Per point (other than ``baseline``) and outcome: the mean of the differences
-    point - baseline over replications both ran (paired by replication, common random
-    numbers) with its 95% interval, and the unpaired Welch interval for comparison."""
+def paired_differences(
+    runs: pd.DataFrame, references: int | Mapping[int, int], outcomes: list[str]
+) -> pd.DataFrame:
+    """Per point and outcome: the mean of the differences point - reference over the
+    replications both ran (paired by replication: common random numbers) with its 95%
+    interval, and the unpaired Welch interval for comparison. ``references``: each point's
+    reference point (:func:`flowsim.experiments.reference_points`), or one point every
+    other point is compared with."""
     ok = runs[runs["status"] == "ok"]
-    base = ok[ok["point"] == baseline].set_index("replication")
+    if not isinstance(references, Mapping):
+        references = {int(p): references for p in ok["point"].unique() if p != references}
+    by_point = {int(p): g.set_index("replication") for p, g in ok.groupby("point", sort=True)}
     rows = []
-    for point, group in ok.groupby("point", sort=True):
-        if point == baseline:
+    for point in sorted(references):
+        reference = references[point]
+        if point not in by_point or reference not in by_point:
             continue
-        other = group.set_index("replication")
+        other, base = by_point[point], by_point[reference]
         shared = other.index.intersection(base.index)
         for name in outcomes:
             diff = other.loc[shared, name].to_numpy() - base.loc[shared, name].to_numpy()
@@ -100,6 +110,7 @@ def paired_differences(runs: pd.DataFrame, baseline: int, outcomes: list[str]) -
             rows.append(
                 {
                     "point": int(point),
+                    "reference": int(reference),
                     "outcome": name,
                     "pairs": int(np.count_nonzero(~np.isnan(diff))),
                     "mean_difference": mean,
@@ -109,8 +120,22 @@ def paired_differences(runs: pd.DataFrame, baseline: int, outcomes: list[str]) -
                     "unpaired_ci_high": u_high,
                 }
             )
-    columns = ["point", "outcome", "pairs", "mean_difference", "ci_low", "ci_high"]
+    columns = ["point", "reference", "outcome", "pairs", "mean_difference", "ci_low", "ci_high"]
     return pd.DataFrame(rows, columns=[*columns, "unpaired_ci_low", "unpaired_ci_high"])
+
+
+def sweep_references(runs: pd.DataFrame, spec: Spec) -> dict[int, int]:
+    """Each point's reference (:func:`flowsim.experiments.reference_points`) from the
+    factor values a sweep's runs table records."""
+    factors = [f.name for f in spec.factors]
+    first = runs.drop_duplicates("point").set_index("point").sort_index()
+    if first.empty or not set(factors) <= set(first.columns):
+        return {}
+    points = [
+        {f: first.at[p, f] if p in first.index else None for f in factors}
+        for p in range(int(first.index.max()) + 1)
+    ]
+    return reference_points(spec, points)
 
 
 # --- sensitivity --------------------------------------------------------------------------
@@ -329,16 +354,22 @@ def write_report(folder: str | Path) -> Path:
     md += ["## Outcomes by scenario", "", "Mean over replications [95% interval of the mean].", ""]
     md += _outcome_markdown(table, labels, outcomes, limit=40)
 
-    if baseline is not None:
-        diffs = paired_differences(runs, baseline, outcomes)
-        _write_csv(diffs.assign(label=diffs["point"].map(labels)), out / "differences.csv")
+    references = sweep_references(runs, spec)
+    if references:
+        diffs = paired_differences(runs, references, outcomes)
+        _write_csv(
+            diffs.assign(
+                label=diffs["point"].map(labels), reference_label=diffs["reference"].map(labels)
+            ),
+            out / "differences.csv",
+        )
         md += [
-            "## Differences from the baseline",
+            "## Differences from the baseline policy",
             "",
-            f"Baseline: point {baseline} ({labels.get(baseline, '')}). Mean of the paired "
-            "differences (replication k of each scenario against replication k of the "
-            "baseline: the same random numbers) [95% interval]; the unpaired interval "
-            "shows what the pairing saves.",
+            "Each scenario against the baseline policy under the same uncertainties (the "
+            "reference point). Mean of the paired differences (replication k of each against "
+            "replication k of its reference: the same random numbers) [95% interval]; the "
+            "unpaired interval shows what the pairing saves.",
             "",
         ]
         md += _difference_markdown(diffs, labels, limit=40)
@@ -411,17 +442,26 @@ def _outcome_markdown(
 
 
 def _difference_markdown(diffs: pd.DataFrame, labels: dict[int, str], limit: int) -> list[str]:
+    diffs = diffs.sort_values(["reference", "point"], kind="stable")  # by uncertainty
     rows = [
         [
             str(r.point),
             labels.get(int(r.point), ""),
+            labels.get(int(r.reference), ""),
             r.outcome,
             interval_text(r.mean_difference, r.ci_low, r.ci_high),
             f"[{number_text(r.unpaired_ci_low)}, {number_text(r.unpaired_ci_high)}]",
         ]
         for r in diffs.itertuples()
     ]
-    header = ["point", "scenario", "outcome", "paired difference", "unpaired interval"]
+    header = [
+        "point",
+        "scenario",
+        "reference",
+        "outcome",
+        "paired difference",
+        "unpaired interval",
+    ]
     lines = _table_lines(header, rows[:limit])
     if len(rows) > limit:
         lines += [f"({len(rows) - limit} more rows in differences.csv)", ""]

@@ -90,6 +90,7 @@ from flowsim.dashboard.sweep_charts import (
 from flowsim.dashboard.sweep_tables import (
     DENSITY,
     default_discovery,
+    difference_display,
     outcome_display,
     outcome_summary,
     outcome_unit,
@@ -145,6 +146,7 @@ __all__ = [
     "classify",
     "colour_map",
     "default_discovery",
+    "difference_display",
     "default_root",
     "derive",
     "discover",

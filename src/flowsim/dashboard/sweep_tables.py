@@ -66,6 +66,46 @@ def outcome_display(summary: pd.DataFrame) -> pd.DataFrame:
     return shown
 
 
+def difference_display(sweep: Sweep) -> pd.DataFrame:
+    """Each scenario of a factorial sweep against the baseline policy under the same
+    uncertainties (:func:`flowsim.report.sweep_references`), grouped by reference: one row
+    per scenario with its reference, and per outcome the paired difference ``mean [low,
+    high]`` over replications beside the unpaired interval (95%). Empty for designs
+    without reference points."""
+    from flowsim.experiments import Spec
+    from flowsim.report import interval_text, number_text, paired_differences, sweep_references
+
+    try:
+        spec = Spec.model_validate(sweep.manifest.get("spec", {}))
+    except ValueError:
+        return pd.DataFrame()
+    references = sweep_references(sweep.runs, spec)
+    if not references:
+        return pd.DataFrame()
+    diffs = paired_differences(sweep.runs, references, sweep.outcomes)
+    if diffs.empty:
+        return pd.DataFrame()
+    diffs = diffs.assign(
+        scenario=diffs["point"].map(lambda p: point_label(sweep, int(p))),
+        reference_scenario=diffs["reference"].map(lambda p: point_label(sweep, int(p))),
+        paired=[interval_text(r.mean_difference, r.ci_low, r.ci_high) for r in diffs.itertuples()],
+        unpaired=[
+            f"[{number_text(r.unpaired_ci_low)}, {number_text(r.unpaired_ci_high)}]"
+            for r in diffs.itertuples()
+        ],
+    )
+    wide = diffs.pivot_table(
+        index=["reference", "point", "scenario", "reference_scenario"],
+        columns="outcome",
+        values=["paired", "unpaired"],
+        aggfunc="first",
+    )
+    wide.columns = [f"{outcome}: {kind}" for kind, outcome in wide.columns]
+    order = [f"{o}: {k}" for o in sweep.outcomes for k in ("paired", "unpaired")]
+    wide = wide[[c for c in order if c in wide.columns]].reset_index()
+    return wide.drop(columns="reference").rename(columns={"reference_scenario": "against"})
+
+
 def outcome_unit(definition: dict | None) -> str:
     """The unit of a sweep outcome from its definition in the manifest (``series``,
     ``stat``): days for ``days_above``/``longest_above``, the series' total for ``sum``, the

@@ -23,6 +23,7 @@ from flowsim.dashboard.sweep_charts import (
 )
 from flowsim.dashboard.sweep_tables import (
     default_discovery,
+    difference_display,
     ok_runs,
     outcome_axis,
     outcome_definitions_differ,
@@ -97,6 +98,16 @@ def show_sweep(
         summary = pd.concat([outcome_summary(s) for s in sweeps], ignore_index=True)
         html = "<p>Mean over replications [95% interval of the mean], per scenario:</p>"
         html += outcome_display(summary).to_html(index=False, classes="flowsim-outcomes")
+        for sweep in sweeps:
+            differences = difference_display(sweep)
+            if differences.empty:
+                continue
+            html += (
+                f"<p>{escape(sweep.path.name)}: each scenario against the baseline policy "
+                "under the same uncertainties (<i>against</i>), paired replication by "
+                "replication: mean difference [95% interval], beside the unpaired interval:</p>"
+            )
+            html += differences.to_html(index=False, classes="flowsim-differences")
         scenarios = summary.loc[summary["outcome"] == outcome, "scenario"].nunique()
         if scenarios > MAX_INTERVAL_ROWS:
             notes.append(f"the chart shows {MAX_INTERVAL_ROWS} of {scenarios} scenarios")
