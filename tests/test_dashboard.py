@@ -774,3 +774,14 @@ def test_the_sweep_outcomes_view_pairs_each_scenario_with_its_reference(root):
     assert f"{sweep.outcomes[0]}: paired" in table.columns
     shown = d.show(d.SWEEP_VIEWS[0], [folders["tiny-sweep"]])
     assert "flowsim-differences" in shown.html and "under the same uncertainties" in shown.html
+
+
+def test_the_comparisons_totals_cover_the_period_picked(root):
+    folders = {f.path.name: f for f in d.discover(root) if f.ok}
+    picked = [folders[RUNS[0]], folders[RUNS[1]]]
+    period = (pd.Timestamp("2024-01-10").date(), pd.Timestamp("2024-01-20").date())
+    shown = d.show(d.COMPARISON_VIEW, picked, option="cgrs_backlog", period=period)
+    assert "2024-01-10 to 2024-01-20" in shown.html
+    # a period the runs do not cover: no totals, the chart still drawn
+    outside = d.show(d.COMPARISON_VIEW, picked, period=(pd.Timestamp("2030-01-01"), None))
+    assert outside.figure is not None and outside.html == ""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from html import escape
+from typing import Any
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -85,8 +86,11 @@ def show_comparison(
     colours: dict[str, str],
     option: str | None = None,
     baseline: str | None = None,
+    period: tuple[Any, Any] | None = None,
 ) -> Shown:
-    """Scenarios against the baseline for the series ``option`` (module docstring)."""
+    """Scenarios against the baseline for the series ``option`` (module docstring); the
+    totals over ``period`` (first and last day, either None: the runs' own), clipped to the
+    days both runs cover."""
     try:
         base, scenarios = _runs(folders, baseline)
     except DashboardError as err:
@@ -140,16 +144,26 @@ def show_comparison(
         ax.legend(loc="upper left", fontsize=8)
     date_axis(ax)
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
-    return Shown(fig, table, "; ".join(notes), totals_html(base, totals))
+    return Shown(fig, table, "; ".join(notes), totals_html(base, totals, period))
 
 
-def totals_html(base: Scenario, compared: Sequence[tuple[Scenario, Pairing]]) -> str:
-    """The figures over the period both runs cover, per scenario: both medians, the mean
-    paired difference with its 95% interval, and the unpaired interval."""
+def totals_html(
+    base: Scenario,
+    compared: Sequence[tuple[Scenario, Pairing]],
+    period: tuple[Any, Any] | None = None,
+) -> str:
+    """The figures over ``period`` (clipped to the days both runs cover; None: all of
+    them), per scenario: both medians, the mean paired difference with its 95% interval,
+    and the unpaired interval."""
+    first, last = period or (None, None)
     rows = []
     for sc, pairing in compared:
         start = max(base.frame["date"].min(), sc.frame["date"].min())
         end = min(base.frame["date"].max(), sc.frame["date"].max())
+        start = max(start, pd.Timestamp(first)) if first is not None else start
+        end = min(end, pd.Timestamp(last)) if last is not None else end
+        if start > end:
+            continue
         table = compare_totals(base.frame, sc.frame, pairing, start, end)
         for r in table.itertuples():
             paired = (

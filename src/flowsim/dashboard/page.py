@@ -82,6 +82,7 @@ def show(
     second: str | None = None,
     single: str | None = None,
     rule: Discovery | None = None,
+    period: tuple[Any, Any] | None = None,
 ) -> Shown:
     """Build one view (:func:`~flowsim.dashboard.views.view_names`) for the picked folders.
 
@@ -89,7 +90,8 @@ def show(
     the outcome (sweep views); ``second``: the factor (scatter); ``single``: the folder name
     of the run or sweep a view of one folder at a time shows (hindcast, sensitivity, PRIM;
     the baseline of the comparison; default the first picked); ``rule``: the runs of
-    interest of the PRIM view (default: the experiment's, else above the outcome's median).
+    interest of the PRIM view (default: the experiment's, else above the outcome's median);
+    ``period``: the first and last day of the comparison's totals (None: the runs').
     Problems come back as a message, never as an exception of ours.
     """
     if not folders:
@@ -98,7 +100,7 @@ def show(
     if view == HINDCAST_VIEW:
         return show_hindcast(folders, observed, colours, option, single)
     if view == COMPARISON_VIEW:
-        return show_comparison(folders, colours, option, single)
+        return show_comparison(folders, colours, option, single, period)
     if view in SWEEP_VIEWS:
         return show_sweep(view, folders, colours, option, second, single, rule)
     return show_series(view, folders, colours, observed, option)
@@ -174,6 +176,11 @@ def build_app(root: str | Path | None = None) -> Any:
     direction.add_class("flowsim-direction")
     threshold = w.FloatText(description="Threshold", continuous_update=False)
     threshold.add_class("flowsim-threshold")
+    # the comparison's totals: over the days picked (empty: all the runs share)
+    start = w.DatePicker(description="Totals from")
+    start.add_class("flowsim-start")
+    end = w.DatePicker(description="to")
+    end.add_class("flowsim-end")
     prim_state: dict[str, Any] = {}  # the sweep and outcome the threshold was set for
     image = w.Image(format="png", layout=w.Layout(max_width="100%"))
     image.add_class("flowsim-figure")
@@ -213,14 +220,15 @@ def build_app(root: str | Path | None = None) -> Any:
         second.layout.display = "" if name == SWEEP_VIEWS[1] and factors else "none"
         prim = name == PRIM_VIEW and option.value is not None
         direction.layout.display = threshold.layout.display = "" if prim else "none"
+        start.layout.display = end.layout.display = "" if name == COMPARISON_VIEW else "none"
         # a new sweep or outcome starts from its default runs of interest; the same ones
         # keep what the user typed
         if prim and prim_state.get("for") != (single.value, option.value):
-            start = prim_start(picked(), single.value, option.value)
-            if start is not None:
-                direction.value = "above" if start.above is not None else "below"
-                threshold.value = float(start.above if start.above is not None else start.below)
-                prim_state.update({"for": (single.value, option.value), "density": start.threshold})
+            begun = prim_start(picked(), single.value, option.value)
+            if begun is not None:
+                direction.value = "above" if begun.above is not None else "below"
+                threshold.value = float(begun.above if begun.above is not None else begun.below)
+                prim_state.update({"for": (single.value, option.value), "density": begun.threshold})
 
     def choose(picker_: Any, choices: list[str]) -> None:
         """Offer ``choices``; a new list leaves no value picked (ipywidgets 8): the first."""
@@ -252,7 +260,14 @@ def build_app(root: str | Path | None = None) -> Any:
         refresh_options()
         try:
             shown = show(
-                view.value, picked(), observed, option.value, second.value, single.value, rule()
+                view.value,
+                picked(),
+                observed,
+                option.value,
+                second.value,
+                single.value,
+                rule(),
+                (start.value, end.value),
             )
         except Exception as err:  # shown in the page: never a stack trace
             shown = Shown(message=f"Could not draw this view: {type(err).__name__}: {err}")
@@ -274,7 +289,7 @@ def build_app(root: str | Path | None = None) -> Any:
         drawn.append(view.value)
 
     drawn: list[str] = []
-    for widget in (picker, view, option, second, single, direction, threshold):
+    for widget in (picker, view, option, second, single, direction, threshold, start, end):
         widget.observe(render, names="value")
     render()
     help_html = w.HTML(
@@ -290,7 +305,7 @@ def build_app(root: str | Path | None = None) -> Any:
             help_html,
             picker,
             w.HBox([view, option, second]),
-            w.HBox([single, direction, threshold]),
+            w.HBox([single, direction, threshold, start, end]),
             message,
             image,
             links,
