@@ -49,6 +49,7 @@ from flowsim.config import (
     scenario_from_dict,
 )
 from flowsim.results import atomic_path, replication_seeds, versions
+from flowsim.schema import schema_for
 
 STATE = "initial_state."
 
@@ -413,6 +414,10 @@ def write_forward(
         body = _start_tree(fitted, origin, end, name)
         body["ensemble"] = ensemble
     text = "".join(f"# {line}\n" for line in header)
+    schema = Path("docs") / "schema" / schema_for(body)  # the project's, run from its folder
+    if schema.is_file():
+        relative = os.path.relpath(schema.resolve(), out.parent.resolve())
+        text = f"# yaml-language-server: $schema={Path(relative).as_posix()}\n" + text
     text += yaml.safe_dump(body, sort_keys=False, default_flow_style=None, width=100)
     with atomic_path(out) as tmp:  # an invalid forecast is never left in place of a good one
         tmp.write_text(text, encoding="utf-8")
