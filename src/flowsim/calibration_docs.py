@@ -46,7 +46,7 @@ def unobserved_table(unobserved: pd.DataFrame) -> str:
         [
             f"`{r['parameter']}`",
             _interval(r, "posterior_"),
-            _num(r["log_likelihood_best"]),
+            f"{r['log_likelihood_best']:.1f}",
             "n/a (no neutral value)"
             if pd.isna(r["log_likelihood_neutral"])
             else f"{r['log_likelihood_neutral']:.1f} "
