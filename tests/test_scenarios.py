@@ -151,7 +151,7 @@ def test_the_baseline_and_hindcast_are_the_calibrated_history_carried_forward(na
     """Written by flowsim forward (never by hand): every member carries a value of every
     field the history's calibration fits and a whole start state, the CGRS backlog the one
     observed on 2022-12-31."""
-    from flowsim.config import InitialState, calibrated_parameter
+    from flowsim.config import InitialState, Timeline, calibrated_parameter
     from flowsim.observed import load_observed
 
     path = CONFIGS / f"{name}.yaml"
@@ -166,9 +166,14 @@ def test_the_baseline_and_hindcast_are_the_calibrated_history_carried_forward(na
     backlog = observed[
         (observed.series == "cgrs_backlog") & (observed.end == pd.Timestamp(history.end_date))
     ]["value"]
+    officers = Timeline(history).values_on(history.day_of(history.end_date))[
+        "cgrs.case_officers_fte"
+    ]
     for member in scenario.ensemble.members:
         assert fitted <= set(member)
         assert {f"initial_state.{f}" for f in InitialState.model_fields} - {
             "initial_state.in_reception_persons"
         } <= set(member)
         assert member["initial_state.pending_cgrs_persons"] == backlog.iloc[0]
+        # the officers the history reached, not the template's default
+        assert member["cgrs.case_officers_fte"] == officers

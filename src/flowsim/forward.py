@@ -13,7 +13,8 @@ Without ``--template`` the forecast keeps the history's own inputs after the ori
 observed ones: backtests); every changeable field starts with its value on the origin and
 only the changes after it remain. With ``--template``, the template gives everything after
 the origin (inputs observed later, stated assumptions) and the members override its
-calibrated fields and start state; residents are shared among the template's centres by
+calibrated fields, the fields that are state on the origin (:data:`CARRIED`: the CGRS's case
+officers) and the start state; residents are shared among the template's centres by
 type, in proportion to their places, as the template's centres need not be the history's.
 
 The start state is then **anchored** on what was observed at the origin (``flowsim forward``
@@ -120,6 +121,12 @@ def member_states(
     return states
 
 
+#: Fields that are the system's state on the origin rather than an input after it: each
+#: member carries the history's value there, whatever the template says (the template's
+#: dated changes after the origin still apply on top).
+CARRIED = ("cgrs.case_officers_fte",)
+
+
 def values_at(scenario: Scenario, origin: dt.date, keys: list[str]) -> dict[str, float]:
     """The fields of calibration ``keys`` (dated keys name their field) on ``origin`` in
     ``scenario``'s timeline (every change up to that day applied)."""
@@ -191,7 +198,7 @@ def forward_members(
     for k, state in enumerate(states):
         member = fitted.member(k)
         row: dict[str, float] = {"member": float(k)}
-        row.update(values_at(member, origin, current))
+        row.update(values_at(member, origin, [*current, *CARRIED]))
         row.update(
             {key: fitted.ensemble.members[k % len(fitted.ensemble.members)][key] for key in later}
         )
