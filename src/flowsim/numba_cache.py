@@ -36,6 +36,11 @@ NOT_COMPILED = frozenset(
         "inputs.py",
         "backtest.py",
         "forward.py",
+        "calibration_docs.py",
+        "comparison.py",
+        "intervals.py",
+        "markdown.py",
+        "schema.py",
         "dashboard",
         "data",
     }
