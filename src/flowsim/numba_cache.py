@@ -37,6 +37,7 @@ NOT_COMPILED = frozenset(
         "backtest.py",
         "forward.py",
         "calibration_docs.py",
+        "catalogue.py",
         "comparison.py",
         "intervals.py",
         "markdown.py",

@@ -22,24 +22,28 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
+from flowsim.catalogue import entry
 from flowsim.comparison import Pairing, compare_totals, difference_bands, pair
 from flowsim.dashboard.folders import DashboardError, Folder
 from flowsim.dashboard.loading import Scenario, load_run
 from flowsim.dashboard.series_charts import date_axis, draw_fan
 from flowsim.dashboard.series_tables import quantile_columns
 from flowsim.dashboard.views import VIEWS, Shown
-from flowsim.intervals import amount_text
+from flowsim.intervals import amount_interval_text, amount_text
+from flowsim.series import SERIES_NAMES
 
 
 def comparison_series() -> dict[str, tuple[str, str, int | None]]:
-    """The series a difference can be shown for: column -> (label, unit, window days), from
-    the series views' panels (derived rates left out: a difference of ratios misleads)."""
+    """The series a difference can be shown for: column -> (label from the catalogue, unit,
+    window days), those of the series views' panels (derived rates left out: a difference
+    of ratios misleads)."""
     found: dict[str, tuple[str, str, int | None]] = {}
     for panels in VIEWS.values():
         for panel in panels:
-            for column, label in panel.lines:
-                found.setdefault(column, (f"{panel.title}: {label}", panel.unit, panel.window))
-    return {c: v for c, v in found.items() if not c.endswith("_pct") and c != "days_to_decision"}
+            for column, _label in panel.lines:
+                if column in SERIES_NAMES:  # derived rates left out
+                    found.setdefault(column, (entry(column).label, panel.unit, panel.window))
+    return found
 
 
 def measure_marks(baseline: Scenario, scenario: Scenario) -> list[tuple[pd.Timestamp, str]]:
@@ -166,13 +170,8 @@ def totals_html(
             continue
         table = compare_totals(base.frame, sc.frame, pairing, start, end)
         for r in table.itertuples():
-            paired = (
-                f"{amount_text(r.paired_difference, r.unit)} "
-                f"[{amount_text(r.paired_low, r.unit)}, {amount_text(r.paired_high, r.unit)}]"
-            )
-            unpaired = (
-                f"[{amount_text(r.unpaired_low, r.unit)}, {amount_text(r.unpaired_high, r.unit)}]"
-            )
+            paired = amount_interval_text(r.paired_difference, r.paired_low, r.paired_high, r.unit)
+            unpaired = amount_interval_text(None, r.unpaired_low, r.unpaired_high, r.unit)
             cells = [
                 f"{sc.label}<br><small>{start:%Y-%m-%d} to {end:%Y-%m-%d}</small>",
                 r.label,
