@@ -86,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
         "--baseline", type=Path, required=True, help="results folder of the baseline's run"
     )
     compare.add_argument(
-        "--start", type=_date, default=None, help="first day (default: both runs')"
+        "--start", type=_date, default=None, help="first day (default: the runs' first)"
     )
     compare.add_argument(
         "--end", type=_date, default=None, help="last day (default: the runs' last)"

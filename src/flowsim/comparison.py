@@ -104,8 +104,9 @@ def pair(
     return Pairing(pairs, warnings)
 
 
-def _wide(frame: pd.DataFrame, column: str, window: int | None) -> pd.DataFrame:
-    """Date x replication of one series (a rolling mean over ``window`` days first)."""
+def by_replication(frame: pd.DataFrame, column: str, window: int | None = None) -> pd.DataFrame:
+    """Date x replication of one series of a run's frame (a rolling mean over ``window``
+    days first, for flows)."""
     wide = frame.pivot_table(index="date", columns="replication", values=column, dropna=False)
     return wide.rolling(window, min_periods=1).mean() if window else wide
 
@@ -119,7 +120,7 @@ def paired_series(
 ) -> pd.DataFrame:
     """Date x pair: the scenario's series minus the baseline's, replication by replication
     (dates both runs have; a flow as a ``window``-day mean when given)."""
-    base, other = _wide(baseline, column, window), _wide(scenario, column, window)
+    base, other = by_replication(baseline, column, window), by_replication(scenario, column, window)
     dates = base.index.intersection(other.index)
     diffs = {
         k: other.loc[dates, s].to_numpy() - base.loc[dates, b].to_numpy()

@@ -20,6 +20,7 @@ from html import escape
 from typing import Any
 
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from flowsim.catalogue import entry
@@ -116,29 +117,9 @@ def show_comparison(
         if not bands.empty:
             colour = draw_fan(ax, bands, colours.get(sc.label), f"{sc.label} - {base.label}")
             for when, field in measure_marks(base, sc):
-                ax.axvline(when, color=colour, ls="--", lw=1.0, alpha=0.8)
-                ax.annotate(
-                    field,
-                    (when, 1.0),
-                    xycoords=("data", "axes fraction"),
-                    fontsize=7,
-                    rotation=90,
-                    va="top",
-                    ha="right",
-                    color=colour,
-                )
+                _mark(ax, when, field, colour, "--", top=True)
             for when, what in event_marks(sc):
-                ax.axvline(when, color=colour, ls=":", lw=1.0)
-                ax.annotate(
-                    what,
-                    (when, 0.0),
-                    xycoords=("data", "axes fraction"),
-                    fontsize=7,
-                    rotation=90,
-                    va="bottom",
-                    ha="right",
-                    color=colour,
-                )
+                _mark(ax, when, what, colour, ":", top=False)
             table = quantile_columns(bands).reset_index().assign(scenario=sc.label)
             tables.append(table)
         totals.append((sc, pairing))
@@ -149,6 +130,21 @@ def show_comparison(
     date_axis(ax)
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
     return Shown(fig, table, "; ".join(notes), totals_html(base, totals, period))
+
+
+def _mark(ax: Axes, when: pd.Timestamp, text: str, colour: str, style: str, top: bool) -> None:
+    """A vertical line at ``when`` with ``text`` along it, at the top or the bottom."""
+    ax.axvline(when, color=colour, ls=style, lw=1.0, alpha=0.8)
+    ax.annotate(
+        text,
+        (when, 1.0 if top else 0.0),
+        xycoords=("data", "axes fraction"),
+        fontsize=7,
+        rotation=90,
+        va="top" if top else "bottom",
+        ha="right",
+        color=colour,
+    )
 
 
 def totals_html(

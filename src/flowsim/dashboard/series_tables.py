@@ -12,10 +12,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from flowsim.comparison import QUANTILES, by_replication
 from flowsim.dashboard.loading import Scenario
 from flowsim.dashboard.views import BREAKDOWNS, REGION_VIEW, WINDOW, Breakdown, Panel
-
-QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
 def _rolling_sum(frame: pd.DataFrame, column: str, window: int) -> pd.Series:
@@ -64,10 +63,7 @@ def fan_quantiles(
 ) -> pd.DataFrame:
     """Per date, quantiles over replications of one series: index ``date``, one column per
     quantile (floats). ``window``: a rolling mean over that many days first (flows)."""
-    wide = frame.pivot_table(index="date", columns="replication", values=column, dropna=False)
-    if window:
-        wide = wide.rolling(window, min_periods=1).mean()
-    return wide.quantile(list(qs), axis=1).T
+    return by_replication(frame, column, window).quantile(list(qs), axis=1).T
 
 
 def quantile_columns(q: pd.DataFrame) -> pd.DataFrame:
