@@ -236,25 +236,38 @@ def test_the_cgrs_workload_balances_month_by_month(small_scenario) -> None:
         for seed in (1, 2)
     ]
     run = ModelRun(pd.concat(frames, ignore_index=True))
-    # observed: the workload at the ends of January and February 2024, February's decisions,
-    # and a monthly average of transmissions reported for the year
+    # observed in cases: the workload at the ends of January and February 2024, February's
+    # decisions, and a monthly average of transmissions reported for the year; in persons
+    # only the stocks and the decisions (no transmissions: nothing is implied)
     rows = [
         ("cgrs_backlog_cases", "stock", "2024-01-31", "2024-01-31", 150.0),
         ("cgrs_backlog_cases", "stock", "2024-02-29", "2024-02-29", 160.0),
         ("cgrs_decisions_cases", "flow", "2024-02-01", "2024-02-29", 120.0),
         ("io_transmissions_cases_per_month", "rate", "2024-01-01", "2024-12-31", 140.0),
+        ("cgrs_backlog", "stock", "2024-01-31", "2024-01-31", 180.0),
+        ("cgrs_backlog", "stock", "2024-02-29", "2024-02-29", 190.0),
+        ("cgrs_decisions", "flow", "2024-02-01", "2024-02-29", 150.0),
     ]
     observed = pd.DataFrame(rows, columns=["series", "kind", "start", "end", "value"]).assign(
         start=lambda f: pd.to_datetime(f["start"]), end=lambda f: pd.to_datetime(f["end"])
     )
-    table = workload_balance(run, observed)
-    assert list(table["month"]) == [f"2024-{m:02d}" for m in range(1, 13)]
-    net = table["model_start"] + table["model_lodged"] - table["model_decided"]
-    np.testing.assert_allclose(net - table["model_closed"], table["model_end"])
-    np.testing.assert_allclose(table["model_start"].iloc[1:], table["model_end"].iloc[:-1])
-    assert table["model_closed"].sum() > 0  # withdrawals close cases without a decision
-    feb = table.set_index("month").loc["2024-02"]
+    balance = workload_balance(run, observed)
+    assert sorted(set(balance["unit"])) == ["cases", "persons"]
+    by_unit = {unit: part.set_index("month") for unit, part in balance.groupby("unit")}
+    for table in by_unit.values():
+        assert list(table.index) == [f"2024-{m:02d}" for m in range(1, 13)]
+        net = table["model_start"] + table["model_lodged"] - table["model_decided"]
+        np.testing.assert_allclose(net - table["model_closed"], table["model_end"])
+        np.testing.assert_allclose(table["model_start"].iloc[1:], table["model_end"].iloc[:-1])
+        assert table["model_closed"].sum() > 0  # withdrawals close cases without a decision
+    persons, cases = by_unit["persons"], by_unit["cases"]
+    assert (persons["model_lodged"] >= cases["model_lodged"]).all()
+    assert (persons["model_lodged"] > cases["model_lodged"]).any()  # households
+    feb = cases.loc["2024-02"]
     assert (feb["observed_start"], feb["observed_end"]) == (150.0, 160.0)
     assert (feb["observed_lodged"], feb["observed_decided"]) == (140.0, 120.0)
     assert feb["observed_closed_implied"] == 150 + 140 - 120 - 160
-    assert np.isnan(table.set_index("month").loc["2024-03", "observed_closed_implied"])
+    assert np.isnan(cases.loc["2024-03", "observed_closed_implied"])
+    feb = persons.loc["2024-02"]
+    assert (feb["observed_start"], feb["observed_decided"], feb["observed_end"]) == (180, 150, 190)
+    assert np.isnan(feb["observed_lodged"]) and np.isnan(feb["observed_closed_implied"])

@@ -633,16 +633,17 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _balance_line(path: Path) -> str:
-    """One line on the CGRS's monthly workload balance (cases) of a hindcast."""
+    """One line on the CGRS's monthly workload balance (persons) of a hindcast."""
     import pandas as pd
 
     table = pd.read_csv(path)
+    table = table[table["unit"] == "persons"]
     if table.empty:
         return "CGRS workload balance: no whole month in the run"
     implied = table.dropna(subset=["observed_closed_implied"])
     model = table[["model_lodged", "model_decided", "model_closed"]].sum()
     line = (
-        f"CGRS workload balance ({len(table)} months, cases): the model lodged "
+        f"CGRS workload balance ({len(table)} months, persons): the model lodged "
         f"{model['model_lodged']:,.0f}, decided {model['model_decided']:,.0f}, closed "
         f"{model['model_closed']:,.0f} without a decision"
     )

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -292,6 +293,7 @@ def run_hindcast(
 
 
 BALANCE_COLUMNS = (
+    "unit",
     "month",
     "model_start",
     "model_lodged",
@@ -306,55 +308,83 @@ BALANCE_COLUMNS = (
 )
 
 
+class BalanceSeries(NamedTuple):
+    """The series of one unit's workload balance: the model's and the observed ones."""
+
+    backlog: str  # the workload (a model series and an observed stock)
+    lodged: str  # entries to the workload (model)
+    decided: str  # first-instance decisions (a model series and an observed flow)
+    closed: str  # closed without a decision (model)
+    transmitted: str  # the Immigration Office's transmissions per month (observed rate)
+
+
+BALANCE_SERIES = {
+    "persons": BalanceSeries(
+        "cgrs_backlog", "cgrs_lodged", "cgrs_decisions", "cgrs_closed", "io_transmissions_per_month"
+    ),
+    "cases": BalanceSeries(
+        "cgrs_backlog_cases",
+        "cgrs_lodged_cases",
+        "cgrs_decisions_cases",
+        "cgrs_closed_cases",
+        "io_transmissions_cases_per_month",
+    ),
+}
+
+
 def workload_balance(run: ModelRun, observed: pd.DataFrame) -> pd.DataFrame:
-    """The CGRS's workload month by month, in cases: at the start + lodged - decided - closed
-    without a decision = at the end (:data:`BALANCE_COLUMNS`).
+    """The CGRS's workload month by month, in persons and in cases: at the start + lodged -
+    decided - closed without a decision = at the end (:data:`BALANCE_COLUMNS`, one row per
+    unit and month).
 
     The model's columns are means over replications (a mean keeps the balance exact, a
-    median would not); observed columns where a figure exists: the workload at the end of
-    the month (and of the month before), decisions of the month, the Immigration Office's
-    transmissions (a monthly average reported for a year counts for each of its months),
-    and what closed without a decision then follows from the balance when all four are
-    observed. Months the run covers only in part are left out.
+    median would not); observed columns where a figure exists in the row's unit: the
+    workload at the end of the month (and of the month before), decisions of the month, the
+    Immigration Office's transmissions (a monthly average reported for a year counts for
+    each of its months), and what closed without a decision then follows from the balance
+    when all four are observed. Months the run covers only in part are left out.
     """
     frame = run.frame.assign(date=pd.to_datetime(run.frame["date"]))
     frame = frame.assign(month=frame["date"].dt.to_period("M"))
-    columns = ["cgrs_lodged_cases", "cgrs_decisions_cases", "cgrs_closed_cases"]
     rows = []
-    for month, part in frame.groupby("month", sort=True):
-        days = part["date"].dt.day
-        if days.min() != 1 or days.max() != month.days_in_month:
-            continue
-        per_rep = part.groupby("replication")
-        first = per_rep.first()
-        flows = per_rep[columns].sum()
-        end = per_rep["cgrs_backlog_cases"].last()
-        start = (
-            first["cgrs_backlog_cases"]
-            - first["cgrs_lodged_cases"]
-            + first["cgrs_decisions_cases"]
-            + first["cgrs_closed_cases"]
-        )
-        rows.append(
-            {
-                "month": str(month),
-                "model_start": start.mean(),
-                "model_lodged": flows["cgrs_lodged_cases"].mean(),
-                "model_decided": flows["cgrs_decisions_cases"].mean(),
-                "model_closed": flows["cgrs_closed_cases"].mean(),
-                "model_end": end.mean(),
-                **_observed_balance(observed, month),
-            }
-        )
+    for unit, names in BALANCE_SERIES.items():
+        flows = [names.lodged, names.decided, names.closed]
+        for month, part in frame.groupby("month", sort=True):
+            days = part["date"].dt.day
+            if days.min() != 1 or days.max() != month.days_in_month:
+                continue
+            per_rep = part.groupby("replication")
+            first = per_rep.first()
+            sums = per_rep[flows].sum()
+            start = (
+                first[names.backlog]
+                - first[names.lodged]
+                + first[names.decided]
+                + first[names.closed]
+            )
+            rows.append(
+                {
+                    "unit": unit,
+                    "month": str(month),
+                    "model_start": start.mean(),
+                    "model_lodged": sums[names.lodged].mean(),
+                    "model_decided": sums[names.decided].mean(),
+                    "model_closed": sums[names.closed].mean(),
+                    "model_end": per_rep[names.backlog].last().mean(),
+                    **_observed_balance(observed, month, names),
+                }
+            )
     return pd.DataFrame(rows, columns=list(BALANCE_COLUMNS))
 
 
-def _observed_balance(observed: pd.DataFrame, month: pd.Period) -> dict[str, float]:
+def _observed_balance(
+    observed: pd.DataFrame, month: pd.Period, names: BalanceSeries
+) -> dict[str, float]:
     """The observed side of one month's balance (NaN where nothing is observed)."""
 
     def stock_on(day: pd.Timestamp) -> float:
         rows = observed[
-            (observed["series"] == "cgrs_backlog_cases")
+            (observed["series"] == names.backlog)
             & (observed["start"] == day)
             & (observed["end"] == day)
         ]
@@ -362,12 +392,12 @@ def _observed_balance(observed: pd.DataFrame, month: pd.Period) -> dict[str, flo
 
     first, last = month.start_time.normalize(), month.end_time.normalize()
     decided = observed[
-        (observed["series"] == "cgrs_decisions_cases")
+        (observed["series"] == names.decided)
         & (observed["start"] == first)
         & (observed["end"] == last)
     ]
     lodged = observed[
-        (observed["series"] == "io_transmissions_cases_per_month")
+        (observed["series"] == names.transmitted)
         & (observed["start"] <= first)
         & (observed["end"] >= last)
     ]

@@ -81,6 +81,13 @@ DERIVED_RATES: dict[str, DerivedRate] = {
         "cases per month",
         "cases the Immigration Office sent to the CGRS, per month of the period",
     ),
+    "io_transmissions_per_month": DerivedRate(
+        "io_transmissions",
+        MONTHS,
+        1.0,
+        "persons per month",
+        "persons the Immigration Office sent to the CGRS, per month of the period",
+    ),
 }
 
 

@@ -70,8 +70,10 @@ def lodge_at_cgrs(cases: Cases, tally: Tally, cgrs: CgrsDesk, c: int, day: int, 
 @njit(cache=True, inline="always")
 def transmit_to_cgrs(cases: Cases, tally: Tally, cgrs: CgrsDesk, c: int, day: int, flows) -> None:
     """The Immigration Office sends the case to the CGRS (after registration, after Dublin,
-    or a subsequent application): counted as a transmission (cases), then lodged."""
+    or a subsequent application): counted as a transmission (cases and persons), then
+    lodged."""
     flows[series.IO_TRANSMISSIONS_CASES] += 1
+    flows[series.IO_TRANSMISSIONS] += cases.size[c]
     lodge_at_cgrs(cases, tally, cgrs, c, day, flows)
 
 

@@ -60,7 +60,8 @@ CALL_ANNULMENTS_CASES = 36  # cases
 # cases the Immigration Office sends to the CGRS: first applications after registration or
 # after Dublin, subsequent applications (all CGRS entries but CALL annulments)
 IO_TRANSMISSIONS_CASES = 37
-N_FLOWS = 38
+IO_TRANSMISSIONS = 38  # the persons of those cases
+N_FLOWS = 39
 
 FLOW_NAMES = (
     "applications",
@@ -101,6 +102,7 @@ FLOW_NAMES = (
     "call_annulments",
     "call_annulments_cases",
     "io_transmissions_cases",
+    "io_transmissions",
 )
 assert len(FLOW_NAMES) == N_FLOWS
 
@@ -218,4 +220,5 @@ DERIVED_RATE_NAMES = (
     "reception_occupancy_rate",
     "cgrs_mean_days_to_decision",
     "io_transmissions_cases_per_month",
+    "io_transmissions_per_month",
 )
