@@ -271,3 +271,51 @@ def test_the_cgrs_workload_balances_month_by_month(small_scenario) -> None:
     feb = persons.loc["2024-02"]
     assert (feb["observed_start"], feb["observed_decided"], feb["observed_end"]) == (180, 150, 190)
     assert np.isnan(feb["observed_lodged"]) and np.isnan(feb["observed_closed_implied"])
+
+
+def test_cli_hindcast_writes_the_yearly_balance_into_the_docs(tiny_results, tmp_path) -> None:
+    # The CGRS's workload in persons at both ends of 2024, the year's decisions and a
+    # monthly rate of transmissions: the closures the balance implies are written beside the
+    # model's, between the docs file's markers, and nothing else in the file changes.
+    rows = [
+        ("cgrs_backlog", "stock", "2023-12-31", "2023-12-31", 300.0),
+        ("cgrs_backlog", "stock", "2024-12-31", "2024-12-31", 280.0),
+        ("cgrs_decisions", "flow", "2024-01-01", "2024-12-31", 1000.0),
+        ("io_transmissions_per_month", "rate", "2024-01-01", "2024-12-31", 90.0),
+    ]
+    observed = pd.DataFrame(rows, columns=["series", "kind", "start", "end", "value"])
+    observed = observed.assign(
+        in_model=True, role="outcome", split="hindcast", scope="same", unit="persons",
+        source_url="https://example.org/hand-made",
+    )  # fmt: skip
+    observed.to_csv(tmp_path / "observed.csv", index=False)
+    docs = tmp_path / "validation.md"
+    docs.write_text("# Before\n<!-- balance:begin -->\nold\n<!-- balance:end -->\nAfter\n")
+    out = tmp_path / "hindcast"
+    args = ["hindcast", str(tiny_results), "--observed", str(tmp_path / "observed.csv")]
+    assert main([*args, "--out", str(out), "--docs", str(docs)]) == 0
+    yearly = pd.read_csv(out / "hindcast_balance_yearly.csv").set_index("unit")
+    persons = yearly.loc["persons"]
+    assert persons["month"] == 2024
+    assert persons["observed_lodged"] == 12 * 90.0
+    assert persons["observed_closed_implied"] == 300 + 12 * 90 - 1000 - 280
+    monthly = pd.read_csv(out / "hindcast_balance.csv")
+    monthly = monthly[monthly["unit"] == "persons"]
+    assert persons["model_lodged"] == pytest.approx(monthly["model_lodged"].sum())
+    assert persons["model_end"] == pytest.approx(monthly["model_end"].iloc[-1])
+    assert np.isnan(yearly.loc["cases", "observed_start"])  # nothing observed in cases
+    text = docs.read_text()
+    assert text.startswith("# Before\n<!-- balance:begin -->\n") and text.endswith("After\n")
+    assert "old" not in text
+    assert "| 2024 | persons | observed | 300 | 1,080 | 1,000 | 100 (implied) | 280 |" in text
+    assert "| 2024 | cases |" not in text  # a year is shown only where observed at both ends
+
+
+def test_cli_hindcast_refuses_docs_without_markers_before_writing(tiny_results, tmp_path, capsys):
+    docs = tmp_path / "validation.md"
+    docs.write_text("# no markers\n")
+    out = tmp_path / "hindcast"
+    assert main(["hindcast", str(tiny_results), "--out", str(out), "--docs", str(docs)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"{docs}: expected the markers <!-- balance:begin --> and <!-- balance:end -->"
+    assert not out.exists()

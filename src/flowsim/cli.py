@@ -78,6 +78,12 @@ def _parser() -> argparse.ArgumentParser:
     hindcast.add_argument(
         "--out", type=Path, default=None, help="output folder (default: the results folder)"
     )
+    hindcast.add_argument(
+        "--docs",
+        type=Path,
+        default=None,
+        help="markdown file whose balance markers receive the yearly CGRS workload balance",
+    )
     compare = sub.add_parser(
         "compare", help="what a run changes against a baseline run (paired replications)"
     )
@@ -569,7 +575,7 @@ def _hindcast(args: argparse.Namespace) -> int:
     from flowsim.hindcast import HindcastError, run_hindcast, summary_line
 
     try:
-        summary = run_hindcast(args.results, args.observed, args.out)
+        summary = run_hindcast(args.results, args.observed, args.out, args.docs)
     except HindcastError as err:
         return _refused(err.problems)
     out = args.out or args.results
@@ -582,7 +588,7 @@ def _hindcast(args: argparse.Namespace) -> int:
         print(_balance_line(balance))
     print(
         f"Hindcast written to {out}/ (hindcast.csv, hindcast_points.csv, hindcast_balance.csv, "
-        "figures/hindcast_*.png)"
+        "hindcast_balance_yearly.csv, figures/hindcast_*.png)"
     )
     return EXIT_OK
 

@@ -254,21 +254,30 @@ def figure_name(series: str, res: str) -> str:
 
 
 def run_hindcast(
-    results: str | Path, observed: str | Path | None = None, out: str | Path | None = None
+    results: str | Path,
+    observed: str | Path | None = None,
+    out: str | Path | None = None,
+    docs: Path | None = None,
 ) -> pd.DataFrame:
     """Compare a results folder with the observed figures; write tables and figures.
 
     Writes into ``out`` (default: the results folder), each file atomically:
     ``hindcast.csv`` (the summary, :data:`SUMMARY_COLUMNS`), ``hindcast_points.csv``
     (every observed point with the model's quantiles), ``hindcast_balance.csv`` (the CGRS's
-    monthly workload balance, :func:`workload_balance`) and ``figures/hindcast_<series>_
-    <resolution>.png``. Returns the summary. Raises :class:`HindcastError` on a missing or
-    invalid results folder or observed file.
+    monthly workload balance, :func:`workload_balance`), ``hindcast_balance_yearly.csv``
+    (:func:`yearly_balance`) and ``figures/hindcast_<series>_<resolution>.png``; with
+    ``docs``, the yearly balance's observed years between the ``balance`` markers of that
+    markdown file. Returns the summary. Raises :class:`HindcastError` on a missing or
+    invalid results folder or observed file, or docs without the markers.
     """
     from flowsim.figures import hindcast_figure  # matplotlib only when writing figures
     from flowsim.observed import ObservedError
     from flowsim.results import atomic_path
 
+    from flowsim.markdown import block_problem, write_block
+
+    if docs is not None and (problem := block_problem(docs, "balance")):
+        raise HindcastError([problem])
     run, manifest = read_run(results)
     try:
         table = load_observed(observed)
@@ -280,7 +289,10 @@ def run_hindcast(
     out = Path(out) if out is not None else Path(results)
     tables = [("hindcast.csv", summary), ("hindcast_points.csv", points)]
     if balance is not None:
-        tables.append(("hindcast_balance.csv", balance))
+        yearly = yearly_balance(balance, table)
+        tables += [("hindcast_balance.csv", balance), ("hindcast_balance_yearly.csv", yearly)]
+        if docs is not None:
+            write_block(docs, "balance", balance_markdown(yearly))
     for name, frame in tables:
         with atomic_path(out / name) as tmp:
             frame.to_csv(tmp, index=False, date_format="%Y-%m-%d", lineterminator="\n")
@@ -378,9 +390,10 @@ def workload_balance(run: ModelRun, observed: pd.DataFrame) -> pd.DataFrame:
 
 
 def _observed_balance(
-    observed: pd.DataFrame, month: pd.Period, names: BalanceSeries
+    observed: pd.DataFrame, period: pd.Period, names: BalanceSeries
 ) -> dict[str, float]:
-    """The observed side of one month's balance (NaN where nothing is observed)."""
+    """The observed side of one period's balance (a month or a year; NaN where nothing is
+    observed): transmissions are a monthly rate, counted for each month of the period."""
 
     def stock_on(day: pd.Timestamp) -> float:
         rows = observed[
@@ -390,7 +403,8 @@ def _observed_balance(
         ]
         return float(rows["value"].iloc[0]) if len(rows) else np.nan
 
-    first, last = month.start_time.normalize(), month.end_time.normalize()
+    first, last = period.start_time.normalize(), period.end_time.normalize()
+    months = len(pd.period_range(first, last, freq="M"))
     decided = observed[
         (observed["series"] == names.decided)
         & (observed["start"] == first)
@@ -403,7 +417,7 @@ def _observed_balance(
     ]
     out = {
         "observed_start": stock_on(first - pd.Timedelta(days=1)),
-        "observed_lodged": float(lodged["value"].iloc[0]) if len(lodged) else np.nan,
+        "observed_lodged": months * float(lodged["value"].iloc[0]) if len(lodged) else np.nan,
         "observed_decided": float(decided["value"].iloc[0]) if len(decided) else np.nan,
         "observed_end": stock_on(last),
     }
@@ -414,3 +428,63 @@ def _observed_balance(
         - out["observed_end"]
     )
     return out
+
+
+def yearly_balance(monthly: pd.DataFrame, observed: pd.DataFrame) -> pd.DataFrame:
+    """The workload balance by calendar year (:data:`BALANCE_COLUMNS`, ``month`` holding the
+    year) from :func:`workload_balance`'s monthly table: the model's flows summed over the
+    year's twelve months (years the run covers in part are left out), observed stocks at the
+    year's ends, decisions reported for the year and transmissions' monthly rate x 12."""
+    rows = []
+    for (unit, year), part in monthly.groupby(
+        [monthly["unit"], monthly["month"].str[:4]], sort=True
+    ):
+        if len(part) != 12:
+            continue
+        rows.append(
+            {
+                "unit": unit,
+                "month": year,
+                "model_start": part["model_start"].iloc[0],
+                "model_lodged": part["model_lodged"].sum(),
+                "model_decided": part["model_decided"].sum(),
+                "model_closed": part["model_closed"].sum(),
+                "model_end": part["model_end"].iloc[-1],
+                **_observed_balance(observed, pd.Period(year, freq="Y"), BALANCE_SERIES[unit]),
+            }
+        )
+    return pd.DataFrame(rows, columns=list(BALANCE_COLUMNS))
+
+
+def balance_markdown(yearly: pd.DataFrame) -> str:
+    """The years whose workload is observed at both ends, observed beside the model (mean
+    over replications), in persons and in cases: a markdown table for ``docs/``."""
+    from flowsim.markdown import table
+
+    def cell(value: float) -> str:
+        return "" if pd.isna(value) else f"{value:,.0f}"
+
+    rows = []
+    seen = yearly.dropna(subset=["observed_start", "observed_end"])
+    for _, r in seen.sort_values(["month", "unit"], ascending=[True, False]).iterrows():
+        closed = r["observed_closed_implied"]
+        rows.append(
+            [r["month"], r["unit"], "observed"]
+            + [cell(r[f"observed_{k}"]) for k in ("start", "lodged", "decided")]
+            + [f"{cell(closed)} (implied)" if not pd.isna(closed) else "", cell(r["observed_end"])]
+        )
+        rows.append(
+            ["", "", "model"]
+            + [cell(r[f"model_{k}"]) for k in ("start", "lodged", "decided", "closed", "end")]
+        )
+    header = [
+        "year",
+        "unit",
+        "",
+        "workload at the start",
+        "+ lodged",
+        "- decided",
+        "- closed without a decision",
+        "= workload at the end",
+    ]
+    return table(header, rows)
