@@ -271,10 +271,9 @@ def run_hindcast(
     invalid results folder or observed file, or docs without the markers.
     """
     from flowsim.figures import hindcast_figure  # matplotlib only when writing figures
+    from flowsim.markdown import block_problem, write_block
     from flowsim.observed import ObservedError
     from flowsim.results import atomic_path
-
-    from flowsim.markdown import block_problem, write_block
 
     if docs is not None and (problem := block_problem(docs, "balance")):
         raise HindcastError([problem])
