@@ -42,6 +42,7 @@ NOT_COMPILED = frozenset(
         "intervals.py",
         "markdown.py",
         "schema.py",
+        "__main__.py",
         "dashboard",
         "data",
     }

@@ -299,9 +299,16 @@ def build_app(root: str | Path | None = None) -> Any:
         "The sweep views show every sweep picked side by side; the sensitivity, PRIM and "
         "hindcast views one sweep or run at a time (choose it under Sweep or Run).</p>"
     )
+    from flowsim.dashboard.what_if_panel import what_if_panel
+
+    # folded: the results come first; unfolding it offers levers and a run
+    what_if = w.Accordion(children=[what_if_panel(root)], selected_index=None)
+    what_if.set_title(0, "What-if: move a lever from a date and run it against a scenario")
+    what_if.add_class("flowsim-what-if")
     return w.VBox(
         [
             header,
+            what_if,
             help_html,
             picker,
             w.HBox([view, option, second]),
