@@ -39,6 +39,7 @@ NOT_COMPILED = frozenset(
         "calibration_docs.py",
         "catalogue.py",
         "comparison.py",
+        "constraints.py",
         "intervals.py",
         "markdown.py",
         "schema.py",

@@ -19,12 +19,14 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from flowsim.catalogue import entry
 from flowsim.comparison import Pairing, compare_totals, difference_bands, pair
+from flowsim.constraints import why_unchanged
 from flowsim.dashboard.folders import DashboardError, Folder
 from flowsim.dashboard.loading import Scenario, load_run
 from flowsim.dashboard.series_charts import date_axis, draw_fan
@@ -114,6 +116,9 @@ def show_comparison(
             notes.append(f"{sc.label}: {column} is not recorded in both runs")
             continue
         bands = difference_bands(base.frame, sc.frame, column, pairing, window)
+        finite = bands.to_numpy()[np.isfinite(bands.to_numpy())]
+        if finite.size and not finite.any():  # zero on every date: the lever acted nowhere
+            notes.append(unchanged_note(sc, base, label))
         if not bands.empty:
             colour = draw_fan(ax, bands, colours.get(sc.label), f"{sc.label} - {base.label}")
             for when, field in measure_marks(base, sc):
@@ -130,6 +135,16 @@ def show_comparison(
     date_axis(ax)
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
     return Shown(fig, table, "; ".join(notes), totals_html(base, totals, period))
+
+
+def unchanged_note(scenario: Scenario, baseline: Scenario, label: str) -> str:
+    """One sentence for a scenario whose paired difference in ``label`` is zero on every
+    date: which binding constraint explains it, when the model knows one
+    (:mod:`flowsim.constraints`)."""
+    fields = [field for _when, field in measure_marks(baseline, scenario)]
+    reasons = why_unchanged(scenario.frame, fields)
+    because = "; ".join(reasons) if reasons else "no binding constraint the model knows explains it"
+    return f"{scenario.label} changes nothing in {label}: {because}"
 
 
 def _mark(ax: Axes, when: pd.Timestamp, text: str, colour: str, style: str, top: bool) -> None:

@@ -99,6 +99,8 @@ VIEWS: dict[str, tuple[Panel, ...]] = {
               observed=("resettlement_pledge",)),
         Panel("Resettlement pipeline", "persons",
               (("resettlement_awaiting_transfer", "selected, awaiting transfer"),)),
+        Panel("Resettled arrivals", f"persons per day {_MEAN}",
+              (("resettlement_arrivals", "arrived"),), WINDOW, ("resettlement_arrivals",)),
         Panel("Temporary protection stocks", "persons",
               (("tp_in_emergency", "emergency"), ("tp_in_crisis_housing", "crisis housing"),
                ("tp_in_sustainable_housing", "sustainable housing"), ("tp_total", "total"))),
