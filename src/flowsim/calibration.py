@@ -682,7 +682,8 @@ def _write_outputs(
         f"{study.section.particles} parameter sets, {result.distinct} distinct sets at the end, "
         f"{len(result.members)} members in the ensemble (study {study.identity})."
     )
-    text = calibration_tables(result.posterior, unobserved, result.fit_summary, headline)
+    points = pd.read_csv(study.out / "fit_points.csv")
+    text = calibration_tables(result.posterior, unobserved, result.fit_summary, headline, points)
     with atomic_path(study.out / "calibration.md") as tmp:
         tmp.write_text(text, encoding="utf-8")
 
