@@ -57,6 +57,28 @@ def test_run_writes_series_manifest_and_figure(short_config, tmp_path, capsys):
     assert not list(out.rglob("*.part")), "temporary files left behind"
 
 
+def test_run_profile_prints_every_stage_of_the_day_and_changes_nothing(
+    short_config, tmp_path, capsys
+):
+    from flowsim.model import ProtectionSystem
+
+    base = ["run", str(short_config), "--replications", "2", "--seed", "7", "--out"]
+    assert cli.main([*base, str(tmp_path / "plain")]) == 0
+    capsys.readouterr()
+    assert cli.main([*base, str(tmp_path / "profiled"), "--profile"]) == 0
+    out = capsys.readouterr().out
+    block = out[out.index("Time by stage") :].splitlines()
+    stages = [name for name, _ in ProtectionSystem(load_config(short_config), 0).day_plan()]
+    named = [line.split("  ")[1].strip() for line in block[1 : len(stages) + 2]]
+    assert named == ["building the model", *stages]  # set-up, then the day in its order
+    seconds = [float(line.split()[-3]) for line in block[1 : len(stages) + 2]]
+    assert all(s >= 0 for s in seconds) and sum(seconds) > 0
+    assert "summed over 2 replications" in block[0]
+    plain = pd.read_parquet(tmp_path / "plain" / "series.parquet")
+    profiled = pd.read_parquet(tmp_path / "profiled" / "series.parquet")
+    pd.testing.assert_frame_equal(plain, profiled)  # timing changes no result
+
+
 def test_same_seed_same_files_other_seed_differs(short_config, tmp_path):
     runs = {}
     for name, seed in (("a", 3), ("b", 3), ("c", 4)):

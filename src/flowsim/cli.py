@@ -55,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--out", type=Path, default=None, help="results folder (default: results/<scenario name>)"
     )
+    run.add_argument(
+        "--profile",
+        action="store_true",
+        help="print the seconds spent in each stage of the day, summed over replications",
+    )
     validate = sub.add_parser(
         "validate", help="check a scenario or experiment file without running it"
     )
@@ -459,14 +464,27 @@ def _run(args: argparse.Namespace, scenario) -> int:
     def progress(k: int, seconds: float) -> None:
         print(f"  replication {k + 1}/{args.replications} done in {seconds:.2f} s", flush=True)
 
-    tables, seeds = run_replications(scenario, args.replications, args.seed, progress)
+    profile: dict[str, float] | None = {} if args.profile else None
+    tables, seeds = run_replications(scenario, args.replications, args.seed, progress, profile)
     wall = time.perf_counter() - started
+    if profile is not None:
+        print(_profile_text(profile, args.replications))
     write_results(
         out, scenario, tables, seeds, args.seed, wall, str(args.config), overwrite=args.overwrite
     )
     files = ", ".join(f"{name}.parquet" for name in tables)
     print(f"Results written to {out}/ ({files}, manifest.json, figures/overview.png)")
     return EXIT_OK
+
+
+def _profile_text(profile: dict[str, float], replications: int) -> str:
+    """The seconds of each stage (in the day's order, set-up first), with its share."""
+    total = sum(profile.values()) or 1.0
+    lines = [f"Time by stage, summed over {replications} replications ({total:.2f} s):"]
+    width = max(len(name) for name in profile)
+    for name, seconds in profile.items():
+        lines.append(f"  {name:<{width}}  {seconds:8.3f} s  {seconds / total:6.1%}")
+    return "\n".join(lines)
 
 
 def _sweep(args: argparse.Namespace) -> int:

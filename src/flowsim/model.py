@@ -8,7 +8,8 @@ array-backed population (:mod:`flowsim.population`) and are moved by numba kerne
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
@@ -135,6 +136,9 @@ class ProtectionSystem(mesa.Model):
         self.by_profile = np.zeros((self.n_days, groups.N_ROWS, len(self.profiles)), np.int64)
         self.by_region = np.zeros((self.n_days, regions.N_ROWS, len(regions.CENTRE_REGIONS)))
         self.flows_today = self.flows[0]
+        self._arrived_from = 0
+        # seconds spent in each stage of the day over the run, when profiled (None: not timed)
+        self.stage_seconds: dict[str, float] | None = None
 
         self.cgrs_desk = new_cgrs_desk(self.queues.cgrs, self.n_days, n_cases, self.seed)
         self.immigration_office = ImmigrationOffice(self)
@@ -185,6 +189,7 @@ class ProtectionSystem(mesa.Model):
             self.housing_search,
             self.return_service,
         )
+        self._plan = self.day_plan()  # after every institution exists
 
     def _open_initial_state(self, g: Generated) -> None:
         """Queues, places and deadlines of the applicants in the system on the start date
@@ -261,8 +266,49 @@ class ProtectionSystem(mesa.Model):
         """Calendar date of the current day."""
         return pd.Timestamp(self.config.start_date) + pd.Timedelta(days=self.day)
 
+    def day_plan(self) -> tuple[tuple[str, Callable[[], None]], ...]:
+        """The day, stage by stage in this order; each stage sees what the earlier ones did
+        today (names as ``flowsim run --profile`` prints them)."""
+        return (
+            # today's parameters: dated changes, then triggers on yesterday's stocks
+            ("dated changes and triggers", self._apply_changes),
+            # applicants join the registration queue; resettled refugees and people under
+            # temporary protection arrive into their reception
+            ("arrivals", self._arrive),
+            # registration within capacity, the Dublin clocks and transfers
+            ("registration and Dublin", self.immigration_office.step),
+            # places: Fedasil dispatches free places, residents leave, status holders'
+            # transition periods end
+            ("reception", self.fedasil.step),
+            ("CGRS decisions", self.cgrs.step),
+            ("CALL appeals", self.call.step),
+            ("temporary protection", self._temporary_protection),
+            # status holders housed through municipalities (the supply found today)
+            ("housing", self.housing_search.step),
+            # orders to leave: counselling, voluntary returns, removals
+            ("returns", self.return_service.step),
+            # today's stocks, by group and region; then triggers watching them
+            ("record the day", self._record),
+            ("end-of-day triggers", self._end_of_day),
+        )
+
     def step(self) -> None:
-        """Simulate one day: dated changes, arrivals, then each institution in turn."""
+        """Simulate one day: the stages of :meth:`day_plan` in order (timed per stage when
+        :attr:`stage_seconds` is a dict)."""
+        self.flows_today = self.flows[self.day]
+        timing = self.stage_seconds
+        for name, stage in self._plan:
+            if timing is None:
+                stage()
+            else:
+                started = time.perf_counter()
+                stage()
+                timing[name] = timing.get(name, 0.0) + time.perf_counter() - started
+        self.day += 1
+        if self.day >= self.n_days:
+            self.running = False
+
+    def _apply_changes(self) -> None:
         changes = self.timeline.changes_on(self.day)
         for change in changes:
             self.params[change.field] = change.apply(self.params[change.field])
@@ -270,27 +316,17 @@ class ProtectionSystem(mesa.Model):
         if changes or triggered:
             for institution in self.institutions:
                 institution.refresh()
-        self.flows_today = self.flows[self.day]
-        arrived_from = self.hi
-        self.hi = direct(arrive)(
-            self.chain,
-            self.hi,
-            self.day,
-            self.flows_today,
-        )
-        self.immigration_office.step()
-        self.fedasil.step()
-        self.cgrs.step()
-        self.call.step()
-        self.tp_office.step(arrived_from)
-        self.housing_search.step()
-        self.return_service.step()
-        self._record()
+
+    def _arrive(self) -> None:
+        self._arrived_from = self.hi
+        self.hi = direct(arrive)(self.chain, self.hi, self.day, self.flows_today)
+
+    def _temporary_protection(self) -> None:
+        self.tp_office.step(self._arrived_from)
+
+    def _end_of_day(self) -> None:
         if self.triggers:
             self.triggers.end_of_day(self.day, self.stocks[self.day])
-        self.day += 1
-        if self.day >= self.n_days:
-            self.running = False
 
     def _record(self) -> None:
         direct(record_day)(

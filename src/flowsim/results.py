@@ -61,6 +61,10 @@ def release(model: ProtectionSystem) -> None:
         ids.pop(model, None)
 
 
+#: The profile's entry for building the models (population, queues, institutions).
+SET_UP = "building the model"
+
+
 @contextmanager
 def replication(scenario: Scenario, seed: int) -> Iterator[ProtectionSystem]:
     """The model of one replication of ``scenario``, released when the block ends (see
@@ -79,24 +83,34 @@ def run_replications(
     replications: int,
     seed: int,
     progress: Callable[[int, float], None] | None = None,
+    profile: dict[str, float] | None = None,
 ) -> tuple[dict[str, pd.DataFrame], list[int]]:
     """Run a scenario ``replications`` times (replication ``k`` runs ensemble member ``k``
     modulo the members, if the scenario has an ensemble: :meth:`Scenario.member`).
 
     Returns the tables (``series``, ``series_by_group``, ``series_by_region``, ``events``;
-    each with a ``replication`` column) and the seeds used.
+    each with a ``replication`` column) and the seeds used. Given a ``profile`` dict, adds
+    to it the seconds spent building the models and in each stage of the day
+    (:meth:`~flowsim.model.ProtectionSystem.day_plan`), summed over the replications.
     """
     seeds = replication_seeds(seed, replications)
     tables: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
     for k, rep_seed in enumerate(seeds):
         started = time.perf_counter()
         with replication(scenario.member(k), rep_seed) as model:
+            if profile is not None:
+                built = time.perf_counter() - started
+                profile[SET_UP] = profile.get(SET_UP, 0.0) + built
+                model.stage_seconds = {}
             produced = {
                 "series": model.run_to_end(),
                 "series_by_group": model.series_by_group(),
                 "series_by_region": model.series_by_region(),
                 "events": model.events(),
             }
+            if profile is not None:
+                for stage, seconds in model.stage_seconds.items():
+                    profile[stage] = profile.get(stage, 0.0) + seconds
         for name, table in produced.items():
             table.insert(0, "replication", k)
             tables[name].append(table)
