@@ -7,6 +7,7 @@ import datetime as dt
 
 import pandas as pd
 
+from flowsim.cli import main
 from flowsim.constraints import binding_constraints, why_unchanged
 from flowsim.dashboard.comparison_view import show_comparison
 from flowsim.dashboard.folders import classify
@@ -48,7 +49,7 @@ def test_each_constraint_binds_only_when_its_series_say_so() -> None:
 
 
 def test_a_pledge_beyond_the_transfer_cap_is_explained_in_the_comparison(
-    small_raw, tmp_path
+    small_raw, tmp_path, capsys
 ) -> None:
     from flowsim.config import scenario_from_dict
 
@@ -73,3 +74,8 @@ def test_a_pledge_beyond_the_transfer_cap_is_explained_in_the_comparison(
     assert "resettlement transfers are capped" in shown.message
     shown = show_comparison(folders, {}, "resettlement_awaiting_transfer", "capped")
     assert "changes nothing" not in shown.message  # the queue does grow
+    # the command line says it too, under the period's totals
+    args = ["compare", str(tmp_path / "larger-pledge"), "--baseline", str(tmp_path / "capped")]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "note: larger-pledge changes none of these figures: resettlement transfers" in out

@@ -68,6 +68,24 @@ class Pairing:
         return bool(self.pairs)
 
 
+def own_changes(
+    baseline: dict[str, Any], scenario: dict[str, Any]
+) -> list[tuple[pd.Timestamp, str]]:
+    """The dated changes of a scenario's run that its baseline's run does not have, as
+    (date, field), from the two manifests (the measure's dates and what it moves)."""
+
+    def changes(manifest: dict[str, Any]) -> list[dict]:
+        return list((manifest.get("config") or {}).get("changes") or [])
+
+    theirs = {(str(c.get("date")), c.get("field"), str(c)) for c in changes(baseline)}
+    mine = [
+        (pd.Timestamp(c["date"]), str(c.get("field", "")))
+        for c in changes(scenario)
+        if (str(c.get("date")), c.get("field"), str(c)) not in theirs
+    ]
+    return sorted(set(mine))
+
+
 def _draws(manifest: dict[str, Any]) -> list[tuple[int, int]]:
     """(seed, ensemble member) of every replication of a run, in replication order."""
     seeds = manifest.get("replication_seeds", [])

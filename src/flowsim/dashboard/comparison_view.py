@@ -25,7 +25,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from flowsim.catalogue import entry
-from flowsim.comparison import Pairing, compare_totals, difference_bands, pair
+from flowsim.comparison import Pairing, compare_totals, difference_bands, own_changes, pair
 from flowsim.constraints import why_unchanged
 from flowsim.dashboard.folders import DashboardError, Folder
 from flowsim.dashboard.loading import Scenario, load_run
@@ -52,17 +52,7 @@ def comparison_series() -> dict[str, tuple[str, str, int | None]]:
 def measure_marks(baseline: Scenario, scenario: Scenario) -> list[tuple[pd.Timestamp, str]]:
     """The dates of the scenario's dated changes the baseline does not have, with their
     field (the measure's dates)."""
-
-    def changes(sc: Scenario) -> list[dict]:
-        config = sc.manifest.get("config") or {}
-        return list(config.get("changes") or [])
-
-    own = {(str(c.get("date")), c.get("field"), str(c)) for c in changes(baseline)}
-    marks = []
-    for change in changes(scenario):
-        if (str(change.get("date")), change.get("field"), str(change)) not in own:
-            marks.append((pd.Timestamp(change["date"]), str(change.get("field", ""))))
-    return sorted(set(marks))
+    return own_changes(baseline.manifest, scenario.manifest)
 
 
 def event_marks(scenario: Scenario) -> list[tuple[pd.Timestamp, str]]:
