@@ -43,8 +43,7 @@ REGULARISED = 22  # persons obtaining a right to stay after ICAM guidance
 WITHDRAWALS = 23  # persons withdrawing or abandoning an application pending at the CGRS
 DUBLIN_REQUESTS = 24  # persons for whom a Dublin request is sent to another state
 DUBLIN_ACCEPTANCES = 25  # persons whose request is accepted (explicitly or by silence)
-# persons absconding from the Dublin procedure (before the reply or in the window)
-DUBLIN_ABSCONDED = 26
+DUBLIN_ABSCONDED = 26  # persons absconding from the Dublin procedure (before the reply or in the window)
 DUBLIN_RESPONSIBLE = 27  # persons Belgium becomes responsible for, lodged with the CGRS then
 CGRS_LODGED = 28  # persons entering the CGRS's workload (any route)
 CGRS_LODGED_CASES = 29  # cases
