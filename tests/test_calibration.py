@@ -46,10 +46,6 @@ FITTED_SERIES = [
     "dublin_acceptances",
     "dublin_deadline_expired",
     "dublin_absconded",
-    # what the Immigration Office sends to the CGRS (observed in Belgium in 2022): with
-    # absconding before the reply, the CGRS's inflow depends on the absconding rate, and
-    # the backlog alone cannot tell it from productivity
-    "io_transmissions",
 ]
 # A busy Dublin desk (every third applicant), transfers few: most windows close or abscond.
 SYNTHETIC = {
@@ -179,19 +175,11 @@ def client():
         yield c
 
 
-def write_synthetic(
-    folder: Path, small_raw, calibration_section: dict, years: int = 1
-) -> tuple[Path, Path]:
+def write_synthetic(folder: Path, small_raw, calibration_section: dict) -> tuple[Path, Path]:
     """Observed data made by the model with :data:`TRUTH` (the mean of eight replications
     with other seeds than the calibration's: every month's flows of the fitted series and
-    the backlog at its end) and a scenario file whose own values are not the truth; over
-    ``years`` (ending in October of the last)."""
-    span = {
-        "years": years,
-        **SYNTHETIC,
-        "end_date": SYNTHETIC["end_date"].replace(year=SYNTHETIC["end_date"].year + years - 1),
-    }
-    truth = small_raw(**span, **TRUTH)
+    the backlog at its end) and a scenario file whose own values are not the truth."""
+    truth = small_raw(**SYNTHETIC, **TRUTH)
     tables, _ = run_replications(scenario_from_dict(truth, "<synthetic>"), 8, 99)
     daily = tables["series"].assign(date=lambda f: pd.to_datetime(f["date"]))
     mean = daily.groupby("date")[FITTED_SERIES].mean()
@@ -208,7 +196,7 @@ def write_synthetic(
     observed_path = folder / "observed.csv"
     observed.to_csv(observed_path, index=False, date_format="%Y-%m-%d")
     config = small_raw(
-        **span,
+        **SYNTHETIC,
         **{PARAM: 5.7, "immigration_office.dublin_acceptance_share": 0.8},
         calibration=calibration_section,
     )
@@ -231,11 +219,8 @@ RECOVERY = section(
 @pytest.fixture(scope="module")
 def recovered(tmp_path_factory, small_raw, client):
     folder = tmp_path_factory.mktemp("recovery")
-    # two years: a series counts one effective point a year at most, and with absconding
-    # before the reply, productivity and absconding both move the backlog
-    config, observed = write_synthetic(folder, small_raw, RECOVERY, years=2)
-    until = UNTIL.replace(year=UNTIL.year + 1)
-    result = calibrate(config, observed=observed, until=until, out=folder / "fit", client=client)
+    config, observed = write_synthetic(folder, small_raw, RECOVERY)
+    result = calibrate(config, observed=observed, until=UNTIL, out=folder / "fit", client=client)
     return config, observed, result
 
 
@@ -246,7 +231,7 @@ def test_the_truth_lies_inside_the_ensembles_90_percent_interval(recovered) -> N
     for key, value in TRUTH.items():
         assert posterior.loc[key, "q05"] <= value <= posterior.loc[key, "q95"], key
     # the data constrain the productivity well; the acceptance share less, since a series
-    # counts one effective point a year at most and these data span 22 months, but its
+    # counts one effective point a year at most and these data span ten months, but its
     # interval is still narrower than its prior (0.9 or more if acceptances ignored it)
     assert posterior.loc[PARAM, "range_kept"] < 0.25
     assert posterior.loc["immigration_office.dublin_acceptance_share", "range_kept"] < 0.75

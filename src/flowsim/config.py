@@ -196,11 +196,9 @@ class ImmigrationOffice(_Strict):
     A registered first application becomes a Dublin case with ``dublin_share``: a request is
     sent to another state, which replies (silence counts as acceptance); an accepted case
     waits for a transfer (a capacity, first accepted first) while its transfer window is
-    open, and when the window closes without a transfer Belgium becomes responsible and
-    lodges the case with the CGRS. A refused request makes Belgium responsible at once. From
-    the request on, applicants abscond at ``dublin_abscond_per_month``: the reply still comes
-    (an acceptance extends the window to ``dublin_absconded_window_days``), and an absconder
-    reappears, to be lodged, only with ``dublin_absconded_return_share``.
+    open, may abscond (the window then runs to ``dublin_absconded_window_days``), and when the
+    window closes without a transfer Belgium becomes responsible and lodges the case with the
+    CGRS. A refused request makes Belgium responsible at once.
     """
 
     registration_capacity_persons_per_day: NonNegative
@@ -213,13 +211,10 @@ class ImmigrationOffice(_Strict):
     dublin_acceptance_share: Share  # requests accepted (explicitly or by silence)
     dublin_transfers_persons_per_month: NonNegative  # transfers the Office can carry out
     dublin_transfer_window_days: NonNegative = 183  # law: six months from acceptance
-    # share of Dublin cases absconding per month, from the request on (waiting for the reply
-    # or for a transfer)
-    dublin_abscond_per_month: Share = 0.0
+    dublin_abscond_per_month: Share = 0.0  # share of accepted cases absconding per month
     dublin_absconded_window_days: NonNegative = 548  # law: eighteen months from acceptance
-    # share of absconders who reappear when Belgium becomes responsible (their extended
-    # window closes, or their request is refused): lodged with the CGRS, entitled to a place
-    # again; the others have left
+    # share of absconders who reappear when their extended window closes (Belgium is then
+    # responsible: lodged with the CGRS, entitled to a place again); the others have left
     dublin_absconded_return_share: Share = 0.0
 
 

@@ -80,15 +80,12 @@ class DublinDesk(NamedTuple):
 
     calendar: Calendar  # the day of each Dublin case's next step
     step: np.ndarray  # int8 per case: SEND_REQUEST, REPLY, ABSCOND, WINDOW_CLOSES, ...
-    # int32 per case: the day the other state replies (while a request waits), then the day
-    # it accepted
-    accepted_day: np.ndarray
+    accepted_day: np.ndarray  # int32 per case: the day the other state accepted
     transfers: Queue  # accepted cases waiting for a transfer, first accepted first
 
 
 # A Dublin case's next step (DublinDesk.step).
 SEND_REQUEST, REPLY, ABSCOND, WINDOW_CLOSES, ABSCONDED_WINDOW_CLOSES = 0, 1, 2, 3, 4
-ABSCOND_BEFORE_REPLY = 5
 
 # Today's terms of registration and Dublin (the ``terms`` array the kernels receive; days,
 # shares, per day).
@@ -176,27 +173,6 @@ def clock_days(days: float) -> int:
 
 
 @njit(cache=True, inline="always")
-def await_reply(
-    cases: Cases, dublin: DublinDesk, c: int, day: int, reply: int, seed: np.uint64, terms
-) -> None:
-    """Case ``c``'s request waits for the reply due on day ``reply``; the applicant may
-    abscond before it (the daily hazard ``terms[ABSCOND_HAZARD]``, drawn from ``day``, one
-    keyed draw per case): the reply comes all the same, to an absconder."""
-    dublin.accepted_day[c] = reply
-    wait = np.inf
-    if terms[ABSCOND_HAZARD] > 0.0:
-        u = streams.uniform(seed, cases.key[c], streams.DUBLIN_ABSCOND, 1)
-        wait = -np.log(u) / terms[ABSCOND_HAZARD]
-    gone = day + max(1, int(np.ceil(wait))) if wait < reply - day else reply
-    if gone < reply:  # on the reply's own day the reply comes first
-        dublin.step[c] = ABSCOND_BEFORE_REPLY
-        schedule(dublin.calendar, c, gone)
-    else:
-        dublin.step[c] = REPLY
-        schedule(dublin.calendar, c, reply)
-
-
-@njit(cache=True, inline="always")
 def open_transfer_window(
     cases: Cases,
     tally: Tally,
@@ -239,8 +215,7 @@ def open_initial_dublin(
     its current step, the day that step ends drawn evenly over the step's length
     (:func:`flowsim.procedure.initial_due_day`; terms of the start date, days):
 
-    - requested: the reply comes within ``terms[REPLY_DAYS]``; absconding before it drawn as
-      for a request sent on the start date;
+    - requested: the reply comes within ``terms[REPLY_DAYS]``;
     - accepted: accepted within the last ``terms[WINDOW_DAYS]``, so the windows close over
       the run's first ``terms[WINDOW_DAYS]`` days; absconding drawn as at acceptance;
     - absconded (no housing): the extended windows close within the next
@@ -258,7 +233,8 @@ def open_initial_dublin(
         due = initial_due_day(seed, cases.key[c], reply)
         cases.arrival_day[c] = due - reply
         set_state(cases, tally, c, states.DUBLIN_REQUESTED)
-        await_reply(cases, dublin, c, 0, due, seed, terms)
+        dublin.step[c] = REPLY
+        schedule(dublin.calendar, c, due)
         c += 1
     for _ in range(counts[1]):
         accepted = initial_due_day(seed, cases.key[c], window) - window
@@ -289,15 +265,12 @@ def dublin_steps(
 ) -> None:
     """The Dublin steps due today, by the legal clocks (days in ``terms``).
 
-    - A request is sent: the other state replies ``terms[REPLY_DAYS]`` later; the applicant
-      may abscond before the reply (hazard per day ``terms[ABSCOND_HAZARD]``).
+    - A request is sent: the other state replies ``terms[REPLY_DAYS]`` later.
     - A reply: accepted (or no reply, which counts as acceptance) with the share
       ``terms[ACCEPTANCE]``: the transfer window opens for ``terms[WINDOW_DAYS]`` days and the
-      case waits for a transfer; it may abscond (the same hazard, drawn at acceptance), which
+      case waits for a transfer; it may abscond (hazard per day, drawn at acceptance), which
       extends its window to ``terms[ABSCONDED_WINDOW_DAYS]`` from acceptance. Refused: Belgium
-      is responsible and the case is lodged with the CGRS. A reply to an absconder: accepted,
-      the extended window runs from it; refused, the absconder reappears and is lodged with
-      the share ``terms[RETURN_SHARE]``, else has left.
+      is responsible and the case is lodged with the CGRS.
     - The window closes without a transfer: Belgium is responsible, the case is lodged.
     - An absconder's extended window closes: with the share ``terms[RETURN_SHARE]`` the person
       reappears, is lodged with the CGRS and asks for a place again; the others have left.
@@ -310,30 +283,8 @@ def dublin_steps(
         if step == SEND_REQUEST and state == states.DUBLIN_PROCEDURE:
             flows[series.DUBLIN_REQUESTS] += n
             set_state(cases, tally, c, states.DUBLIN_REQUESTED)
-            await_reply(cases, dublin, c, day, day + clock_days(terms[REPLY_DAYS]), seed, terms)
-        elif step == ABSCOND_BEFORE_REPLY and state == states.DUBLIN_REQUESTED:
-            flows[series.DUBLIN_ABSCONDED] += n
-            set_housing(cases, tally, c, states.NO_HOUSING, -1)
-            set_state(cases, tally, c, states.DUBLIN_ABSCONDED)
             dublin.step[c] = REPLY
-            schedule(dublin.calendar, c, max(day + 1, int(dublin.accepted_day[c])))
-        elif step == REPLY and state == states.DUBLIN_ABSCONDED:
-            if (
-                streams.uniform(seed, cases.key[c], streams.DUBLIN_ACCEPTANCE, 0)
-                < terms[ACCEPTANCE]
-            ):
-                flows[series.DUBLIN_ACCEPTANCES] += n
-                dublin.accepted_day[c] = day
-                dublin.step[c] = ABSCONDED_WINDOW_CLOSES
-                ends = day + int(round(terms[ABSCONDED_WINDOW_DAYS]))
-                schedule(dublin.calendar, c, max(day + 1, ends))
-            elif (
-                streams.uniform(seed, cases.key[c], streams.DUBLIN_RETURN, 0) < terms[RETURN_SHARE]
-            ):
-                belgium_responsible(cases, tally, cgrs, c, day, flows)
-                request_place(cases, tally, waiting, c, day)
-            else:
-                finalise(cases, tally, c, states.ABSCONDED, flows)
+            schedule(dublin.calendar, c, day + clock_days(terms[REPLY_DAYS]))
         elif step == REPLY and state == states.DUBLIN_REQUESTED:
             if (
                 streams.uniform(seed, cases.key[c], streams.DUBLIN_ACCEPTANCE, 0)

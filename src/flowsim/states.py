@@ -19,7 +19,7 @@ TP_CRISIS_HOUSING = 8  # temporary protection: crisis housing offered by a munic
 TP_SUSTAINABLE_HOUSING = 9  # temporary protection: in sustainable housing
 DUBLIN_REQUESTED = 10  # Dublin: request sent, waiting for the other state's reply
 DUBLIN_ACCEPTED = 11  # Dublin: accepted (or no reply in time), transfer window open
-DUBLIN_ABSCONDED = 12  # Dublin: absconded before the reply or after acceptance (whereabouts unknown)
+DUBLIN_ABSCONDED = 12  # Dublin: absconded after acceptance, window extended (whereabouts unknown)
 # Exit states.
 HOUSED = 13  # status holder who found housing through a municipality
 LEFT_WITH_STATUS = 14  # status holder who left reception otherwise (or had no place)
