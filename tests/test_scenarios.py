@@ -83,13 +83,13 @@ def test_outflow_plan_houses_more_in_the_order_people_asked(baseline, measures):
     )
     # the extra housing goes to those who asked first: in the calibrated baseline, where the
     # supply is short of the status granted, those are status holders at the end of their
-    # maximum stay, who now leave housed rather than on their own; their stay is no shorter
+    # maximum stay, who now leave housed rather than on their own; their stay is no shorter,
+    # so status holders in reception stay about as many (within 0.5%: draws shift a little)
     end = plan.index[-1]
     assert plan.loc[end].exits_housed > base.loc[end].exits_housed
     assert plan.loc[end].exits_left_with_status < base.loc[end].exits_left_with_status
-    assert (
-        plan.loc[later].status_holders_in_reception.mean()
-        <= base.loc[later].status_holders_in_reception.mean()
+    assert plan.loc[later].status_holders_in_reception.mean() == pytest.approx(
+        base.loc[later].status_holders_in_reception.mean(), rel=0.005
     )
 
 
