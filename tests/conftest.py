@@ -198,10 +198,6 @@ def wrap_step(
             after()
 
     agent.step = step
-    # the model's day plan holds the institutions' bound steps: have it rebuilt
-    model = getattr(agent, "model", None)
-    if model is not None and hasattr(model, "_plan"):
-        model._plan = None
 
 
 @pytest.fixture(scope="session")

@@ -615,7 +615,7 @@ def _compare(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from flowsim.comparison import compare_totals, own_changes, pair
-    from flowsim.constraints import why_unchanged
+    from flowsim.constraints import unchanged_reason
     from flowsim.hindcast import HindcastError, read_run
     from flowsim.intervals import amount_interval_text, amount_text
     from flowsim.results import atomic_path
@@ -652,10 +652,8 @@ def _compare(args: argparse.Namespace) -> int:
         )
     if pairing.pairs and (table["paired_difference"] == 0).all():
         fields = [field for _day, field in own_changes(base_manifest, manifest)]
-        reasons = why_unchanged(scenario.frame, fields) or [
-            "no binding constraint the model knows explains it"
-        ]
-        print(f"note: {name} changes none of these figures: " + "; ".join(reasons))
+        because = unchanged_reason(scenario.frame, fields)
+        print(f"note: {name} changes none of these figures: {because}")
     if args.csv is not None:
         with atomic_path(args.csv) as tmp:
             table.to_csv(tmp, index=False, lineterminator="\n")

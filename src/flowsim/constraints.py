@@ -6,7 +6,8 @@ places house nobody while nobody waits for a place; more CGRS officers decide li
 the workload is nearly empty. Each :class:`Constraint` names the scenario fields whose
 levers it caps and reads, from a run's daily series (median over replications), whether it
 binds. :func:`binding_constraints` lists those that bind in a run; :func:`why_unchanged`
-says, for a scenario whose paired differences are all zero, which of them explain it.
+says, for a scenario whose paired differences are all zero, which of them explain it
+(:func:`unchanged_reason`: as one sentence).
 
 Units: persons; the series are those of :mod:`flowsim.series` (stocks at the end of the day,
 flows per day).
@@ -114,3 +115,10 @@ def why_unchanged(frame: pd.DataFrame, fields: Iterable[str]) -> list[str]:
         if any(f.startswith(constraint.fields) for f in fields)
         and (sentence := constraint.binds(frame)) is not None
     ]
+
+
+def unchanged_reason(frame: pd.DataFrame, fields: Iterable[str]) -> str:
+    """:func:`why_unchanged` as one sentence for a reader, saying so when the model knows no
+    constraint that explains it."""
+    reasons = why_unchanged(frame, fields)
+    return "; ".join(reasons) if reasons else "no binding constraint the model knows explains it"

@@ -189,9 +189,6 @@ class ProtectionSystem(mesa.Model):
             self.housing_search,
             self.return_service,
         )
-        # the day's stages, built at the first step (so that a test or a tool may wrap an
-        # institution's step after the model is built)
-        self._plan: tuple[tuple[str, Callable[[], None]], ...] | None = None
 
     def _open_initial_state(self, g: Generated) -> None:
         """Queues, places and deadlines of the applicants in the system on the start date
@@ -298,10 +295,10 @@ class ProtectionSystem(mesa.Model):
         """Simulate one day: the stages of :meth:`day_plan` in order (timed per stage when
         :attr:`stage_seconds` is a dict)."""
         self.flows_today = self.flows[self.day]
-        if self._plan is None:
-            self._plan = self.day_plan()
         timing = self.stage_seconds
-        for name, stage in self._plan:
+        # the plan is read afresh each day (under a microsecond): a tool or a test may wrap
+        # an institution's step at any time
+        for name, stage in self.day_plan():
             if timing is None:
                 stage()
             else:

@@ -26,7 +26,7 @@ from matplotlib.figure import Figure
 
 from flowsim.catalogue import entry
 from flowsim.comparison import Pairing, compare_totals, difference_bands, own_changes, pair
-from flowsim.constraints import why_unchanged
+from flowsim.constraints import unchanged_reason
 from flowsim.dashboard.folders import DashboardError, Folder
 from flowsim.dashboard.loading import Scenario, load_run
 from flowsim.dashboard.series_charts import date_axis, draw_fan
@@ -106,7 +106,8 @@ def show_comparison(
             notes.append(f"{sc.label}: {column} is not recorded in both runs")
             continue
         bands = difference_bands(base.frame, sc.frame, column, pairing, window)
-        finite = bands.to_numpy()[np.isfinite(bands.to_numpy())]
+        values = bands.to_numpy()
+        finite = values[np.isfinite(values)]
         if finite.size and not finite.any():  # zero on every date: the lever acted nowhere
             notes.append(unchanged_note(sc, base, label))
         if not bands.empty:
@@ -132,9 +133,9 @@ def unchanged_note(scenario: Scenario, baseline: Scenario, label: str) -> str:
     date: which binding constraint explains it, when the model knows one
     (:mod:`flowsim.constraints`)."""
     fields = [field for _when, field in measure_marks(baseline, scenario)]
-    reasons = why_unchanged(scenario.frame, fields)
-    because = "; ".join(reasons) if reasons else "no binding constraint the model knows explains it"
-    return f"{scenario.label} changes nothing in {label}: {because}"
+    return (
+        f"{scenario.label} changes nothing in {label}: {unchanged_reason(scenario.frame, fields)}"
+    )
 
 
 def _mark(ax: Axes, when: pd.Timestamp, text: str, colour: str, style: str, top: bool) -> None:
