@@ -178,3 +178,19 @@ def test_the_panel_runs_a_what_if_and_shows_it_against_the_scenario(ready, tmp_p
     folders = sorted(p.name for p in root.iterdir() if not p.name.startswith("."))
     assert len(folders) == 2 and folders[0] == "what-if-baseline-ready-r2-s0"
     assert folders[1].startswith("what-if-ready-")  # both listed by the page's picker
+
+
+def test_every_lever_at_its_lowest_still_makes_a_valid_scenario(tmp_path) -> None:
+    # the shipped baseline has several centres of a type: a type's places can fall only by
+    # what its first centre (which takes the difference) holds
+    baseline = Path(__file__).parents[1] / "configs" / "belgium-baseline.yaml"
+    date = dt.date(2023, 6, 1)
+    found = levers(load_config(baseline), date)
+    collective = next(lever for lever in found if lever.key == "places_collective")
+    assert len(collective.fields) > 1 and 0 < collective.low < collective.value
+    changes = what_if_changes(found, {lever.key: lever.low for lever in found}, date)
+    path = tmp_path / "lowest.yaml"
+    path.write_text(what_if_document(str(baseline), "lowest", changes), encoding="utf-8")
+    after = _values(path, date)
+    assert after[collective.fields[0]] == 0
+    assert sum(after[f] for f in collective.fields) == collective.low

@@ -65,70 +65,33 @@ def levers(scenario: Scenario, date: dt.date) -> list[Lever]:
     """The levers a researcher can move for ``scenario`` from ``date``, each starting at
     the scenario's value on that date (its own dated changes before it applied)."""
     values = Timeline(scenario).values_on(scenario.day_of(date))
-    officers = values["cgrs.case_officers_fte"]
     # officers are added from the date (not set): the scenario's own later recruitment or
     # departures still apply on top
-    found: list[Lever] = [
-        Lever(
-            "officers",
-            "CGRS case officers",
-            "FTE",
-            "add",
-            ("cgrs.case_officers_fte",),
-            officers,
-            0.0,
-            max(2 * officers, officers + 100.0),
-            5.0,
-        )
-    ]
+    officers = ("cgrs.case_officers_fte",)
+    found = [_lever("officers", "CGRS case officers", "FTE", "add", officers, values, 5.0, 100.0)]
     for kind in PLACE_TYPES:
-        names = [
-            name
+        fields = tuple(
+            f"reception.centres.{name}.places"
             for name, centre in scenario.reception.centres.items()
             if centre.type == kind and centre.reserved_for is None
-        ]
-        if not names:
-            continue
-        fields = tuple(f"reception.centres.{name}.places" for name in names)
-        total = sum(values[f] for f in fields)
-        found.append(
-            Lever(
-                f"places_{kind}",
-                f"{kind.replace('_', ' ')} places",
-                "places",
-                "add",
-                fields,
-                total,
-                0.0,
-                max(2 * total, total + 5000.0),
-                100.0,
+        )
+        if fields:
+            label = f"{kind.replace('_', ' ')} places"
+            found.append(
+                _lever(f"places_{kind}", label, "places", "add", fields, values, 100.0, 5000.0)
             )
-        )
-    year = f"resettlement.pledges_persons.{date.year}"
-    if year in values:
-        found.append(
-            _set("pledge", f"resettlement pledge {date.year}", "persons", year, values, 50.0)
-        )
+    pledge = f"resettlement.pledges_persons.{date.year}"
+    if pledge in values:
+        label = f"resettlement pledge {date.year}"
+        found.append(_lever("pledge", label, "persons", "set", (pledge,), values, 50.0, 500.0))
+    transfers = ("resettlement.transfer_persons_per_month",)
+    label = "resettlement transfers a month"
     found.append(
-        _set(
-            "transfers",
-            "resettlement transfers a month",
-            "persons a month",
-            "resettlement.transfer_persons_per_month",
-            values,
-            10.0,
-        )
+        _lever("transfers", label, "persons a month", "set", transfers, values, 10.0, 100.0)
     )
-    found.append(
-        _set(
-            "package",
-            "reintegration package per adult",
-            "EUR",
-            "returns.package.adult_eur",
-            values,
-            100.0,
-        )
-    )
+    package = ("returns.package.adult_eur",)
+    label = "reintegration package per adult"
+    found.append(_lever("package", label, "EUR", "set", package, values, 100.0, 1000.0))
     found.append(
         Lever(
             "housing",
@@ -145,11 +108,21 @@ def levers(scenario: Scenario, date: dt.date) -> list[Lever]:
     return found
 
 
-def _set(key: str, label: str, unit: str, field: str, values: dict, step: float) -> Lever:
-    value = values[field]
-    return Lever(
-        key, label, unit, "set", (field,), value, 0.0, max(2 * value, value + 10 * step), step
-    )
+def _lever(
+    key: str,
+    label: str,
+    unit: str,
+    op: Literal["set", "add"],
+    fields: tuple[str, ...],
+    values: dict[str, float],
+    step: float,
+    room: float,
+) -> Lever:
+    """A lever over ``fields`` starting at their total on the date, up to twice it or
+    ``room`` more; down to zero, or, added to the first field, to what that field can lose."""
+    value = sum(values[f] for f in fields)
+    low = value - values[fields[0]] if op == "add" else 0.0
+    return Lever(key, label, unit, op, fields, value, low, max(2 * value, value + room), step)
 
 
 def what_if_changes(
