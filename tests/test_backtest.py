@@ -17,8 +17,14 @@ from flowsim.backtest import (
     summarise_points,
 )
 from flowsim.observed import ModelRun
+from flowsim.predictive import ERROR_COLUMNS
 
 D = pd.Timestamp
+
+
+def scales(scale: float) -> pd.DataFrame:
+    """The calibration's error scales: one fitted series with ``scale`` (many points)."""
+    return pd.DataFrame([["cgrs_backlog", "day", 40, 1e6, scale]], columns=ERROR_COLUMNS)
 
 
 def observed_rows() -> pd.DataFrame:
@@ -85,33 +91,52 @@ def forecast_run() -> ModelRun:
 
 
 def test_score_points_and_summary_by_hand() -> None:
-    points, samples = score_points(
-        forecast_run(), observed_rows(), dt.date(2019, 12, 31), dt.date(2020, 12, 31)
+    points, samples, predictive = score_points(
+        forecast_run(), observed_rows(), dt.date(2019, 12, 31), dt.date(2020, 12, 31), scales(1e-6)
     )
     backlog = points[points["series"] == "cgrs_backlog"]
     assert list(backlog["observed"]) == [1500.0, 1800.0]
     # medians: mean of the two runs on 2020-06-30 (day 181) and 2020-12-31 (day 365)
     np.testing.assert_allclose(backlog["model_median"], [1350 + 181, 1350 + 365])
     assert list(backlog["persistence"]) == [1200.0, 1200.0]
-    summary = summarise_points(points, samples)
+    summary = summarise_points(points, samples, predictive)
     row = summary[(summary["origin"] == "all") & (summary["series"] == "cgrs_backlog")].iloc[0]
     errors = np.abs(np.array([1531.0, 1715.0]) - [1500, 1800])
     assert row["ard"] == pytest.approx(np.mean(errors / [1500, 1800]))
     assert row["skill"] == pytest.approx(1 - errors.mean() / np.mean([300, 600]))
     # runs at 1481/1581 and 1665/1765: 1500 inside [1481, 1581]'s 90% band, 1800 outside
     assert row["coverage_90"] == pytest.approx(0.5)
+    # a negligible error of the model's own: the predictive band is the runs' band
+    assert row["predictive_90"] == pytest.approx(0.5)
     decisions = summary[(summary["origin"] == "all") & (summary["series"] == "cgrs_decisions")]
     year = decisions[decisions["resolution"] == "year"].iloc[0]
     assert year["ard"] == pytest.approx(abs(9.5 * 366 - 3000) / 3000)
 
 
-def test_markdown_reports_the_targets() -> None:
-    points, samples = score_points(
-        forecast_run(), observed_rows(), dt.date(2019, 12, 31), dt.date(2020, 12, 31)
+def test_the_models_own_error_widens_the_predictive_band() -> None:
+    """1800 lies 5% above the runs' band; with the fit's error of 10% on the backlog (and
+    every other series, which fall back on it), it is inside the predictive 90% band."""
+    points, samples, predictive = score_points(
+        forecast_run(), observed_rows(), dt.date(2019, 12, 31), dt.date(2020, 12, 31), scales(0.1)
     )
-    text = markdown(summarise_points(points, samples), "settings line")
+    summary = summarise_points(points, samples, predictive)
+    row = summary[(summary["origin"] == "all") & (summary["series"] == "cgrs_backlog")].iloc[0]
+    assert row["coverage_90"] == pytest.approx(0.5)
+    assert row["predictive_90"] == pytest.approx(1.0)
+    backlog = points[points["series"] == "cgrs_backlog"]
+    assert (backlog["predictive_q05"] < backlog["model_q05"]).all()
+    assert (backlog["predictive_q95"] > backlog["model_q95"]).all()
+    assert predictive.shape[1] == samples.shape[1] == len(points)
+
+
+def test_markdown_reports_the_targets() -> None:
+    points, samples, predictive = score_points(
+        forecast_run(), observed_rows(), dt.date(2019, 12, 31), dt.date(2020, 12, 31), scales(0.1)
+    )
+    text = markdown(summarise_points(points, samples, predictive), "settings line")
     assert text.startswith("settings line\n")
     assert "| `cgrs_backlog` | day | 2 |" in text
     assert "ARD <= 0.15 on `cgrs_backlog` (day): 0.03, met" in text
     assert "better than persistence on `cgrs_backlog` (day): skill 0.87, met" in text
-    assert "observed inside the 90% band at least 80% of the time" in text
+    assert "observed inside the predictive 90% band at least 80% of the time" in text
+    assert "inside the runs' 90% band, parameters and seeds only" in text

@@ -12,7 +12,11 @@ Per series and resolution, for each origin and over all origins:
 
 - ARD: the mean over points of ``|median - observed| / observed``, the median over the
   forecast's runs (members x seeds: the bands carry parameter uncertainty);
-- the share of observed points inside the central 50% and 90% bands of the runs;
+- the share of observed points inside the central 50% and 90% bands of the runs, and of
+  the *predictive* bands, which add to the runs the model's own error per series as the
+  calibration up to the origin measured it (:mod:`flowsim.predictive`): the runs' bands say
+  how sure the model is of itself, the predictive bands where an observed figure should
+  fall; the coverage target is judged on the latter;
 - the skill against persistence, ``1 - MAE(forecast) / MAE(persistence)`` (above 0: better
   than persistence). Persistence: a stock stays at its last observed level on or before the
   origin; a flow keeps its last observed rate before the origin (the latest figure of the
@@ -33,6 +37,7 @@ import pandas as pd
 from flowsim.hindcast import averaged_relative_difference, band_coverage, compare
 from flowsim.markdown import table, write_block
 from flowsim.observed import ModelRun, load_observed, resolutions
+from flowsim.predictive import predictive_samples, read_scales
 
 DEFAULT_ORIGINS = (dt.date(2019, 12, 31), dt.date(2020, 12, 31), dt.date(2021, 12, 31))
 # The series a backtest scores, wherever observed after the origin (stocks first).
@@ -88,11 +93,17 @@ def skill(model: np.ndarray, observed: np.ndarray, naive: np.ndarray) -> float:
 
 
 def score_points(
-    run: ModelRun, observed: pd.DataFrame, origin: dt.date, end: dt.date
-) -> tuple[pd.DataFrame, np.ndarray]:
+    run: ModelRun,
+    observed: pd.DataFrame,
+    origin: dt.date,
+    end: dt.date,
+    scales: pd.DataFrame,
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """The forecast's points: observed outcomes of :data:`SCORED` after ``origin`` up to
-    ``end`` with the run's quantiles and the persistence forecast; and the run's values
-    (runs x points)."""
+    ``end`` with the run's quantiles, the predictive quantiles (``predictive_q05`` ...
+    ``predictive_q95``: the runs times the model's own error of ``scales``, the error
+    scales of the calibration up to the origin) and the persistence forecast; the run's
+    values (runs x points) and the predictive samples (draws x points)."""
     start = pd.Timestamp(origin)
     after = observed[
         (observed["start"] > start)
@@ -103,14 +114,25 @@ def score_points(
         & (observed["value"] > 0)
     ]
     points, samples = compare(run, after)
+    predictive = predictive_samples(samples, points, scales, seed=int(f"{origin:%Y%m%d}"))
+    quantiles = np.nanquantile(predictive, PREDICTIVE_QUANTILES, axis=0) if len(points) else []
+    for q, values in zip(PREDICTIVE_QUANTILES, quantiles, strict=True):
+        points[f"predictive_q{round(100 * q):02d}"] = values
     points["persistence"] = [persistence(observed, p, start) for _, p in points.iterrows()]
     points.insert(0, "origin", pd.Timestamp(origin))
-    return points, samples
+    return points, samples, predictive
 
 
-def summarise_points(points: pd.DataFrame, samples: np.ndarray) -> pd.DataFrame:
+PREDICTIVE_QUANTILES = (0.05, 0.25, 0.75, 0.95)
+
+
+def summarise_points(
+    points: pd.DataFrame, samples: np.ndarray, predictive: np.ndarray
+) -> pd.DataFrame:
     """One row per origin (and ``all``), series and resolution: points, ARD, coverage of
-    the 50% and 90% bands, MAE of the forecast and of persistence, skill."""
+    the runs' 50% and 90% bands (``coverage_50``, ``coverage_90``) and of the predictive
+    ones (``predictive_50``, ``predictive_90``), MAE of the forecast and of persistence,
+    skill."""
     rows = []
     groups = [("all", points)] + [
         (f"{o:%Y-%m-%d}", points[points["origin"] == o]) for o in sorted(points["origin"].unique())
@@ -130,6 +152,8 @@ def summarise_points(points: pd.DataFrame, samples: np.ndarray) -> pd.DataFrame:
                     "ard": averaged_relative_difference(median, obs),
                     "coverage_50": band_coverage(samples[:, idx], obs, 0.5),
                     "coverage_90": band_coverage(samples[:, idx], obs, 0.9),
+                    "predictive_50": band_coverage(predictive[:, idx], obs, 0.5),
+                    "predictive_90": band_coverage(predictive[:, idx], obs, 0.9),
                     "mae": float(np.mean(np.abs(median - obs))),
                     "mae_persistence": float(np.nanmean(np.abs(naive - obs)))
                     if np.isfinite(naive).any()
@@ -151,21 +175,29 @@ def markdown(summary: pd.DataFrame, settings: str) -> str:
     def num(x: float) -> str:
         return "n/a" if not np.isfinite(x) else f"{x:.2f}"
 
-    header = ["series", "resolution", "points", "ARD", "in 50% band", "in 90% band"]
+    header = [
+        "series",
+        "resolution",
+        "points",
+        "ARD",
+        "in the runs' 50% / 90% bands",
+        "in the predictive 50% / 90% bands",
+        "skill vs persistence",
+    ]
     rows = [
         [
             f"`{r['series']}`",
             r["resolution"],
             r["points"],
             pct(r["ard"]),
-            pct(r["coverage_50"]),
-            pct(r["coverage_90"]),
+            f"{pct(r['coverage_50'])} / {pct(r['coverage_90'])}",
+            f"{pct(r['predictive_50'])} / {pct(r['predictive_90'])}",
             num(r["skill"]),
         ]
         for _, r in pooled.iterrows()
     ]
-    lines = [settings, "", table([*header, "skill vs persistence"], rows)]
-    lines += ["By origin (ARD / in 90% band / skill):", ""]
+    lines = [settings, "", table(header, rows)]
+    lines += ["By origin (ARD / in the predictive 90% band / skill):", ""]
     origins = [o for o in summary["origin"].unique() if o != "all"]
     rows = []
     for (series, res), group in summary[summary["origin"] != "all"].groupby(
@@ -177,7 +209,7 @@ def markdown(summary: pd.DataFrame, settings: str) -> str:
             cells.append(
                 "-"
                 if row.empty
-                else f"{pct(row['ard'].iloc[0])} / {pct(row['coverage_90'].iloc[0])} / "
+                else f"{pct(row['ard'].iloc[0])} / {pct(row['predictive_90'].iloc[0])} / "
                 f"{num(row['skill'].iloc[0])}"
             )
         rows.append([f"`{series}`", res, *cells])
@@ -202,10 +234,16 @@ def target_lines(pooled: pd.DataFrame) -> list[str]:
             f"{'met' if ok else 'not met'}"
         )
     points = pooled["points"].to_numpy()
-    inside = np.nansum(pooled["coverage_90"].to_numpy() * points) / max(points.sum(), 1)
+
+    def share(column: str) -> float:
+        return float(np.nansum(pooled[column].to_numpy() * points) / max(points.sum(), 1))
+
+    inside = share("predictive_90")
     out.append(
-        f"observed inside the 90% band at least 80% of the time: {100 * inside:.0f}%, "
-        f"{'met' if inside >= TARGETS['coverage_90'] else 'not met'}"
+        f"observed inside the predictive 90% band at least 80% of the time: "
+        f"{100 * inside:.0f}%, {'met' if inside >= TARGETS['coverage_90'] else 'not met'} "
+        f"(inside the runs' 90% band, parameters and seeds only: "
+        f"{100 * share('coverage_90'):.0f}%)"
     )
     for _, r in pooled[pooled["kind"] == "stock"].iterrows():
         ok = np.isfinite(r["skill"]) and r["skill"] > TARGETS["skill"]
@@ -243,7 +281,7 @@ def run_backtest(
     say = progress or (lambda _line: None)
     table = load_observed(observed)
     history = load_config(config)
-    all_points, all_samples = [], []
+    all_points, all_samples, all_predictive = [], [], []
     for origin in origins:
         folder = out / f"from-{origin:%Y-%m-%d}"
         say(f"origin {origin}: calibrating on the figures up to it")
@@ -271,14 +309,16 @@ def run_backtest(
             observed=table if anchor else None,
         )
         frame = ensemble_series(client, forecast, 0, folder / "forecast-runs", list(SERIES_NAMES))
-        points, samples = score_points(ModelRun(frame), table, origin, history.end_date)
+        scales = read_scales(result.out / "errors.csv")
+        points, samples, predictive = score_points(
+            ModelRun(frame), table, origin, history.end_date, scales
+        )
         all_points.append(points)
         all_samples.append(samples)
+        all_predictive.append(predictive)
         say(f"origin {origin}: {len(points)} observed points scored")
     points = pd.concat(all_points, ignore_index=True)
-    width = max(s.shape[0] for s in all_samples)
-    samples = np.hstack([_pad(s, width) for s in all_samples])
-    summary = summarise_points(points, samples)
+    summary = summarise_points(points, _side_by_side(all_samples), _side_by_side(all_predictive))
     _write(out, points, summary)
     figures = _figures(out, points)
     settings = (
@@ -298,12 +338,12 @@ def run_backtest(
     return summary
 
 
-def _pad(samples: np.ndarray, rows: int) -> np.ndarray:
-    """Samples of one origin with NaN rows added up to ``rows`` (origins may differ in runs)."""
-    if samples.shape[0] == rows:
-        return samples
-    extra = np.full((rows - samples.shape[0], samples.shape[1]), np.nan)
-    return np.vstack([samples, extra])
+def _side_by_side(per_origin: list[np.ndarray]) -> np.ndarray:
+    """Each origin's samples (rows x its points) side by side, padded with NaN rows
+    (origins may differ in runs)."""
+    rows = max(s.shape[0] for s in per_origin)
+    padded = [np.vstack([s, np.full((rows - s.shape[0], s.shape[1]), np.nan)]) for s in per_origin]
+    return np.hstack(padded)
 
 
 def _write(out: Path, points: pd.DataFrame, summary: pd.DataFrame) -> None:

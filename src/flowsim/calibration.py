@@ -723,8 +723,10 @@ def _no_summary(frame: pd.DataFrame, model: Any = None) -> dict[str, float]:
 
 def _fit(study: Study, client: Any, fitted: Path, say: Callable[[str], None]) -> pd.DataFrame:
     """The fitted ensemble against every observed figure of the run: fit.csv,
-    fit_points.csv, figures/fit.png. Returns the summary."""
+    fit_points.csv, errors.csv (the fit's log-error scale per series), figures/fit.png.
+    Returns the summary."""
     from flowsim.figures import fit_figure
+    from flowsim.predictive import error_scales
     from flowsim.series import SERIES_NAMES
 
     scenario = load_config(fitted)
@@ -734,6 +736,8 @@ def _fit(study: Study, client: Any, fitted: Path, say: Callable[[str], None]) ->
     summary = summarise(points, samples)
     _write_csv(study.out / "fit.csv", summary)
     _write_csv(study.out / "fit_points.csv", points)
+    # the model's own error per series, for predictive bands (flowsim.predictive)
+    _write_csv(study.out / "errors.csv", error_scales(points, study.section.error_floor))
     fitted_points = points[points["series"].isin(study.section.series)]
     if not fitted_points.empty:
         members = len(scenario.ensemble.members) if scenario.ensemble else 1

@@ -158,7 +158,9 @@ def fit_figure(points: pd.DataFrame, title: str, replications: int) -> Figure:
 
 def backtest_figure(points: pd.DataFrame, title: str) -> Figure:
     """One series' backtest: for each origin, the forecast's median and bands (over members
-    and seeds) against the observed figures after it, and the persistence forecast.
+    and seeds), the predictive 90% band (dotted: the runs times the model's own error) when
+    the points have one, against the observed figures after it, and the persistence
+    forecast.
 
     ``points`` are rows of :func:`flowsim.backtest.score_points` (one series and resolution,
     every origin), each origin drawn in its own colour with a dotted line at the origin.
@@ -171,6 +173,16 @@ def backtest_figure(points: pd.DataFrame, title: str) -> Figure:
         group = group.sort_values(["end", "start"])
         middle = group["start"] + (group["end"] - group["start"]) / 2
         ax.plot(middle, group["persistence"], ls="--", color=colour, lw=0.8, alpha=0.8)
+        if "predictive_q05" in group:  # the runs times the model's own error
+            for column in ("predictive_q05", "predictive_q95"):
+                ax.plot(
+                    middle,
+                    group[column],
+                    ls=(0, (1, 1)),
+                    color=colour,
+                    lw=0.9,
+                    label="predictive 90% band",
+                )
         ax.axvline(origin, color=colour, ls=":", lw=0.8)
     handles, labels = ax.get_legend_handles_labels()
     keep = dict(zip(labels, handles, strict=True))  # one entry per kind of mark

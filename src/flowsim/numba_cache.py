@@ -33,6 +33,7 @@ NOT_COMPILED = frozenset(
         "report.py",
         "calibration.py",
         "posterior.py",
+        "predictive.py",
         "inputs.py",
         "backtest.py",
         "forward.py",
