@@ -166,6 +166,53 @@ def test_absconders_leave_unless_they_reappear_when_the_long_window_closes(small
     assert back["exits_absconded"].iloc[-1] == 0
 
 
+def test_travel_restrictions_hold_accepted_cases_from_their_date(small_scenario):
+    """Nobody absconds while travel restrictions with a share of 0 are in force, not even
+    cases accepted before they began (their waits are drawn again); before that date the run
+    is the unrestricted one; once lifted, absconding resumes."""
+    common = {
+        "immigration_office.dublin_request_days": 5,
+        "immigration_office.dublin_reply_days": 5,
+        "immigration_office.dublin_acceptance_share": 1.0,
+        "immigration_office.dublin_abscond_per_month": 0.3,
+        "immigration_office.dublin_transfer_window_days": 180,
+        "immigration_office.restricted_abscond_share": 0.0,
+    }
+    field = "immigration_office.travel_restrictions_in_force"
+    restricted = [
+        {"date": "2024-04-01", "field": field, "set": 1},
+        {"date": "2024-08-01", "field": field, "set": 0},
+    ]
+    _, free = run(small_scenario, **common)
+    _, held = run(small_scenario, **common, changes=restricted)
+    dates = free["date"].dt.strftime("%Y-%m-%d")
+    before, during = dates < "2024-04-01", (dates >= "2024-04-01") & (dates < "2024-08-01")
+    for column in ("dublin_absconded", "dublin_acceptances", "dublin_deadline_expired"):
+        np.testing.assert_array_equal(held[column][before], free[column][before])
+    assert free["dublin_absconded"][during].sum() > 50
+    assert held["dublin_absconded"][during].sum() == 0
+    assert held["stock_dublin_accepted"][before].iloc[-1] > 100  # accepted before, held
+    after = dates >= "2024-08-01"
+    assert held["dublin_absconded"][after].sum() > 50
+    # held cases whose window closed meanwhile made Belgium responsible instead
+    assert held["dublin_deadline_expired"].sum() > free["dublin_deadline_expired"].sum()
+
+
+def test_a_share_of_1_under_restrictions_changes_nothing(small_scenario):
+    """Restrictions with absconding at its normal rate: the hazard does not change, so no
+    wait is drawn again and the run is the unrestricted one."""
+    common = {
+        "immigration_office.dublin_acceptance_share": 1.0,
+        "immigration_office.dublin_abscond_per_month": 0.3,
+    }
+    change = [
+        {"date": "2024-04-01", "field": "immigration_office.travel_restrictions_in_force", "set": 1}
+    ]
+    _, free = run(small_scenario, **common)
+    _, same = run(small_scenario, **common, changes=change)
+    np.testing.assert_array_equal(same["dublin_absconded"], free["dublin_absconded"])
+
+
 def test_subsequent_applications_from_outside_the_run_skip_dublin(small_scenario):
     model, frame = run(
         small_scenario,

@@ -20,6 +20,7 @@ from flowsim.procedure import (
     grant_status,
     lodge_appeal,
     refuse,
+    under_restrictions,
 )
 from flowsim.queues import Queue, best_class, overdue_class, pop
 from flowsim.reception import daily_hazard
@@ -217,8 +218,9 @@ def scaled_outcome_cdf(cdf: np.ndarray, scale: float) -> np.ndarray:
 def output_factor(params: dict[str, float]) -> float:
     """An officer's output today as a share of normal output: reduced by sanitary
     restrictions on the share of the work done under them (``cgrs.restrictions_in_force``)."""
-    in_force = params["cgrs.restrictions_in_force"]
-    return 1.0 - in_force * (1.0 - params["cgrs.restricted_output_share"])
+    return under_restrictions(
+        params["cgrs.restrictions_in_force"], params["cgrs.restricted_output_share"]
+    )
 
 
 class Cgrs(mesa.Agent):

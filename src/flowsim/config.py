@@ -216,6 +216,10 @@ class ImmigrationOffice(_Strict):
     # share of absconders who reappear when their extended window closes (Belgium is then
     # responsible: lodged with the CGRS, entitled to a place again); the others have left
     dublin_absconded_return_share: Share = 0.0
+    # 1 while COVID-19 travel restrictions hold people where they are (a dated input), 0
+    # otherwise; absconding is then restricted_abscond_share of its normal rate
+    travel_restrictions_in_force: Share = 0.0
+    restricted_abscond_share: Share = 1.0
 
 
 class Centre(_Strict):

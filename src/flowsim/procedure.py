@@ -216,6 +216,14 @@ def grant_status(
     start_housing_search(holders, c, day)
 
 
+@njit(cache=True)
+def under_restrictions(in_force: float, share: float) -> float:
+    """A rate's factor under COVID-19 restrictions: ``share`` of the normal rate while they
+    are in force (``in_force`` 1), the normal rate otherwise (0); in between, the share of
+    the period under them. Used for the CGRS's output and for Dublin absconding."""
+    return 1.0 - in_force * (1.0 - share)
+
+
 @njit(cache=True, inline="always")
 def initial_due_day(seed: np.uint64, key: np.uint64, days: int) -> int:
     """The day (0 to ``days`` - 1) on which a step of ``days`` days (a Dublin reply, a

@@ -21,6 +21,7 @@ from flowsim.procedure import (
     initial_due_day,
     request_place,
     transmit_to_cgrs,
+    under_restrictions,
     welcome_resettled,
     welcome_temporary_protection,
 )
@@ -189,14 +190,34 @@ def open_transfer_window(
 
     The wait to absconding is drawn from ``day`` (an exponential with the daily hazard
     ``terms[ABSCOND_HAZARD]``, one keyed draw per case): the same law whether the case is
-    accepted today or was accepted before the start and has not absconded since.
+    accepted today or was accepted before the start and has not absconded since
+    (:func:`schedule_window_end`; drawn again when the hazard changes,
+    :func:`redraw_absconding`).
     """
     set_state(cases, tally, c, states.DUBLIN_ACCEPTED)
     dublin.accepted_day[c] = accepted
     push(dublin.transfers, c, 0, accepted)
+    schedule_window_end(cases, dublin, c, accepted, day, seed, terms, 0)
+
+
+@njit(cache=True, nogil=True)
+def schedule_window_end(
+    cases: Cases,
+    dublin: DublinDesk,
+    c: int,
+    accepted: int,
+    day: int,
+    seed: np.uint64,
+    terms: np.ndarray,
+    occurrence: int,
+) -> None:
+    """Schedule how accepted case ``c``'s transfer window ends, from the end of ``day`` on:
+    it absconds after an exponential wait (the daily hazard ``terms[ABSCOND_HAZARD]``, draw
+    ``occurrence`` of the case's absconding stream) if that comes before the window closes,
+    else the window closes ``terms[WINDOW_DAYS]`` after ``accepted``."""
     wait = np.inf
     if terms[ABSCOND_HAZARD] > 0.0:
-        u = streams.uniform(seed, cases.key[c], streams.DUBLIN_ABSCOND, 0)
+        u = streams.uniform(seed, cases.key[c], streams.DUBLIN_ABSCOND, occurrence)
         wait = -np.log(u) / terms[ABSCOND_HAZARD]
     if wait < (accepted - day) + max(1.0, terms[WINDOW_DAYS]):  # days left in the window
         dublin.step[c] = ABSCOND
@@ -204,6 +225,23 @@ def open_transfer_window(
     else:
         dublin.step[c] = WINDOW_CLOSES
         schedule(dublin.calendar, c, accepted + clock_days(terms[WINDOW_DAYS]))
+
+
+@njit(cache=True, nogil=True)
+def redraw_absconding(
+    chain: Chain, day: int, seed: np.uint64, terms: np.ndarray, occurrence: int
+) -> None:
+    """The absconding hazard changed on ``day``: every accepted case waiting for a transfer
+    draws its wait to absconding again from the start of ``day`` (draw ``occurrence``), with
+    the new hazard. The wait is exponential, hence memoryless: redrawing what is left of it
+    gives each case the law of a hazard that changed on that day, exactly."""
+    cases, dublin = borrowed((chain.cases, chain.dublin))
+    for c in range(len(cases.state)):
+        if cases.state[c] == states.DUBLIN_ACCEPTED:
+            unschedule(dublin.calendar, c)
+            schedule_window_end(
+                cases, dublin, c, dublin.accepted_day[c], day - 1, seed, terms, occurrence
+            )
 
 
 @njit(cache=True, nogil=True)
@@ -375,12 +413,17 @@ class ImmigrationOffice(mesa.Agent):
         self.carry = np.zeros(2)  # persons registered or transferred ahead of capacity (<= 0)
         self.terms = np.zeros(N_TERMS)
         self.dublin = new_dublin_desk(model.n_days, len(model.cases.key))
+        self.opened = False  # accepted cases exist from here on: a new hazard redraws
+        self.redraws = 0  # absconding waits drawn again so far (draw keys)
         self.refresh()
+        self.opened = True
 
     def refresh(self) -> None:
         """Read today's registration capacity, share asking for a place, Dublin share, clocks
-        (days), acceptance share, absconding (per month, as a daily hazard) and transfer
-        capacity (persons per day); the model calls this whenever a parameter changes."""
+        (days), acceptance share, absconding (per month, as a daily hazard; a share of it
+        while travel restrictions are in force) and transfer capacity (persons per day); the
+        model calls this whenever a parameter changes. A new absconding hazard redraws the
+        waits of the accepted cases (:func:`redraw_absconding`)."""
         p = self.model.params
         self.capacity_persons_per_day = p[
             "immigration_office.registration_capacity_persons_per_day"
@@ -394,7 +437,18 @@ class ImmigrationOffice(mesa.Agent):
         t[REPLY_DAYS] = p["immigration_office.dublin_reply_days"]
         t[ACCEPTANCE] = p["immigration_office.dublin_acceptance_share"]
         t[WINDOW_DAYS] = p["immigration_office.dublin_transfer_window_days"]
-        t[ABSCOND_HAZARD] = daily_hazard(p["immigration_office.dublin_abscond_per_month"])
+        hazard = daily_hazard(
+            p["immigration_office.dublin_abscond_per_month"]
+            * under_restrictions(
+                p["immigration_office.travel_restrictions_in_force"],
+                p["immigration_office.restricted_abscond_share"],
+            )
+        )
+        if self.opened and hazard != t[ABSCOND_HAZARD]:
+            t[ABSCOND_HAZARD] = hazard
+            self.redraws += 1
+            redraw_absconding(self.model.chain, self.model.day, self.model.seed, t, self.redraws)
+        t[ABSCOND_HAZARD] = hazard
         t[ABSCONDED_WINDOW_DAYS] = p["immigration_office.dublin_absconded_window_days"]
         t[RETURN_SHARE] = p["immigration_office.dublin_absconded_return_share"]
         t[PLACE_REQUEST] = p["reception.place_request_share"]
