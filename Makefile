@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench bench-sweep lint format clean dashboard calibrate configs backtest
+.PHONY: run test bench bench-sweep lint format clean dashboard calibrate configs forecast backtest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,12 @@ configs: $(STAMP)
 		--template configs/templates/belgium-from-2023.yaml --out configs/belgium-baseline.yaml
 	$(BIN)/flowsim forward $(CALIBRATION)/fitted.yaml --origin 2022-12-31 --end 2024-12-31 \
 		--template configs/templates/belgium-from-2023.yaml --out configs/hindcast-2023-2024.yaml
+
+# The 2023-2024 forecast table of docs/validation.md (40 replications: one per member).
+forecast: $(STAMP)
+	$(BIN)/flowsim run configs/hindcast-2023-2024.yaml --replications 40 --out results/hindcast-2023-2024
+	$(BIN)/flowsim forecast results/hindcast-2023-2024 --on 2023-03-31 --on 2024-05-31 \
+		--docs docs/validation.md
 
 backtest: $(STAMP)
 	$(BIN)/flowsim backtest configs/belgium-history.yaml --out results/backtest --docs docs/validation.md

@@ -256,6 +256,11 @@ def test_the_fitted_file_runs_its_ensemble(recovered) -> None:
     fit = pd.read_csv(out / "fit.csv")
     assert set(FITTED_SERIES) <= set(fit["series"])
     assert (out / "figures" / "fit.png").stat().st_size > 1000
+    # the fit's error per fitted series travels with the ensemble (predictive bands)
+    errors = pd.read_csv(out / "errors.csv")
+    assert set(FITTED_SERIES) <= set(errors["series"])
+    assert {e.series for e in fitted.ensemble.errors} == set(errors["series"])
+    assert (errors["scale"] >= 0.02).all()  # the likelihood's error floor at least
     particles = pd.read_csv(out / "particles.csv")
     assert {"round", "beta", "accepted", "log_likelihood", *PRIORS} <= set(particles.columns)
     assert len(particles) == 32 * result.rounds

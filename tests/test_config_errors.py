@@ -862,3 +862,47 @@ def test_a_truncated_config_or_inflow_file_gives_lines_never_a_crash(tmp_path_fa
     except ConfigError as err:
         named = str(folder / inflow) if cut_csv else str(path)
         assert err.problems and all(p.startswith((str(path), named)) for p in err.problems)
+
+
+ERRORS_HEADER = "series,resolution,points,effective_points,scale\n"
+MEMBER = {"cgrs.decisions_per_officer_per_month": 5.0}
+
+
+def test_the_fits_errors_are_read_relative_to_the_scenario(tmp_path):
+    (tmp_path / "errors.csv").write_text(ERRORS_HEADER + "cgrs_backlog,day,12,4.5,0.21\n")
+    ensemble = {"members": [MEMBER], "errors_file": "errors.csv"}
+    scenario = load_config(write(tmp_path, make_raw(ensemble=ensemble)))
+    (error,) = scenario.ensemble.errors
+    assert (error.series, error.points, error.effective_points, error.scale) == (
+        "cgrs_backlog",
+        12,
+        4.5,
+        0.21,
+    )
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (None, "expected a CSV file with columns {columns}, not found: {csv}"),
+        ("series,scale\ncgrs_backlog,0.2\n", "expected columns {columns} in {csv}"),
+    ],
+)
+def test_bad_errors_csv(tmp_path, content, message):
+    csv_path = tmp_path / "errors.csv"
+    if content is not None:
+        csv_path.write_text(content, encoding="utf-8")
+    ensemble = {"members": [MEMBER], "errors_file": "errors.csv"}
+    path = write(tmp_path, make_raw(ensemble=ensemble))
+    columns = ERRORS_HEADER.strip()
+    expected = message.format(csv=csv_path.resolve(), columns=columns)
+    assert problems_of(path) == [f"{path}: ensemble.errors_file: {expected}"]
+
+
+def test_a_non_positive_error_scale_names_its_row(tmp_path):
+    (tmp_path / "errors.csv").write_text(ERRORS_HEADER + "cgrs_backlog,day,12,4.5,-1\n")
+    ensemble = {"members": [MEMBER], "errors_file": "errors.csv"}
+    path = write(tmp_path, make_raw(ensemble=ensemble))
+    (problem,) = problems_of(path)
+    assert problem.startswith(f"{path}: ensemble.errors.0.scale: ")
+    assert "greater than 0" in problem

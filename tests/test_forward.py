@@ -53,9 +53,19 @@ def fitted(tmp_path_factory):
     folder = tmp_path_factory.mktemp("history")
     raw = make_raw(years=2, changes=[EARLIER, LATER])
     (folder / "history.yaml").write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
-    body = {"base": "history.yaml", "name": "history-fitted", "ensemble": {"members": MEMBERS}}
+    ensemble = {"members": MEMBERS, "errors_file": "errors.csv"}
+    (folder / "errors.csv").write_text(ERRORS, encoding="utf-8")
+    body = {"base": "history.yaml", "name": "history-fitted", "ensemble": ensemble}
     (folder / "fitted.yaml").write_text(yaml.safe_dump(body, sort_keys=False), encoding="utf-8")
     return folder
+
+
+# the calibration's errors per series (flowsim.predictive), as calibrate writes them
+ERRORS = (
+    "series,resolution,points,effective_points,scale\n"
+    "cgrs_backlog,day,12,4.5,0.21\n"
+    "cgrs_decisions,year,8,8.0,0.08\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +86,22 @@ def test_the_forecast_starts_the_day_after_the_origin_with_the_later_inputs(fore
     # a changeable field starts at its value on the origin: the early change is in it
     start = make_scenario(years=2).reception.centres["north"].places
     assert scenario.reception.centres["north"].places == start + 20
+
+
+def test_the_fits_errors_travel_with_the_members(forecast) -> None:
+    """The calibration's error per series reaches the forecast file (beside its members),
+    so that its runs can be given predictive bands."""
+    scenario, out = forecast
+    errors = [
+        (e.series, e.resolution, e.points, e.effective_points, e.scale)
+        for e in scenario.ensemble.errors
+    ]
+    assert errors == [
+        ("cgrs_backlog", "day", 12, 4.5, 0.21),
+        ("cgrs_decisions", "year", 8, 8.0, 0.08),
+    ]
+    assert "errors_file: forecast-errors.csv" in out.read_text(encoding="utf-8")
+    assert (out.parent / "forecast-errors.csv").read_text(encoding="utf-8") == ERRORS
 
 
 def test_each_member_keeps_its_value_on_the_origin(forecast, fitted) -> None:

@@ -638,9 +638,10 @@ def _write_csv(path: Path, frame: pd.DataFrame) -> None:
         frame.to_csv(tmp, index=False, date_format="%Y-%m-%d", lineterminator="\n")
 
 
-def fitted_text(study: Study, result: CalibrationResult, fitted: Path) -> str:
+def fitted_text(study: Study, result: CalibrationResult, fitted: Path, errors: bool = False) -> str:
     """The text of ``fitted.yaml``: the calibrated file as its base, no calibration section,
-    and the ensemble (``ensemble.csv`` beside it)."""
+    and the ensemble (``ensemble.csv`` beside it; with ``errors``, the fit's errors
+    ``errors.csv`` too, written once the ensemble has been run)."""
     base = os.path.relpath(study.config.resolve(), fitted.parent.resolve())
     tempered = "" if result.beta >= 1 else f" (tempered posterior: beta {result.beta:.3g})"
     head = [
@@ -663,6 +664,8 @@ def fitted_text(study: Study, result: CalibrationResult, fitted: Path) -> str:
             "file": "ensemble.csv",
         },
     }
+    if errors:
+        body["ensemble"]["errors_file"] = "errors.csv"
     return text + yaml.safe_dump(body, sort_keys=False)
 
 
@@ -675,6 +678,8 @@ def _write_outputs(
     with atomic_path(fitted) as tmp:
         tmp.write_text(fitted_text(study, result, fitted), encoding="utf-8")
     result.fit_summary = _fit(study, client, fitted, say)
+    with atomic_path(fitted) as tmp:  # now with the fit's errors, for predictive bands
+        tmp.write_text(fitted_text(study, result, fitted, errors=True), encoding="utf-8")
     unobserved = _unobserved(study, client, result, say)
     _write_csv(study.out / "unobserved.csv", unobserved)
     headline = (

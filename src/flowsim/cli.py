@@ -1,8 +1,8 @@
 """The ``flowsim`` command: ``run`` a scenario, ``validate`` a scenario file, ``hindcast`` a
 run, ``compare`` a run with a baseline run, ``calibrate`` a scenario's uncertain fields to
 the observed figures (an ensemble), ``forward`` a calibrated history from a date,
-``backtest`` the forecasts from past dates, ``sweep`` an experiment (many scenarios and
-replications on Dask), ``report`` on a sweep.
+``backtest`` the forecasts from past dates, ``forecast`` a calibrated run's table,
+``sweep`` an experiment (many scenarios and replications on Dask), ``report`` on a sweep.
 
 Exit codes: 0 success, 2 invalid configuration or arguments, 1 unexpected failure.
 """
@@ -88,6 +88,24 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         help="markdown file whose balance markers receive the yearly CGRS workload balance",
+    )
+    forecast = sub.add_parser(
+        "forecast",
+        help="a calibrated run's forecast: stocks at each year's end, yearly flows, both bands",
+    )
+    forecast.add_argument("results", type=Path, help="results folder written by flowsim run")
+    forecast.add_argument(
+        "--on",
+        type=_date,
+        action="append",
+        default=[],
+        help="also the stocks on this day (YYYY-MM-DD; repeat for more days)",
+    )
+    forecast.add_argument(
+        "--docs",
+        type=Path,
+        default=None,
+        help="markdown file whose forecast markers receive the table",
     )
     compare = sub.add_parser(
         "compare", help="what a run changes against a baseline run (paired replications)"
@@ -411,6 +429,8 @@ def _main(argv: list[str] | None) -> int:
         return _validate_experiment(args.config)
     if args.command == "hindcast":
         return _hindcast(args)
+    if args.command == "forecast":
+        return _forecast(args)
     if args.command == "compare":
         return _compare(args)
     if args.command == "calibrate":
@@ -607,6 +627,24 @@ def _hindcast(args: argparse.Namespace) -> int:
     print(
         f"Hindcast written to {out}/ (hindcast.csv, hindcast_points.csv, hindcast_balance.csv, "
         "hindcast_balance_yearly.csv, figures/hindcast_*.png)"
+    )
+    return EXIT_OK
+
+
+def _forecast(args: argparse.Namespace) -> int:
+    from flowsim.forecast import run_forecast
+    from flowsim.hindcast import HindcastError
+
+    try:
+        frame = run_forecast(args.results, args.on, args.docs)
+    except HindcastError as err:
+        return _refused(err.problems)
+    except ValueError as err:  # docs without the markers
+        return _refused([str(err)])
+    measured = int(frame["predictive_q05"].notna().sum())
+    print(
+        f"Forecast written to {args.results}/forecast.csv: {len(frame)} figures, "
+        f"{measured} with a predictive band" + (f"; table in {args.docs}" if args.docs else "")
     )
     return EXIT_OK
 

@@ -671,6 +671,18 @@ class Calibration(_Strict):
     cluster: ClusterOptions = Field(default_factory=ClusterOptions)
 
 
+class ModelError(_Strict):
+    """What the calibrated model misses on one observed series at its best parameters: the
+    scale of the log error (relative, no unit) over the fit's points, and how many years of
+    points it rests on (``flowsim calibrate`` writes them to ``errors.csv``)."""
+
+    series: str
+    resolution: str  # day, month, quarter, year or span
+    points: Annotated[int, Field(ge=1)]  # observed points of the fit
+    effective_points: Annotated[float, Field(gt=0.0)]  # as the likelihood counts them
+    scale: Annotated[float, Field(gt=0.0)]  # sqrt(mean squared log error + floor^2)
+
+
 class Ensemble(_Strict):
     """Parameter sets of a calibrated model (``flowsim calibrate`` and ``flowsim forward``
     write them): replication ``k`` of a run uses member ``k`` modulo the number of members.
@@ -683,6 +695,9 @@ class Ensemble(_Strict):
 
     source: str = ""  # where the members come from (the calibration, its settings)
     members: list[dict[str, Number]] = Field(min_length=1)
+    # the calibration's error per observed series, for predictive bands (flowsim.predictive);
+    # in a scenario file, errors_file names a CSV file with these columns (relative to it)
+    errors: list[ModelError] = []
 
 
 class Scenario(_Strict):
@@ -1370,10 +1385,15 @@ def _read_inflow_file(raw: dict[str, Any], path: Path) -> list[str]:
 
 def _read_ensemble_file(raw: dict[str, Any], path: Path) -> list[str]:
     """Read ``ensemble.file`` (relative to the scenario; a CSV file with a ``member`` column
-    and one column per key, one member per row) into ``ensemble.members``."""
+    and one column per key, one member per row) into ``ensemble.members``, and
+    ``ensemble.errors_file`` (a CSV file with the columns of :class:`ModelError`) into
+    ``ensemble.errors``."""
     section = raw.get("ensemble")
-    if not isinstance(section, dict) or not isinstance(section.get("file"), str):
+    if not isinstance(section, dict):
         return []
+    problems = _read_errors_file(section, path)
+    if not isinstance(section.get("file"), str):
+        return problems
     where = f"{path}: ensemble.file"
     if section.get("members"):
         return [f"{where}: expected either members or file, not both"]
@@ -1392,6 +1412,28 @@ def _read_ensemble_file(raw: dict[str, Any], path: Path) -> list[str]:
             except (ValueError, TypeError):  # not a number, or a short row
                 return [f"{where}: expected numbers in every column at {csv_path}:{line}"]
     section["members"] = members
+    return problems
+
+
+def _read_errors_file(section: dict[str, Any], path: Path) -> list[str]:
+    """Read ``ensemble.errors_file`` into ``ensemble.errors`` (rows as dicts: the schema
+    checks each value)."""
+    if not isinstance(section.get("errors_file"), str):
+        return []
+    where = f"{path}: ensemble.errors_file"
+    if section.get("errors"):
+        return [f"{where}: expected either errors or errors_file, not both"]
+    csv_path = (path.parent / section.pop("errors_file")).resolve()
+    columns = list(ModelError.model_fields)
+    if not csv_path.is_file():
+        return [
+            f"{where}: expected a CSV file with columns {','.join(columns)}, not found: {csv_path}"
+        ]
+    with csv_path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames is None or not set(columns) <= set(reader.fieldnames):
+            return [f"{where}: expected columns {','.join(columns)} in {csv_path}"]
+        section["errors"] = [{key: row[key] for key in columns} for row in reader]
     return []
 
 

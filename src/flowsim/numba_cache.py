@@ -34,6 +34,7 @@ NOT_COMPILED = frozenset(
         "calibration.py",
         "posterior.py",
         "predictive.py",
+        "forecast.py",
         "inputs.py",
         "backtest.py",
         "forward.py",

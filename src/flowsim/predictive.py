@@ -22,11 +22,15 @@ the fitted series (:func:`scale_of`).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from flowsim.posterior import point_weights
+
+if TYPE_CHECKING:
+    from flowsim.config import Scenario
 
 ERROR_COLUMNS = ["series", "resolution", "points", "effective_points", "scale"]
 DRAWS_PER_RUN = 50  # error draws per run: bands from runs x draws samples
@@ -111,3 +115,10 @@ def predictive_samples(
 def read_scales(path: Path) -> pd.DataFrame:
     """A calibration's ``errors.csv`` (:data:`ERROR_COLUMNS`)."""
     return pd.read_csv(path)[ERROR_COLUMNS]
+
+
+def scenario_scales(scenario: Scenario) -> pd.DataFrame:
+    """The error scales a calibrated scenario carries (``ensemble.errors``; empty when it
+    has none)."""
+    errors = scenario.ensemble.errors if scenario.ensemble is not None else []
+    return pd.DataFrame([e.model_dump() for e in errors], columns=ERROR_COLUMNS)

@@ -59,6 +59,10 @@ def scenario_schema() -> dict[str, Any]:
         "type": "string",
         "description": "a CSV file of members (relative to this file): one row per member",
     }
+    ensemble["properties"]["errors_file"] = {
+        "type": "string",
+        "description": "a CSV file of the fit's errors per series (relative to this file)",
+    }
     ensemble.pop("required", None)
     ensemble["anyOf"] = [{"required": ["members"]}, {"required": ["file"]}]
     return {"$schema": DRAFT, "title": "flowsim scenario file", **_titled(schema)}
