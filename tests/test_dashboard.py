@@ -785,3 +785,93 @@ def test_the_comparisons_totals_cover_the_period_picked(root):
     # a period the runs do not cover: no totals, the chart still drawn
     outside = d.show(d.COMPARISON_VIEW, picked, period=(pd.Timestamp("2030-01-01"), None))
     assert outside.figure is not None and outside.html == ""
+
+
+# --- interactive charts -------------------------------------------------------------------
+
+
+def _quantile_rows(scenario: str, panel: str, trace: str, medians: list[float]) -> pd.DataFrame:
+    dates = pd.date_range("2024-01-01", periods=len(medians))
+    m = np.array(medians)
+    return pd.DataFrame(
+        {
+            "scenario": scenario,
+            "panel": panel,
+            "trace": trace,
+            "date": dates,
+            "q05": m - 2,
+            "q25": m - 1,
+            "q50": m,
+            "q75": m + 1,
+            "q95": m + 2,
+        }
+    )
+
+
+def test_a_fan_chart_draws_each_trace_with_its_bands_and_hover_values():
+    """Per trace: the 90% and 50% bands (two edges each, hidden from the legend) and the
+    median, all in the scenario's colour and one legend group, so a click hides them
+    together; hovering the median gives its 90% band in the panel's unit."""
+    from flowsim.dashboard.interactive import Mark, fan_chart
+
+    table = pd.concat(
+        [
+            _quantile_rows("a", "Backlog", "a: pending", [10.0, 11, 12]),
+            _quantile_rows("b", "Backlog", "b: pending", [20.0, 21, 22]),
+        ]
+    )
+    observed = pd.DataFrame(
+        {
+            "panel": ["Backlog"],
+            "date": pd.to_datetime(["2024-01-02"]),
+            "value": [15.0],
+            "start": pd.to_datetime(["2024-01-02"]),
+            "end": pd.to_datetime(["2024-01-02"]),
+        }
+    )
+    colours = {"a": "#1f77b4", "b": "#ff7f0e"}
+    mark = Mark(pd.Timestamp("2024-01-02"), "officers", "#ff7f0e")
+    fig = fan_chart(
+        table,
+        {"Backlog": "persons", "Waiting": "persons"},
+        colours,
+        ["Backlog", "Waiting"],
+        observed,
+        [mark],
+    )
+    medians = [t for t in fig.data if t.showlegend and t.name != "observed (Belgium)"]
+    assert [t.name for t in medians] == ["a: pending", "b: pending"]
+    assert [t.line.color for t in medians] == ["#1f77b4", "#ff7f0e"]
+    assert list(medians[1].y) == [20.0, 21.0, 22.0]
+    assert "persons" in medians[0].hovertemplate and "90% band" in medians[0].hovertemplate
+    bands = [t for t in fig.data if t.legendgroup == "a: pending" and not t.showlegend]
+    assert len(bands) == 4 and sum(t.fill == "tonexty" for t in bands) == 2
+    (seen,) = [t for t in fig.data if t.name == "observed (Belgium)"]
+    assert list(seen.y) == [15.0] and "02 Jan 2024" in seen.text[0]
+    texts = [a.text for a in fig.layout.annotations]
+    assert "not recorded in these results" in texts  # the Waiting panel has no rows
+    assert "officers" in texts and len(fig.layout.shapes) == 2  # the mark on both panels
+    assert fig.layout.yaxis.title.text == "persons" and fig.layout.yaxis.rangemode == "tozero"
+
+
+def test_views_of_daily_series_come_with_their_interactive_chart(root):
+    """The chart shows the table behind the view: one median per scenario and line, in
+    the page's colours; the comparison charts the paired differences."""
+    folders = {f.path.name: f for f in d.discover(root) if f.ok}
+    runs = [folders[RUNS[0]], folders[RUNS[1]]]
+    shown = d.show("Main series", runs)
+    colours = d.colour_map(runs)
+    medians = {t.name: t for t in shown.chart.data if t.showlegend}
+    backlog = shown.table[(shown.table["panel"] == "Pending at the CGRS")]
+    for scenario in RUNS:
+        trace = medians[f"{scenario}: pending"]
+        assert trace.line.color == colours[scenario]
+        expected = backlog[backlog["scenario"] == scenario]["q50"].to_numpy()
+        np.testing.assert_allclose(np.asarray(trace.y, float), expected)
+    compared = d.show(d.COMPARISON_VIEW, [runs[1], runs[0]], option="cgrs_backlog", single=RUNS[0])
+    (difference,) = [t for t in compared.chart.data if t.showlegend]
+    assert difference.name == f"{RUNS[1]} - {RUNS[0]}"
+    np.testing.assert_allclose(np.asarray(difference.y, float), compared.table["q50"].to_numpy())
+    assert compared.chart.layout.yaxis.rangemode == "normal"  # differences may be negative
+    # the views that stay images have no chart
+    assert d.show(d.SWEEP_VIEWS[0], [folders["tiny-sweep"]]).chart is None

@@ -139,12 +139,16 @@ def test_served_page_in_headless_chromium(served, tmp_path):
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(served, timeout=60_000)
-            figure = page.wait_for_selector("img.flowsim-figure", timeout=60_000)
+            figure = page.wait_for_selector("img.flowsim-figure", state="attached", timeout=60_000)
             page.wait_for_function(
                 "() => document.querySelector('img.flowsim-figure').naturalWidth > 0",
                 timeout=30_000,
             )
             first = figure.get_attribute("src")
+            # the series views are interactive charts (Plotly), the image kept for the PNG link
+            page.wait_for_selector(".flowsim-chart .js-plotly-plot", timeout=60_000)
+            assert page.locator(".flowsim-chart .legendtext").count() >= 1
+            assert not page.locator("img.flowsim-figure").is_visible()
             body = page.inner_text("body")
             assert "manifest version 0" in body and "not finished" in body  # folder notes
             assert "Traceback" not in body
@@ -174,6 +178,11 @@ def test_served_page_in_headless_chromium(served, tmp_path):
             page.locator(".flowsim-view select").select_option(label=COMPARISON_VIEW)
             page.wait_for_selector("[data-renders='3']", state="attached", timeout=30_000)
             assert page.locator("table.flowsim-totals").count() == 1
+            page.wait_for_selector(".flowsim-chart .js-plotly-plot", timeout=30_000)
+            text = page.locator(".flowsim-chart .js-plotly-plot").text_content()
+            assert "scenario minus" in text  # the comparison's own chart, not the last one
+            box = page.locator(".flowsim-chart .js-plotly-plot").bounding_box()
+            assert box["width"] > 1000  # the chart fills the page's width
             body = page.inner_text("body")
             assert "paired difference" in body and "only 2 paired replications" in body
             assert page.locator(".flowsim-single select").input_value() == RUNS[0]

@@ -28,6 +28,7 @@ from flowsim.catalogue import entry
 from flowsim.comparison import Pairing, compare_totals, difference_bands, own_changes, pair
 from flowsim.constraints import unchanged_reason
 from flowsim.dashboard.folders import DashboardError, Folder
+from flowsim.dashboard.interactive import Mark, fan_chart
 from flowsim.dashboard.loading import Scenario, load_run
 from flowsim.dashboard.series_charts import date_axis, draw_fan
 from flowsim.dashboard.series_tables import quantile_columns
@@ -98,7 +99,7 @@ def show_comparison(
     fig = Figure(figsize=(11, 4.6), layout="constrained")
     ax = fig.subplots()
     ax.axhline(0.0, color="0.3", lw=0.8)
-    notes, tables, totals = [], [], []
+    notes, tables, totals, marks = [], [], [], []
     for sc in scenarios:
         pairing = pair(base.manifest, sc.manifest)
         notes += [f"{sc.label}: {w}" for w in pairing.warnings]
@@ -114,8 +115,10 @@ def show_comparison(
             colour = draw_fan(ax, bands, colours.get(sc.label), f"{sc.label} - {base.label}")
             for when, field in measure_marks(base, sc):
                 _mark(ax, when, field, colour, "--", top=True)
+                marks.append(Mark(when, field, colour, "dash"))
             for when, what in event_marks(sc):
                 _mark(ax, when, what, colour, ":", top=False)
+                marks.append(Mark(when, what, colour, "dot"))
             table = quantile_columns(bands).reset_index().assign(scenario=sc.label)
             tables.append(table)
         totals.append((sc, pairing))
@@ -125,7 +128,15 @@ def show_comparison(
         ax.legend(loc="upper left", fontsize=8)
     date_axis(ax)
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
-    return Shown(fig, table, "; ".join(notes), totals_html(base, totals, period))
+    title = f"{label}: scenario minus {base.label}, paired replications"
+    chart = None
+    if tables:
+        rows = table.assign(panel=title, trace=[f"{s} - {base.label}" for s in table["scenario"]])
+        unit_text = {title: f"difference ({unit})"}
+        chart = fan_chart(
+            rows, unit_text, colours, marks=marks, title=label, columns=1, from_zero=False
+        )
+    return Shown(fig, table, "; ".join(notes), totals_html(base, totals, period), chart=chart)
 
 
 def unchanged_note(scenario: Scenario, baseline: Scenario, label: str) -> str:

@@ -46,7 +46,7 @@ def figure_png(fig: Figure, dpi: int = 100) -> bytes:
 def download_links(png: bytes, table: pd.DataFrame, stem: str) -> str:
     """HTML links downloading the figure (PNG) and the table behind it (CSV) from data URIs,
     so the page needs no server-side file."""
-    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in stem) or "figure"
+    stem = _stem(stem)
     png64 = base64.b64encode(png).decode("ascii")
     csv64 = base64.b64encode(table.to_csv(index=False).encode("utf-8")).decode("ascii")
     style = "margin-right:1.5em"
@@ -56,6 +56,35 @@ def download_links(png: bytes, table: pd.DataFrame, stem: str) -> str:
         f'<a download="{stem}.csv" href="data:text/csv;base64,{csv64}">'
         f"Download the table behind it (CSV)</a>"
     )
+
+
+def chart_html(figure: Any, stem: str) -> str:
+    """A Plotly figure as HTML for the page: it fills the page's width and follows it
+    (responsive), hover, zoom and legend clicks work in the browser without a round trip
+    to Python, and the camera saves ``<stem>.png``. plotly.js itself is put in the page
+    once (:func:`plotly_script`)."""
+    import plotly.io as pio
+
+    config = {
+        "responsive": True,
+        "displaylogo": False,
+        "toImageButtonOptions": {"filename": _stem(stem), "scale": 2},
+    }
+    return pio.to_html(figure, full_html=False, include_plotlyjs=False, config=config)
+
+
+def plotly_script() -> str:
+    """plotly.js as a script element, from the installed plotly package (nothing fetched
+    at run time): the page shows it once, every chart after uses it."""
+    from plotly.offline import get_plotlyjs
+
+    return f'<script type="text/javascript">{get_plotlyjs()}</script>'
+
+
+def _stem(text: str) -> str:
+    """A file name stem from a view's name."""
+    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in text.lower())
+    return stem or "figure"
 
 
 def colour_map(folders: Sequence[Folder]) -> dict[str, str]:
@@ -121,6 +150,7 @@ def build_app(root: str | Path | None = None) -> Any:
     """The dashboard as one ipywidgets box: folder picker (several at once), view, option
     pickers, the figure, its download links and the table. Needs ``.[dashboard]``."""
     import ipywidgets as w
+    from IPython.display import HTML, display
 
     root = Path(root) if root is not None else default_root()
     folders = discover(root)
@@ -184,6 +214,13 @@ def build_app(root: str | Path | None = None) -> Any:
     prim_state: dict[str, Any] = {}  # the sweep and outcome the threshold was set for
     image = w.Image(format="png", layout=w.Layout(max_width="100%"))
     image.add_class("flowsim-figure")
+    # the interactive chart of the views that have one, in the image's place; plotly.js
+    # goes into the page once, before any chart
+    library = w.Output(layout=w.Layout(display="none"))
+    with library:
+        display(HTML(plotly_script()))
+    chart = w.Output(layout=w.Layout(width="100%"))
+    chart.add_class("flowsim-chart")
     message = w.HTML()
     message.add_class("flowsim-message")
     links = w.HTML()
@@ -278,12 +315,17 @@ def build_app(root: str | Path | None = None) -> Any:
         if shown.figure is not None:
             png = figure_png(shown.figure)
             image.value = png
-            image.layout.display = ""
             table = shown.table if shown.table is not None else pd.DataFrame()
             links.value = download_links(png, table, view.value.lower().replace(" ", "_"))
         else:
-            image.layout.display = "none"
             links.value = ""
+        interactive = shown.chart is not None
+        chart.clear_output()
+        if interactive:
+            with chart:
+                display(HTML(chart_html(shown.chart, view.value)))
+        chart.layout.display = "" if interactive else "none"
+        image.layout.display = "" if shown.figure is not None and not interactive else "none"
         # a marker the browser test waits for: how many times the page was drawn
         status.value = f"<span data-renders='{len(drawn)}'></span>"
         drawn.append(view.value)
@@ -296,6 +338,8 @@ def build_app(root: str | Path | None = None) -> Any:
         "<p>Pick one or several folders (Ctrl/Cmd-click). Lines: median over replications; "
         "shaded: 50% (darker) and 90% bands; black marks: observed Belgian figures over their "
         "period (flows as a daily mean over it). One colour per scenario on every chart. "
+        "Charts: hover a line for its value, drag to zoom (double-click to reset), click a "
+        "legend entry to hide it; the camera saves the view as PNG. "
         "The sweep views show every sweep picked side by side; the sensitivity, PRIM and "
         "hindcast views one sweep or run at a time (choose it under Sweep or Run).</p>"
     )
@@ -313,7 +357,9 @@ def build_app(root: str | Path | None = None) -> Any:
             picker,
             w.HBox([view, option, second]),
             w.HBox([single, direction, threshold, start, end]),
+            library,
             message,
+            chart,
             image,
             links,
             extra,

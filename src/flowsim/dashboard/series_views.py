@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from flowsim.dashboard.folders import DashboardError, Folder
+from flowsim.dashboard.interactive import fan_chart
 from flowsim.dashboard.loading import (
     CACHE,
     MAX_SCENARIOS,
@@ -23,8 +24,16 @@ from flowsim.dashboard.loading import (
     sweep_scenarios,
 )
 from flowsim.dashboard.series_charts import breakdown_figure, fan_figure
-from flowsim.dashboard.series_tables import breakdown_table, fan_table
-from flowsim.dashboard.views import BREAKDOWNS, HINDCAST_VIEW, VIEWS, Shown, one_folder_note
+from flowsim.dashboard.series_tables import breakdown_table, fan_table, observed_points
+from flowsim.dashboard.views import (
+    BREAKDOWNS,
+    HINDCAST_VIEW,
+    VIEWS,
+    Breakdown,
+    Panel,
+    Shown,
+    one_folder_note,
+)
 
 
 def load_scenarios(folders: Sequence[Folder]) -> tuple[list[Scenario], list[str]]:
@@ -72,10 +81,74 @@ def show_series(
             fig = breakdown_figure(scenarios, breakdown, column, colours)
         except DashboardError as err:
             return Shown(message=str(err))
-        return Shown(fig, breakdown_table(scenarios, breakdown, column), note)
+        table = breakdown_table(scenarios, breakdown, column)
+        chart = breakdown_chart(table, breakdown, column, colours)
+        return Shown(fig, table, note, chart=chart)
     panels = VIEWS[view]
     fig = fan_figure(scenarios, panels, colours, observed, title=view)
-    return Shown(fig, fan_table(scenarios, panels), note)
+    table = fan_table(scenarios, panels)
+    return Shown(
+        fig, table, note, chart=series_chart(scenarios, panels, table, colours, observed, view)
+    )
+
+
+def series_chart(
+    scenarios: Sequence[Scenario],
+    panels: Sequence[Panel],
+    table: pd.DataFrame,
+    colours: dict[str, str],
+    observed: pd.DataFrame | None,
+    title: str,
+):
+    """The interactive version of :func:`fan_figure`, drawn from its table (:func:`fan_table`):
+    a legend entry per line (``scenario: line`` when several scenarios are shown), observed
+    figures where they fall within the runs' dates."""
+    several = len(scenarios) > 1
+    rows = table.assign(
+        trace=[
+            f"{s}: {line}" if several else line
+            for s, line in zip(table["scenario"], table["line"], strict=True)
+        ]
+    )
+    dates = pd.concat([sc.frame["date"] for sc in scenarios])
+    seen = []
+    for panel in panels:
+        for series in panel.observed:
+            points = observed_points(observed, series, dates.min(), dates.max(), panel.per_day)
+            seen.append(points.assign(panel=panel.title))
+    return fan_chart(
+        rows,
+        {p.title: p.unit for p in panels},
+        colours,
+        [p.title for p in panels],
+        pd.concat(seen, ignore_index=True) if seen else None,
+        title=title,
+    )
+
+
+def breakdown_chart(
+    table: pd.DataFrame, breakdown: Breakdown, column: str, colours: dict[str, str]
+):
+    """The interactive version of :func:`breakdown_figure`, from its table: a panel per
+    category (its own scale), a legend entry per scenario."""
+    names = breakdown.names
+    category = breakdown.category
+    rows = table.assign(
+        panel=[names.get(c, str(c).replace("_", " ")) for c in table[category]],
+        trace=table["scenario"],
+    )
+    panels = list(dict.fromkeys(rows["panel"]))
+    if breakdown.alphabetical:
+        order = sorted(dict.fromkeys(table[category]))
+        panels = [names.get(c, str(c).replace("_", " ")) for c in order]
+    unit = breakdown.series.get(column, column)
+    return fan_chart(
+        rows,
+        dict.fromkeys(panels, unit),
+        colours,
+        panels,
+        title=f"{unit}, {breakdown.view.lower()}",
+    )
 
 
 def hindcast_points(path: str | Path, observed: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:

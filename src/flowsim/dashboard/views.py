@@ -9,6 +9,7 @@ shown as :data:`WINDOW`-day means; stocks at the end of the day.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -190,12 +191,15 @@ BREAKDOWNS = {
 
 @dataclass
 class Shown:
-    """What a view shows: a figure and its table, or a message; ``html`` an extra table."""
+    """What a view shows: a figure and its table, or a message; ``html`` an extra table;
+    ``chart`` the same figure as an interactive Plotly figure, which the page shows in its
+    place when there is one (the PNG link keeps ``figure``)."""
 
     figure: Figure | None = None
     table: pd.DataFrame | None = None
     message: str = ""
     html: str = ""
+    chart: Any = None
 
 
 PRIM_VIEW = "Sweep: scenario discovery (PRIM)"

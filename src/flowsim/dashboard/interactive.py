@@ -1,0 +1,214 @@
+"""Interactive fan charts for the page (Plotly): hover a line for its value and band on a
+day, zoom on a period, click a legend entry to hide a scenario; the camera button saves a
+PNG. Drawn from the same tidy tables as the CSV download (:func:`fan_chart`), so the chart
+shows what the table holds. The PNG link and ``flowsim report`` keep the matplotlib figures
+(:mod:`flowsim.dashboard.series_charts`).
+
+Units: the panels' own (persons, persons per day as 30-day means, places, euros per day,
+per cent); dates are days.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from flowsim.dashboard.colours import PALETTE
+
+QUANTILE_COLUMNS = ("q05", "q25", "q50", "q75", "q95")
+DASHES = ("solid", "dash", "dot", "dashdot", "longdashdot")  # lines of one scenario
+PANEL_HEIGHT = 300  # pixels per row of panels
+OBSERVED = "observed (Belgium)"
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A vertical line on a day of every panel, with its text (a measure's date, a trigger)."""
+
+    day: pd.Timestamp
+    text: str
+    colour: str
+    dash: str = "dash"
+
+
+def _rgba(colour: str, alpha: float) -> str:
+    """A ``#rrggbb`` colour with transparency, as Plotly takes it."""
+    r, g, b = (int(colour.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _value_format(values: np.ndarray) -> str:
+    """A d3 format for hover values: whole numbers with separators from 100 up, else four
+    significant digits."""
+    finite = np.abs(values[np.isfinite(values)])
+    return ",.0f" if finite.size and np.nanmax(finite) >= 100 else ",.4~r"
+
+
+def fan_chart(
+    table: pd.DataFrame,
+    units: dict[str, str],
+    colours: dict[str, str],
+    panels: Sequence[str] | None = None,
+    observed: pd.DataFrame | None = None,
+    marks: Sequence[Mark] = (),
+    title: str = "",
+    columns: int = 2,
+    from_zero: bool = True,
+):
+    """A grid of fan charts from a tidy table: one row per ``panel``, ``trace`` (a legend
+    entry), ``scenario`` (its colour, from ``colours``) and ``date``, with the quantiles
+    over replications :data:`QUANTILE_COLUMNS`. Each trace is a median line with its 50%
+    and 90% bands, hidden together from the legend; hovering the line gives the day's
+    median and 90% band in the panel's unit (``units``, by panel). ``panels``: their order
+    (default: as they come; a panel without rows says it is not recorded). ``observed``:
+    rows ``panel, date, value, start, end`` drawn as black marks (hover: value and period).
+    ``marks``: vertical lines on every panel. ``from_zero``: y axes start at 0 (stocks and
+    flows; not differences). Returns a ``plotly.graph_objects.Figure``."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    panels = list(panels) if panels is not None else list(dict.fromkeys(table["panel"]))
+    columns = max(1, min(columns, len(panels)))
+    rows = max(1, math.ceil(len(panels) / columns))
+    fig = make_subplots(
+        rows=rows,
+        cols=columns,
+        subplot_titles=panels,
+        vertical_spacing=min(0.12, 0.3 / rows),
+        horizontal_spacing=0.08,
+    )
+    in_legend: set[str] = set()
+    for i, panel in enumerate(panels):
+        row, col = divmod(i, columns)
+        where = {"row": row + 1, "col": col + 1}
+        unit = units.get(panel, "")
+        part = table[table["panel"] == panel] if len(table) else table
+        if part.empty:
+            _empty(fig, i, "not recorded in these results")
+        dashes: dict[str, int] = {}
+        for trace, rows_ in part.groupby("trace", sort=False):
+            scenario = rows_["scenario"].iloc[0]
+            colour = colours.get(scenario, PALETTE[0])
+            dash = DASHES[dashes.setdefault(scenario, 0) % len(DASHES)]
+            dashes[scenario] += 1
+            rows_ = rows_.sort_values("date")
+            x = rows_["date"]
+            for low, high, alpha in (("q05", "q95", 0.15), ("q25", "q75", 0.3)):
+                edge = {"mode": "lines", "line": {"width": 0}, "hoverinfo": "skip"}
+                group = {"legendgroup": trace, "showlegend": False}
+                fig.add_trace(go.Scatter(x=x, y=rows_[high], **edge, **group), **where)
+                fig.add_trace(
+                    go.Scatter(
+                        x=x,
+                        y=rows_[low],
+                        fill="tonexty",
+                        fillcolor=_rgba(colour, alpha),
+                        **edge,
+                        **group,
+                    ),
+                    **where,
+                )
+            fmt = _value_format(rows_[list(QUANTILE_COLUMNS)].to_numpy(float))
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=rows_["q50"],
+                    mode="lines",
+                    name=str(trace),
+                    line={"color": colour, "dash": dash, "width": 1.8},
+                    legendgroup=str(trace),
+                    showlegend=trace not in in_legend,
+                    customdata=rows_[["q05", "q95"]].to_numpy(float),
+                    hovertemplate=(
+                        f"{trace}<br>%{{x|%d %b %Y}}: %{{y:{fmt}}} {unit}"
+                        f"<br>90% band %{{customdata[0]:{fmt}}} to %{{customdata[1]:{fmt}}}"
+                        "<extra></extra>"
+                    ),
+                ),
+                **where,
+            )
+            in_legend.add(trace)
+        if observed is not None and len(observed):
+            seen = observed[observed["panel"] == panel]
+            if len(seen):
+                periods = [
+                    f"{s:%d %b %Y} to {e:%d %b %Y}"
+                    for s, e in zip(seen["start"], seen["end"], strict=True)
+                ]
+                fig.add_trace(
+                    go.Scatter(
+                        x=seen["date"],
+                        y=seen["value"],
+                        mode="markers",
+                        name=OBSERVED,
+                        marker={"color": "black", "size": 7},
+                        legendgroup=OBSERVED,
+                        showlegend=OBSERVED not in in_legend,
+                        text=periods,
+                        hovertemplate=f"observed: %{{y:,.4~r}} {unit}<br>%{{text}}<extra></extra>",
+                    ),
+                    **where,
+                )
+                in_legend.add(OBSERVED)
+        axis = "" if i == 0 else str(i + 1)
+        fig.layout[f"yaxis{axis}"].update(
+            title_text=unit, rangemode="tozero" if from_zero else "normal"
+        )
+        for mark in marks:
+            _mark(fig, i, mark)
+    fig.update_layout(
+        title_text=(title + ": " if title else "") + "median, 50% and 90% bands over replications",
+        height=PANEL_HEIGHT * rows + 140,
+        autosize=True,
+        hovermode="closest",
+        legend={"orientation": "h", "yanchor": "top", "y": -0.08 / rows, "x": 0},
+        margin={"l": 60, "r": 20, "t": 80, "b": 40},
+        template="plotly_white",
+    )
+    return fig
+
+
+def _empty(fig, index: int, text: str) -> None:
+    """A note in the middle of panel ``index`` (nothing drawn there)."""
+    axis = "" if index == 0 else str(index + 1)
+    fig.add_annotation(
+        text=text,
+        xref=f"x{axis} domain",
+        yref=f"y{axis} domain",
+        x=0.5,
+        y=0.5,
+        showarrow=False,
+        font={"color": "#666"},
+    )
+
+
+def _mark(fig, index: int, mark: Mark) -> None:
+    """A vertical line on panel ``index`` at ``mark.day``, its text along the top."""
+    axis = "" if index == 0 else str(index + 1)
+    day = pd.Timestamp(mark.day).strftime("%Y-%m-%d")
+    fig.add_shape(
+        type="line",
+        xref=f"x{axis}",
+        yref=f"y{axis} domain",
+        x0=day,
+        x1=day,
+        y0=0,
+        y1=1,
+        line={"color": mark.colour, "dash": mark.dash, "width": 1},
+    )
+    fig.add_annotation(
+        text=mark.text,
+        xref=f"x{axis}",
+        yref=f"y{axis} domain",
+        x=day,
+        y=1,
+        textangle=-90,
+        xanchor="right",
+        yanchor="top",
+        showarrow=False,
+        font={"size": 9, "color": mark.colour},
+    )
