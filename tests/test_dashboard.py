@@ -784,7 +784,8 @@ def test_the_comparisons_totals_cover_the_period_picked(root):
     assert "2024-01-10 to 2024-01-20" in shown.html
     # a period the runs do not cover: no totals, the chart still drawn
     outside = d.show(d.COMPARISON_VIEW, picked, period=(pd.Timestamp("2030-01-01"), None))
-    assert outside.figure is not None and outside.html == ""
+    assert outside.figure is not None and "flowsim-totals" not in outside.html
+    assert "flowsim-help" in outside.html  # what the series counts, always
 
 
 # --- interactive charts -------------------------------------------------------------------
@@ -875,3 +876,16 @@ def test_views_of_daily_series_come_with_their_interactive_chart(root):
     assert compared.chart.layout.yaxis.rangemode == "normal"  # differences may be negative
     # the views that stay images have no chart
     assert d.show(d.SWEEP_VIEWS[0], [folders["tiny-sweep"]]).chart is None
+
+
+def test_every_line_of_every_view_says_what_it_counts():
+    """The help line under each chart comes from the catalogue of series (or, for what the
+    page derives, from its own sentence): no line of a view is left unexplained."""
+    from flowsim.dashboard.series_views import panel_help
+
+    for view, panels in d.VIEWS.items():
+        text = panel_help(panels)
+        for panel in panels:
+            assert f"<b>{panel.title}</b>" in text, (view, panel.title)
+            for _column, label in panel.lines:
+                assert f"<i>{label}</i>: " in text, (view, panel.title, label)

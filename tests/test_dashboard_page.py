@@ -149,6 +149,12 @@ def test_served_page_in_headless_chromium(served, tmp_path):
             page.wait_for_selector(".flowsim-chart .js-plotly-plot", timeout=60_000)
             assert page.locator(".flowsim-chart .legendtext").count() >= 1
             assert not page.locator("img.flowsim-figure").is_visible()
+            # on a laptop (1024 x 768) the first chart starts on the first screen
+            page.set_viewport_size({"width": 1024, "height": 768})
+            top = page.locator(".flowsim-chart .js-plotly-plot").bounding_box()["y"]
+            page.screenshot(path=str(tmp_path / "dashboard-laptop.png"))
+            assert top < 500, top
+            page.set_viewport_size({"width": 1400, "height": 1000})
             body = page.inner_text("body")
             assert "manifest version 0" in body and "not finished" in body  # folder notes
             assert "Traceback" not in body

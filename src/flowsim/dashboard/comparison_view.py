@@ -136,7 +136,14 @@ def show_comparison(
         chart = fan_chart(
             rows, unit_text, colours, marks=marks, title=label, columns=1, from_zero=False
         )
-    return Shown(fig, table, "; ".join(notes), totals_html(base, totals, period), chart=chart)
+    meaning = escape(entry(column).meaning) if column in SERIES_NAMES else escape(label)
+    help_line = (
+        f"<p class='flowsim-help'><b>{escape(label)}</b> ({escape(unit)}): {meaning}; each "
+        f"line is the scenario minus {escape(base.label)} replication by replication (same "
+        "seeds), its median and 50% and 90% bands over the pairs.</p>"
+    )
+    html = help_line + totals_html(base, totals, period)
+    return Shown(fig, table, "; ".join(notes), html, chart=chart)
 
 
 def unchanged_note(scenario: Scenario, baseline: Scenario, label: str) -> str:

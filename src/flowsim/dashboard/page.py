@@ -334,7 +334,7 @@ def build_app(root: str | Path | None = None) -> Any:
     for widget in (picker, view, option, second, single, direction, threshold, start, end):
         widget.observe(render, names="value")
     render()
-    help_html = w.HTML(
+    help_text = w.HTML(
         "<p>Pick one or several folders (Ctrl/Cmd-click). Lines: median over replications; "
         "shaded: 50% (darker) and 90% bands; black marks: observed Belgian figures over their "
         "period (flows as a daily mean over it). One colour per scenario on every chart. "
@@ -343,6 +343,9 @@ def build_app(root: str | Path | None = None) -> Any:
         "The sweep views show every sweep picked side by side; the sensitivity, PRIM and "
         "hindcast views one sweep or run at a time (choose it under Sweep or Run).</p>"
     )
+    # folded, like the what-if: on a laptop the first chart shows without scrolling
+    help_html = w.Accordion(children=[help_text], selected_index=None)
+    help_html.set_title(0, "How to read the charts")
     from flowsim.dashboard.what_if_panel import what_if_panel
 
     # folded: the results come first; unfolding it offers levers and a run

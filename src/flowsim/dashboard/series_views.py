@@ -7,11 +7,13 @@ come back as its message.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from html import escape
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from flowsim.catalogue import entry
 from flowsim.dashboard.folders import DashboardError, Folder
 from flowsim.dashboard.interactive import fan_chart
 from flowsim.dashboard.loading import (
@@ -87,9 +89,38 @@ def show_series(
     panels = VIEWS[view]
     fig = fan_figure(scenarios, panels, colours, observed, title=view)
     table = fan_table(scenarios, panels)
-    return Shown(
-        fig, table, note, chart=series_chart(scenarios, panels, table, colours, observed, view)
-    )
+    chart = series_chart(scenarios, panels, table, colours, observed, view)
+    return Shown(fig, table, note, html=panel_help(panels), chart=chart)
+
+
+def panel_help(panels: Sequence[Panel]) -> str:
+    """One help line per chart: what each of its lines counts, from the catalogue of series
+    (:mod:`flowsim.catalogue`); lines the page derives (rates, means, totals) say how."""
+    lines = []
+    for panel in panels:
+        parts = []
+        for column, label in panel.lines:
+            meaning = DERIVED_HELP.get(column)
+            if meaning is None:
+                try:
+                    meaning = entry(column).meaning
+                except KeyError:
+                    continue
+            parts.append(f"<i>{escape(label)}</i>: {escape(meaning)}")
+        if parts:
+            head = f"<b>{escape(panel.title)}</b> ({escape(panel.unit)})"
+            lines.append(f"<li>{head}: {'; '.join(parts)}</li>")
+    return f"<ul class='flowsim-help'>{''.join(lines)}</ul>" if lines else ""
+
+
+# what the page derives from the recorded series (flowsim.dashboard.series_tables.derive)
+DERIVED_HELP = {
+    "occupancy_pct": "persons in reception over places open, in per cent",
+    "protection_rate_pct": "positive CGRS decisions over all CGRS decisions, persons",
+    "days_to_decision": "mean days from lodging to the CGRS decision of those decided",
+    "resettled_this_year": "resettled refugees arrived since 1 January",
+    "tp_total": "temporary protection holders in emergency, crisis and sustainable housing",
+}
 
 
 def series_chart(
