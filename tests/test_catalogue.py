@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from flowsim.catalogue import docs_table, entry
+from flowsim.catalogue import docs_table, entry, outcome_meaning
 from flowsim.markdown import markers
 from flowsim.series import SERIES_NAMES
 
@@ -31,3 +31,43 @@ def test_the_docs_table_is_the_catalogues():
     assert block.strip() == docs_table().strip(), "run python -m flowsim.catalogue"
     assert "| `cgrs_backlog` | CGRS backlog | persons |" in block
     assert "| `applications` | applications | persons per day |" in block
+
+
+@pytest.mark.parametrize(
+    ("definition", "start", "end"),
+    [
+        (
+            {"series": "without_reception", "stat": "max"},
+            "highest without a place (",
+            "persons), over the run",
+        ),
+        (
+            {"series": "cost_eur", "stat": "sum", "from": "2024-02-01"},
+            "total cost (",
+            "euros), from 2024-02-01 to the end",
+        ),
+        (
+            {"series": "applications", "stat": "mean"},
+            "mean applications (",
+            "persons per day), over the run",
+        ),
+        (
+            {"series": "cgrs_backlog", "stat": "value", "date": "2025-12-31"},
+            "CGRS backlog (",
+            "persons) on 2025-12-31",
+        ),
+        (
+            {"series": "occupancy_rate", "stat": "days_above", "threshold": 0.97},
+            "days with occupancy (",
+            "share of places) above 0.97, over the run",
+        ),
+    ],
+)
+def test_outcomes_read_for_people(definition, start, end):
+    text = outcome_meaning(definition)
+    assert text.startswith(start) and text.endswith(end), text
+
+
+def test_an_unknown_series_has_no_meaning():
+    assert outcome_meaning({"series": "nonsense", "stat": "max"}) == ""
+    assert outcome_meaning({}) == ""

@@ -774,6 +774,7 @@ def test_the_sweep_outcomes_view_pairs_each_scenario_with_its_reference(root):
     assert f"{sweep.outcomes[0]}: paired" in table.columns
     shown = d.show(d.SWEEP_VIEWS[0], [folders["tiny-sweep"]])
     assert "flowsim-differences" in shown.html and "under the same uncertainties" in shown.html
+    assert "class='flowsim-help'" in shown.html and "highest without a place" in shown.html
 
 
 def test_the_comparisons_totals_cover_the_period_picked(root):

@@ -105,6 +105,9 @@ def test_report_writes_tables_figures_and_markdown(swept, capsys):
         assert (report / "figures" / f"{figure}.png").stat().st_size > 1000
     text = (report / "report.md").read_text()
     assert "## Differences from the baseline" in text
+    # each outcome said in words, from the catalogue of series
+    assert "- `peak_without`: highest without a place (persons entitled to a place" in text
+    assert "- `cost`: total cost (" in text and "euros), from 2024-02-01 to the end" in text
     assert "![without_reception](figures/fan_without_reception.png)" in text
     table = pd.read_csv(report / "outcomes.csv")
     assert len(table) == 4 * len(TINY_SPEC["outcomes"])

@@ -83,6 +83,52 @@ def entry(name: str) -> Entry:
     return Entry(*found)
 
 
+# how a sweep outcome's statistic reads (flowsim.outcomes), the series' label in {what}
+_STATS = {
+    "max": "highest {what}",
+    "min": "lowest {what}",
+    "mean": "mean {what}",
+    "sum": "total {what}",
+    "value": "{what} on {date}",
+    "days_above": "days with {what} above {threshold}",
+    "longest_above": "longest spell of days with {what} above {threshold}",
+}
+# series an outcome may use that the run's table computes when it lacks them
+_DERIVED_OUTCOMES = {
+    "occupancy_rate": ("occupancy", "share of places", "persons in reception over places open")
+}
+
+
+def outcome_meaning(definition: dict) -> str:
+    """A sweep outcome for people, from its definition (``series``, ``stat`` and its
+    ``from``/``to``, ``date`` or ``threshold``, as in an experiment file): "highest
+    without a place (persons entitled to a place who have none), over the run". Empty
+    when the definition names no known series."""
+    series = definition.get("series", "")
+    found = _DERIVED_OUTCOMES.get(series)
+    if found is None:
+        try:
+            found = tuple(entry(series))
+        except KeyError:
+            return ""
+    label, unit, meaning = found
+    stat = definition.get("stat", "value")
+    if per_day(series) and not unit.endswith("per day"):
+        unit = f"{unit} per day"
+    if stat == "sum":  # a total over the period, not a rate
+        unit = unit.removesuffix(" per day")
+    what = f"{label} ({meaning}; {unit})"
+    text = _STATS.get(stat, f"{stat} of {{what}}").format(
+        what=what, date=definition.get("date"), threshold=definition.get("threshold")
+    )
+    first, last = definition.get("from"), definition.get("to")
+    if stat == "value":
+        return text
+    if first or last:
+        return f"{text}, from {first or 'the start'} to {last or 'the end'}"
+    return f"{text}, over the run"
+
+
 def per_day(name: str) -> bool:
     """Whether the series is a flow (per day) rather than a stock."""
     return name in FLOW_NAMES

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from flowsim.catalogue import outcome_meaning
 from flowsim.experiments import Discovery, Spec, reference_points, salib_problem
 from flowsim.intervals import (
     CONFIDENCE,
@@ -352,6 +353,7 @@ def write_report(folder: str | Path) -> Path:
     table = outcome_table(runs, outcomes)
     _write_csv(table.assign(label=table["point"].map(labels)), out / "outcomes.csv")
     md += ["## Outcomes by scenario", "", "Mean over replications [95% interval of the mean].", ""]
+    md += outcome_legend(manifest.get("outcomes", {}), outcomes)
     md += _outcome_markdown(table, labels, outcomes, limit=40)
 
     references = sweep_references(runs, spec)
@@ -389,6 +391,16 @@ def write_report(folder: str | Path) -> Path:
     with atomic_path(target) as tmp:
         tmp.write_text("\n".join(md) + "\n", encoding="utf-8")
     return target
+
+
+def outcome_legend(definitions: dict, outcomes: list[str]) -> list[str]:
+    """Markdown lines saying what each outcome is, from the catalogue of series."""
+    lines = [
+        f"- `{name}`: {text}"
+        for name in outcomes
+        if (text := outcome_meaning(definitions.get(name) or {}))
+    ]
+    return [*lines, ""] if lines else []
 
 
 def incomplete_note(manifest: dict, runs: pd.DataFrame) -> str | None:

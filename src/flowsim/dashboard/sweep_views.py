@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from flowsim.catalogue import outcome_meaning
 from flowsim.dashboard.folders import DashboardError, Folder
 from flowsim.dashboard.loading import Sweep, load_sweep
 from flowsim.dashboard.sweep_charts import (
@@ -96,7 +97,8 @@ def show_sweep(
     axis = outcome_axis(showing[0], outcome)
     if view == SWEEP_VIEWS[0]:
         summary = pd.concat([outcome_summary(s) for s in sweeps], ignore_index=True)
-        html = "<p>Mean over replications [95% interval of the mean], per scenario:</p>"
+        html = outcome_help(showing[0], outcome)
+        html += "<p>Mean over replications [95% interval of the mean], per scenario:</p>"
         html += outcome_display(summary).to_html(index=False, classes="flowsim-outcomes")
         for sweep in sweeps:
             differences = difference_display(sweep)
@@ -123,7 +125,15 @@ def show_sweep(
     table = pd.concat([scatter_table(s, factor, outcome) for s in with_factor], ignore_index=True)
     title = ", ".join(s.name for s in with_factor)
     fig = scatter_figure(table, factor, outcome, colours, title, axis)
-    return Shown(fig, table, "; ".join(notes))
+    return Shown(fig, table, "; ".join(notes), html=outcome_help(with_factor[0], outcome))
+
+
+def outcome_help(sweep: Sweep, outcome: str) -> str:
+    """The help line of a sweep view: what the outcome is (:func:`outcome_meaning`)."""
+    text = outcome_meaning(sweep.manifest.get("outcomes", {}).get(outcome) or {})
+    if not text:
+        return ""
+    return f"<p class='flowsim-help'><b>{escape(outcome)}</b>: {escape(text)}</p>"
 
 
 def _with_notes(shown: Shown, notes: list[str]) -> Shown:
