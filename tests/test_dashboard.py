@@ -143,9 +143,15 @@ def test_outcome_display_formats_intervals():
         }
     )
     shown = d.outcome_display(summary).set_index("point")
-    assert shown.loc[0, "x"] == "12,346 [12,000, 12,700]"
-    assert shown.loc[0, "y"] == "1.5 [1, 2]"
-    assert shown.loc[1, "x"] == "- [-, -]"
+    assert shown.loc[0, "x"] == "12,346 [12,000, 12,700] (n=3)"  # few replications marked
+    assert shown.loc[0, "y"] == "1.5 [1, 2] (n=3)"
+    assert shown.loc[1, "x"] == "- [-, -] (n=3)"
+    # euros read as amounts; enough replications, no mark
+    costs = summary.assign(
+        n=10, unit="EUR, total over the period", mean=2.279e9, ci_low=2.26e9, ci_high=2.3e9
+    )
+    shown = d.outcome_display(costs).set_index("point")
+    assert shown.loc[0, "x"] == "EUR 2.28 bn [EUR 2.26 bn, EUR 2.3 bn]"
 
 
 @pytest.mark.parametrize(

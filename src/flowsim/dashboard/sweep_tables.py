@@ -36,25 +36,37 @@ def outcome_summary(sweep: Sweep) -> pd.DataFrame:
 
     table = outcome_table(sweep.runs, sweep.outcomes)
     labels = table["point"].map(lambda p: point_label(sweep, int(p)))
-    table = table.assign(sweep=sweep.path.name, scenario=labels)
+    definitions = sweep.manifest.get("outcomes", {})
+    units = table["outcome"].map(lambda o: outcome_unit(definitions.get(o)))
+    table = table.assign(sweep=sweep.path.name, scenario=labels, unit=units)
     first = ["sweep", "point", "scenario"]
     return table[first + [c for c in table.columns if c not in first]]
 
 
+FEW_REPLICATIONS = 5  # an interval of the mean from fewer runs is marked (n=...)
+
+
 def outcome_display(summary: pd.DataFrame) -> pd.DataFrame:
     """:func:`outcome_summary` (of one or several sweeps) as one row per scenario, in the
-    order given, and one ``mean [low, high]`` cell per outcome, for reading; ``-`` where a
-    sweep lacks the outcome."""
+    order given, and one ``mean [low, high]`` cell per outcome, for reading: euros as
+    ``EUR 2.28 bn``, counts with separators; ``(n=2)`` after an interval of fewer than
+    :data:`FEW_REPLICATIONS` replications; ``-`` where a sweep lacks the outcome."""
+    from flowsim.intervals import amount_interval_text
     from flowsim.report import interval_text
 
     if summary.empty:
         return pd.DataFrame()
-    cells = summary.assign(
-        cell=[
-            interval_text(*r)
-            for r in zip(summary["mean"], summary["ci_low"], summary["ci_high"], strict=True)
-        ]
-    )
+    units = summary["unit"] if "unit" in summary else pd.Series("", index=summary.index)
+    cells = []
+    for r, unit in zip(summary.itertuples(), units, strict=True):
+        if str(unit).startswith("EUR"):
+            cell = amount_interval_text(r.mean, r.ci_low, r.ci_high, "euros")
+        else:
+            cell = interval_text(r.mean, r.ci_low, r.ci_high)
+        if 0 < r.n < FEW_REPLICATIONS:
+            cell += f" (n={r.n})"
+        cells.append(cell)
+    cells = summary.assign(cell=cells)
     wide = cells.pivot(index="scenario", columns="outcome", values="cell")
     wide = wide.reindex(
         index=list(dict.fromkeys(summary["scenario"])),
