@@ -896,3 +896,43 @@ def test_every_line_of_every_view_says_what_it_counts():
             assert f"<b>{panel.title}</b>" in text, (view, panel.title)
             for _column, label in panel.lines:
                 assert f"<i>{label}</i>: " in text, (view, panel.title, label)
+
+
+def test_sweep_outcomes_are_grouped_by_the_uncertainties_they_stand_under(tmp_path):
+    """Two policies under two inflows: the table and the chart keep scenarios under the same
+    inflow together (a dashed line between the groups), whatever the points' order."""
+    rows = []
+    for point, (plan, inflow) in enumerate([(0, 1.0), (0, 1.2), (1, 1.0), (1, 1.2)]):
+        for rep in range(3):
+            peak = 100 * inflow + 10 * plan + rep
+            rows.append(
+                {
+                    "point": point,
+                    "replication": rep,
+                    "status": "ok",
+                    "plan": plan,
+                    "inflow": inflow,
+                    "peak": peak,
+                }
+            )
+    runs = pd.DataFrame(rows)
+    spec = {"levers": [{"name": "plan"}], "uncertainties": [{"name": "inflow"}]}
+    manifest = {"spec": spec, "outcomes": {"peak": {"series": "without_reception", "stat": "max"}}}
+    from flowsim.report import point_labels
+
+    sweep = d.Sweep(
+        tmp_path / "s",
+        manifest,
+        runs,
+        ["plan", "inflow"],
+        ["peak"],
+        point_labels(runs, ["plan", "inflow"]),
+    )
+    summary = d.outcome_summary(sweep)
+    assert summary["point"].tolist() == [0, 2, 1, 3]  # inflow 1 first, then 1.2
+    assert summary["under"].tolist() == ["inflow=1"] * 2 + ["inflow=1.2"] * 2
+    shown = d.outcome_display(summary)
+    assert shown.columns.tolist()[:3] == ["point", "under", "scenario"]
+    fig = d.outcome_interval_figure(summary, "peak")
+    separators = [line for line in fig.axes[0].lines if line.get_linestyle() == "--"]
+    assert len(separators) == 1 and separators[0].get_ydata()[0] == 1.5

@@ -110,7 +110,8 @@ def outcome_interval_figure(
 ) -> Figure:
     """Mean of one outcome per scenario (sweep point, of one or several sweeps) with its 95%
     interval, from :func:`~flowsim.dashboard.sweep_tables.outcome_summary`, coloured by
-    scenario (``colours``, by point label), at most :data:`MAX_INTERVAL_ROWS` scenarios.
+    scenario (``colours``, by point label), at most :data:`MAX_INTERVAL_ROWS` scenarios,
+    grouped by the uncertainties they stand under (a dashed line between groups).
     ``label``: the outcome with its unit, for the axis."""
     rows = summary[summary["outcome"] == outcome].reset_index(drop=True)
     rows = rows.head(MAX_INTERVAL_ROWS)
@@ -125,6 +126,21 @@ def outcome_interval_figure(
         ax.errorbar([r["mean"]], [i], xerr=err, fmt="o", color=colour, capsize=3)
     ticks = [f"{s} (point {p})" for p, s in zip(rows["point"], rows["scenario"], strict=True)]
     ax.set_yticks(y, ticks, fontsize=7)
+    # scenarios under the same uncertainties together, each group named at its top
+    if "under" in rows and rows["under"].nunique() > 1:
+        starts = rows.index[rows["under"] != rows["under"].shift()]
+        for start in starts:
+            if start > 0:
+                ax.axhline(start - 0.5, color="0.5", lw=0.8, ls="--")
+            ax.annotate(
+                f"under {rows.loc[start, 'under']}",
+                (1.0, start - 0.45),
+                xycoords=("axes fraction", "data"),
+                ha="right",
+                va="top",
+                fontsize=7,
+                color="0.35",
+            )
     ax.invert_yaxis()
     ax.set_xlabel(f"{label or outcome}: mean over replications, 95% interval")
     ax.grid(alpha=0.3, axis="x")

@@ -30,16 +30,22 @@ def ok_runs(sweep: Sweep) -> pd.DataFrame:
 
 def outcome_summary(sweep: Sweep) -> pd.DataFrame:
     """Per point and outcome: replications, mean and 95% interval of the mean (see
-    :func:`flowsim.report.outcome_table`), with the sweep's folder name and the point's
-    label (``scenario``)."""
-    from flowsim.report import outcome_table
+    :func:`flowsim.report.outcome_table`), with the sweep's folder name, the point's label
+    (``scenario``), the outcome's unit and the values of the uncertainties the point stands
+    under (``under``; empty without uncertainties), grouped by them."""
+    from flowsim.report import outcome_table, point_labels
 
     table = outcome_table(sweep.runs, sweep.outcomes)
     labels = table["point"].map(lambda p: point_label(sweep, int(p)))
     definitions = sweep.manifest.get("outcomes", {})
     units = table["outcome"].map(lambda o: outcome_unit(definitions.get(o)))
-    table = table.assign(sweep=sweep.path.name, scenario=labels, unit=units)
-    first = ["sweep", "point", "scenario"]
+    # the uncertainties each point stands under: scenarios are read against their own group
+    names = [u["name"] for u in sweep.manifest.get("spec", {}).get("uncertainties", [])]
+    under = point_labels(sweep.runs, [n for n in names if n in sweep.runs]) if names else {}
+    groups = table["point"].map(lambda p: under.get(int(p), ""))
+    table = table.assign(sweep=sweep.path.name, scenario=labels, unit=units, under=groups)
+    table = table.sort_values("under", kind="stable").reset_index(drop=True)
+    first = ["sweep", "point", "scenario", "under"]
     return table[first + [c for c in table.columns if c not in first]]
 
 
@@ -72,9 +78,11 @@ def outcome_display(summary: pd.DataFrame) -> pd.DataFrame:
         index=list(dict.fromkeys(summary["scenario"])),
         columns=list(dict.fromkeys(summary["outcome"])),
     ).fillna("-")
-    points = summary.drop_duplicates("scenario").set_index("scenario")["point"]
+    first = summary.drop_duplicates("scenario").set_index("scenario")
     shown = wide.rename_axis(columns=None).reset_index()
-    shown.insert(0, "point", shown["scenario"].map(points))
+    shown.insert(0, "point", shown["scenario"].map(first["point"]))
+    if "under" in first and (first["under"] != "").any():
+        shown.insert(1, "under", shown["scenario"].map(first["under"]))
     return shown
 
 
