@@ -92,10 +92,10 @@ class _Strict(BaseModel):
 class CgrsOutcomes(_Strict):
     """Shares of CGRS first-instance decisions (per case) by outcome; they sum to 1."""
 
-    refugee_status: Share
-    subsidiary_protection: Share
-    refusal: Share
-    inadmissible: Share
+    refugee_status: Share  # share granted refugee status
+    subsidiary_protection: Share  # share granted subsidiary protection
+    refusal: Share  # share refused on the merits
+    inadmissible: Share  # share declared inadmissible
 
     @model_validator(mode="after")
     def _sum_to_one(self) -> CgrsOutcomes:
@@ -114,7 +114,8 @@ class NationalityGroup(_Strict):
 class HouseholdType(_Strict):
     """A household type: its share of applicants (persons) and its mean size (persons)."""
 
-    inflow_share: Share
+    inflow_share: Share  # share of applicants (persons)
+    # mean persons per case (1 but for families)
     mean_size_persons: Annotated[
         float, Field(ge=1.0, le=15.0, strict=True, allow_inf_nan=False)
     ] = 1.0
@@ -149,7 +150,7 @@ class Profiles(_Strict):
     """Who applies: nationality groups x household types x vulnerability."""
 
     nationality_groups: dict[str, NationalityGroup] = Field(min_length=1)
-    household_types: HouseholdTypes
+    household_types: HouseholdTypes  # share and size of each household type
     vulnerable_share: Share  # share of cases with a recognised vulnerability
 
     @model_validator(mode="after")
@@ -183,10 +184,13 @@ class Inflow(_Strict):
     (``returns.subsequent_application_share``).
     """
 
+    # first applications by month (YYYY-MM: persons)
     monthly_persons: MonthlyPersons = Field(default_factory=dict)
-    monthly_persons_file: str | None = None
+    monthly_persons_file: str | None = None  # or a CSV month,persons (relative to this file)
     scale: NonNegative = 1.0  # multiplier on the first applications, for sweeps and changes
+    # subsequent applications from outside the run by month
     subsequent_monthly_persons: MonthlyPersons = Field(default_factory=dict)
+    # or a CSV month,persons (relative to this file)
     subsequent_monthly_persons_file: str | None = None
 
 
@@ -201,7 +205,7 @@ class ImmigrationOffice(_Strict):
     CGRS. A refused request makes Belgium responsible at once.
     """
 
-    registration_capacity_persons_per_day: NonNegative
+    registration_capacity_persons_per_day: NonNegative  # applications registered a day
     dublin_share: Share  # share of registered first applications with a Dublin request
     # days from registration to the request (law: within three months, two after a Eurodac hit)
     dublin_request_days: NonNegative = 30
@@ -219,15 +223,16 @@ class ImmigrationOffice(_Strict):
     # 1 while COVID-19 travel restrictions hold people where they are (a dated input), 0
     # otherwise; absconding is then restricted_abscond_share of its normal rate
     travel_restrictions_in_force: Share = 0.0
-    restricted_abscond_share: Share = 1.0
+    restricted_abscond_share: Share = 1.0  # absconding under those restrictions, share of normal
 
 
 class Centre(_Strict):
     """A Fedasil reception centre (or a network of centres run alike)."""
 
+    # the kind of place (sets its region rules and cost)
     type: Literal["collective", "lri", "emergency", "private_operator", "convention"]
     places: NonNegative  # capacity (places = persons)
-    cost_eur_per_night: NonNegative
+    cost_eur_per_night: NonNegative  # euros per occupied place per night
     region: Literal["flanders", "wallonia", "brussels"] | None = None  # None: several regions
     # "resettled": places that partner municipalities keep for resettled refugees after their
     # centre stay; Fedasil does not dispatch applicants there.
@@ -237,10 +242,11 @@ class Centre(_Strict):
 class Dispatch(_Strict):
     """Fedasil's dispatching rule: who gets a place first when the network is full."""
 
+    # household types in the order served
     priority: list[Literal["single_man", "single_woman", "family", "unaccompanied_minor"]] = Field(
         default_factory=lambda: ["unaccompanied_minor", "family", "single_woman", "single_man"]
     )
-    vulnerable_first: bool = True
+    vulnerable_first: bool = True  # within a type, vulnerable cases first
 
     @field_validator("priority")
     @classmethod
@@ -272,6 +278,7 @@ class Reception(_Strict):
 class Prioritisation(_Strict):
     """Which pending cases the CGRS decides first."""
 
+    # which pending case an officer takes next
     rule: Literal["fifo", "shortest_expected_first", "profile"] = "fifo"
     order: list[str] = Field(default_factory=list)  # for rule 'profile': groups/types first
 
@@ -285,7 +292,7 @@ class Prioritisation(_Strict):
 class Cgrs(_Strict):
     """The CGRS: first-instance decisions."""
 
-    case_officers_fte: NonNegative
+    case_officers_fte: NonNegative  # protection officers (full-time equivalents)
     hiring_lag_days: NonNegative  # days before a newly hired officer decides cases
     # after the lag, a new officer's output grows linearly from nothing to a full officer's
     # over these days (0: full output at once)
@@ -295,7 +302,7 @@ class Cgrs(_Strict):
     # of the CGRS's work done under them (0-1, set by dated changes) and an officer's output
     # under them as a share of normal output (1: no effect).
     restrictions_in_force: Share = 0.0
-    restricted_output_share: Share = 1.0
+    restricted_output_share: Share = 1.0  # an officer's output under them, share of normal
     prioritisation: Prioritisation = Field(default_factory=Prioritisation)
     # Applications withdrawn or abandoned (explicitly or implicitly) while pending: share of
     # pending persons per month, drawn when the case is lodged with that day's share.
@@ -316,7 +323,7 @@ class Cgrs(_Strict):
 class CallOutcomes(_Strict):
     """Shares of CALL judgments by outcome; they sum to 1."""
 
-    confirm: Share
+    confirm: Share  # share of appeals rejected (the refusal stands)
     annul: Share  # back to the CGRS for a new decision
     reform: Share  # protection granted by CALL
 
@@ -329,8 +336,8 @@ class CallOutcomes(_Strict):
 class Call(_Strict):
     """The Council for Alien Law Litigation: appeals against CGRS refusals."""
 
-    appeal_share_refusal: Share
-    appeal_share_inadmissible: Share
+    appeal_share_refusal: Share  # share of refusals appealed at CALL
+    appeal_share_inadmissible: Share  # share of inadmissibility decisions appealed
     decisions_per_month: NonNegative  # cases
     outcomes: CallOutcomes
 
@@ -347,8 +354,8 @@ class Municipalities(_Strict):
 class ReintegrationPackage(_Strict):
     """Assisted voluntary return and reintegration support (euros)."""
 
-    adult_eur: NonNegative = 700
-    accompanied_minor_eur: NonNegative = 350
+    adult_eur: NonNegative = 700  # reintegration support per adult (euros)
+    accompanied_minor_eur: NonNegative = 350  # reintegration support per accompanied minor (euros)
     case_top_up_eur: NonNegative = 0  # enhanced projects: +1,500 per case
     vulnerable_top_up_eur: NonNegative = 500  # per vulnerable case
 
@@ -357,10 +364,10 @@ class Returns(_Strict):
     """After a final negative outcome: open return place, counselling, return or stay."""
 
     open_return_place_days: NonNegative = 30  # stay in reception after the order to leave
-    counsellors_fte: NonNegative = 50
-    cases_per_counsellor_per_month: NonNegative = 8
+    counsellors_fte: NonNegative = 50  # return counsellors (full-time equivalents)
+    cases_per_counsellor_per_month: NonNegative = 8  # cases a counsellor follows a month
     avr_uptake_counselled: Share = 0.2  # share accepting AVR with the reference package
-    avr_uptake_not_counselled: Share = 0.05
+    avr_uptake_not_counselled: Share = 0.05  # share leaving with AVR without counselling
     package: ReintegrationPackage = Field(default_factory=ReintegrationPackage)
     reference_package_eur_per_person: Positive = 700  # uptake shares hold at this package
     package_elasticity: NonNegative = 0.5  # uptake x (package / reference) ** elasticity
@@ -370,7 +377,7 @@ class Returns(_Strict):
     # ICAM coaches (Immigration Office) guide people on the removal list, outside reception,
     # towards return or legal stay.
     icam_coaches_fte: NonNegative = 0
-    icam_cases_per_coach_per_month: NonNegative = 4
+    icam_cases_per_coach_per_month: NonNegative = 4  # cases an ICAM coach follows a month
     icam_return_share: Share = 0.2  # coached cases returning with AVR and its package
     icam_legal_stay_share: Share = 0.1  # coached cases obtaining a right to stay
 
@@ -457,10 +464,10 @@ class InitialState(_Strict):
         "dublin_accepted_persons",
     )
 
-    pending_cgrs_persons: NonNegative = 0
+    pending_cgrs_persons: NonNegative = 0  # persons pending at the CGRS on the start date
     pending_cgrs_max_waited_days: NonNegative = 0  # waits so far spread evenly up to this
-    pending_call_persons: NonNegative = 0
-    pending_call_max_waited_days: NonNegative = 0
+    pending_call_persons: NonNegative = 0  # persons with an appeal pending at CALL
+    pending_call_max_waited_days: NonNegative = 0  # their waits so far, spread evenly up to this
     status_holders_in_reception_persons: NonNegative = 0  # granted, still in a centre
     status_holders_max_days_since_status: NonNegative = 0  # spread evenly up to this
     in_reception_persons: dict[str, NonNegative] = Field(default_factory=dict)  # by centre
@@ -491,9 +498,9 @@ class InitialState(_Strict):
     # days until they start deciding) and those in their ramp (cgrs.new_officer_ramp_days:
     # FTE, and the FTE-weighted days until they reach full output)
     cgrs_officers_in_hiring_lag_fte: NonNegative = 0
-    cgrs_officers_hiring_lag_days_left: NonNegative = 0
-    cgrs_officers_in_ramp_fte: NonNegative = 0
-    cgrs_officers_ramp_days_left: NonNegative = 0
+    cgrs_officers_hiring_lag_days_left: NonNegative = 0  # days before officers hired decide
+    cgrs_officers_in_ramp_fte: NonNegative = 0  # officers still learning on the start date (FTE)
+    cgrs_officers_ramp_days_left: NonNegative = 0  # days left of their ramp to full output
 
     def persons_of(self, fields: tuple[str, ...]) -> float:
         """Persons of the named groups."""
@@ -538,10 +545,10 @@ class InitialState(_Strict):
 class Operation(_Strict):
     """A change to one capacity or rate: ``set``, ``add`` or ``multiply``."""
 
-    field: str
-    set: Number | None = None
-    add: Number | None = None
-    multiply: Number | None = None
+    field: str  # a changeable field (this page: dated change yes)
+    set: Number | None = None  # the new value
+    add: Number | None = None  # or this added to the value
+    multiply: Number | None = None  # or the value times this
 
     @model_validator(mode="after")
     def _one_operation(self) -> Operation:
@@ -570,17 +577,17 @@ class Operation(_Strict):
 class Change(Operation):
     """A dated change: from ``date`` on, the field is changed by the operation."""
 
-    date: dt.date
-    note: str = ""
+    date: dt.date  # the first day of the new value
+    note: str = ""  # why, and its source
 
 
 class Condition(_Strict):
     """A series of the previous day above or below a threshold for some consecutive days."""
 
     series: str  # a stock series (e.g. without_reception, cgrs_backlog_cases, occupancy_rate)
-    above: Number | None = None
-    below: Number | None = None
-    for_days: Annotated[int, Field(ge=1, strict=True)] = 1
+    above: Number | None = None  # fires when the series is above this
+    below: Number | None = None  # or below this
+    for_days: Annotated[int, Field(ge=1, strict=True)] = 1  # for this many days in a row
 
     @model_validator(mode="after")
     def _one_threshold(self) -> Condition:
@@ -596,14 +603,14 @@ class Condition(_Strict):
 class Action(Operation):
     """What a trigger does, ``after_days`` days after it fires (a lead time)."""
 
-    after_days: Annotated[int, Field(ge=0, strict=True)] = 0
+    after_days: Annotated[int, Field(ge=0, strict=True)] = 0  # days from firing to taking effect
 
 
 class Trigger(_Strict):
     """A policy rule fired by the state of the system, e.g. buffer places opened when the
     network stays full, closed again when it stays below a threshold."""
 
-    name: str
+    name: str  # a name for the trigger's events
     when: Condition
     then: Action
     until: Condition | None = None  # reverse the action once this holds after it took effect
@@ -622,8 +629,8 @@ class ParameterRange(_Strict):
     off, so the calibration can report how much of the fit rests on it.
     """
 
-    low: Number
-    high: Number
+    low: Number  # the lowest value tried
+    high: Number  # the highest value tried
     log: bool = False  # uniform on a log scale (for rates spanning orders of magnitude)
     observed: bool = True  # an observed figure measures what this parameter drives
     reason: str = ""  # why the range is plausible (required when observed is false)
@@ -643,8 +650,8 @@ class ParameterRange(_Strict):
 class ClusterOptions(_Strict):
     """Options of a SLURM or PBS cluster (dask-jobqueue keyword arguments), by kind."""
 
-    slurm: dict[str, Any] | None = None
-    pbs: dict[str, Any] | None = None
+    slurm: dict[str, Any] | None = None  # dask-jobqueue SLURMCluster keywords
+    pbs: dict[str, Any] | None = None  # dask-jobqueue PBSCluster keywords
 
 
 class Calibration(_Strict):
@@ -676,7 +683,7 @@ class ModelError(_Strict):
     scale of the log error (relative, no unit) over the fit's points, and how many years of
     points it rests on (``flowsim calibrate`` writes them to ``errors.csv``)."""
 
-    series: str
+    series: str  # an observed model series
     resolution: str  # day, month, quarter, year or span
     points: Annotated[int, Field(ge=1)]  # observed points of the fit
     effective_points: Annotated[float, Field(gt=0.0)]  # as the likelihood counts them
@@ -694,6 +701,7 @@ class Ensemble(_Strict):
     """
 
     source: str = ""  # where the members come from (the calibration, its settings)
+    # parameter sets, one per member (or file: a CSV)
     members: list[dict[str, Number]] = Field(min_length=1)
     # the calibration's error per observed series, for predictive bands (flowsim.predictive);
     # in a scenario file, errors_file names a CSV file with these columns (relative to it)
@@ -703,10 +711,10 @@ class Ensemble(_Strict):
 class Scenario(_Strict):
     """A complete scenario: the schema of a flowsim YAML file."""
 
-    name: Label
-    description: str = ""
-    start_date: dt.date
-    end_date: dt.date
+    name: Label  # letters, digits, '.', '_' or '-': names the results folder
+    description: str = ""  # what the scenario is for, in words
+    start_date: dt.date  # first day simulated
+    end_date: dt.date  # last day simulated
     profiles: Profiles
     inflow: Inflow
     immigration_office: ImmigrationOffice

@@ -35,6 +35,7 @@ NOT_COMPILED = frozenset(
         "posterior.py",
         "predictive.py",
         "forecast.py",
+        "reference.py",
         "inputs.py",
         "backtest.py",
         "forward.py",

@@ -52,6 +52,7 @@ def scenario_schema() -> dict[str, Any]:
     from flowsim.config import Scenario
 
     schema = Scenario.model_json_schema()
+    _describe(schema)
     schema["properties"]["base"] = BASE_FIELD
     # in a file, an ensemble's members may be a CSV file's rows (read when the file loads)
     ensemble = schema["$defs"]["Ensemble"]
@@ -85,6 +86,23 @@ def experiment_schema() -> dict[str, Any]:
         "title": "flowsim experiment file",
         **_titled(Spec.model_json_schema()),
     }
+
+
+def _describe(schema: dict[str, Any]) -> None:
+    """Give every property the sentence that explains it in ``config.py`` (the same one as
+    ``docs/reference.md``), so that an editor shows it; a description of its own is kept."""
+    from flowsim import config
+    from flowsim.reference import field_comments
+
+    models = {"Scenario": schema, **schema.get("$defs", {})}
+    for name, definition in models.items():
+        model = getattr(config, name, None)
+        if model is None:
+            continue
+        for field, text in field_comments(model).items():
+            prop = definition.get("properties", {}).get(field)
+            if prop is not None and "description" not in prop:
+                prop["description"] = text
 
 
 def _titled(schema: dict[str, Any]) -> dict[str, Any]:
