@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,13 +32,21 @@ class Mark:
 
     day: pd.Timestamp
     text: str
-    colour: str
+    colour: Any  # any matplotlib colour
     dash: str = "dash"
 
 
-def _rgba(colour: str, alpha: float) -> str:
-    """A ``#rrggbb`` colour with transparency, as Plotly takes it."""
-    r, g, b = (int(colour.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4))
+def _hex(colour: Any) -> str:
+    """Any matplotlib colour (a name, ``#rrggbb``, an RGB tuple) as ``#rrggbb``."""
+    from matplotlib.colors import to_hex
+
+    return to_hex(colour)
+
+
+def _rgba(colour: Any, alpha: float) -> str:
+    """A colour with transparency, as Plotly takes it."""
+    hexed = _hex(colour)
+    r, g, b = (int(hexed[i : i + 2], 16) for i in (1, 3, 5))
     return f"rgba({r},{g},{b},{alpha})"
 
 
@@ -92,7 +101,7 @@ def fan_chart(
         dashes: dict[str, int] = {}
         for trace, rows_ in part.groupby("trace", sort=False):
             scenario = rows_["scenario"].iloc[0]
-            colour = colours.get(scenario, PALETTE[0])
+            colour = _hex(colours.get(scenario, PALETTE[0]))
             dash = DASHES[dashes.setdefault(scenario, 0) % len(DASHES)]
             dashes[scenario] += 1
             rows_ = rows_.sort_values("date")
@@ -198,7 +207,7 @@ def _mark(fig, index: int, mark: Mark) -> None:
         x1=day,
         y0=0,
         y1=1,
-        line={"color": mark.colour, "dash": mark.dash, "width": 1},
+        line={"color": _hex(mark.colour), "dash": mark.dash, "width": 1},
     )
     fig.add_annotation(
         text=mark.text,
@@ -210,5 +219,5 @@ def _mark(fig, index: int, mark: Mark) -> None:
         xanchor="right",
         yanchor="top",
         showarrow=False,
-        font={"size": 9, "color": mark.colour},
+        font={"size": 9, "color": _hex(mark.colour)},
     )
