@@ -84,3 +84,13 @@ def test_merge_override_rules():
         "c": 3,
     }
     assert base == {"a": {"x": 1, "y": [1, 2]}, "changes": [1], "b": 2}  # not mutated
+
+
+def test_a_base_may_name_a_shipped_scenario(tmp_path):
+    """A scenario file anywhere may extend a shipped one by name."""
+    from flowsim.config import load_config
+
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("base: belgium-baseline\nname: my-variant\n", encoding="utf-8")
+    scenario = load_config(mine)
+    assert scenario.name == "my-variant" and scenario.start_date.year == 2023

@@ -290,3 +290,27 @@ def test_a_factor_on_a_calibrated_field_holds_in_every_ensemble_member(tmp_path)
         daily = Timeline(resolved).daily("cgrs.decisions_per_officer_per_month", resolved.days)
         own = member["cgrs.decisions_per_officer_per_month"]
         assert daily[0] == own and daily[-1] == pytest.approx(1.5 * own)
+
+
+def test_a_spec_naming_a_shipped_scenario_works_wherever_it_is_copied(tmp_path, monkeypatch):
+    """``base: belgium-baseline`` names the shipped file, from any folder; a bare name that
+    is no shipped scenario says which are; $FLOWSIM_CONFIGS points elsewhere."""
+    from flowsim.config import ConfigError, shipped_configs
+    from flowsim.experiments import load_experiment
+
+    shipped = Path(__file__).resolve().parents[1] / "experiments" / "sobol-levers.yaml"
+    copy = tmp_path / "elsewhere" / "mine.yaml"
+    copy.parent.mkdir()
+    copy.write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
+    experiment = load_experiment(copy)
+    assert Path(experiment.sources[""]) == shipped_configs().resolve() / "belgium-baseline.yaml"
+    copy.write_text(
+        copy.read_text(encoding="utf-8").replace("base: belgium-baseline", "base: belgium-basline")
+    )
+    with pytest.raises(ConfigError) as err:
+        load_experiment(copy)
+    (problem,) = err.value.problems
+    assert problem.startswith(f"{copy}: base: expected a shipped scenario name or a path")
+    assert "belgium-baseline" in problem and "winter-plan-2022" in problem
+    monkeypatch.setenv("FLOWSIM_CONFIGS", str(tmp_path))
+    assert shipped_configs() == tmp_path

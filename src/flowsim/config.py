@@ -16,6 +16,7 @@ import datetime as dt
 import difflib
 import hashlib
 import json
+import os
 import re
 from collections.abc import Hashable
 from pathlib import Path
@@ -1336,12 +1337,43 @@ def _read_with_bases(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
         return raw
     if not isinstance(base, str):
         raise ConfigError([f"{path}: base: expected the path of a scenario file, got {base!r}"])
-    base_path = (path.parent / base).resolve()
+    base_path = scenario_path(base, path.parent)
     if base_path in seen or base_path == path.resolve():
         raise ConfigError([f"{path}: base: {base} includes itself"])
     if not base_path.is_file():
-        raise ConfigError([f"{path}: base: expected a scenario file, not found: {base_path}"])
+        raise ConfigError([f"{path}: base: {missing_scenario(base, base_path)}"])
     return merge_override(_read_with_bases(base_path, (*seen, path.resolve())), raw)
+
+
+def shipped_configs() -> Path:
+    """The folder of the shipped scenario files: ``$FLOWSIM_CONFIGS``, else ``configs/`` of
+    the checkout flowsim is installed from."""
+    folder = os.environ.get("FLOWSIM_CONFIGS")
+    return Path(folder) if folder else Path(__file__).resolve().parents[2] / "configs"
+
+
+def scenario_path(reference: str, folder: Path) -> Path:
+    """The scenario file a ``base:`` (or an experiment's scenario) names: a path relative to
+    ``folder`` (the file naming it), or, for a bare name such as ``belgium-baseline``, the
+    shipped file of that name (:func:`shipped_configs`), so that a file naming it works
+    wherever it is copied."""
+    here = (folder / reference).resolve()
+    bare = "/" not in reference and "\\" not in reference and not reference.endswith(".yaml")
+    if here.is_file() or not bare:
+        return here
+    return (shipped_configs() / f"{reference}.yaml").resolve()
+
+
+def missing_scenario(reference: str, resolved: Path) -> str:
+    """What to say when the scenario file a reference names does not exist: where it was
+    looked for and, for a bare name, the shipped names."""
+    if resolved.parent == shipped_configs().resolve():
+        names = sorted(p.stem for p in shipped_configs().glob("*.yaml"))
+        return (
+            f"expected a shipped scenario name or a path, {reference!r} is neither "
+            f"(shipped: {', '.join(names) or 'none found in ' + str(shipped_configs())})"
+        )
+    return f"expected a scenario file, not found: {resolved}"
 
 
 def merge_override(

@@ -41,8 +41,10 @@ from flowsim.config import (
     _unknown_field,
     changeable_fields,
     load_raw_config,
+    missing_scenario,
     read_yaml_mapping,
     scenario_from_dict,
+    scenario_path,
 )
 from flowsim.outcomes import Outcome, check_series_names
 
@@ -172,7 +174,7 @@ class Spec(_Strict):
 
     name: Label
     description: str = ""
-    base: str | None = None  # scenario file, relative to the experiment file
+    base: str | None = None  # scenario file (relative to this file) or a shipped name
     levers: list[Factor] = Field(default_factory=list)
     uncertainties: list[Factor] = Field(default_factory=list)
     design: Design
@@ -329,12 +331,15 @@ def experiment_from_dict(raw: dict[str, Any], source: str, folder: Path) -> Expe
     sources: dict[str, str] = {}
     problems: list[str] = []
     for key, name in files.items():
-        scenario_path = (folder / name).resolve()
+        where = "base" if key == "" else f"scenarios.{key}"
+        path = scenario_path(name, folder)
+        if not path.is_file():
+            problems.append(f"{source}: {where}: {missing_scenario(name, path)}")
+            continue
         try:
-            bases[key] = scenario_from_dict(load_raw_config(scenario_path), str(scenario_path))
-            sources[key] = str(scenario_path)
+            bases[key] = scenario_from_dict(load_raw_config(path), str(path))
+            sources[key] = str(path)
         except ConfigError as err:
-            where = "base" if key == "" else f"scenarios.{key}"
             problems += [f"{source}: {where}: {line}" for line in err.problems]
     if problems:
         raise ConfigError(problems)

@@ -28,8 +28,9 @@ from typing import Any
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 BASE_FIELD = {
     "type": "string",
-    "description": "a scenario file this one extends (a path relative to this file): "
-    "mappings merge field by field, lists replace the base's, changes are added",
+    "description": "a scenario file this one extends (a path relative to this file, or a "
+    "shipped scenario's name such as belgium-baseline): mappings merge field by field, "
+    "lists replace the base's, changes are added",
 }
 FILES = {
     "scenario": "scenario.schema.json",
