@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from flowsim.cli import main
-from flowsim.forecast import forecast_table, manifest_scales
+from flowsim.forecast import forecast_table
 from flowsim.observed import ModelRun
-from flowsim.predictive import ERROR_COLUMNS
+from flowsim.predictive import ERROR_COLUMNS, manifest_scales
 from flowsim.results import run_replications, write_results
 
 

@@ -319,3 +319,44 @@ def test_cli_hindcast_refuses_docs_without_markers_before_writing(tiny_results, 
     err = capsys.readouterr().err.strip()
     assert err == f"{docs}: expected the markers <!-- balance:begin --> and <!-- balance:end -->"
     assert not out.exists()
+
+
+def test_a_calibrated_runs_hindcast_has_predictive_bands(tiny_results, tmp_path, capsys):
+    """When the run's scenario carries the calibration's errors (its manifest), the points
+    get the predictive band and the summary its coverage, wider than the runs' band."""
+    import json
+    import shutil
+
+    run = tmp_path / "calibrated"
+    shutil.copytree(tiny_results, run)
+    manifest = json.loads((run / "manifest.json").read_text())
+    errors = [
+        {
+            "series": "cgrs_backlog",
+            "resolution": "day",
+            "points": 9,
+            "effective_points": 4.0,
+            "scale": 0.3,
+        }
+    ]
+    manifest["config"]["ensemble"] = {"source": "test", "members": [{}], "errors": errors}
+    (run / "manifest.json").write_text(json.dumps(manifest))
+    observed = _observed_2024(tmp_path / "observed.csv")
+    assert main(["hindcast", str(run), "--observed", str(observed)]) == 0
+    points = pd.read_csv(run / "hindcast_points.csv")
+    backlog = points[points["series"] == "cgrs_backlog"]
+    assert (backlog["predictive_q05"] < backlog["model_q05"]).all()
+    assert (backlog["predictive_q95"] > backlog["model_q95"]).all()
+    summary = pd.read_csv(run / "hindcast.csv").set_index("series")
+    assert (
+        summary.loc["cgrs_backlog", "predictive_90"] >= summary.loc["cgrs_backlog", "coverage_90"]
+    )
+    assert "in the predictive 90% band" in capsys.readouterr().out
+    # an uncalibrated run has none
+    plain = (
+        pd.read_csv(tiny_results / "hindcast.csv")
+        if (tiny_results / "hindcast.csv").exists()
+        else None
+    )
+    if plain is not None:
+        assert plain["predictive_90"].isna().all()

@@ -37,7 +37,7 @@ import pandas as pd
 from flowsim.hindcast import averaged_relative_difference, band_coverage, compare
 from flowsim.markdown import table, write_block
 from flowsim.observed import ModelRun, load_observed, resolutions
-from flowsim.predictive import predictive_samples, read_scales
+from flowsim.predictive import add_predictive, read_scales
 
 DEFAULT_ORIGINS = (dt.date(2019, 12, 31), dt.date(2020, 12, 31), dt.date(2021, 12, 31))
 # The series a backtest scores, wherever observed after the origin (stocks first).
@@ -114,16 +114,10 @@ def score_points(
         & (observed["value"] > 0)
     ]
     points, samples = compare(run, after)
-    predictive = predictive_samples(samples, points, scales, seed=int(f"{origin:%Y%m%d}"))
-    quantiles = np.nanquantile(predictive, PREDICTIVE_QUANTILES, axis=0) if len(points) else []
-    for q, values in zip(PREDICTIVE_QUANTILES, quantiles, strict=True):
-        points[f"predictive_q{round(100 * q):02d}"] = values
+    points, predictive = add_predictive(points, samples, scales, seed=int(f"{origin:%Y%m%d}"))
     points["persistence"] = [persistence(observed, p, start) for _, p in points.iterrows()]
     points.insert(0, "origin", pd.Timestamp(origin))
     return points, samples, predictive
-
-
-PREDICTIVE_QUANTILES = (0.05, 0.25, 0.75, 0.95)
 
 
 def summarise_points(

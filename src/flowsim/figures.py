@@ -124,6 +124,16 @@ def _draw_points(ax, points: pd.DataFrame, colour: str = "C0") -> None:
         label="model 50% band",
     )
     ax.plot(middle, points["model_median"], color=colour, lw=1.2, marker=".", label="model median")
+    if "predictive_q05" in points:  # the runs times the model's own error (a calibrated run)
+        for column in ("predictive_q05", "predictive_q95"):
+            ax.plot(
+                middle,
+                points[column],
+                ls=(0, (1, 1)),
+                color=colour,
+                lw=0.9,
+                label="predictive 90% band",
+            )
     draw_observed(ax, middle, points["observed"], half, "observed", size=4)
     kind, unit, res = points["kind"].iloc[0], points["unit"].iloc[0], points["resolution"].iloc[0]
     per = f" per {res}" if kind == "flow" and res in ("day", "month", "quarter", "year") else ""
@@ -173,16 +183,6 @@ def backtest_figure(points: pd.DataFrame, title: str) -> Figure:
         group = group.sort_values(["end", "start"])
         middle = group["start"] + (group["end"] - group["start"]) / 2
         ax.plot(middle, group["persistence"], ls="--", color=colour, lw=0.8, alpha=0.8)
-        if "predictive_q05" in group:  # the runs times the model's own error
-            for column in ("predictive_q05", "predictive_q95"):
-                ax.plot(
-                    middle,
-                    group[column],
-                    ls=(0, (1, 1)),
-                    color=colour,
-                    lw=0.9,
-                    label="predictive 90% band",
-                )
         ax.axvline(origin, color=colour, ls=":", lw=0.8)
     handles, labels = ax.get_legend_handles_labels()
     keep = dict(zip(labels, handles, strict=True))  # one entry per kind of mark

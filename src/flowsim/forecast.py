@@ -22,7 +22,7 @@ from flowsim.catalogue import entry
 from flowsim.intervals import number_text
 from flowsim.markdown import table
 from flowsim.observed import ModelRun
-from flowsim.predictive import ERROR_COLUMNS, predictive_samples
+from flowsim.predictive import manifest_scales, predictive_samples
 
 # Stocks at the end of each year (and on the days asked for) and flows totalled per year:
 # what a reader of the forecast looks for first.
@@ -117,13 +117,6 @@ def markdown(frame: pd.DataFrame, settings: str) -> str:
         rows.append([figure, when, number_text(r.median), band, predictive])
     header = ["figure", "on / over", "median", "runs' 90% band", "predictive 90% band"]
     return f"{settings}\n\n{table(header, rows)}"
-
-
-def manifest_scales(manifest: dict) -> pd.DataFrame:
-    """The error scales the run's scenario carried (its manifest's ``ensemble.errors``;
-    empty when it carried none)."""
-    ensemble = (manifest.get("config") or {}).get("ensemble") or {}
-    return pd.DataFrame(ensemble.get("errors") or [], columns=ERROR_COLUMNS)
 
 
 def run_forecast(

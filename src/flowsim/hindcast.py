@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from flowsim.observed import ModelRun, load_observed, resolution
+from flowsim.predictive import add_predictive, manifest_scales
 
 POINT_COLUMNS = (
     "series",
@@ -64,6 +65,8 @@ SUMMARY_COLUMNS = (
     "mase",
     "coverage_50",
     "coverage_90",
+    "predictive_50",
+    "predictive_90",
 )
 
 
@@ -170,8 +173,12 @@ def _quantiles(values: np.ndarray) -> list[float]:
     return [float(q) for q in np.nanquantile(values, [0.05, 0.25, 0.5, 0.75, 0.95])]
 
 
-def summarise(points: pd.DataFrame, samples: np.ndarray) -> pd.DataFrame:
-    """One row per series and resolution (:data:`SUMMARY_COLUMNS`): ARD, MASE, coverage."""
+def summarise(
+    points: pd.DataFrame, samples: np.ndarray, predictive: np.ndarray | None = None
+) -> pd.DataFrame:
+    """One row per series and resolution (:data:`SUMMARY_COLUMNS`): ARD, MASE, coverage of
+    the runs' bands and, with ``predictive`` samples (:func:`flowsim.predictive.add_predictive`),
+    of the predictive bands (NaN without)."""
     rows = []
     for (series, res), group in points.groupby(["series", "resolution"], sort=True):
         group = group.sort_values(["end", "start"])  # MASE's naive forecast runs in time order
@@ -194,6 +201,12 @@ def summarise(points: pd.DataFrame, samples: np.ndarray) -> pd.DataFrame:
                 "mase": mase(model, obs),
                 "coverage_50": band_coverage(samples[:, idx], obs, 0.5),
                 "coverage_90": band_coverage(samples[:, idx], obs, 0.9),
+                "predictive_50": np.nan
+                if predictive is None
+                else band_coverage(predictive[:, idx], obs, 0.5),
+                "predictive_90": np.nan
+                if predictive is None
+                else band_coverage(predictive[:, idx], obs, 0.9),
             }
         )
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
@@ -213,6 +226,8 @@ def summary_line(row: pd.Series) -> str:
         f"in 50% band {fmt(row['coverage_50'], '.0%')}, "
         f"in 90% band {fmt(row['coverage_90'], '.0%')}"
     )
+    if np.isfinite(row.get("predictive_90", np.nan)):
+        line += f", in the predictive 90% band {fmt(row['predictive_90'], '.0%')}"
     if row["scope"] == "wider":
         line += " [observed counts more people than the model series]"
     return line
@@ -267,8 +282,11 @@ def run_hindcast(
     monthly workload balance, :func:`workload_balance`), ``hindcast_balance_yearly.csv``
     (:func:`yearly_balance`) and ``figures/hindcast_<series>_<resolution>.png``; with
     ``docs``, the yearly balance's observed years between the ``balance`` markers of that
-    markdown file. Returns the summary. Raises :class:`HindcastError` on a missing or
-    invalid results folder or observed file, or docs without the markers.
+    markdown file. A calibrated scenario's run (its manifest carries the calibration's
+    errors) gets predictive bands too: ``predictive_q05`` ... in the points, their coverage
+    in the summary (:mod:`flowsim.predictive`). Returns the summary. Raises
+    :class:`HindcastError` on a missing or invalid results folder or observed file, or docs
+    without the markers.
     """
     from flowsim.figures import hindcast_figure  # matplotlib only when writing figures
     from flowsim.markdown import block_problem, write_block
@@ -283,7 +301,11 @@ def run_hindcast(
     except ObservedError as err:
         raise HindcastError(err.problems) from err
     points, samples = compare(run, table)
-    summary = summarise(points, samples)
+    scales = manifest_scales(manifest)
+    predictive = None
+    if not scales.empty:  # a calibrated scenario: the model's own error too
+        points, predictive = add_predictive(points, samples, scales)
+    summary = summarise(points, samples, predictive)
     balance = workload_balance(run, table) if run.has("cgrs_lodged_cases") else None
     out = Path(out) if out is not None else Path(results)
     tables = [("hindcast.csv", summary), ("hindcast_points.csv", points)]

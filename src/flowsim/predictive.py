@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from flowsim.config import Scenario
 
 ERROR_COLUMNS = ["series", "resolution", "points", "effective_points", "scale"]
+PREDICTIVE_QUANTILES = (0.05, 0.25, 0.75, 0.95)  # columns predictive_q05 ... predictive_q95
 DRAWS_PER_RUN = 50  # error draws per run: bands from runs x draws samples
 MOST_LOG_ERROR = 10.0  # draws of the log error are clipped to +-this
 
@@ -110,6 +111,27 @@ def predictive_samples(
     # (22,000) is past any band's end
     errors = np.clip(errors, -MOST_LOG_ERROR, MOST_LOG_ERROR)
     return np.repeat(samples, DRAWS_PER_RUN, axis=0) * np.exp(errors)
+
+
+def add_predictive(
+    points: pd.DataFrame, samples: np.ndarray, scales: pd.DataFrame, seed: int = 0
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """``points`` (rows of :func:`flowsim.hindcast.compare`) with the predictive quantiles
+    ``predictive_q05`` ... ``predictive_q95`` (:data:`PREDICTIVE_QUANTILES`, in the points'
+    units) added, and the predictive samples (:func:`predictive_samples`)."""
+    draws = predictive_samples(samples, points, scales, seed)
+    points = points.copy()
+    for q in PREDICTIVE_QUANTILES:
+        column = f"predictive_q{round(100 * q):02d}"
+        points[column] = np.nanquantile(draws, q, axis=0) if len(points) else []
+    return points, draws
+
+
+def manifest_scales(manifest: dict) -> pd.DataFrame:
+    """The error scales a run's scenario carried (its manifest's ``ensemble.errors``; empty
+    when it carried none: an uncalibrated scenario)."""
+    ensemble = (manifest.get("config") or {}).get("ensemble") or {}
+    return pd.DataFrame(ensemble.get("errors") or [], columns=ERROR_COLUMNS)
 
 
 def read_scales(path: Path) -> pd.DataFrame:

@@ -184,18 +184,27 @@ def breakdown_chart(
 
 def hindcast_points(path: str | Path, observed: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """The observed figures the run in ``path`` covers next to the run's values over their
-    periods (:func:`flowsim.hindcast.compare`), kept in the folder cache like the run
-    itself: the page asks for them again at every pick."""
+    periods (:func:`flowsim.hindcast.compare`; with the predictive band when the run's
+    scenario is calibrated), kept in the folder cache like the run itself: the page asks
+    for them again at every pick."""
     from flowsim.hindcast import compare
     from flowsim.observed import ModelRun
+    from flowsim.predictive import add_predictive, manifest_scales
 
     path = Path(path)
     # the observed figures are part of the key: another table gives other points
     digest = int(pd.util.hash_pandas_object(observed, index=False).sum())
     key = ("hindcast", path.resolve(), digest)
-    return CACHE.get(
-        key, run_files(path), lambda: compare(ModelRun(load_run(path).frame), observed)
-    )
+
+    def points() -> tuple[pd.DataFrame, np.ndarray]:
+        scenario = load_run(path)
+        found, samples = compare(ModelRun(scenario.frame), observed)
+        scales = manifest_scales(scenario.manifest)
+        if not scales.empty:  # a calibrated scenario: the predictive band too
+            found, _ = add_predictive(found, samples, scales)
+        return found, samples
+
+    return CACHE.get(key, run_files(path), points)
 
 
 def hindcast_groups(points: pd.DataFrame) -> list[str]:
