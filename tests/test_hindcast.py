@@ -353,10 +353,9 @@ def test_a_calibrated_runs_hindcast_has_predictive_bands(tiny_results, tmp_path,
     )
     assert "in the predictive 90% band" in capsys.readouterr().out
     # an uncalibrated run has none
-    plain = (
-        pd.read_csv(tiny_results / "hindcast.csv")
-        if (tiny_results / "hindcast.csv").exists()
-        else None
+    out = tmp_path / "plain"
+    assert (
+        main(["hindcast", str(tiny_results), "--observed", str(observed), "--out", str(out)]) == 0
     )
-    if plain is not None:
-        assert plain["predictive_90"].isna().all()
+    assert pd.read_csv(out / "hindcast.csv")["predictive_90"].isna().all()
+    assert "predictive_q05" not in pd.read_csv(out / "hindcast_points.csv")
