@@ -349,6 +349,10 @@ def test_hindcast_view_compares_a_run_with_observed_figures(root):
     assert shown.table["observed"].tolist() == [250.0, 300.0]
     assert "cgrs_backlog" in shown.html and "ard" in shown.html
     assert shown.figure.axes[0].get_ylabel() == "persons"
+    (median,) = [t for t in shown.chart.data if t.name == RUNS[0]]
+    np.testing.assert_allclose(np.asarray(median.y, float), shown.table["model_median"])
+    (marks,) = [t for t in shown.chart.data if t.name == "observed (Belgium)"]
+    assert list(marks.y) == [250.0, 300.0]
     assert shown.message.startswith(f"{d.HINDCAST_VIEW} shows one run at a time: {RUNS[0]}")
     other = d.show(d.HINDCAST_VIEW, runs, observed, option="cgrs_backlog (day)", single=RUNS[1])
     assert RUNS[1] in other.figure.axes[0].get_title() and "2 runs picked" in other.message
@@ -860,6 +864,12 @@ def test_a_fan_chart_draws_each_trace_with_its_bands_and_hover_values():
     assert "not recorded in these results" in texts  # the Waiting panel has no rows
     assert "officers" in texts and len(fig.layout.shapes) == 2  # the mark on both panels
     assert fig.layout.yaxis.title.text == "persons" and fig.layout.yaxis.rangemode == "tozero"
+    # a calibrated run's predictive band: two dotted lines in the trace's group
+    wider = table.assign(predictive_q05=table["q05"] - 5, predictive_q95=table["q95"] + 5)
+    fig = fan_chart(wider, {"Backlog": "persons"}, colours)
+    dotted = [t for t in fig.data if t.line.dash == "dot"]
+    assert len(dotted) == 4 and {t.legendgroup for t in dotted} == {"a: pending", "b: pending"}
+    assert list(dotted[1].y) == [17.0, 18.0, 19.0]  # a's q95 (12, 13, 14) + 5
 
 
 def test_views_of_daily_series_come_with_their_interactive_chart(root):

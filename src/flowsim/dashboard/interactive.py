@@ -71,9 +71,11 @@ def fan_chart(
     """A grid of fan charts from a tidy table: one row per ``panel``, ``trace`` (a legend
     entry), ``scenario`` (its colour, from ``colours``) and ``date``, with the quantiles
     over replications :data:`QUANTILE_COLUMNS`. Each trace is a median line with its 50%
-    and 90% bands, hidden together from the legend; hovering the line gives the day's
-    median and 90% band in the panel's unit (``units``, by panel). ``panels``: their order
-    (default: as they come; a panel without rows says it is not recorded). ``observed``:
+    and 90% bands (and the predictive 90% band, dotted, where the table has
+    ``predictive_q05`` and ``predictive_q95``), hidden together from the legend; hovering
+    the line gives the day's median and 90% band in the panel's unit (``units``, by
+    panel). ``panels``: their order (default: as they come; a panel without rows says it
+    is not recorded). ``observed``:
     rows ``panel, date, value, start, end`` drawn as black marks (hover: value and period).
     ``marks``: vertical lines on every panel. ``from_zero``: y axes start at 0 (stocks and
     flows; not differences). Returns a ``plotly.graph_objects.Figure``."""
@@ -141,6 +143,8 @@ def fan_chart(
                 **where,
             )
             in_legend.add(trace)
+            if "predictive_q05" in rows_ and rows_["predictive_q05"].notna().any():
+                _predictive(fig, rows_, str(trace), colour, unit, fmt, where)
         if observed is not None and len(observed):
             seen = observed[observed["panel"] == panel]
             if len(seen):
@@ -179,6 +183,28 @@ def fan_chart(
         template="plotly_white",
     )
     return fig
+
+
+def _predictive(fig, rows: pd.DataFrame, trace: str, colour: str, unit: str, fmt: str, where):
+    """The predictive 90% band of a trace (the runs times the model's own error): two dotted
+    lines in its colour, hidden with it."""
+    import plotly.graph_objects as go
+
+    name = f"{trace}: predictive 90% band"
+    for k, column in enumerate(("predictive_q05", "predictive_q95")):
+        fig.add_trace(
+            go.Scatter(
+                x=rows["date"],
+                y=rows[column],
+                mode="lines",
+                name=name,
+                line={"color": colour, "dash": "dot", "width": 1},
+                legendgroup=trace,
+                showlegend=k == 0,
+                hovertemplate=f"{name}<br>%{{x|%d %b %Y}}: %{{y:{fmt}}} {unit}<extra></extra>",
+            ),
+            **where,
+        )
 
 
 def _empty(fig, index: int, text: str) -> None:

@@ -265,8 +265,33 @@ def show_hindcast(
     group = points[(points["series"] == series) & (points["resolution"] == res)]
     reps = int(scenario.frame["replication"].nunique())
     fig = hindcast_figure(group, f"{scenario.label}: {chosen}", reps, colours[scenario.label])
+    chart = hindcast_chart(group, scenario.label, chosen, colours)
     summary = summarise(points, samples)
     html = summary.to_html(index=False, float_format=lambda v: f"{v:.3g}", na_rep="-")
     runs = sum(f.kind == "run" for f in folders)
     note = one_folder_note(HINDCAST_VIEW, run.path.name, runs) if runs > 1 else ""
-    return Shown(fig, group.reset_index(drop=True), note, html=html)
+    return Shown(fig, group.reset_index(drop=True), note, html=html, chart=chart)
+
+
+def hindcast_chart(group: pd.DataFrame, label: str, title: str, colours: dict[str, str]):
+    """The interactive version of the hindcast figure: the run's median and bands over the
+    observed periods (and its predictive band for a calibrated run) against the observed
+    figures, each at the middle of its period."""
+    middle = group["start"] + (group["end"] - group["start"]) / 2
+    rows = group.rename(
+        columns={"model_median": "q50", **{f"model_{q}": q for q in ("q05", "q25", "q75", "q95")}}
+    )
+    rows = rows.assign(panel=title, trace=label, scenario=label, date=middle)
+    seen = group[["observed", "start", "end"]].rename(columns={"observed": "value"})
+    seen = seen.assign(panel=title, date=middle)
+    unit = str(group["unit"].iloc[0])
+    per = f" per {group['resolution'].iloc[0]}" if group["kind"].iloc[0] == "flow" else ""
+    return fan_chart(
+        rows,
+        {title: unit + per},
+        colours,
+        [title],
+        seen,
+        title=f"{label} against observed figures",
+        columns=1,
+    )
