@@ -892,7 +892,7 @@ def test_views_of_daily_series_come_with_their_interactive_chart(root):
     np.testing.assert_allclose(np.asarray(difference.y, float), compared.table["q50"].to_numpy())
     assert compared.chart.layout.yaxis.rangemode == "normal"  # differences may be negative
     # the views that stay images have no chart
-    assert d.show(d.SWEEP_VIEWS[0], [folders["tiny-sweep"]]).chart is None
+    assert d.show(d.SWEEP_VIEWS[2], [folders["tiny-sweep"]]).chart is None  # sensitivity
 
 
 def test_every_line_of_every_view_says_what_it_counts():
@@ -946,3 +946,23 @@ def test_sweep_outcomes_are_grouped_by_the_uncertainties_they_stand_under(tmp_pa
     fig = d.outcome_interval_figure(summary, "peak")
     separators = [line for line in fig.axes[0].lines if line.get_linestyle() == "--"]
     assert len(separators) == 1 and separators[0].get_ydata()[0] == 1.5
+
+
+def test_the_sweep_outcome_and_scatter_views_are_interactive(root):
+    """One mark per scenario with its interval in the outcome view; one legend entry per
+    scenario with every run in the scatter view, in the page's colours."""
+    folders = [f for f in d.discover(root) if f.kind == "sweep" and f.ok]
+    colours = d.colour_map(folders)
+    outcomes = d.show(d.SWEEP_VIEWS[0], folders, option="backlog_end")
+    summary = outcomes.table[outcomes.table["outcome"] == "backlog_end"]
+    marks = list(outcomes.chart.data)
+    assert [t.x[0] for t in marks] == pytest.approx(summary["mean"].tolist())
+    assert [t.marker.color for t in marks] == [colours[s] for s in summary["scenario"]]
+    first = marks[0]
+    assert first.error_x.array[0] == pytest.approx(
+        summary["ci_high"].iloc[0] - summary["mean"].iloc[0]
+    )
+    scatter = d.show(d.SWEEP_VIEWS[1], folders, option="backlog_end", second="officers")
+    traces = {t.name: t for t in scatter.chart.data}
+    assert set(traces) == set(scatter.table["scenario"])
+    assert sum(len(t.y) for t in traces.values()) == len(scatter.table)

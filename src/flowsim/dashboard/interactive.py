@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from flowsim.dashboard.colours import PALETTE
+from flowsim.intervals import number_text
 
 QUANTILE_COLUMNS = ("q05", "q25", "q50", "q75", "q95")
 DASHES = ("solid", "dash", "dot", "dashdot", "longdashdot")  # lines of one scenario
@@ -247,3 +248,89 @@ def _mark(fig, index: int, mark: Mark) -> None:
         showarrow=False,
         font={"size": 9, "color": _hex(mark.colour)},
     )
+
+
+def interval_chart(
+    summary: pd.DataFrame, outcome: str, colours: dict[str, str], label: str, rows: int
+):
+    """One outcome's mean per scenario with its 95% interval (horizontal bars), from
+    :func:`~flowsim.dashboard.sweep_tables.outcome_summary`: the first ``rows`` scenarios,
+    in the table's order (grouped by the uncertainties they stand under); hovering a mark
+    gives the scenario, its mean and interval, the replications and the uncertainties."""
+    import plotly.graph_objects as go
+
+    part = summary[summary["outcome"] == outcome].head(rows).reset_index(drop=True)
+    fig = go.Figure()
+    fmt = _value_format(part[["mean", "ci_low", "ci_high"]].to_numpy(float))
+    for r in part.itertuples():
+        under = getattr(r, "under", "")
+        fig.add_trace(
+            go.Scatter(
+                x=[r.mean],
+                y=[f"{r.scenario} (point {r.point})"],
+                mode="markers",
+                marker={"color": _hex(colours.get(r.scenario, PALETTE[0])), "size": 9},
+                error_x={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [r.ci_high - r.mean],
+                    "arrayminus": [r.mean - r.ci_low],
+                },
+                name=str(r.scenario),
+                showlegend=False,
+                hovertemplate=(
+                    f"{r.scenario}<br>{outcome}: %{{x:{fmt}}} [{number_text(r.ci_low)}, "
+                    f"{number_text(r.ci_high)}], {r.n} replications"
+                    + (f"<br>under {under}" if under else "")
+                    + "<extra></extra>"
+                ),
+            )
+        )
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_layout(
+        title_text=f"{outcome} by scenario: mean over replications, 95% interval",
+        xaxis_title=label or outcome,
+        height=160 + 28 * max(1, len(part)),
+        margin={"l": 20, "r": 20, "t": 60, "b": 50},
+        template="plotly_white",
+    )
+    return fig
+
+
+def scatter_chart(
+    table: pd.DataFrame, factor: str, outcome: str, colours: dict[str, str], label: str
+):
+    """Each run's outcome against one factor's value, one legend entry per scenario (click
+    to hide it), from :func:`~flowsim.dashboard.sweep_tables.scatter_table`; hovering a
+    mark gives its scenario, replication and value."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    fmt = _value_format(table[outcome].to_numpy(float))
+    several = table["sweep"].nunique() > 1
+    for scenario, part in table.groupby("scenario", sort=False):
+        name = str(scenario)
+        fig.add_trace(
+            go.Scatter(
+                x=part[factor],
+                y=part[outcome],
+                mode="markers",
+                name=name,
+                marker={"color": _hex(colours.get(name, PALETTE[0])), "size": 7, "opacity": 0.7},
+                customdata=part[["replication"]].to_numpy(),
+                hovertemplate=(
+                    f"{name}{' (' + str(part['sweep'].iloc[0]) + ')' if several else ''}"
+                    f"<br>replication %{{customdata[0]}}<br>{factor}: %{{x}}"
+                    f"<br>{outcome}: %{{y:{fmt}}}<extra></extra>"
+                ),
+            )
+        )
+    fig.update_layout(
+        title_text=f"{outcome} against {factor}: every run",
+        xaxis_title=factor,
+        yaxis_title=label or outcome,
+        height=480,
+        template="plotly_white",
+        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
+    )
+    return fig

@@ -14,6 +14,7 @@ import pandas as pd
 
 from flowsim.catalogue import outcome_meaning
 from flowsim.dashboard.folders import DashboardError, Folder
+from flowsim.dashboard.interactive import interval_chart, scatter_chart
 from flowsim.dashboard.loading import Sweep, load_sweep
 from flowsim.dashboard.sweep_charts import (
     MAX_INTERVAL_ROWS,
@@ -114,7 +115,8 @@ def show_sweep(
         if scenarios > MAX_INTERVAL_ROWS:
             notes.append(f"the chart shows {MAX_INTERVAL_ROWS} of {scenarios} scenarios")
         fig = outcome_interval_figure(summary, outcome, colours, axis)
-        return Shown(fig, summary, "; ".join(notes), html=html)
+        chart = interval_chart(summary, outcome, colours, axis, MAX_INTERVAL_ROWS)
+        return Shown(fig, summary, "; ".join(notes), html=html, chart=chart)
     if not factors:
         return Shown(message="The sweeps picked have no factors.")
     factor = second if second in factors else factors[0]
@@ -125,7 +127,9 @@ def show_sweep(
     table = pd.concat([scatter_table(s, factor, outcome) for s in with_factor], ignore_index=True)
     title = ", ".join(s.name for s in with_factor)
     fig = scatter_figure(table, factor, outcome, colours, title, axis)
-    return Shown(fig, table, "; ".join(notes), html=outcome_help(with_factor[0], outcome))
+    chart = scatter_chart(table, factor, outcome, colours, axis)
+    help_line = outcome_help(with_factor[0], outcome)
+    return Shown(fig, table, "; ".join(notes), html=help_line, chart=chart)
 
 
 def outcome_help(sweep: Sweep, outcome: str) -> str:
