@@ -170,6 +170,18 @@ def test_sensitivity_figure_draws_every_design(kind, found):
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == list(found["factor"])
     assert ax.get_xlabel() and "peak" in ax.get_title()
+    # the page's interactive chart: the same factors and values
+    from flowsim.dashboard.interactive import sensitivity_chart
+
+    chart = sensitivity_chart(kind, found, "peak")
+    first = chart.data[0]
+    assert list(first.y) == list(found["factor"]) and "peak" in chart.layout.title.text
+    value = {"sobol": "S1", "morris": "mu_star", "latin_hypercube": "spearman"}.get(kind)
+    if value is None:  # factorial: a bar from the lowest mean to the highest
+        assert list(first.base) == list(found["low"])
+        assert list(first.x) == list(found["high"] - found["low"])
+    else:
+        assert list(first.x) == list(found[value])
 
 
 # --- finding folders ----------------------------------------------------------------------
@@ -892,7 +904,7 @@ def test_views_of_daily_series_come_with_their_interactive_chart(root):
     np.testing.assert_allclose(np.asarray(difference.y, float), compared.table["q50"].to_numpy())
     assert compared.chart.layout.yaxis.rangemode == "normal"  # differences may be negative
     # the views that stay images have no chart
-    assert d.show(d.SWEEP_VIEWS[2], [folders["tiny-sweep"]]).chart is None  # sensitivity
+    assert d.show(d.PRIM_VIEW, [folders["tiny-sweep"]]).chart is None  # PRIM stays an image
 
 
 def test_every_line_of_every_view_says_what_it_counts():

@@ -334,3 +334,52 @@ def scatter_chart(
         legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
     )
     return fig
+
+
+def sensitivity_chart(kind: str, found: pd.DataFrame, outcome: str):
+    """The sensitivity chart of one outcome from :func:`flowsim.report.sensitivity_table`,
+    as :func:`~flowsim.dashboard.sweep_charts.sensitivity_figure` draws it: Sobol first-order
+    and total indices, Morris mu* (sigma as a mark), factorial main effects (a bar from the
+    lowest to the highest mean) or rank correlations; 95% intervals where the design gives
+    them; hovering a bar gives its value."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    factors = list(found["factor"])
+    bar = {"orientation": "h", "y": factors}
+    if kind == "sobol":
+        for column, name in (("S1", "first order"), ("ST", "total")):
+            error = {"type": "data", "array": found[f"{column}_conf"].tolist()}
+            fig.add_trace(go.Bar(x=found[column], name=name, error_x=error, **bar))
+        axis, title = "Sobol index (share of variance, 95% interval)", "Sobol indices"
+    elif kind == "morris":
+        error = {"type": "data", "array": found["mu_star_conf"].tolist()}
+        fig.add_trace(go.Bar(x=found["mu_star"], name="mu*", error_x=error, **bar))
+        fig.add_trace(
+            go.Scatter(x=found["sigma"], y=factors, mode="markers", name="sigma",
+                       marker={"symbol": "diamond", "color": "black"})
+        )  # fmt: skip
+        axis, title = f"mu* of {outcome}, in its unit (95% interval)", "Morris indices"
+    elif kind == "factorial":
+        fig.add_trace(
+            go.Bar(x=found["high"] - found["low"], base=found["low"], name="main effect",
+                   marker={"color": PALETTE[0]}, **bar)
+        )  # fmt: skip
+        axis, title = f"mean {outcome} over the factor's values (others averaged)", "Main effects"
+    else:
+        fig.add_trace(
+            go.Bar(
+                x=found["spearman"], name="rank correlation", marker={"color": PALETTE[0]}, **bar
+            )
+        )
+        fig.update_xaxes(range=[-1, 1])
+        axis, title = f"rank correlation with {outcome}", "Rank correlations"
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(
+        title_text=f"{title}: {outcome}",
+        xaxis_title=axis,
+        barmode="group",
+        height=180 + 40 * max(1, len(found)),
+        template="plotly_white",
+    )
+    return fig

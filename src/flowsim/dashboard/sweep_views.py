@@ -14,7 +14,7 @@ import pandas as pd
 
 from flowsim.catalogue import outcome_meaning
 from flowsim.dashboard.folders import DashboardError, Folder
-from flowsim.dashboard.interactive import interval_chart, scatter_chart
+from flowsim.dashboard.interactive import interval_chart, scatter_chart, sensitivity_chart
 from flowsim.dashboard.loading import Sweep, load_sweep
 from flowsim.dashboard.sweep_charts import (
     MAX_INTERVAL_ROWS,
@@ -155,7 +155,10 @@ def _show_sensitivity(sweep: Sweep, outcome: str) -> Shown:
         return Shown(message=str(err))
     if found is None:
         return Shown(message=f"{outcome}: some points have no successful run; no indices")
-    return Shown(sensitivity_figure(kind, found, outcome), found.assign(outcome=outcome))
+    chart = sensitivity_chart(kind, found, outcome)
+    return Shown(
+        sensitivity_figure(kind, found, outcome), found.assign(outcome=outcome), chart=chart
+    )
 
 
 def _show_prim(sweep: Sweep, rule: Discovery) -> Shown:
