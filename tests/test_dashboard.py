@@ -245,6 +245,7 @@ def test_every_view_draws_for_runs_and_a_sweep(root):
             continue  # the shipped figures have nothing in the test runs' 60 days: below
         shown = d.show(view, folders, observed)
         assert shown.figure is not None, (view, shown.message)
+        assert shown.chart is not None, view  # every view is interactive on the page
         assert shown.table is not None and len(shown.table), view
         for ax in shown.figure.axes:
             if ax.get_visible() and ax.has_data() and ax.get_label() != "<colorbar>":
@@ -627,6 +628,15 @@ def test_prim_view_finds_the_box_where_the_outcome_is_high(tmp_path):
     (tick,) = [t.get_text() for t in limits.get_yticklabels()]
     assert tick.startswith("x\n0.4") and tick.endswith(" to 0.9968")  # in the factor's unit
     assert "flowsim-prim" in shown.html and "flowsim-prim-trajectory" in shown.html
+    # the page's chart: every box of the trajectory, the kept range with its text
+    boxes = shown.chart.data[0]
+    assert len(boxes.x) == len(trade.collections[0].get_offsets())
+    (kept,) = [t for t in shown.chart.data if t.name == "kept range"]
+    assert (
+        list(kept.y) == ["x"]
+        and kept.text[0].startswith("0.4")
+        and kept.text[0].endswith(" to 0.9968")
+    )
     # below a threshold: the other half of the factor
     low = d.show(d.PRIM_VIEW, folders, rule=Discovery(outcome="peak", below=50, threshold=0.9))
     assert low.table.set_index("factor").loc["x", "max"] == pytest.approx(0.5, abs=0.05)
@@ -903,8 +913,6 @@ def test_views_of_daily_series_come_with_their_interactive_chart(root):
     assert difference.name == f"{RUNS[1]} - {RUNS[0]}"
     np.testing.assert_allclose(np.asarray(difference.y, float), compared.table["q50"].to_numpy())
     assert compared.chart.layout.yaxis.rangemode == "normal"  # differences may be negative
-    # the views that stay images have no chart
-    assert d.show(d.PRIM_VIEW, [folders["tiny-sweep"]]).chart is None  # PRIM stays an image
 
 
 def test_every_line_of_every_view_says_what_it_counts():

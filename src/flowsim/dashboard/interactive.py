@@ -383,3 +383,111 @@ def sensitivity_chart(kind: str, found: pd.DataFrame, outcome: str):
         template="plotly_white",
     )
     return fig
+
+
+def prim_chart(limits: pd.DataFrame, trajectory: pd.DataFrame, density: float, title: str):
+    """Scenario discovery (PRIM) in two panels, as
+    :func:`~flowsim.dashboard.sweep_charts.prim_figure` draws it: left, the peeling
+    trajectory (coverage against density, coloured by factors restricted; hover a box for
+    its number and statistics), the chosen box ringed and the least density asked for
+    dashed; right, the chosen box's kept range of each restricted factor as a share of its
+    sampled range (hover for the range in the factor's unit)."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    from flowsim.report import limit_text
+
+    chosen = limits.attrs.get("box")
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        subplot_titles=(
+            "Peeling trajectory",
+            f"Box {chosen}: coverage {limits.attrs.get('coverage', math.nan):.2f}, "
+            f"density {limits.attrs.get('density', math.nan):.2f}",
+        ),
+        horizontal_spacing=0.22,
+    )
+    boxes = trajectory.reset_index(names="box")
+    fig.add_trace(
+        go.Scatter(
+            x=boxes["coverage"],
+            y=boxes["density"],
+            mode="markers",
+            name="boxes",
+            marker={
+                "color": boxes["res_dim"],
+                "colorscale": "Viridis",
+                "size": 9,
+                "colorbar": {"title": "factors<br>restricted", "x": 0.4},
+            },
+            customdata=boxes[["box", "res_dim"]].to_numpy(),
+            hovertemplate="box %{customdata[0]}: coverage %{x:.2f}, density %{y:.2f},"
+            " %{customdata[1]} factors restricted<extra></extra>",
+            showlegend=False,
+        ),
+        row=1,
+        col=1,
+    )
+    if chosen is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=[trajectory.loc[chosen, "coverage"]],
+                y=[trajectory.loc[chosen, "density"]],
+                mode="markers",
+                name=f"chosen: box {chosen}",
+                marker={"size": 18, "color": "rgba(0,0,0,0)", "line": {"color": "red", "width": 2}},
+                hoverinfo="skip",
+            ),
+            row=1,
+            col=1,
+        )
+    fig.add_hline(y=density, line_dash="dash", line_color="#666", row=1, col=1)
+    labels, lows, widths, texts = [], [], [], []
+    for r in limits.itertuples():
+        if isinstance(r.min, list):  # categorical: the kept categories
+            low, high, text = 0.0, 1.0, limit_text(r.min)
+        else:
+            span = (r.range_max - r.range_min) or 1.0
+            low, high = (r.min - r.range_min) / span, (r.max - r.range_min) / span
+            text = f"{limit_text(r.min)} to {limit_text(r.max)}"
+        labels.append(str(r.factor))
+        lows.append(low)
+        widths.append(high - low)
+        texts.append(text)
+    if labels:
+        grey = {"orientation": "h", "y": labels, "showlegend": False, "hoverinfo": "skip"}
+        fig.add_trace(go.Bar(x=[1.0] * len(labels), marker={"color": "#e0e0e0"}, **grey), 1, 2)
+        fig.add_trace(
+            go.Bar(
+                x=widths,
+                base=lows,
+                y=labels,
+                orientation="h",
+                marker={"color": PALETTE[0]},
+                text=texts,
+                name="kept range",
+                showlegend=False,
+                hovertemplate="%{y}: %{text}<extra></extra>",
+            ),
+            1,
+            2,
+        )
+    fig.update_xaxes(
+        range=[0, 1.03], title_text="coverage (share of the runs of interest inside)", row=1, col=1
+    )
+    fig.update_yaxes(
+        range=[0, 1.03], title_text="density (share of the box's runs of interest)", row=1, col=1
+    )
+    fig.update_xaxes(
+        range=[-0.05, 1.05], title_text="kept share of the sampled range", row=1, col=2
+    )
+    fig.update_yaxes(autorange="reversed", row=1, col=2)
+    fig.update_layout(
+        title_text=title or "Scenario discovery (PRIM)",
+        barmode="overlay",
+        height=max(420, 200 + 45 * len(labels)),
+        template="plotly_white",
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return fig

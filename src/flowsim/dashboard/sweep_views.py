@@ -14,7 +14,12 @@ import pandas as pd
 
 from flowsim.catalogue import outcome_meaning
 from flowsim.dashboard.folders import DashboardError, Folder
-from flowsim.dashboard.interactive import interval_chart, scatter_chart, sensitivity_chart
+from flowsim.dashboard.interactive import (
+    interval_chart,
+    prim_chart,
+    scatter_chart,
+    sensitivity_chart,
+)
 from flowsim.dashboard.loading import Sweep, load_sweep
 from flowsim.dashboard.sweep_charts import (
     MAX_INTERVAL_ROWS,
@@ -191,7 +196,8 @@ def _show_prim(sweep: Sweep, rule: Discovery) -> Shown:
         .reset_index()
         .to_html(index=False, classes="flowsim-prim-trajectory", float_format=lambda v: f"{v:.3f}")
     )
-    return Shown(fig, table, html=html)
+    chart = prim_chart(limits, trajectory, rule.threshold, title)
+    return Shown(fig, table, html=html, chart=chart)
 
 
 def _spec(sweep: Sweep) -> Any:
