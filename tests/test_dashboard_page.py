@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from dashboard_helpers import RUNS, make_results_root
-from flowsim.dashboard import COMPARISON_VIEW, PRIM_VIEW
+from flowsim.dashboard import COMPARISON_VIEW, PRIM_VIEW, discover
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "dashboard.ipynb"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -132,7 +132,7 @@ def served(root, tmp_path):
     reason="no /usr/bin/chromium: install Debian's chromium (as root: apt-get install -y "
     "chromium chromium-driver; .ci/run does it) to run the browser test",
 )
-def test_served_page_in_headless_chromium(served, tmp_path):
+def test_served_page_in_headless_chromium(served, root, tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -160,7 +160,10 @@ def test_served_page_in_headless_chromium(served, tmp_path):
             assert "Traceback" not in body
             # pick both runs: the figure is drawn again with two scenarios
             picker = page.locator(".flowsim-folders select")
-            labels = [f"{name} (2 replications)" for name in RUNS]
+            found = {f.path.name: f.label for f in discover(root)}
+            labels = [found[name] for name in RUNS]
+            # the picker says what pairs runs (the seed) and when each was made
+            assert all(", seed " in label and ", 20" in label for label in labels), labels
             picker.select_option(label=labels)
             page.wait_for_function(
                 "src => document.querySelector('img.flowsim-figure').src !== src",
@@ -193,7 +196,7 @@ def test_served_page_in_headless_chromium(served, tmp_path):
             assert "paired difference" in body and "only 2 paired replications" in body
             assert page.locator(".flowsim-single select").input_value() == RUNS[0]
             # a sweep: its outcome table, an outcome picked, then another one
-            picker.select_option(label="tiny-sweep (sweep, 8 runs)")
+            picker.select_option(label=found["tiny-sweep"])
             page.wait_for_selector("[data-renders='4']", state="attached", timeout=30_000)
             page.locator(".flowsim-view select").select_option(label="Sweep: outcomes")
             page.wait_for_selector("[data-renders='5']", state="attached", timeout=30_000)

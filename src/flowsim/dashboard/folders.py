@@ -109,8 +109,18 @@ def classify(path: Path) -> Folder:
                 f"{name} (sweep INCOMPLETE: {state}, an earlier table of "
                 f"{manifest.get('runs', '?')} planned runs; `flowsim sweep SPEC --resume`)",
             )
-        return Folder(path, "sweep", f"{name} (sweep, {manifest.get('runs', '?')} runs)")
+        runs = manifest.get("runs", "?")
+        return Folder(path, "sweep", f"{name} (sweep, {runs} runs{_seed_and_date(manifest)})")
     if not (path / "series.parquet").is_file():
         return Folder(path, "problem", name, "series.parquet is missing: an unfinished run")
     reps = manifest.get("replications", "?")
-    return Folder(path, "run", f"{name} ({reps} replications)")
+    return Folder(path, "run", f"{name} ({reps} replications{_seed_and_date(manifest)})")
+
+
+def _seed_and_date(manifest: dict) -> str:
+    """``, seed 7, 2026-12-06`` from a manifest (what pairs runs, and when it was made);
+    empty parts are left out."""
+    seed = manifest.get("master_seed")
+    created = str(manifest.get("created", ""))[:10]
+    parts = ([f"seed {seed}"] if seed is not None else []) + ([created] if created else [])
+    return "".join(f", {p}" for p in parts)
