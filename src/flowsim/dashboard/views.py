@@ -209,7 +209,7 @@ SWEEP_VIEWS = (
     "Sweep: sensitivity",
     PRIM_VIEW,
 )
-HINDCAST_VIEW = "Hindcast: runs against observed figures"
+HINDCAST_VIEW = "Validation: a run against observed figures"
 COMPARISON_VIEW = "Against a baseline: paired differences"
 # views of one folder at a time (a design's sensitivity, one run against the observed
 # figures, the baseline the other runs are compared with): with several picked, the page
