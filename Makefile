@@ -33,7 +33,7 @@ configs: $(STAMP)
 
 # The 2023-2024 forecast table of docs/validation.md (40 replications: one per member).
 forecast: $(STAMP)
-	$(BIN)/flowsim run configs/hindcast-2023-2024.yaml --replications 40 --out results/hindcast-2023-2024
+	$(BIN)/flowsim run configs/hindcast-2023-2024.yaml --replications 40 --out results/hindcast-2023-2024 --overwrite
 	$(BIN)/flowsim forecast results/hindcast-2023-2024 --on 2023-03-31 --on 2024-05-31 \
 		--docs docs/validation.md
 	cp results/hindcast-2023-2024/figures/overview.png docs/figures/forecast_2023_2024_overview.png

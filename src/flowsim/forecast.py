@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 
 from flowsim.catalogue import entry
-from flowsim.intervals import number_text
 from flowsim.markdown import table
 from flowsim.observed import ModelRun
 from flowsim.predictive import manifest_scales, predictive_samples
@@ -101,20 +100,26 @@ def forecast_table(
     return out[COLUMNS]
 
 
+def _count(value: float) -> str:
+    """Persons or cases for reading: whole, thousands separated (``-`` when missing)."""
+    return "-" if not np.isfinite(value) else f"{value:,.0f}"
+
+
 def markdown(frame: pd.DataFrame, settings: str) -> str:
-    """The forecast table for a document: one row per figure and date (or year)."""
+    """The forecast table for a document: one row per figure and date (or year), counts
+    written whole with separators."""
     rows = []
     for r in frame.itertuples():
         when = f"{r.end:%d %B %Y}" if r.kind == "stock" else f"{r.start:%Y} (year)"
-        band = f"{number_text(r.q05)}-{number_text(r.q95)}"
+        band = f"{_count(r.q05)}-{_count(r.q95)}"
         measured = np.isfinite(r.predictive_q05)
         predictive = (
-            f"{number_text(r.predictive_q05)}-{number_text(r.predictive_q95)}"
+            f"{_count(r.predictive_q05)}-{_count(r.predictive_q95)}"
             if measured
             else "not observed in the fit"
         )
         figure = r.label if f"({r.unit})" in r.label else f"{r.label} ({r.unit})"
-        rows.append([figure, when, number_text(r.median), band, predictive])
+        rows.append([figure, when, _count(r.median), band, predictive])
     header = ["figure", "on / over", "median", "runs' 90% band", "predictive 90% band"]
     return f"{settings}\n\n{table(header, rows)}"
 
