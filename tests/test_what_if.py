@@ -172,7 +172,9 @@ def test_the_panel_runs_a_what_if_and_shows_it_against_the_scenario(ready, tmp_p
     status = next(x for x in found if "flowsim-what-if-status" in x._dom_classes)
     assert status.value.startswith("Done:"), status.value
     image = next(x for x in found if type(x).__name__ == "Image")
-    assert image.layout.display == "" and len(image.value) > 1000
+    assert len(image.value) > 1000  # the PNG behind the download link
+    chart = next(x for x in found if "flowsim-what-if-chart" in x._dom_classes)
+    assert chart.layout.display == "" and image.layout.display == "none"  # interactive
     html = " ".join(x.value for x in found if type(x).__name__ == "HTML")
     assert "data:text/yaml;base64," in html and "person-days" in html
     folders = sorted(p.name for p in root.iterdir() if not p.name.startswith("."))
@@ -194,3 +196,24 @@ def test_every_lever_at_its_lowest_still_makes_a_valid_scenario(tmp_path) -> Non
     after = _values(path, date)
     assert after[collective.fields[0]] == 0
     assert sum(after[f] for f in collective.fields) == collective.low
+
+
+def test_a_shipped_scenario_is_named_so_the_download_runs_anywhere(tmp_path) -> None:
+    """A what-if on a shipped scenario names it by its name (``base: belgium-baseline``):
+    the downloaded file loads wherever it is saved; another scenario by its file name."""
+    from flowsim.config import shipped_configs
+    from flowsim.dashboard.what_if import download_base
+
+    shipped = shipped_configs() / "belgium-baseline.yaml"
+    assert download_base(shipped) == "belgium-baseline"
+    found = levers(load_config(shipped), dt.date(2023, 6, 1))
+    changes = what_if_changes(found, {"officers": 400}, dt.date(2023, 6, 1))
+    saved = tmp_path / "anywhere" / "more-officers.yaml"
+    saved.parent.mkdir()
+    saved.write_text(
+        what_if_document("belgium-baseline", "more-officers", changes), encoding="utf-8"
+    )
+    assert _values(saved, dt.date(2023, 6, 1))["cgrs.case_officers_fte"] == 400
+    elsewhere = tmp_path / "ready.yaml"
+    elsewhere.write_text(shipped.read_text(encoding="utf-8"))
+    assert download_base(elsewhere) == "ready.yaml"

@@ -73,6 +73,28 @@ def chart_html(figure: Any, stem: str) -> str:
     return pio.to_html(figure, full_html=False, include_plotlyjs=False, config=config)
 
 
+def put_figure(shown: Shown, image: Any, chart: Any, stem: str) -> str:
+    """Show a view's figure in the page's widgets: its interactive chart in ``chart`` (an
+    ipywidgets Output) when it has one, else its image in ``image``; returns the download
+    links (the PNG of the figure, the CSV of the table behind it; empty without a figure)."""
+    from IPython.display import HTML, display
+
+    links = ""
+    if shown.figure is not None:
+        png = figure_png(shown.figure)
+        image.value = png
+        table = shown.table if shown.table is not None else pd.DataFrame()
+        links = download_links(png, table, stem)
+    interactive = shown.chart is not None
+    chart.clear_output()
+    if interactive:
+        with chart:
+            display(HTML(chart_html(shown.chart, stem)))
+    chart.layout.display = "" if interactive else "none"
+    image.layout.display = "" if shown.figure is not None and not interactive else "none"
+    return links
+
+
 def plotly_script() -> str:
     """plotly.js as a script element, from the installed plotly package (nothing fetched
     at run time): the page shows it once, every chart after uses it."""
@@ -312,20 +334,7 @@ def build_app(root: str | Path | None = None) -> Any:
         text = escape(shown.message)
         message.value = f"<p style='color:#a33'>{text}</p>" if shown.message else ""
         extra.value = shown.html
-        if shown.figure is not None:
-            png = figure_png(shown.figure)
-            image.value = png
-            table = shown.table if shown.table is not None else pd.DataFrame()
-            links.value = download_links(png, table, view.value.lower().replace(" ", "_"))
-        else:
-            links.value = ""
-        interactive = shown.chart is not None
-        chart.clear_output()
-        if interactive:
-            with chart:
-                display(HTML(chart_html(shown.chart, view.value)))
-        chart.layout.display = "" if interactive else "none"
-        image.layout.display = "" if shown.figure is not None and not interactive else "none"
+        links.value = put_figure(shown, image, chart, view.value.lower().replace(" ", "_"))
         # a marker the browser test waits for: how many times the page was drawn
         status.value = f"<span data-renders='{len(drawn)}'></span>"
         drawn.append(view.value)

@@ -205,6 +205,17 @@ class WhatIfError(RuntimeError):
     """A what-if run failed; the message is ``flowsim run``'s own (one line or a few)."""
 
 
+def download_base(ready: Path) -> str:
+    """How the downloaded what-if names its base: a shipped scenario by its name (the file
+    then runs wherever it is saved), another by its file name (save it beside that file)."""
+    from flowsim.config import scenario_path, shipped_configs
+
+    shipped = ready.resolve().parent == shipped_configs().resolve()
+    if shipped and scenario_path(ready.stem, Path("/nonexistent")) == ready.resolve():
+        return ready.stem
+    return ready.name
+
+
 def run_what_if(
     ready: Path,
     chosen: dict[str, float],
@@ -225,7 +236,7 @@ def run_what_if(
     scenario = load_config(ready)
     changes = what_if_changes(levers(scenario, date), chosen, date)
     name = what_if_name(ready, changes)
-    document = what_if_document(ready.name, name, changes)
+    document = what_if_document(download_base(ready), name, changes)
     # the file the run reads sits in a hidden folder (not listed by the dashboard) and
     # names its base by absolute path; the download names it relative to configs/
     source = root / ".what-if" / f"{name}.yaml"

@@ -20,7 +20,7 @@ from typing import Any
 from flowsim.config import ConfigError, load_config
 from flowsim.dashboard.comparison_view import comparison_series
 from flowsim.dashboard.folders import classify
-from flowsim.dashboard.views import COMPARISON_VIEW, Shown
+from flowsim.dashboard.views import COMPARISON_VIEW
 from flowsim.dashboard.what_if import (
     WhatIfError,
     WhatIfRuns,
@@ -54,7 +54,7 @@ def what_if_panel(root: Path, configs: Path | None = None) -> Any:
     page's folder picker after a reload). Needs ``.[dashboard]``."""
     import ipywidgets as w
 
-    from flowsim.dashboard.page import download_links, figure_png, show
+    from flowsim.dashboard.page import put_figure, show
 
     configs = configs if configs is not None else default_configs(root)
     files = ready_scenarios(configs) if configs.is_dir() else []
@@ -85,6 +85,8 @@ def what_if_panel(root: Path, configs: Path | None = None) -> Any:
     status = w.HTML()
     status.add_class("flowsim-what-if-status")
     image = w.Image(format="png", layout=w.Layout(max_width="100%", display="none"))
+    chart = w.Output(layout=w.Layout(width="100%", display="none"))  # the interactive chart
+    chart.add_class("flowsim-what-if-chart")
     result = w.HTML()
     state: dict[str, Any] = {}
 
@@ -129,14 +131,7 @@ def what_if_panel(root: Path, configs: Path | None = None) -> Any:
         state["runs"] = runs
         folders = [classify(runs.baseline), classify(runs.what_if)]
         shown = show(COMPARISON_VIEW, folders, option=series.value, single=runs.baseline.name)
-        if shown.figure is not None:
-            png = figure_png(shown.figure)
-            image.value = png
-            image.layout.display = ""
-            links = download_links(png, _table(shown), runs.what_if.name)
-        else:
-            image.layout.display = "none"
-            links = ""
+        links = put_figure(shown, image, chart, runs.what_if.name)
         note = f"<p style='color:#a33'>{escape(shown.message)}</p>" if shown.message else ""
         result.value = (
             note
@@ -190,13 +185,8 @@ def what_if_panel(root: Path, configs: Path | None = None) -> Any:
             w.HBox([go, bar]),
             status,
             series,
+            chart,
             image,
             result,
         ]
     )
-
-
-def _table(shown: Shown) -> Any:
-    import pandas as pd
-
-    return shown.table if shown.table is not None else pd.DataFrame()
