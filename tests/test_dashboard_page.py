@@ -45,6 +45,7 @@ def _environment(root: Path) -> dict[str, str]:
     (the kernel spec starts ``python`` from PATH)."""
     env = dict(os.environ)
     env["FLOWSIM_RESULTS"] = str(root)
+    env["FLOWSIM_CONFIGS"] = str(NOTEBOOK.parents[1] / "configs")  # the what-if's scenarios
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["MPLBACKEND"] = "Agg"
     return env
@@ -220,3 +221,53 @@ def test_served_page_in_headless_chromium(served, root, tmp_path):
             page.screenshot(path=str(tmp_path / "dashboard-prim.png"), full_page=True)
         finally:
             browser.close()
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium (see above)")
+def test_a_what_if_from_the_page_runs_and_its_download_runs_in_the_cli(served, tmp_path):
+    """Unfold the what-if, move the officers on the shipped baseline, run 2 replications,
+    see the paired chart, download the scenario file and run it with ``flowsim run`` from
+    another folder."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1366, "height": 768})
+            page.goto(served, timeout=60_000)
+            page.wait_for_selector(".flowsim-chart .js-plotly-plot", timeout=60_000)
+            page.get_by_text("What-if: move a lever from a date").click()
+            for selector, value in (
+                (".flowsim-what-if-replications .widget-readout", "2"),
+                (".flowsim-lever-officers .widget-readout", "600"),
+            ):
+                readout = page.locator(selector)
+                readout.wait_for(timeout=30_000)
+                readout.click()
+                page.keyboard.press("Control+A")
+                page.keyboard.type(value)
+                page.keyboard.press("Enter")
+            page.locator("button.flowsim-what-if-run").click()
+            page.wait_for_function(
+                "() => (document.querySelector('.flowsim-what-if-status') || {}).innerText"
+                "?.startsWith('Done')",
+                timeout=300_000,
+            )
+            page.wait_for_selector(".flowsim-what-if-chart .js-plotly-plot", timeout=30_000)
+            href = page.locator("a[download$='.yaml']").get_attribute("href")
+            page.screenshot(path=str(tmp_path / "what-if.png"), full_page=True)
+        finally:
+            browser.close()
+    text = base64.b64decode(href.split(",", 1)[1]).decode()
+    assert "base: belgium-baseline\n" in text and "cgrs.case_officers_fte" in text
+    saved = tmp_path / "anywhere" / "what-if.yaml"
+    saved.parent.mkdir()
+    saved.write_text(text, encoding="utf-8")
+    flowsim = Path(sys.executable).parent / "flowsim"
+    done = subprocess.run(
+        [str(flowsim), "run", str(saved), "--replications", "1", "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / "series.parquet").is_file()

@@ -77,7 +77,7 @@ def put_figure(shown: Shown, image: Any, chart: Any, stem: str) -> str:
     """Show a view's figure in the page's widgets: its interactive chart in ``chart`` (an
     ipywidgets Output) when it has one, else its image in ``image``; returns the download
     links (the PNG of the figure, the CSV of the table behind it; empty without a figure)."""
-    from IPython.display import HTML, display
+    from IPython.display import HTML
 
     links = ""
     if shown.figure is not None:
@@ -86,10 +86,11 @@ def put_figure(shown: Shown, image: Any, chart: Any, stem: str) -> str:
         table = shown.table if shown.table is not None else pd.DataFrame()
         links = download_links(png, table, stem)
     interactive = shown.chart is not None
-    chart.clear_output()
+    # set, not displayed into: the what-if draws from a worker thread, where an Output
+    # widget captures nothing
+    chart.outputs = ()
     if interactive:
-        with chart:
-            display(HTML(chart_html(shown.chart, stem)))
+        chart.append_display_data(HTML(chart_html(shown.chart, stem)))
     chart.layout.display = "" if interactive else "none"
     image.layout.display = "" if shown.figure is not None and not interactive else "none"
     return links

@@ -72,6 +72,7 @@ def what_if_panel(root: Path, configs: Path | None = None) -> Any:
     when = w.DatePicker(description="Levers from")
     sliders = w.VBox()
     replications = w.IntSlider(value=10, min=2, max=40, description="Replications")
+    replications.add_class("flowsim-what-if-replications")
     seed = w.IntText(value=0, description="Seed")
     series_names = comparison_series()
     series = w.Dropdown(
@@ -103,8 +104,9 @@ def what_if_panel(root: Path, configs: Path | None = None) -> Any:
             when.value = start  # observing this reloads the sliders
             return
         state["levers"] = levers(scenario, when.value)
-        sliders.children = tuple(
-            w.FloatSlider(
+        made = []
+        for lever in state["levers"]:
+            slider = w.FloatSlider(
                 value=lever.value,
                 min=lever.low,
                 max=lever.high,
@@ -114,8 +116,9 @@ def what_if_panel(root: Path, configs: Path | None = None) -> Any:
                 layout=w.Layout(width="48em"),
                 readout_format=".2f" if lever.op == "multiply" else ",.0f",
             )
-            for lever in state["levers"]
-        )
+            slider.add_class(f"flowsim-lever-{lever.key}")
+            made.append(slider)
+        sliders.children = tuple(made)
 
     def chosen() -> dict[str, float]:
         return {
