@@ -109,6 +109,9 @@ def test_download_links_carry_the_png_and_the_csv():
     assert 'download="main_series_x.png"' in html and 'download="main_series_x.csv"' in html
     csv64 = html.split("data:text/csv;base64,")[1].split('"')[0]
     assert base64.b64decode(csv64).decode() == "a\n1\n2\n"
+    # an interactive chart saves its own PNG: the CSV link alone, and where the PNG is
+    html = d.download_links(None, pd.DataFrame({"a": [1]}), "x")
+    assert ".png" not in html and 'download="x.csv"' in html and "camera" in html
 
 
 def test_fan_table_and_figure_on_hand_made_scenarios():

@@ -43,18 +43,24 @@ def figure_png(fig: Figure, dpi: int = 100) -> bytes:
     return buffer.getvalue()
 
 
-def download_links(png: bytes, table: pd.DataFrame, stem: str) -> str:
-    """HTML links downloading the figure (PNG) and the table behind it (CSV) from data URIs,
-    so the page needs no server-side file."""
+def download_links(png: bytes | None, table: pd.DataFrame, stem: str) -> str:
+    """HTML links downloading the figure (PNG; without one, a pointer to the interactive
+    chart's camera) and the table behind it (CSV) from data URIs, so the page needs no
+    server-side file."""
     stem = _stem(stem)
-    png64 = base64.b64encode(png).decode("ascii")
     csv64 = base64.b64encode(table.to_csv(index=False).encode("utf-8")).decode("ascii")
     style = "margin-right:1.5em"
+    if png is None:
+        figure = f'<span style="{style}">The camera above the chart saves it as PNG.</span>'
+    else:
+        png64 = base64.b64encode(png).decode("ascii")
+        figure = (
+            f'<a download="{stem}.png" href="data:image/png;base64,{png64}" style="{style}">'
+            "Download the figure (PNG)</a>"
+        )
     return (
-        f'<a download="{stem}.png" href="data:image/png;base64,{png64}" style="{style}">'
-        f"Download the figure (PNG)</a>"
-        f'<a download="{stem}.csv" href="data:text/csv;base64,{csv64}">'
-        f"Download the table behind it (CSV)</a>"
+        f'{figure}<a download="{stem}.csv" href="data:text/csv;base64,{csv64}">'
+        "Download the table behind it (CSV)</a>"
     )
 
 
@@ -80,12 +86,14 @@ def put_figure(shown: Shown, image: Any, chart: Any, stem: str) -> str:
     from IPython.display import HTML
 
     links = ""
-    if shown.figure is not None:
+    interactive = shown.chart is not None
+    table = shown.table if shown.table is not None else pd.DataFrame()
+    if interactive:  # the chart's camera saves the PNG: no matplotlib drawing on each pick
+        links = download_links(None, table, stem)
+    elif shown.figure is not None:
         png = figure_png(shown.figure)
         image.value = png
-        table = shown.table if shown.table is not None else pd.DataFrame()
         links = download_links(png, table, stem)
-    interactive = shown.chart is not None
     # set, not displayed into: the what-if draws from a worker thread, where an Output
     # widget captures nothing
     chart.outputs = ()
