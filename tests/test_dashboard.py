@@ -339,10 +339,11 @@ def test_build_app_on_an_empty_root_says_what_to_do(tmp_path):
 def test_build_app_draws_a_figure(root):
     pytest.importorskip("ipywidgets")
     app = d.build_app(root)
-    images = [c for c in app.children if c.__class__.__name__ == "Image"]
-    assert len(images) == 1 and images[0].value[:4] == b"\x89PNG"
+    (chart,) = [c for c in app.children if "flowsim-chart" in c._dom_classes]
+    (drawn,) = chart.outputs  # the first view's interactive chart, drawn at once
+    assert "Plotly.newPlot" in drawn["data"]["text/html"] and chart.layout.display == ""
     text = " ".join(str(getattr(c, "value", "")) for c in app.children)
-    assert "old-run" in text and "Download the figure" in text
+    assert "old-run" in text and "Download the table behind it (CSV)" in text
 
 
 def test_hindcast_view_compares_a_run_with_observed_figures(root):
@@ -737,7 +738,7 @@ def test_the_page_offers_the_prim_view_with_its_pickers(tmp_path):
     widgets["direction"].value = "below"
     widgets["threshold"].value = 50.0
     assert widgets["threshold"].value == 50.0 and "peak &lt; 50" in extra.value
-    assert widgets["figure"].value[:4] == b"\x89PNG"
+    assert "Peeling trajectory" in widgets["chart"].outputs[0]["data"]["text/html"]
 
 
 def test_an_interrupted_sweep_is_labelled_incomplete(tmp_path):
