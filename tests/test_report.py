@@ -265,3 +265,32 @@ def test_each_policy_is_compared_with_the_baseline_policy_under_the_same_uncerta
     assert diffs.loc[2, "mean_difference"] == diffs.loc[3, "mean_difference"] == -5
     assert diffs.loc[3, "reference"] == 1
     assert paired_differences(runs, 0, ["peak"]).set_index("point").loc[3, "mean_difference"] == 45
+
+
+def test_the_outcome_table_groups_policies_by_the_uncertainties_they_stand_under():
+    """Points 0-3: two policies under two inflows; the report lists them inflow by inflow."""
+    from flowsim.report import _outcome_markdown
+
+    table = pd.DataFrame(
+        {
+            "point": [0, 1, 2, 3],
+            "outcome": ["peak"] * 4,
+            "n": [5] * 4,
+            "mean": [10.0, 20.0, 11.0, 21.0],
+            "ci_low": [9.0, 19.0, 10.0, 20.0],
+            "ci_high": [11.0, 21.0, 12.0, 22.0],
+        }
+    )
+    labels = {
+        0: "plan=0, inflow=1",
+        1: "plan=0, inflow=1.2",
+        2: "plan=1, inflow=1",
+        3: "plan=1, inflow=1.2",
+    }
+    under = {0: "inflow=1", 1: "inflow=1.2", 2: "inflow=1", 3: "inflow=1.2"}
+    lines = _outcome_markdown(table, labels, ["peak"], limit=40, under=under)
+    assert lines[0] == "| point | under | scenario | peak |"
+    order = [line.split("|")[1].strip() for line in lines[2:6]]
+    assert order == ["0", "2", "1", "3"]
+    plain = _outcome_markdown(table, labels, ["peak"], limit=40)
+    assert plain[0] == "| point | scenario | peak |"

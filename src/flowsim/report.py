@@ -354,7 +354,9 @@ def write_report(folder: str | Path) -> Path:
     _write_csv(table.assign(label=table["point"].map(labels)), out / "outcomes.csv")
     md += ["## Outcomes by scenario", "", "Mean over replications [95% interval of the mean].", ""]
     md += outcome_legend(manifest.get("outcomes", {}), outcomes)
-    md += _outcome_markdown(table, labels, outcomes, limit=40)
+    uncertainties = [u.name for u in spec.uncertainties if u.name in runs]
+    under = point_labels(runs, uncertainties) if uncertainties else None
+    md += _outcome_markdown(table, labels, outcomes, limit=40, under=under)
 
     references = sweep_references(runs, spec)
     if references:
@@ -438,16 +440,27 @@ def _overview(manifest: dict, runs: pd.DataFrame) -> list[str]:
 
 
 def _outcome_markdown(
-    table: pd.DataFrame, labels: dict[int, str], outcomes: list[str], limit: int
+    table: pd.DataFrame,
+    labels: dict[int, str],
+    outcomes: list[str],
+    limit: int,
+    under: dict[int, str] | None = None,
 ) -> list[str]:
+    """The outcome table, one row per point; with ``under`` (the uncertainties' values per
+    point), grouped by them, so that policies are read under the same uncertainties."""
+    under = under or {}
+    points = sorted(table["point"].unique(), key=lambda p: (under.get(int(p), ""), p))
     rows = []
-    for point, group in table.groupby("point", sort=True):
-        cells = [str(point), labels.get(int(point), "")]
+    for point in points:
+        group = table[table["point"] == point]
+        cells = [str(point)] + ([under.get(int(point), "")] if under else [])
+        cells.append(labels.get(int(point), ""))
         for name in outcomes:
             r = group[group["outcome"] == name].iloc[0]
             cells.append(interval_text(r["mean"], r["ci_low"], r["ci_high"]))
         rows.append(cells)
-    lines = _table_lines(["point", "scenario", *outcomes], rows[:limit])
+    header = ["point", *(["under"] if under else []), "scenario", *outcomes]
+    lines = _table_lines(header, rows[:limit])
     if len(rows) > limit:
         lines += [f"({len(rows) - limit} more points in outcomes.csv)", ""]
     return lines
