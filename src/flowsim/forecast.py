@@ -21,7 +21,7 @@ import pandas as pd
 from flowsim.catalogue import entry
 from flowsim.markdown import table
 from flowsim.observed import ModelRun
-from flowsim.predictive import manifest_scales, predictive_samples
+from flowsim.predictive import add_predictive, manifest_scales
 
 # Stocks at the end of each year (and on the days asked for) and flows totalled per year:
 # what a reader of the forecast looks for first.
@@ -93,10 +93,9 @@ def forecast_table(
     out["predictive_q05"] = np.nan
     out["predictive_q95"] = np.nan
     if measured.any():
-        draws = predictive_samples(samples[:, measured], points[measured], scales, seed)
-        low, high = np.quantile(draws, [0.05, 0.95], axis=0)
-        out.loc[measured, "predictive_q05"] = low
-        out.loc[measured, "predictive_q95"] = high
+        found, _ = add_predictive(points[measured], samples[:, measured], scales, seed)
+        bands = ["predictive_q05", "predictive_q95"]
+        out.loc[measured, bands] = found[bands].to_numpy()
     return out[COLUMNS]
 
 

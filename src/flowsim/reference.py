@@ -68,7 +68,7 @@ def _own_comments(cls: type) -> dict[str, str]:
         match = _FIELD.match(line)
         if not match or match.group(1) not in getattr(cls, "model_fields", {}):
             continue
-        if number in comments and not line.lstrip().startswith("#"):
+        if number in comments:
             found[match.group(1)] = comments[number]
             continue
         above = []
@@ -87,22 +87,18 @@ def _first_paragraph(text: str | None) -> str:
 
 
 def _bounds(metadata: list[Any]) -> str:
-    low = high = ""
+    """A field's allowed range: ``0 to 1`` when both ends are included, else its bounds
+    with their operators (``> 0``, ``>= 1, < 5``); empty without one."""
+    low = high = None
     for item in metadata:
-        for constraint in getattr(item, "metadata", [item]):
-            if isinstance(constraint, Ge):
-                low = f"{constraint.ge:g}"
-            elif isinstance(constraint, Gt):
-                low = f"> {constraint.gt:g}"
-            elif isinstance(constraint, Le):
-                high = f"{constraint.le:g}"
-            elif isinstance(constraint, Lt):
-                high = f"< {constraint.lt:g}"
-    if low and high:
-        return f"{low} to {high}" if not low.startswith(">") else f"{low}, <= {high}"
-    if low:
-        return low if low.startswith(">") else f">= {low}"
-    return f"<= {high}" if high else ""
+        for c in getattr(item, "metadata", [item]):
+            if isinstance(c, Ge | Gt):
+                low = (">=", c.ge) if isinstance(c, Ge) else (">", c.gt)
+            elif isinstance(c, Le | Lt):
+                high = ("<=", c.le) if isinstance(c, Le) else ("<", c.lt)
+    if low and high and low[0] == ">=" and high[0] == "<=":
+        return f"{low[1]:g} to {high[1]:g}"
+    return ", ".join(f"{op} {value:g}" for op, value in filter(None, (low, high)))
 
 
 def _models(annotation: Any) -> tuple[str, type[BaseModel] | None]:

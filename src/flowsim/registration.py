@@ -444,14 +444,14 @@ class ImmigrationOffice(mesa.Agent):
                 p["immigration_office.restricted_abscond_share"],
             )
         )
-        if self.opened and hazard != t[ABSCOND_HAZARD]:
-            t[ABSCOND_HAZARD] = hazard
-            self.redraws += 1
-            redraw_absconding(self.model.chain, self.model.day, self.model.seed, t, self.redraws)
+        changed = self.opened and hazard != t[ABSCOND_HAZARD]
         t[ABSCOND_HAZARD] = hazard
         t[ABSCONDED_WINDOW_DAYS] = p["immigration_office.dublin_absconded_window_days"]
         t[RETURN_SHARE] = p["immigration_office.dublin_absconded_return_share"]
         t[PLACE_REQUEST] = p["reception.place_request_share"]
+        if changed:  # with every term of today in place
+            self.redraws += 1
+            redraw_absconding(self.model.chain, self.model.day, self.model.seed, t, self.redraws)
 
     def step(self) -> None:
         """One day: register within today's capacity, take the Dublin steps due, transfer."""

@@ -168,8 +168,7 @@ def fan_chart(
                     **where,
                 )
                 in_legend.add(OBSERVED)
-        axis = "" if i == 0 else str(i + 1)
-        fig.layout[f"yaxis{axis}"].update(
+        fig.layout[f"yaxis{_axis(i)}"].update(
             title_text=unit, rangemode="tozero" if from_zero else "normal"
         )
         for mark in marks:
@@ -208,9 +207,14 @@ def _predictive(fig, rows: pd.DataFrame, trace: str, colour: str, unit: str, fmt
         )
 
 
+def _axis(index: int) -> str:
+    """The suffix of panel ``index``'s axes in a Plotly grid (``x``, ``x2``, ...)."""
+    return "" if index == 0 else str(index + 1)
+
+
 def _empty(fig, index: int, text: str) -> None:
     """A note in the middle of panel ``index`` (nothing drawn there)."""
-    axis = "" if index == 0 else str(index + 1)
+    axis = _axis(index)
     fig.add_annotation(
         text=text,
         xref=f"x{axis} domain",
@@ -224,7 +228,7 @@ def _empty(fig, index: int, text: str) -> None:
 
 def _mark(fig, index: int, mark: Mark) -> None:
     """A vertical line on panel ``index`` at ``mark.day``, its text along the top."""
-    axis = "" if index == 0 else str(index + 1)
+    axis = _axis(index)
     day = pd.Timestamp(mark.day).strftime("%Y-%m-%d")
     fig.add_shape(
         type="line",

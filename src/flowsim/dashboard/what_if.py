@@ -208,12 +208,10 @@ class WhatIfError(RuntimeError):
 def download_base(ready: Path) -> str:
     """How the downloaded what-if names its base: a shipped scenario by its name (the file
     then runs wherever it is saved), another by its file name (save it beside that file)."""
-    from flowsim.config import scenario_path, shipped_configs
+    from flowsim.config import shipped_configs
 
     shipped = ready.resolve().parent == shipped_configs().resolve()
-    if shipped and scenario_path(ready.stem, Path("/nonexistent")) == ready.resolve():
-        return ready.stem
-    return ready.name
+    return ready.stem if shipped and ready.suffix == ".yaml" else ready.name
 
 
 def run_what_if(
