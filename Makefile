@@ -44,9 +44,7 @@ backtest: $(STAMP)
 # The results dashboard (notebooks/dashboard.ipynb) as a web page on this machine only.
 DASHBOARD_PORT ?= 8866
 dashboard: $(STAMP)
-	@echo "flowsim dashboard: open http://127.0.0.1:$(DASHBOARD_PORT)/ (Ctrl-C stops it)"
-	cd notebooks && PATH="$(abspath $(BIN)):$$PATH" $(abspath $(BIN))/voila dashboard.ipynb \
-		--no-browser --port=$(DASHBOARD_PORT) --Voila.ip=127.0.0.1
+	$(BIN)/flowsim dashboard --port $(DASHBOARD_PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -382,3 +382,24 @@ def test_every_hostile_experiment_is_exit_2_with_one_line_per_problem(tmp_path, 
         for line in lines:
             assert line.startswith(str(tmp_path)) and "Traceback" not in line, line
     assert not out.exists() and not (tmp_path.parent / "escaped-sweep").exists()
+
+
+def test_dashboard_command_serves_the_notebook_with_a_kernel_prepared_ahead(monkeypatch):
+    """`flowsim dashboard` (and `make dashboard`) runs Voila on the shipped notebook, bound
+    to this machine, with one pre-heated kernel, and the results root it was given."""
+    import subprocess
+
+    from flowsim.dashboard import serve
+
+    calls = []
+
+    def fake_run(command, cwd, env, check):
+        calls.append((command, cwd, env))
+        return subprocess.CompletedProcess(command, 0)
+
+    monkeypatch.setattr(subprocess, "run", fake_run)
+    assert cli.main(["dashboard", "--port", "9123", "--results", "somewhere"]) == 0
+    ((command, cwd, env),) = calls
+    assert command[1:4] == ["-m", "voila", "dashboard.ipynb"] and cwd == serve.NOTEBOOK.parent
+    assert {"--port=9123", "--Voila.ip=127.0.0.1", "--preheat_kernel=True"} <= set(command)
+    assert env["FLOWSIM_RESULTS"] == str(Path("somewhere").resolve())

@@ -6,12 +6,13 @@ from __future__ import annotations
 import base64
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard_helpers import RUNS, make_results_root
+from dashboard_helpers import RUNS, make_results_root, write_run
 from flowsim import dashboard as d
 from flowsim.dashboard import series_charts
 
@@ -344,6 +345,56 @@ def test_build_app_draws_a_figure(root):
     assert "Plotly.newPlot" in drawn["data"]["text/html"] and chart.layout.display == ""
     text = " ".join(str(getattr(c, "value", "")) for c in app.children)
     assert "old-run" in text and "Download the table behind it (CSV)" in text
+
+
+def test_look_for_new_results_lists_a_folder_written_after_the_page_keeping_the_pick(
+    tmp_path,
+):
+    """Voila prepares the page ahead: a run written afterwards appears on asking for it,
+    the folders picked stay picked, and the page draws once for the new list."""
+    pytest.importorskip("ipywidgets")
+    root = tmp_path / "results"
+    write_run(root / RUNS[1], RUNS[1], 20)
+    app = d.build_app(root)
+    widgets = {}
+    for child in app.children:
+        for widget in getattr(child, "children", (child,)):
+            for name in widget._dom_classes:
+                widgets[name.removeprefix("flowsim-")] = widget
+    status = widgets["status"]
+    assert [label for label, _ in widgets["folders"].options] == [d.discover(root)[0].label]
+    write_run(root / RUNS[0], RUNS[0], 20)  # sorts before the folder picked
+    (root / "broken").mkdir()
+    renders = status.value
+    widgets["rescan"].click()
+    labels = [label for label, _ in widgets["folders"].options]
+    assert len(labels) == 2 and labels[0].startswith(RUNS[0])
+    assert widgets["folders"].value == (1,)  # still the run picked before
+    assert status.value != renders and "data-renders='1'" in status.value
+    notes = next(c for c in app.children if "Not shown" in str(getattr(c, "value", "")))
+    assert "broken" in notes.value
+
+
+def test_the_what_if_panel_is_built_when_first_unfolded(root, monkeypatch):
+    """Folded, the what-if costs the first chart nothing; unfolded, its levers are there."""
+    pytest.importorskip("ipywidgets")
+    monkeypatch.setenv("FLOWSIM_CONFIGS", str(Path(__file__).resolve().parents[1] / "configs"))
+    app = d.build_app(root)
+    (what_if,) = [c for c in app.children if "flowsim-what-if" in c._dom_classes]
+    assert "preparing" in what_if.children[0].value
+    what_if.selected_index = 0
+    (panel,) = what_if.children
+    classes = {name for widget in _descendants(panel) for name in widget._dom_classes}
+    assert "flowsim-what-if-replications" in classes
+    what_if.selected_index = None
+    what_if.selected_index = 0
+    assert what_if.children == (panel,)  # built once
+
+
+def _descendants(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _descendants(child)
 
 
 def test_hindcast_view_compares_a_run_with_observed_figures(root):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import os
 import socket
 import subprocess
 import sys
@@ -20,6 +19,7 @@ import pytest
 
 from dashboard_helpers import RUNS, make_results_root
 from flowsim.dashboard import COMPARISON_VIEW, PRIM_VIEW, discover
+from flowsim.dashboard.serve import serve_environment, voila_command
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "dashboard.ipynb"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -42,13 +42,10 @@ def root(tmp_path_factory):
 
 
 def _environment(root: Path) -> dict[str, str]:
-    """The environment of the kernel: the results root, and this venv's executables first
-    (the kernel spec starts ``python`` from PATH)."""
-    env = dict(os.environ)
-    env["FLOWSIM_RESULTS"] = str(root)
-    env["FLOWSIM_CONFIGS"] = str(NOTEBOOK.parents[1] / "configs")  # the what-if's scenarios
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    env["MPLBACKEND"] = "Agg"
+    """The server's environment as `flowsim dashboard` sets it, with the test's results root
+    and the repository's scenarios (the what-if's bases)."""
+    env = serve_environment(root)
+    env["FLOWSIM_CONFIGS"] = str(NOTEBOOK.parents[1] / "configs")
     return env
 
 
@@ -102,15 +99,7 @@ def served(root, tmp_path):
     log = tmp_path / "voila.log"
     with log.open("w") as out:
         server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "voila",
-                NOTEBOOK.name,
-                "--no-browser",
-                f"--port={port}",
-                "--Voila.ip=127.0.0.1",
-            ],
+            voila_command(port, NOTEBOOK),  # as `flowsim dashboard` serves it
             cwd=NOTEBOOK.parent,
             env=_environment(root),
             stdout=out,

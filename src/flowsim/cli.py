@@ -182,6 +182,13 @@ def _parser() -> argparse.ArgumentParser:
         help="forecasts from each member's own state, not the stocks observed at the origin",
     )
     _cluster_arguments(backtest)
+    dashboard = sub.add_parser(
+        "dashboard", help="serve the results dashboard on this machine (needs .[dashboard])"
+    )
+    dashboard.add_argument("--port", type=_positive_int, default=8866, help="default: 8866")
+    dashboard.add_argument(
+        "--results", type=Path, default=None, help="results root (default: results/)"
+    )
     forward = sub.add_parser(
         "forward", help="carry a calibrated history forward from its state at a date"
     )
@@ -439,6 +446,8 @@ def _main(argv: list[str] | None) -> int:
         return _forward(args)
     if args.command == "backtest":
         return _backtest(args)
+    if args.command == "dashboard":
+        return _dashboard(args)
     try:
         scenario = load_config(args.config)
     except ConfigError as err:
@@ -457,6 +466,28 @@ def _main(argv: list[str] | None) -> int:
         return EXIT_OK
     args.replications = replications
     return _run(args, scenario)
+
+
+def _dashboard(args: argparse.Namespace) -> int:
+    """Serve the dashboard notebook with Voila until interrupted."""
+    import importlib.util
+    import subprocess
+
+    from flowsim.dashboard.serve import HOST, NOTEBOOK, serve_environment, voila_command
+
+    if importlib.util.find_spec("voila") is None:
+        return _refused(["flowsim dashboard: Voila is missing: pip install -e '.[dashboard]'"])
+    if not NOTEBOOK.is_file():
+        return _refused([f"flowsim dashboard: {NOTEBOOK}: the dashboard notebook is missing"])
+    results = args.results if args.results is not None else Path("results")
+    print(f"flowsim dashboard: open http://{HOST}:{args.port}/ (Ctrl-C stops it)", flush=True)
+    server = subprocess.run(
+        voila_command(args.port),
+        cwd=NOTEBOOK.parent,
+        env=serve_environment(results),
+        check=False,
+    )
+    return EXIT_OK if server.returncode in (0, -2, 130) else EXIT_FAILURE
 
 
 def _default_replications(scenario) -> int:

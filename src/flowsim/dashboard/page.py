@@ -177,6 +177,15 @@ def prim_start(folders: Sequence[Folder], single: str | None, outcome: str) -> D
     return default_discovery(sweep, outcome)
 
 
+def problems_html(problems: Sequence[Folder]) -> str:
+    """The folders the page cannot show, each with its one-line reason (HTML; empty when
+    there are none)."""
+    if not problems:
+        return ""
+    items = "".join(f"<li><b>{escape(f.label)}</b>: {escape(f.problem)}</li>" for f in problems)
+    return f"<p>Not shown:</p><ul>{items}</ul>"
+
+
 def build_app(root: str | Path | None = None) -> Any:
     """The dashboard as one ipywidgets box: folder picker (several at once), view, option
     pickers, the figure, its download links and the table. Needs ``.[dashboard]``."""
@@ -194,10 +203,7 @@ def build_app(root: str | Path | None = None) -> Any:
     header = w.HTML(f"<p>Results folder: <code>{escape(str(root))}</code></p>")
     usable = [f for f in folders if f.ok]
     problems = [f for f in folders if not f.ok]
-    problem_html = "".join(
-        f"<li><b>{escape(f.label)}</b>: {escape(f.problem)}</li>" for f in problems
-    )
-    notes = w.HTML(f"<p>Not shown:</p><ul>{problem_html}</ul>" if problems else "")
+    notes = w.HTML(problems_html(problems))
     if not usable:
         message = (
             f"No results to show under <code>{escape(str(root))}</code>. Run "
@@ -352,6 +358,34 @@ def build_app(root: str | Path | None = None) -> Any:
     for widget in (picker, view, option, second, single, direction, threshold, start, end):
         widget.observe(render, names="value")
     render()
+
+    # the page was built when its kernel started (Voila prepares one ahead): folders written
+    # since appear when asked for, the ones picked stay picked
+    rescan = w.Button(
+        description="Look for new results",
+        tooltip="list the results folders again (those written since the page was prepared)",
+        layout=w.Layout(width="auto"),
+    )
+    rescan.add_class("flowsim-rescan")
+
+    def look_again(_button: Any = None) -> None:
+        kept = {usable[i].path for i in picker.value}
+        found = discover(root)
+        fresh = [f for f in found if f.ok]
+        if not fresh:
+            return  # nothing readable any more: keep showing what the page has
+        busy.append(True)  # one drawing after the swap, not one per widget change
+        try:
+            usable[:] = fresh
+            picker.options = [(f.label, i) for i, f in enumerate(usable)]
+            picker.rows = min(8, max(3, len(usable)))
+            picker.value = tuple(i for i, f in enumerate(usable) if f.path in kept) or (0,)
+            notes.value = problems_html([f for f in found if not f.ok])
+        finally:
+            busy.clear()
+        render()
+
+    rescan.on_click(look_again)
     help_text = w.HTML(
         "<p>Pick one or several folders (Ctrl/Cmd-click). Lines: median over replications; "
         "shaded: 50% (darker) and 90% bands; black marks: observed Belgian figures over their "
@@ -366,16 +400,27 @@ def build_app(root: str | Path | None = None) -> Any:
     help_html.set_title(0, "How to read the charts")
     from flowsim.dashboard.what_if_panel import what_if_panel
 
-    # folded: the results come first; unfolding it offers levers and a run
-    what_if = w.Accordion(children=[what_if_panel(root)], selected_index=None)
+    # folded: the results come first; unfolding it offers levers and a run. Built when first
+    # unfolded: its widgets would double what the browser renders before the first chart
+    what_if = w.Accordion(children=[w.HTML("<p><i>preparing the levers...</i></p>")])
+    what_if.selected_index = None
     what_if.set_title(0, "What-if: move a lever from a date and run it against a scenario")
     what_if.add_class("flowsim-what-if")
+
+    built: list[bool] = []
+
+    def unfold_what_if(change: Any) -> None:
+        if change["new"] is not None and not built:
+            built.append(True)
+            what_if.children = [what_if_panel(root)]
+
+    what_if.observe(unfold_what_if, names="selected_index")
     return w.VBox(
         [
             header,
             what_if,
             help_html,
-            picker,
+            w.HBox([picker, rescan]),
             w.HBox([view, option, second]),
             w.HBox([single, direction, threshold, start, end]),
             library,

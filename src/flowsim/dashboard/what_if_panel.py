@@ -51,7 +51,7 @@ def scenario_link(document: str, name: str) -> str:
 
 def what_if_panel(root: Path, configs: Path | None = None) -> Any:
     """The what-if panel (an ipywidgets box). Runs write into ``root`` (both appear in the
-    page's folder picker after a reload). Needs ``.[dashboard]``."""
+    page's folder picker after "Look for new results"). Needs ``.[dashboard]``."""
     import ipywidgets as w
 
     from flowsim.dashboard.page import put_figure, show
