@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from flowsim.catalogue import docs_table, entry, outcome_meaning
+from flowsim.catalogue import DERIVED, docs_table, entry, outcome_meaning
 from flowsim.markdown import markers
 from flowsim.series import SERIES_NAMES
 
@@ -71,3 +71,17 @@ def test_outcomes_read_for_people(definition, start, end):
 def test_an_unknown_series_has_no_meaning():
     assert outcome_meaning({"series": "nonsense", "stat": "max"}) == ""
     assert outcome_meaning({}) == ""
+
+
+def test_every_line_the_dashboard_charts_has_an_entry_whose_unit_its_panel_states():
+    """The page's panels name their lines briefly; what each line is and its unit come
+    from the catalogue, including the series the page derives (rates, means, totals)."""
+    from flowsim.dashboard.views import VIEWS
+
+    for panels in VIEWS.values():
+        for panel in panels:
+            for column, _label in panel.lines:
+                found = entry(column)
+                assert found.unit in panel.unit, (panel.title, column, found.unit)
+    derived = {c for panels in VIEWS.values() for p in panels for c, _ in p.lines}
+    assert derived - set(SERIES_NAMES) == set(DERIVED)  # none missing, none left over

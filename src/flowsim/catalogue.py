@@ -76,8 +76,9 @@ def _family(name: str) -> tuple[str, str, str] | None:
 
 
 def entry(name: str) -> Entry:
-    """The catalogue's entry of a recorded series (KeyError naming it if there is none)."""
-    found = _NAMED.get(name) or _family(name)
+    """The catalogue's entry of a recorded series, or of one the dashboard derives from
+    them (:data:`DERIVED`); KeyError naming it if there is none."""
+    found = _NAMED.get(name) or _family(name) or DERIVED.get(name)
     if found is None:
         raise KeyError(f"no catalogue entry for the series {name!r}")
     return Entry(*found)
@@ -96,6 +97,35 @@ _STATS = {
 # series an outcome may use that the run's table computes when it lacks them
 _DERIVED_OUTCOMES = {
     "occupancy_rate": ("occupancy", "share of places", "persons in reception over places open")
+}
+#: Series the dashboard computes from recorded ones for its charts
+#: (:func:`flowsim.dashboard.series_tables.derive`).
+DERIVED: dict[str, tuple[str, str, str]] = {
+    "occupancy_pct": (
+        "occupancy",
+        "percent of places",
+        "persons in reception over places open, in per cent",
+    ),
+    "protection_rate_pct": (
+        "protection rate",
+        "percent of decisions",
+        "positive CGRS decisions over all CGRS decisions, persons",
+    ),
+    "days_to_decision": (
+        "days to a decision",
+        "days since lodging",
+        "mean days from lodging to the CGRS decision of those decided",
+    ),
+    "resettled_this_year": (
+        "resettled this year",
+        "persons (calendar year)",
+        "resettled refugees arrived since 1 January",
+    ),
+    "tp_total": (
+        "temporary protection",
+        "persons",
+        "temporary protection holders in emergency, crisis and sustainable housing",
+    ),
 }
 
 

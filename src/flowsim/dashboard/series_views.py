@@ -100,27 +100,15 @@ def panel_help(panels: Sequence[Panel]) -> str:
     for panel in panels:
         parts = []
         for column, label in panel.lines:
-            meaning = DERIVED_HELP.get(column)
-            if meaning is None:
-                try:
-                    meaning = entry(column).meaning
-                except KeyError:
-                    continue
+            try:
+                meaning = entry(column).meaning
+            except KeyError:
+                continue
             parts.append(f"<i>{escape(label)}</i>: {escape(meaning)}")
         if parts:
             head = f"<b>{escape(panel.title)}</b> ({escape(panel.unit)})"
             lines.append(f"<li>{head}: {'; '.join(parts)}</li>")
     return f"<ul class='flowsim-help'>{''.join(lines)}</ul>" if lines else ""
-
-
-# what the page derives from the recorded series (flowsim.dashboard.series_tables.derive)
-DERIVED_HELP = {
-    "occupancy_pct": "persons in reception over places open, in per cent",
-    "protection_rate_pct": "positive CGRS decisions over all CGRS decisions, persons",
-    "days_to_decision": "mean days from lodging to the CGRS decision of those decided",
-    "resettled_this_year": "resettled refugees arrived since 1 January",
-    "tp_total": "temporary protection holders in emergency, crisis and sustainable housing",
-}
 
 
 def series_chart(
