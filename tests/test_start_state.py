@@ -136,6 +136,10 @@ def test_a_run_restarted_from_its_state_summary_begins_where_it_stood(seed):
         # status holders and appeals pile up: every group is there at the end of 2024
         "municipalities.housing_persons_per_month": 25,
         "call.decisions_per_month": 15,
+        # and files wait for the Immigration Office to send them (some leave meanwhile)
+        "immigration_office.transmission_limit_in_force": 1,
+        "immigration_office.transmissions_persons_per_month": 150,
+        "immigration_office.leave_before_transmission_per_month": 0.05,
         "changes": [{"date": "2025-06-01", "field": "cgrs.case_officers_fte", "add": 10}],
     }
     first = ProtectionSystem(make_scenario(years=2, **overrides), seed)
@@ -335,6 +339,7 @@ def start_states(draw):
             ("dublin_accepted_persons", 60),
             ("dublin_absconded_persons", 60),
             ("order_to_leave_removal_list_persons", 60),
+            ("awaiting_transmission_persons", 60),
         )
     }
     residents = init["status_holders_in_reception_persons"]
@@ -367,6 +372,8 @@ def test_any_consistent_start_state_opens_with_its_persons_and_conserves_them(in
         assert got[name] == init[name], name
     for name in ("dublin_accepted_persons", "dublin_absconded_persons"):
         assert got[name] == init[name], name
+    # files waiting for the Office: sent on the first day, the limit not being in force
+    assert got["awaiting_transmission_persons"] == init["awaiting_transmission_persons"]
     otl = init["order_to_leave_in_reception_persons"] + init["order_to_leave_removal_list_persons"]
     assert tally.state_persons[states.ORDER_TO_LEAVE] == otl
     # residents all in reception, unless a household fits in no centre's places left

@@ -204,6 +204,12 @@ class ImmigrationOffice(_Strict):
     open, may abscond (the window then runs to ``dublin_absconded_window_days``), and when the
     window closes without a transfer Belgium becomes responsible and lodges the case with the
     CGRS. A refused request makes Belgium responsible at once.
+
+    The Office sends a file to the CGRS the day it is ready, unless its capacity to send
+    files binds (``transmission_limit_in_force``, a dated input): files then wait, first
+    ready first sent, within ``transmissions_persons_per_month``, and their applicants, still
+    entitled to reception, may leave before theirs is sent
+    (``leave_before_transmission_per_month``).
     """
 
     registration_capacity_persons_per_day: NonNegative  # applications registered a day
@@ -225,6 +231,13 @@ class ImmigrationOffice(_Strict):
     # otherwise; absconding is then restricted_abscond_share of its normal rate
     travel_restrictions_in_force: Share = 0.0
     restricted_abscond_share: Share = 1.0  # absconding under those restrictions, share of normal
+    # 1 while the Office's capacity to send files to the CGRS binds (a dated input), 0 while
+    # it sends every file the day it is ready
+    transmission_limit_in_force: Share = 0.0
+    transmissions_persons_per_month: NonNegative = 0.0  # files sent while the limit binds
+    # share of applicants waiting for their file to be sent who leave per month (they leave
+    # reception and the procedure: the file never reaches the CGRS)
+    leave_before_transmission_per_month: Share = 0.0
 
 
 class Centre(_Strict):
@@ -463,6 +476,7 @@ class InitialState(_Strict):
         "pending_call_persons",
         "dublin_requested_persons",
         "dublin_accepted_persons",
+        "awaiting_transmission_persons",
     )
 
     pending_cgrs_persons: NonNegative = 0  # persons pending at the CGRS on the start date
@@ -488,6 +502,9 @@ class InitialState(_Strict):
     # absconded after acceptance (no housing); extended windows close evenly over the next
     # dublin_absconded_window_days - dublin_transfer_window_days (at least one day)
     dublin_absconded_persons: NonNegative = 0
+    # registered, their files not yet sent to the CGRS by the Immigration Office (while its
+    # capacity to send them binds); sent first, in a random order
+    awaiting_transmission_persons: NonNegative = 0
     # orders to leave (final negative outcome): in an open return place, return decisions due
     # evenly over the next returns.open_return_place_days
     order_to_leave_in_reception_persons: NonNegative = 0

@@ -38,7 +38,7 @@ from flowsim.population import (
 from flowsim.procedure import open_initial_cases
 from flowsim.queues import Queue, new_queue
 from flowsim.reception import Fedasil, ReceptionCentre, dispatch_ranks, place_initial_residents
-from flowsim.registration import ImmigrationOffice, arrive, open_initial_dublin
+from flowsim.registration import ImmigrationOffice, arrive, open_initial_dublin, open_initial_files
 from flowsim.resettlement import pipeline, resettled_cases
 from flowsim.returns import ReturnService, new_return_desk, open_initial_returns
 from flowsim.start_state import state_summary
@@ -208,6 +208,13 @@ class ProtectionSystem(mesa.Model):
             self.chain,
             g.first(population.DUBLIN_REQUESTED),
             np.array(count[population.DUBLIN_REQUESTED : population.DUBLIN_ABSCONDED + 1]),
+            self.seed,
+            self.immigration_office.terms,
+        )
+        open_initial_files(
+            self.chain,
+            g.first(population.TRANSMISSION),
+            count[population.TRANSMISSION],
             self.seed,
             self.immigration_office.terms,
         )

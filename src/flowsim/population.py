@@ -387,9 +387,10 @@ INITIAL_GROUPS = (
     ("dublin_absconded", "dublin_absconded_persons"),
     ("return_place", "order_to_leave_in_reception_persons"),
     ("removal_list", "order_to_leave_removal_list_persons"),
+    ("transmission", "awaiting_transmission_persons"),
 )
 STATUS, CGRS, CALL, DUBLIN_REQUESTED, DUBLIN_ACCEPTED, DUBLIN_ABSCONDED = 0, 1, 2, 3, 4, 5
-RETURN_PLACE, REMOVAL_LIST = 6, 7
+RETURN_PLACE, REMOVAL_LIST, TRANSMISSION = 6, 7, 8
 
 
 def _max_waited_days(init, group: int) -> float:

@@ -76,37 +76,151 @@ def arrive(
 
 
 class DublinDesk(NamedTuple):
-    """Dublin cases (EU Regulation 604/2013): the day of each case's next step and what it is,
-    the day its request was accepted, and the accepted cases waiting for a transfer."""
+    """The Office's desk. Dublin cases (EU Regulation 604/2013): the day of each case's next
+    step and what it is, the day its request was accepted, and the accepted cases waiting for
+    a transfer. Files waiting to be sent to the CGRS (while the Office's capacity to send them
+    binds), first ready first sent, and the day each of their applicants would leave."""
 
     calendar: Calendar  # the day of each Dublin case's next step
     step: np.ndarray  # int8 per case: SEND_REQUEST, REPLY, ABSCOND, WINDOW_CLOSES, ...
     accepted_day: np.ndarray  # int32 per case: the day the other state accepted
     transfers: Queue  # accepted cases waiting for a transfer, first accepted first
+    files: Queue  # files waiting to be sent to the CGRS, first ready first
+    leaving: Calendar  # the day an applicant waiting for their file to be sent leaves
 
 
 # A Dublin case's next step (DublinDesk.step).
 SEND_REQUEST, REPLY, ABSCOND, WINDOW_CLOSES, ABSCONDED_WINDOW_CLOSES = 0, 1, 2, 3, 4
 
 # Today's terms of registration and Dublin (the ``terms`` array the kernels receive; days,
-# shares, per day).
+# shares, per day). FILES_HELD: 1 while the capacity to send files to the CGRS binds.
 REQUEST_DAYS, REPLY_DAYS, ACCEPTANCE, WINDOW_DAYS, ABSCOND_HAZARD = 0, 1, 2, 3, 4
-ABSCONDED_WINDOW_DAYS, RETURN_SHARE, PLACE_REQUEST = 5, 6, 7
-N_TERMS = 8
+ABSCONDED_WINDOW_DAYS, RETURN_SHARE, PLACE_REQUEST, FILES_HELD, LEAVE_HAZARD = 5, 6, 7, 8, 9
+N_TERMS = 10
 
 # The day's budgets (persons) the Immigration Office's kernel receives and leaves what is
 # unused in (negative: carried debt).
-REGISTRATION, TRANSFERS = 0, 1
+REGISTRATION, TRANSFERS, TRANSMISSIONS = 0, 1, 2
 
 
 def new_dublin_desk(n_days: int, n_cases: int) -> DublinDesk:
-    """No Dublin case yet."""
+    """No Dublin case and no file waiting yet."""
     return DublinDesk(
         calendar=new_calendar(n_days, n_cases),
         step=np.zeros(n_cases, np.int8),
         accepted_day=np.full(n_cases, -1, np.int32),
         transfers=new_queue(np.zeros(1), n_cases),
+        files=new_queue(np.zeros(1), n_cases),
+        leaving=new_calendar(n_days, n_cases),
     )
+
+
+@njit(cache=True, nogil=True)
+def schedule_leaving(
+    cases: Cases,
+    dublin: DublinDesk,
+    c: int,
+    day: int,
+    seed: np.uint64,
+    terms: np.ndarray,
+    occurrence: int,
+) -> None:
+    """Schedule the day the applicant of case ``c``, waiting from the end of ``day`` for
+    their file to be sent, would leave: an exponential wait with the daily hazard
+    ``terms[LEAVE_HAZARD]`` (draw ``occurrence`` of the case's stream); none at a zero
+    hazard."""
+    if terms[LEAVE_HAZARD] <= 0.0:
+        unschedule(dublin.leaving, c)
+        return
+    u = streams.uniform(seed, cases.key[c], streams.LEAVE_BEFORE_TRANSMISSION, occurrence)
+    wait = -np.log(u) / terms[LEAVE_HAZARD]
+    if wait < 1e9:
+        schedule(dublin.leaving, c, day + max(1, int(np.ceil(wait))))
+
+
+@njit(cache=True, nogil=True)
+def hand_over(
+    cases: Cases,
+    tally: Tally,
+    cgrs: CgrsDesk,
+    dublin: DublinDesk,
+    c: int,
+    day: int,
+    seed: np.uint64,
+    terms: np.ndarray,
+    flows,
+) -> None:
+    """The Office has case ``c``'s file ready for the CGRS: sent at once, or, while its
+    capacity to send files binds (``terms[FILES_HELD]``), it waits its turn
+    (:func:`send_files`) and the applicant may leave meanwhile."""
+    if terms[FILES_HELD] <= 0.0:
+        transmit_to_cgrs(cases, tally, cgrs, c, day, flows)
+        return
+    set_state(cases, tally, c, states.AWAITING_TRANSMISSION)
+    push(dublin.files, c, 0, day)
+    schedule_leaving(cases, dublin, c, day, seed, terms, 0)
+
+
+@njit(cache=True, nogil=True)
+def send_files(
+    cases: Cases,
+    tally: Tally,
+    cgrs: CgrsDesk,
+    dublin: DublinDesk,
+    budget: float,
+    day: int,
+    flows,
+) -> float:
+    """Send waiting files to the CGRS, first ready first, within ``budget`` (persons; every
+    file when it is infinite). Returns the unused budget (negative: carried debt)."""
+    while budget > 0.0:
+        if dublin.files.head[0] < 0:
+            break
+        c = pop(dublin.files, 0)
+        if cases.state[c] != states.AWAITING_TRANSMISSION:
+            continue  # left while waiting
+        budget -= cases.size[c]
+        unschedule(dublin.leaving, c)
+        transmit_to_cgrs(cases, tally, cgrs, c, day, flows)
+    return budget
+
+
+@njit(cache=True, nogil=True)
+def leave_before_transmission(cases: Cases, tally: Tally, dublin: DublinDesk, day: int, flows):
+    """Applicants whose leaving day is today, still waiting for their file to be sent, leave
+    reception and the procedure (their file never reaches the CGRS)."""
+    for c in take_due(dublin.leaving, day):
+        if cases.state[c] == states.AWAITING_TRANSMISSION:
+            flows[series.LEFT_BEFORE_TRANSMISSION] += cases.size[c]
+            finalise(cases, tally, c, states.ABSCONDED, flows)
+
+
+@njit(cache=True, nogil=True)
+def redraw_leaving(
+    chain: Chain, day: int, seed: np.uint64, terms: np.ndarray, occurrence: int
+) -> None:
+    """The hazard of leaving before transmission changed on ``day``: every applicant waiting
+    for their file draws the wait again from the start of ``day`` (draw ``occurrence``; the
+    wait is exponential, hence memoryless, as in :func:`redraw_absconding`)."""
+    cases, dublin = borrowed((chain.cases, chain.dublin))
+    for c in range(len(cases.state)):
+        if cases.state[c] == states.AWAITING_TRANSMISSION:
+            schedule_leaving(cases, dublin, c, day - 1, seed, terms, occurrence)
+
+
+@njit(cache=True, nogil=True)
+def open_initial_files(
+    chain: Chain, first: int, count: int, seed: np.uint64, terms: np.ndarray
+) -> None:
+    """Files waiting to be sent on the start date (cases from ``first`` on, ``count`` of
+    them): first in the queue, in case order; their applicants may leave from the start.
+    Housing is given afterwards (:func:`flowsim.reception.place_initial_residents`)."""
+    cases, tally, dublin = borrowed((chain.cases, chain.tally, chain.dublin))
+    for c in range(first, first + count):
+        cases.arrival_day[c] = -1
+        set_state(cases, tally, c, states.AWAITING_TRANSMISSION)
+        push(dublin.files, c, 0, -1)
+        schedule_leaving(cases, dublin, c, -1, seed, terms, 0)
 
 
 @njit(cache=True, nogil=True)
@@ -146,13 +260,13 @@ def register(
         budget -= cases.size[c]
         flows[series.REGISTERED] += cases.size[c]
         if cases.origin[c] == states.SUBSEQUENT:
-            transmit_to_cgrs(cases, tally, cgrs, c, day, flows)
+            hand_over(cases, tally, cgrs, dublin, c, day, seed, terms, flows)
         elif streams.uniform(seed, cases.key[c], streams.DUBLIN_CASE, 0) < dublin_share:
             set_state(cases, tally, c, states.DUBLIN_PROCEDURE)
             dublin.step[c] = SEND_REQUEST
             schedule(dublin.calendar, c, day + int(round(terms[REQUEST_DAYS])))
         else:
-            transmit_to_cgrs(cases, tally, cgrs, c, day, flows)
+            hand_over(cases, tally, cgrs, dublin, c, day, seed, terms, flows)
         if streams.uniform(seed, cases.key[c], streams.PLACE_REQUEST, 0) < terms[PLACE_REQUEST]:
             request_place(cases, tally, waiting, c, day)
         else:
@@ -161,10 +275,20 @@ def register(
 
 
 @njit(cache=True, inline="always")
-def belgium_responsible(cases: Cases, tally: Tally, cgrs: CgrsDesk, c: int, day: int, flows):
-    """The Dublin procedure ends with Belgium responsible: the case is lodged with the CGRS."""
+def belgium_responsible(
+    cases: Cases,
+    tally: Tally,
+    cgrs: CgrsDesk,
+    dublin: DublinDesk,
+    c: int,
+    day: int,
+    seed: np.uint64,
+    terms: np.ndarray,
+    flows,
+):
+    """The Dublin procedure ends with Belgium responsible: the file goes to the CGRS."""
     flows[series.DUBLIN_RESPONSIBLE] += cases.size[c]
-    transmit_to_cgrs(cases, tally, cgrs, c, day, flows)
+    hand_over(cases, tally, cgrs, dublin, c, day, seed, terms, flows)
 
 
 @njit(cache=True, inline="always")
@@ -328,7 +452,7 @@ def dublin_steps(
                 streams.uniform(seed, cases.key[c], streams.DUBLIN_ACCEPTANCE, 0)
                 >= terms[ACCEPTANCE]
             ):
-                belgium_responsible(cases, tally, cgrs, c, day, flows)
+                belgium_responsible(cases, tally, cgrs, dublin, c, day, seed, terms, flows)
                 continue
             flows[series.DUBLIN_ACCEPTANCES] += n
             open_transfer_window(cases, tally, dublin, c, day, day, seed, terms)
@@ -341,11 +465,11 @@ def dublin_steps(
             schedule(dublin.calendar, c, max(day + 1, ends))
         elif step == WINDOW_CLOSES and state == states.DUBLIN_ACCEPTED:
             flows[series.DUBLIN_DEADLINE_EXPIRED] += n
-            belgium_responsible(cases, tally, cgrs, c, day, flows)
+            belgium_responsible(cases, tally, cgrs, dublin, c, day, seed, terms, flows)
         elif step == ABSCONDED_WINDOW_CLOSES and state == states.DUBLIN_ABSCONDED:
             if streams.uniform(seed, cases.key[c], streams.DUBLIN_RETURN, 0) < terms[RETURN_SHARE]:
                 flows[series.DUBLIN_DEADLINE_EXPIRED] += n
-                belgium_responsible(cases, tally, cgrs, c, day, flows)
+                belgium_responsible(cases, tally, cgrs, dublin, c, day, seed, terms, flows)
                 request_place(cases, tally, waiting, c, day)
             else:
                 finalise(cases, tally, c, states.ABSCONDED, flows)
@@ -380,8 +504,10 @@ def registration_day(
     flows,
 ) -> None:
     """One day of the Immigration Office: registration within ``budgets[REGISTRATION]``
-    (persons), the Dublin steps due, then transfers within ``budgets[TRANSFERS]`` (persons).
-    Unused budgets are left in ``budgets`` (negative: carried debt)."""
+    (persons), the Dublin steps due, transfers within ``budgets[TRANSFERS]``, then those
+    leaving before their file is sent, and files sent within ``budgets[TRANSMISSIONS]``
+    (persons; infinite while the capacity does not bind). Unused budgets are left in
+    ``budgets`` (negative: carried debt)."""
     cases, tally, registration, cgrs, waiting, dublin = borrowed(
         (chain.cases, chain.tally, chain.registration, chain.cgrs, chain.waiting, chain.dublin)
     )
@@ -401,6 +527,10 @@ def registration_day(
     )
     dublin_steps(cases, tally, cgrs, waiting, dublin, day, seed, terms, flows)
     budgets[TRANSFERS] = transfer(cases, tally, dublin, budgets[TRANSFERS], flows)
+    leave_before_transmission(cases, tally, dublin, day, flows)
+    budgets[TRANSMISSIONS] = send_files(
+        cases, tally, cgrs, dublin, budgets[TRANSMISSIONS], day, flows
+    )
 
 
 class ImmigrationOffice(mesa.Agent):
@@ -409,21 +539,25 @@ class ImmigrationOffice(mesa.Agent):
 
     def __init__(self, model: ProtectionSystem):
         super().__init__(model)
-        self.budgets = np.zeros(2)  # today's registration and transfer budgets (persons)
-        self.carry = np.zeros(2)  # persons registered or transferred ahead of capacity (<= 0)
+        # today's registration, transfer and transmission budgets (persons)
+        self.budgets = np.zeros(3)
+        self.carry = np.zeros(3)  # persons handled ahead of capacity (<= 0)
         self.terms = np.zeros(N_TERMS)
         self.dublin = new_dublin_desk(model.n_days, len(model.cases.key))
-        self.opened = False  # accepted cases exist from here on: a new hazard redraws
+        self.opened = False  # cases exist from here on: a new hazard redraws their waits
         self.redraws = 0  # absconding waits drawn again so far (draw keys)
+        self.leaving_redraws = 0  # waits to leaving before transmission drawn again so far
         self.refresh()
         self.opened = True
 
     def refresh(self) -> None:
         """Read today's registration capacity, share asking for a place, Dublin share, clocks
         (days), acceptance share, absconding (per month, as a daily hazard; a share of it
-        while travel restrictions are in force) and transfer capacity (persons per day); the
-        model calls this whenever a parameter changes. A new absconding hazard redraws the
-        waits of the accepted cases (:func:`redraw_absconding`)."""
+        while travel restrictions are in force), transfer capacity, whether the capacity to
+        send files to the CGRS binds and that capacity (persons per day), and leaving before
+        transmission (per month, as a daily hazard); the model calls this whenever a
+        parameter changes. A new hazard redraws the waits it governs
+        (:func:`redraw_absconding`, :func:`redraw_leaving`)."""
         p = self.model.params
         self.capacity_persons_per_day = p[
             "immigration_office.registration_capacity_persons_per_day"
@@ -449,15 +583,31 @@ class ImmigrationOffice(mesa.Agent):
         t[ABSCONDED_WINDOW_DAYS] = p["immigration_office.dublin_absconded_window_days"]
         t[RETURN_SHARE] = p["immigration_office.dublin_absconded_return_share"]
         t[PLACE_REQUEST] = p["reception.place_request_share"]
-        if changed:  # with every term of today in place
+        t[FILES_HELD] = 1.0 if p["immigration_office.transmission_limit_in_force"] > 0 else 0.0
+        self.transmissions_persons_per_day = (
+            p["immigration_office.transmissions_persons_per_month"] / DAYS_PER_MONTH
+            if t[FILES_HELD] > 0
+            else np.inf  # every file the day it is ready, those waiting included
+        )
+        leaving = daily_hazard(p["immigration_office.leave_before_transmission_per_month"])
+        leaving_changed = self.opened and leaving != t[LEAVE_HAZARD]
+        t[LEAVE_HAZARD] = leaving
+        # with every term of today in place
+        m = self.model
+        if changed:
             self.redraws += 1
-            redraw_absconding(self.model.chain, self.model.day, self.model.seed, t, self.redraws)
+            redraw_absconding(m.chain, m.day, m.seed, t, self.redraws)
+        if leaving_changed:
+            self.leaving_redraws += 1
+            redraw_leaving(m.chain, m.day, m.seed, t, self.leaving_redraws)
 
     def step(self) -> None:
-        """One day: register within today's capacity, take the Dublin steps due, transfer."""
+        """One day: register within today's capacity, take the Dublin steps due, transfer,
+        send the files ready (within today's capacity while it binds)."""
         m = self.model
         self.budgets[REGISTRATION] = self.carry[REGISTRATION] + self.capacity_persons_per_day
         self.budgets[TRANSFERS] = self.carry[TRANSFERS] + self.transfers_persons_per_day
+        self.budgets[TRANSMISSIONS] = self.carry[TRANSMISSIONS] + self.transmissions_persons_per_day
         direct(registration_day)(
             m.chain,
             self.budgets,

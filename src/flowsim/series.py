@@ -61,7 +61,9 @@ CALL_ANNULMENTS_CASES = 36  # cases
 # after Dublin, subsequent applications (all CGRS entries but CALL annulments)
 IO_TRANSMISSIONS_CASES = 37
 IO_TRANSMISSIONS = 38  # the persons of those cases
-N_FLOWS = 39
+# persons who left while their file waited to be sent to the CGRS (never lodged)
+LEFT_BEFORE_TRANSMISSION = 39
+N_FLOWS = 40
 
 FLOW_NAMES = (
     "applications",
@@ -103,6 +105,7 @@ FLOW_NAMES = (
     "call_annulments_cases",
     "io_transmissions_cases",
     "io_transmissions",
+    "left_before_transmission",
 )
 assert len(FLOW_NAMES) == N_FLOWS
 

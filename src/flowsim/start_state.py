@@ -24,13 +24,14 @@ if TYPE_CHECKING:
 
 # States of the persons who fill the places the residents leave (InitialState's
 # PLACE_FILLING_FIELDS): pending at the CGRS or CALL, Dublin cases with a request being
-# prepared, sent or accepted.
+# prepared, sent or accepted, files waiting to be sent to the CGRS.
 PLACE_FILLING_STATES = (
     states.PENDING_CGRS,
     states.PENDING_CALL,
     states.DUBLIN_PROCEDURE,
     states.DUBLIN_REQUESTED,
     states.DUBLIN_ACCEPTED,
+    states.AWAITING_TRANSMISSION,
 )
 
 
@@ -92,6 +93,7 @@ def state_summary(model: ProtectionSystem) -> dict[str, Any]:
         "dublin_requested_persons": persons(states.DUBLIN_PROCEDURE, states.DUBLIN_REQUESTED),
         "dublin_accepted_persons": persons(states.DUBLIN_ACCEPTED),
         "dublin_absconded_persons": persons(states.DUBLIN_ABSCONDED),
+        "awaiting_transmission_persons": persons(states.AWAITING_TRANSMISSION),
         "order_to_leave_in_reception_persons": persons(states.ORDER_TO_LEAVE, where=in_open_centre),
         "order_to_leave_removal_list_persons": persons(
             states.ORDER_TO_LEAVE, where=~in_open_centre

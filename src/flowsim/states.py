@@ -20,19 +20,22 @@ TP_SUSTAINABLE_HOUSING = 9  # temporary protection: in sustainable housing
 DUBLIN_REQUESTED = 10  # Dublin: request sent, waiting for the other state's reply
 DUBLIN_ACCEPTED = 11  # Dublin: accepted (or no reply in time), transfer window open
 DUBLIN_ABSCONDED = 12  # Dublin: absconded after acceptance, window extended (whereabouts unknown)
+# registered, not a Dublin case (or Belgium responsible): the Immigration Office has not yet
+# sent the file to the CGRS (only while its capacity to send files binds)
+AWAITING_TRANSMISSION = 13
 # Exit states.
-HOUSED = 13  # status holder who found housing through a municipality
-LEFT_WITH_STATUS = 14  # status holder who left reception otherwise (or had no place)
-AVR_DEPARTED = 15  # assisted voluntary return
-FORCED_RETURN = 16  # removed by the Immigration Office
-IRREGULAR_STAY = 17  # stayed without a right to stay (no return within the removal window)
-DUBLIN_TRANSFERRED = 18
-ABSCONDED = 19  # left reception and the procedure without notice (or never reappeared)
-TP_DEPARTED = 20  # left Belgium (temporary protection)
-REGULARISED = 21  # obtained a right to stay after an order to leave (ICAM guidance)
-WITHDRAWN = 22  # withdrew or abandoned the application while pending at the CGRS
+HOUSED = 14  # status holder who found housing through a municipality
+LEFT_WITH_STATUS = 15  # status holder who left reception otherwise (or had no place)
+AVR_DEPARTED = 16  # assisted voluntary return
+FORCED_RETURN = 17  # removed by the Immigration Office
+IRREGULAR_STAY = 18  # stayed without a right to stay (no return within the removal window)
+DUBLIN_TRANSFERRED = 19
+ABSCONDED = 20  # left reception and the procedure without notice (or never reappeared)
+TP_DEPARTED = 21  # left Belgium (temporary protection)
+REGULARISED = 22  # obtained a right to stay after an order to leave (ICAM guidance)
+WITHDRAWN = 23  # withdrew or abandoned the application while pending at the CGRS
 FIRST_EXIT = HOUSED
-N_STATES = 23
+N_STATES = 24
 
 STATE_NAMES = {
     AWAITING_REGISTRATION: "awaiting_registration",
@@ -47,6 +50,7 @@ STATE_NAMES = {
     DUBLIN_REQUESTED: "dublin_requested",
     DUBLIN_ACCEPTED: "dublin_accepted",
     DUBLIN_ABSCONDED: "dublin_absconded",
+    AWAITING_TRANSMISSION: "awaiting_transmission",
     HOUSED: "housed",
     LEFT_WITH_STATUS: "left_with_status",
     AVR_DEPARTED: "avr_departed",
