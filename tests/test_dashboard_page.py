@@ -133,7 +133,9 @@ def opened(url: str, width: int, height: int):
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": width, "height": height})
-            page.goto(url, timeout=60_000)
+            # a page opened just after another waits for Voila to prepare the next kernel
+            # (the notebook run ahead): generous on a loaded machine
+            page.goto(url, timeout=180_000)
             yield page
         finally:
             browser.close()
