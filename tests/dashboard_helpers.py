@@ -48,3 +48,19 @@ def make_results_root(root: Path, work: Path) -> Path:
     (old / "manifest.json").write_text(json.dumps(manifest))
     (root / "empty").mkdir()
     return root
+
+
+def widgets_in(box):
+    """Every widget inside an ipywidgets box, the box first, depth first."""
+    yield box
+    for child in getattr(box, "children", ()):
+        yield from widgets_in(child)
+
+
+def widgets_by_class(app) -> dict:
+    """The page's widgets by their ``flowsim-`` CSS class, without the prefix."""
+    return {
+        name.removeprefix("flowsim-"): widget
+        for widget in widgets_in(app)
+        for name in widget._dom_classes
+    }

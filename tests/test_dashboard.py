@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard_helpers import RUNS, make_results_root, write_run
+from dashboard_helpers import RUNS, make_results_root, widgets_by_class, widgets_in, write_run
 from flowsim import dashboard as d
 from flowsim.dashboard import series_charts
 
@@ -356,11 +356,7 @@ def test_look_for_new_results_lists_a_folder_written_after_the_page_keeping_the_
     root = tmp_path / "results"
     write_run(root / RUNS[1], RUNS[1], 20)
     app = d.build_app(root)
-    widgets = {}
-    for child in app.children:
-        for widget in getattr(child, "children", (child,)):
-            for name in widget._dom_classes:
-                widgets[name.removeprefix("flowsim-")] = widget
+    widgets = widgets_by_class(app)
     status = widgets["status"]
     assert [label for label, _ in widgets["folders"].options] == [d.discover(root)[0].label]
     write_run(root / RUNS[0], RUNS[0], 20)  # sorts before the folder picked
@@ -384,17 +380,11 @@ def test_the_what_if_panel_is_built_when_first_unfolded(root, monkeypatch):
     assert "preparing" in what_if.children[0].value
     what_if.selected_index = 0
     (panel,) = what_if.children
-    classes = {name for widget in _descendants(panel) for name in widget._dom_classes}
+    classes = {name for widget in widgets_in(panel) for name in widget._dom_classes}
     assert "flowsim-what-if-replications" in classes
     what_if.selected_index = None
     what_if.selected_index = 0
     assert what_if.children == (panel,)  # built once
-
-
-def _descendants(widget):
-    yield widget
-    for child in getattr(widget, "children", ()):
-        yield from _descendants(child)
 
 
 def test_hindcast_view_compares_a_run_with_observed_figures(root):
@@ -771,11 +761,7 @@ def test_the_page_offers_the_prim_view_with_its_pickers(tmp_path):
     cutoff_sweep(root / "a", runs=60, discovery={"outcome": "peak", "above": 50})
     cutoff_sweep(root / "b", runs=60)
     app = d.build_app(root)
-    widgets = {}
-    for child in app.children:
-        for widget in getattr(child, "children", (child,)):
-            for name in widget._dom_classes:
-                widgets[name.removeprefix("flowsim-")] = widget
+    widgets = widgets_by_class(app)
     widgets["folders"].value = (0, 1)
     widgets["view"].value = d.PRIM_VIEW
     assert widgets["single"].options == ("a", "b") and widgets["single"].layout.display == ""

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import base_raw
+from dashboard_helpers import widgets_in
 from flowsim.config import Timeline, load_config
 from flowsim.dashboard.what_if import (
     WhatIfError,
@@ -135,13 +136,6 @@ def test_a_failed_run_comes_back_as_the_commands_message(ready, tmp_path) -> Non
         run_what_if(ready, {"officers": 80}, DATE, 0, 5, tmp_path)
 
 
-def _widgets(box):
-    """Every widget inside an ipywidgets box, depth first."""
-    yield box
-    for child in getattr(box, "children", ()):
-        yield from _widgets(child)
-
-
 def test_the_panel_runs_a_what_if_and_shows_it_against_the_scenario(ready, tmp_path) -> None:
     import time
 
@@ -150,7 +144,7 @@ def test_the_panel_runs_a_what_if_and_shows_it_against_the_scenario(ready, tmp_p
     root = tmp_path / "results"
     root.mkdir()
     panel = what_if_panel(root, ready.parent)
-    found = list(_widgets(panel))
+    found = list(widgets_in(panel))
     sliders = [x for x in found if type(x).__name__ == "FloatSlider"]
     officers = next(x for x in sliders if x.description.startswith("CGRS case officers"))
     assert officers.value == 30  # the scenario's start date: before February's recruits
@@ -158,7 +152,7 @@ def test_the_panel_runs_a_what_if_and_shows_it_against_the_scenario(ready, tmp_p
     picker.value = DATE
     officers = next(
         x
-        for x in _widgets(panel)
+        for x in widgets_in(panel)
         if type(x).__name__ == "FloatSlider" and x.description.startswith("CGRS case officers")
     )
     assert officers.value == 36  # reloaded at the date

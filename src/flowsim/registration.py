@@ -134,7 +134,7 @@ def schedule_leaving(
         return
     u = streams.uniform(seed, cases.key[c], streams.LEAVE_BEFORE_TRANSMISSION, occurrence)
     wait = -np.log(u) / terms[LEAVE_HAZARD]
-    if wait < 1e9:
+    if wait < 1e9:  # beyond any run (and beyond int32 days): never
         schedule(dublin.leaving, c, day + max(1, int(np.ceil(wait))))
 
 
