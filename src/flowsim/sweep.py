@@ -616,6 +616,23 @@ def jobqueue_cluster(kind: str, options: dict[str, Any]) -> Any:
     return ClusterClass(**settings)
 
 
+def keep_jobs(cluster: Any, jobs: int, every_s: float = 5.0) -> None:
+    """Keep ``jobs`` worker jobs in ``cluster`` (a dask-jobqueue cluster) for as long as it
+    is open: every ``every_s`` seconds it is scaled to ``jobs`` again, which submits a new
+    job for each one whose worker has gone (cancelled, pre-empted, out of wall time) once
+    Dask gives that worker up (``distributed.deploy.lost-worker-timeout``, 15 s by
+    default). A single ``scale`` submits once, and ``adapt(minimum_jobs=jobs,
+    maximum_jobs=jobs)`` does not resubmit either: both count the lost job as planned."""
+    from tornado.ioloop import PeriodicCallback  # Dask's event loop (installed with it)
+
+    def install() -> None:
+        callback = PeriodicCallback(lambda: cluster.scale(jobs=jobs), every_s * 1000)
+        cluster.periodic_callbacks["flowsim-keep-jobs"] = callback  # stopped on close
+        callback.start()
+
+    cluster.loop.add_callback(install)
+
+
 LOCALHOST = "127.0.0.1"  # where a local cluster listens
 
 
@@ -639,6 +656,7 @@ def make_client(
         options = dict(getattr(cluster_options, cluster, {}) or {})
         made = jobqueue_cluster(cluster, options)
         made.scale(jobs=jobs)
+        keep_jobs(made, jobs)
         return Client(made)
     n = workers or os.cpu_count() or 1
     # One thread per worker: a run is single-threaded numba and the GIL would serialise

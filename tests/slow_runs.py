@@ -1,0 +1,27 @@
+"""Dask worker preload (``--preload <this file>``): each replication in the worker sleeps
+0.5 s before it runs, so that a test can cancel a worker's job or kill the driver while a
+sweep is midway. The results are unchanged: only the wall time grows."""
+
+from __future__ import annotations
+
+import time
+
+import flowsim.results
+from flowsim.model import ProtectionSystem
+from flowsim.sweep import WARM_UP_DAYS
+
+SECONDS_PER_RUN = 0.5
+
+
+class Slow(ProtectionSystem):
+    """The model, each run made slower (the kernels' warm-up runs are left as they are)."""
+
+    def run_to_end(self):
+        if self.config.days > WARM_UP_DAYS:
+            time.sleep(SECONDS_PER_RUN)
+        return super().run_to_end()
+
+
+def dask_setup(worker) -> None:
+    """Called by the worker at start: the replications it makes use :class:`Slow`."""
+    flowsim.results.ProtectionSystem = Slow
