@@ -12,12 +12,20 @@ import pandas as pd
 import pytest
 import yaml
 
-from flowsim import calibration, series, sweep
-from flowsim.calibration import CalibrationError, calibrate, study_identity, targets, with_values
 from flowsim.cli import main
-from flowsim.config import ConfigError, Timeline, load_config, scenario_from_dict
-from flowsim.observed import DERIVED_RATES, load_observed
-from flowsim.results import run_replications
+from flowsim.engine import series
+from flowsim.experiments import sweep
+from flowsim.results.runs import run_replications
+from flowsim.scenario.config import ConfigError, Timeline, load_config, scenario_from_dict
+from flowsim.validation import calibration
+from flowsim.validation.calibration import (
+    CalibrationError,
+    calibrate,
+    study_identity,
+    targets,
+    with_values,
+)
+from flowsim.validation.observed import DERIVED_RATES, load_observed
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 PARAM = "cgrs.decisions_per_officer_per_month"

@@ -239,7 +239,7 @@ def test_discover_finds_runs_and_sweeps(root):
 
 
 def test_every_view_draws_for_runs_and_a_sweep(root):
-    from flowsim.observed import load_observed
+    from flowsim.validation.observed import load_observed
 
     observed = load_observed()
     folders = [f for f in d.discover(root) if f.ok]
@@ -653,7 +653,7 @@ def cutoff_sweep(folder, runs: int = 300, discovery: dict | None = None):
 
 
 def test_prim_view_finds_the_box_where_the_outcome_is_high(tmp_path):
-    from flowsim.experiments import Discovery
+    from flowsim.experiments.spec import Discovery
 
     folders = [d.classify(cutoff_sweep(tmp_path / "cutoff"))]
     rule = Discovery(outcome="peak", above=50, threshold=0.9)
@@ -794,8 +794,8 @@ def test_a_run_against_a_baseline_shows_paired_differences_and_totals(root):
     """small-b (40 officers) against small-a (20), same seeds: the backlog difference is
     the median of the paired differences per date, the totals table gives paired and
     unpaired intervals, and the page says that two replications are few."""
-    from flowsim.comparison import pair, paired_series
     from flowsim.dashboard.comparison_view import show_comparison
+    from flowsim.experiments.comparison import pair, paired_series
 
     folders = {f.path.name: f for f in d.discover(root) if f.ok}
     picked = [folders[RUNS[1]], folders[RUNS[0]]]
@@ -989,7 +989,7 @@ def test_sweep_outcomes_are_grouped_by_the_uncertainties_they_stand_under(tmp_pa
     runs = pd.DataFrame(rows)
     spec = {"levers": [{"name": "plan"}], "uncertainties": [{"name": "inflow"}]}
     manifest = {"spec": spec, "outcomes": {"peak": {"series": "without_reception", "stat": "max"}}}
-    from flowsim.report import point_labels
+    from flowsim.experiments.report import point_labels
 
     sweep = d.Sweep(
         tmp_path / "s",

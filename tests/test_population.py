@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from conftest import months_between
-from flowsim import states
-from flowsim.config import HOUSEHOLD_TYPES, ConfigError, scenario_from_dict
+from flowsim.engine import states
 from flowsim.model import ProtectionSystem
+from flowsim.scenario.config import HOUSEHOLD_TYPES, ConfigError, scenario_from_dict
 
 FAMILY = HOUSEHOLD_TYPES.index("family")
 

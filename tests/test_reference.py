@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from flowsim.config import CHANGEABLE_SECTIONS, changeable_fields, load_config
-from flowsim.reference import markdown, rows
+from flowsim.docs.reference import markdown, rows
+from flowsim.scenario.config import CHANGEABLE_SECTIONS, changeable_fields, load_config
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 
 def test_the_checked_in_reference_is_current():
-    """Run ``python -m flowsim.reference`` after changing the schema."""
+    """Run ``python -m flowsim.docs.reference`` after changing the schema."""
     assert (DOCS / "reference.md").read_text(encoding="utf-8") == markdown()
 
 

@@ -1,5 +1,5 @@
 """A run's start state holds Dublin cases and orders to leave, and a run's state at a date is
-the start state of a run from the next day (:func:`flowsim.start_state.state_summary`)."""
+the start state of a run from the next day (:func:`flowsim.institutions.start_state.state_summary`)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import make_scenario
-from flowsim import registration, series, states
-from flowsim.config import InitialState
+from flowsim.engine import series, states
+from flowsim.institutions import immigration_office as registration
 from flowsim.model import ProtectionSystem
+from flowsim.scenario.config import InitialState
 
 # Every group of the start state, in a network of 250 places (north 150, south 60, tents 40)
 # holding 130 residents: 15 status holders and 25 orders to leave among them.

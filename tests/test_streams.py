@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from flowsim import streams
+from flowsim.engine import streams
 
 SEED = np.uint64(20240101)
 KEY = streams.key_of("test", "case", 7)

@@ -19,15 +19,15 @@ from distributed.diagnostics.plugin import WorkerPlugin
 from hypothesis import given
 from hypothesis import strategies as st
 
-import flowsim.results
-import flowsim.sweep as sweep
+import flowsim.experiments.sweep as sweep
+import flowsim.results.runs
 from experiment_helpers import local_client, write_spec
 from flowsim.cli import main
-from flowsim.config import ConfigError
-from flowsim.experiments import Experiment, load_experiment
+from flowsim.experiments.spec import Experiment, load_experiment
+from flowsim.experiments.sweep import SweepError, jobqueue_cluster, plan_runs, run_sweep
 from flowsim.model import ProtectionSystem
-from flowsim.results import replication_seeds
-from flowsim.sweep import SweepError, jobqueue_cluster, plan_runs, run_sweep
+from flowsim.results.runs import replication_seeds
+from flowsim.scenario.config import ConfigError
 
 RUNS = 12  # 4 points x 3 replications
 
@@ -58,7 +58,7 @@ class Counting(ProtectionSystem):
 def counting(monkeypatch) -> list[int]:
     # workers are threads of this process (processes=False), so they see the patch
     Counting.started = []
-    monkeypatch.setattr(flowsim.results, "ProtectionSystem", Counting)
+    monkeypatch.setattr(flowsim.results.runs, "ProtectionSystem", Counting)
     return Counting.started
 
 
@@ -73,7 +73,7 @@ def test_seeds_are_common_to_every_point_and_run_ids_stable(tmp_path):
         assert list(group["replication"]) == [0, 1, 2]
     assert runs["run_id"].is_unique and len(plan.tasks) == RUNS
     assert list(plan_runs(experiment).runs["run_id"]) == list(runs["run_id"])
-    version = flowsim.results.versions()["flowsim"]
+    version = flowsim.results.runs.versions()["flowsim"]
     for task in plan.tasks.values():  # the id is the hash of scenario, seed and version
         assert task.run_id == sweep.run_id(task.scenario, task.seed, version)
     other = plan_runs(load_experiment(write_spec(tmp_path, seed=4))).runs
@@ -124,7 +124,7 @@ EXECUTE_RUNS = sweep.execute_runs
 
 
 def counted_runs(tasks, out):
-    """:func:`flowsim.sweep.execute_runs`, recording how many runs each task held."""
+    """:func:`flowsim.experiments.sweep.execute_runs`, recording how many runs each task held."""
     TASK_SIZES.append(len(tasks))
     return EXECUTE_RUNS(tasks, out)
 
@@ -267,7 +267,7 @@ def test_a_run_that_raises_is_recorded_and_the_others_finish(tmp_path, reference
                 raise RuntimeError("queue overflow in test")
             super().__init__(scenario, seed)
 
-    monkeypatch.setattr(flowsim.results, "ProtectionSystem", Failing)
+    monkeypatch.setattr(flowsim.results.runs, "ProtectionSystem", Failing)
     spec = write_spec(tmp_path)
     with local_client(workers=2) as client:
         summary = run_sweep(load_experiment(spec), tmp_path / "out", client, progress=False)
@@ -280,7 +280,7 @@ def test_a_run_that_raises_is_recorded_and_the_others_finish(tmp_path, reference
         ok = runs["replication"] != 1
         pd.testing.assert_frame_equal(runs[ok], expected[ok])
         # once the cause is gone, --resume runs the failed runs again, and only those
-        monkeypatch.setattr(flowsim.results, "ProtectionSystem", ProtectionSystem)
+        monkeypatch.setattr(flowsim.results.runs, "ProtectionSystem", ProtectionSystem)
         again = run_sweep(load_experiment(spec), tmp_path / "out", client, resume=True)
     assert again.computed == 4
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / "runs.parquet"), expected)
@@ -415,7 +415,7 @@ def test_a_killed_driver_resumes_to_exactly_the_uninterrupted_result(
     spec = write_spec(tmp_path)
     out = tmp_path / "out"
     # the runs happen in this process's worker threads: slow them down, then kill the driver
-    monkeypatch.setattr(flowsim.results, "ProtectionSystem", Slow)
+    monkeypatch.setattr(flowsim.results.runs, "ProtectionSystem", Slow)
     with local_client(workers=2, tcp=True) as client:
         command = [sys.executable, "-m", "flowsim.cli", "sweep", str(spec), "--out", str(out)]
         driver = subprocess.Popen(
@@ -429,7 +429,7 @@ def test_a_killed_driver_resumes_to_exactly_the_uninterrupted_result(
             driver.kill()
             driver.wait()
         assert stored < RUNS and not (out / "runs.parquet").exists()
-        monkeypatch.setattr(flowsim.results, "ProtectionSystem", ProtectionSystem)
+        monkeypatch.setattr(flowsim.results.runs, "ProtectionSystem", ProtectionSystem)
         summary = run_sweep(load_experiment(spec), out, client, resume=True, progress=False)
     assert summary.skipped >= stored
     assert len(list((out / "shards").glob("*.parquet"))) == RUNS  # one per run, no duplicate
@@ -442,7 +442,7 @@ class SlowWorkers(WorkerPlugin):
     name = "test-slow-runs"
 
     def setup(self, worker):
-        flowsim.results.ProtectionSystem = Slow  # the model a replication builds
+        flowsim.results.runs.ProtectionSystem = Slow  # the model a replication builds
 
 
 def test_a_killed_worker_process_has_its_run_retried_elsewhere(tmp_path, reference):
@@ -483,7 +483,7 @@ def test_local_workers_keep_the_adaptive_malloc_threshold_one_blas_thread_and_lo
 ):
     """``flowsim sweep``'s LocalCluster starts workers without Dask's MALLOC_TRIM_THRESHOLD_
     (which makes every run's arrays fresh pages: about 5% of a run), keeping the rest of
-    Dask's worker environment (one BLAS thread), and with :data:`flowsim.sweep.DASK_SETTINGS`
+    Dask's worker environment (one BLAS thread), and with :data:`flowsim.experiments.sweep.DASK_SETTINGS`
     (no statistical profiler, slower health checks and pollers: Python work taking the GIL
     from the model)."""
     # Dask's nanny writes its worker environment into the environment of the process that

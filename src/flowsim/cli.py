@@ -18,9 +18,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from flowsim import footprint
-from flowsim.config import ConfigError, load_config
-from flowsim.markdown import block_problem, write_block
+from flowsim.results import footprint
+from flowsim.results.markdown import block_problem, write_block
+from flowsim.scenario.config import ConfigError, load_config
 
 EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
 DEFAULT_REPLICATIONS = 10  # flowsim run, for a scenario without an ensemble
@@ -28,7 +28,7 @@ DEFAULT_REPLICATIONS = 10  # flowsim run, for a scenario without an ensemble
 
 def _version() -> str:
     """flowsim's installed version."""
-    from flowsim.results import versions
+    from flowsim.results.runs import versions
 
     return versions()["flowsim"]
 
@@ -224,7 +224,7 @@ def _refused(problems: list[str]) -> int:
 def _dask(cluster_options: Any, args: argparse.Namespace) -> Iterator[Any]:
     """A Dask client for the command's --workers, --scheduler or --cluster, closed after
     it with the cluster it started (an existing scheduler is left running)."""
-    from flowsim.sweep import make_client
+    from flowsim.experiments.sweep import make_client
 
     client = make_client(cluster_options, args.workers, args.scheduler, args.cluster, args.jobs)
     try:
@@ -237,8 +237,8 @@ def _dask(cluster_options: Any, args: argparse.Namespace) -> Iterator[Any]:
 
 
 def _forward(args: argparse.Namespace) -> int:
-    from flowsim.forward import ForwardError, write_forward
-    from flowsim.observed import ObservedError, load_observed
+    from flowsim.validation.forward import ForwardError, write_forward
+    from flowsim.validation.observed import ObservedError, load_observed
 
     if not _one_place(args, "forward"):
         return EXIT_CONFIG
@@ -270,9 +270,9 @@ def _forward(args: argparse.Namespace) -> int:
 
 
 def _backtest(args: argparse.Namespace) -> int:
-    from flowsim.backtest import run_backtest
-    from flowsim.calibration import CalibrationError
-    from flowsim.forward import ForwardError
+    from flowsim.validation.backtest import run_backtest
+    from flowsim.validation.calibration import CalibrationError
+    from flowsim.validation.forward import ForwardError
 
     if not _one_place(args, "backtest"):
         return EXIT_CONFIG
@@ -498,7 +498,7 @@ def _default_replications(scenario) -> int:
 
 
 def _run(args: argparse.Namespace, scenario) -> int:
-    from flowsim.results import run_replications, write_results
+    from flowsim.results.runs import run_replications, write_results
 
     out = args.out or Path("results") / scenario.name
     problem = _unwritable("--out", out) or _occupied(out, "run", args.overwrite)
@@ -539,8 +539,8 @@ def _profile_text(profile: dict[str, float], replications: int) -> str:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from flowsim.experiments import design_size, load_experiment
-    from flowsim.sweep import SweepError, run_sweep
+    from flowsim.experiments.spec import design_size, load_experiment
+    from flowsim.experiments.sweep import SweepError, run_sweep
 
     try:
         experiment = load_experiment(args.spec)
@@ -578,7 +578,7 @@ def _sweep(args: argparse.Namespace) -> int:
 def _sweep_problems(experiment, workers: int | None) -> list[str]:
     """Whether this machine holds the sweep: its plan and the runs in flight (the largest
     base scenario), ``workers`` local workers (default: the cores)."""
-    from flowsim.experiments import design_size
+    from flowsim.experiments.spec import design_size
 
     spec = experiment.spec
     runs = design_size(spec) * spec.replications
@@ -595,7 +595,7 @@ def _cores() -> int:
 
 def _is_experiment(path: Path) -> bool:
     """Whether a YAML file is an experiment (it has a ``design``) rather than a scenario."""
-    from flowsim.config import read_yaml_mapping
+    from flowsim.scenario.config import read_yaml_mapping
 
     try:
         raw = read_yaml_mapping(path)
@@ -605,7 +605,7 @@ def _is_experiment(path: Path) -> bool:
 
 
 def _validate_experiment(path: Path) -> int:
-    from flowsim.experiments import design_size, load_experiment
+    from flowsim.experiments.spec import design_size, load_experiment
 
     try:
         experiment = load_experiment(path)
@@ -624,7 +624,7 @@ def _validate_experiment(path: Path) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from flowsim.report import incomplete_note, read_sweep, write_report
+    from flowsim.experiments.report import incomplete_note, read_sweep, write_report
 
     if not (args.folder / "runs.parquet").is_file():
         return _refused([f"{args.folder}: no runs.parquet (not a sweep folder?)"])
@@ -641,7 +641,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _hindcast(args: argparse.Namespace) -> int:
-    from flowsim.hindcast import HindcastError, run_hindcast, summary_line
+    from flowsim.validation.hindcast import HindcastError, run_hindcast, summary_line
 
     try:
         summary = run_hindcast(args.results, args.observed, args.out, args.docs)
@@ -663,8 +663,8 @@ def _hindcast(args: argparse.Namespace) -> int:
 
 
 def _forecast(args: argparse.Namespace) -> int:
-    from flowsim.forecast import run_forecast
-    from flowsim.hindcast import HindcastError
+    from flowsim.validation.forecast import run_forecast
+    from flowsim.validation.hindcast import HindcastError
 
     try:
         frame = run_forecast(args.results, args.on, args.docs)
@@ -683,11 +683,11 @@ def _forecast(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from flowsim.comparison import compare_totals, own_changes, pair
-    from flowsim.constraints import unchanged_reason
-    from flowsim.hindcast import HindcastError, read_run
-    from flowsim.intervals import amount_interval_text, amount_text
-    from flowsim.results import atomic_path
+    from flowsim.experiments.comparison import compare_totals, own_changes, pair
+    from flowsim.experiments.constraints import unchanged_reason
+    from flowsim.experiments.intervals import amount_interval_text, amount_text
+    from flowsim.results.runs import atomic_path
+    from flowsim.validation.hindcast import HindcastError, read_run
 
     try:
         (scenario, manifest), (baseline, base_manifest) = (
@@ -751,7 +751,7 @@ def _balance_line(path: Path) -> str:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from flowsim.calibration import CalibrationError, calibrate
+    from flowsim.validation.calibration import CalibrationError, calibrate
 
     if not _one_place(args, "calibrate"):
         return EXIT_CONFIG

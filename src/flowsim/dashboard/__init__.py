@@ -9,16 +9,16 @@ results folder.
 
 Modules, one job each (this package re-exports their public names):
 
-- :mod:`~flowsim.dashboard.folders`: finding and classifying results folders (never
+- :mod:`~flowsim.results.folders`: finding and classifying results folders (never
   raising: a folder that cannot be shown is listed with the reason);
-- :mod:`~flowsim.dashboard.loading`: reading a run or a sweep (read only), kept between
+- :mod:`~flowsim.results.loading`: reading a run or a sweep (read only), kept between
   picks until its files change (:data:`CACHE`);
 - :mod:`~flowsim.dashboard.views`: the catalogue of views (what each one shows);
 - :mod:`~flowsim.dashboard.series_tables`, :mod:`~flowsim.dashboard.series_charts`: daily
   series shaped into tables (pure functions on frames) and drawn as fan charts;
-- :mod:`~flowsim.dashboard.sweep_tables`, :mod:`~flowsim.dashboard.sweep_charts`: a
+- :mod:`~flowsim.dashboard.sweep_tables`, :mod:`~flowsim.experiments.charts`: a
   sweep's outcomes shaped into tables and drawn;
-- :mod:`~flowsim.dashboard.colours`: one colour per scenario;
+- :mod:`~flowsim.results.colours`: one colour per scenario;
 - :mod:`~flowsim.dashboard.series_views`, :mod:`~flowsim.dashboard.sweep_views`: one view
   built for a pick of folders;
 - :mod:`~flowsim.dashboard.page`: :func:`show` (one view, whatever was picked) and the
@@ -29,27 +29,6 @@ hash. Units: counts are persons unless named (places, cases, euros); flows are p
 day, shown as 30-day means; stocks at the end of the day; dates are calendar days.
 """
 
-from flowsim.dashboard.colours import LINESTYLES, PALETTE, scenario_colours
-from flowsim.dashboard.folders import (
-    MANIFEST_VERSION,
-    DashboardError,
-    Folder,
-    classify,
-    default_root,
-    discover,
-)
-from flowsim.dashboard.loading import (
-    CACHE,
-    MAX_SCENARIOS,
-    FolderCache,
-    Scenario,
-    Sweep,
-    load_run,
-    load_sweep,
-    point_label,
-    sweep_points,
-    sweep_scenarios,
-)
 from flowsim.dashboard.page import (
     build_app,
     colour_map,
@@ -80,13 +59,6 @@ from flowsim.dashboard.series_views import (
     hindcast_points,
     load_scenarios,
 )
-from flowsim.dashboard.sweep_charts import (
-    MAX_INTERVAL_ROWS,
-    outcome_interval_figure,
-    prim_figure,
-    scatter_figure,
-    sensitivity_figure,
-)
 from flowsim.dashboard.sweep_tables import (
     DENSITY,
     default_discovery,
@@ -111,6 +83,34 @@ from flowsim.dashboard.views import (
     Panel,
     Shown,
     view_names,
+)
+from flowsim.experiments.charts import (
+    MAX_INTERVAL_ROWS,
+    outcome_interval_figure,
+    prim_figure,
+    scatter_figure,
+    sensitivity_figure,
+)
+from flowsim.results.colours import LINESTYLES, PALETTE, scenario_colours
+from flowsim.results.folders import (
+    MANIFEST_VERSION,
+    DashboardError,
+    Folder,
+    classify,
+    default_root,
+    discover,
+)
+from flowsim.results.loading import (
+    CACHE,
+    MAX_SCENARIOS,
+    FolderCache,
+    Scenario,
+    Sweep,
+    load_run,
+    load_sweep,
+    point_label,
+    sweep_points,
+    sweep_scenarios,
 )
 
 __all__ = [

@@ -15,9 +15,6 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from flowsim.dashboard.colours import LINESTYLES, scenario_colours
-from flowsim.dashboard.folders import DashboardError
-from flowsim.dashboard.loading import Scenario
 from flowsim.dashboard.series_tables import (
     category_table,
     derive,
@@ -25,6 +22,9 @@ from flowsim.dashboard.series_tables import (
     observed_points,
 )
 from flowsim.dashboard.views import BREAKDOWNS, REGION_VIEW, WINDOW, Breakdown, Panel
+from flowsim.results.colours import LINESTYLES, scenario_colours
+from flowsim.results.folders import DashboardError
+from flowsim.results.loading import Scenario
 
 BANDS = ((0.05, 0.95), (0.25, 0.75))  # 90% and 50% bands over replications
 

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from flowsim.comparison import QUANTILES, by_replication
-from flowsim.dashboard.loading import Scenario
 from flowsim.dashboard.views import BREAKDOWNS, REGION_VIEW, WINDOW, Breakdown, Panel
+from flowsim.experiments.comparison import QUANTILES, by_replication
+from flowsim.results.loading import Scenario
 
 
 def _rolling_sum(frame: pd.DataFrame, column: str, window: int) -> pd.Series:

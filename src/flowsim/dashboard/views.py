@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from flowsim.config import CENTRE_TYPES
+from flowsim.scenario.config import CENTRE_TYPES
 
 WINDOW = 30  # days: flows and rates are shown as means over this window
 
@@ -22,7 +22,7 @@ WINDOW = 30  # days: flows and rates are shown as means over this window
 @dataclass(frozen=True)
 class Panel:
     """One chart: ``lines`` are (column, label); ``window`` days of rolling mean for flows;
-    ``observed`` the name of the matching observed series (:mod:`flowsim.observed`)."""
+    ``observed`` the name of the matching observed series (:mod:`flowsim.validation.observed`)."""
 
     title: str
     unit: str
