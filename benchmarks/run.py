@@ -17,7 +17,7 @@ from pathlib import Path
 
 from flowsim.engine.series import STOCK_COLUMNS
 from flowsim.results.runs import replication
-from flowsim.scenario.config import load_config, scenario_from_dict
+from flowsim.scenario.loading import load_config, scenario_from_dict
 
 BASELINE = Path(__file__).resolve().parent.parent / "configs" / "belgium-baseline.yaml"
 

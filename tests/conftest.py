@@ -1,7 +1,7 @@
 """Shared fixtures: a small, fast, valid scenario and helpers to vary it.
 
 ``small_raw(**overrides)`` returns the scenario as a plain dict (as read from YAML);
-``small_scenario(**overrides)`` validates it with :func:`flowsim.scenario.config.scenario_from_dict`.
+``small_scenario(**overrides)`` validates it with :func:`flowsim.scenario.loading.scenario_from_dict`.
 Overrides are keyed by dotted field path, e.g. ``small_scenario(**{"cgrs.case_officers_fte":
 5})``; ``cgrs__case_officers_fte=5`` is accepted as a shorthand. A value of :data:`DELETE`
 removes the field.
@@ -17,8 +17,10 @@ from typing import Any
 import numpy as np
 import pytest
 
+from flowsim.engine.states import HOUSEHOLD_TYPES
 from flowsim.model import ProtectionSystem
-from flowsim.scenario.config import HOUSEHOLD_TYPES, Scenario, scenario_from_dict
+from flowsim.scenario.loading import scenario_from_dict
+from flowsim.scenario.scenario import Scenario
 
 SOURCE = "<small>"
 DELETE = object()  # sentinel: remove the field at this path

@@ -16,7 +16,9 @@ from flowsim.cli import main
 from flowsim.engine import series
 from flowsim.experiments import sweep
 from flowsim.results.runs import run_replications
-from flowsim.scenario.config import ConfigError, Timeline, load_config, scenario_from_dict
+from flowsim.scenario.errors import ConfigError
+from flowsim.scenario.loading import load_config, scenario_from_dict
+from flowsim.scenario.timeline import Timeline
 from flowsim.validation import calibration
 from flowsim.validation.calibration import (
     CalibrationError,

@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 
 from conftest import wrap_step
 from flowsim.engine import states
+from flowsim.engine.rates import DAYS_PER_MONTH
+from flowsim.engine.states import HOUSEHOLD_TYPES
 from flowsim.institutions.cgrs import scaled_outcome_cdf
 from flowsim.model import ProtectionSystem, simulate
-from flowsim.scenario.config import DAYS_PER_MONTH, HOUSEHOLD_TYPES
 
 # The CGRS is the bottleneck: a large initial backlog and fewer decisions than new cases, so
 # there is always a case waiting. No appeals: a case is lodged once, so the day it joined the

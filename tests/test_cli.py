@@ -12,7 +12,7 @@ import yaml
 from flowsim import cli
 from flowsim.engine import series
 from flowsim.results.runs import atomic_path, read_results, replication_seeds
-from flowsim.scenario.config import load_config
+from flowsim.scenario.loading import load_config
 from hostile import CASES as HOSTILE
 from hostile import SPECS as HOSTILE_SPECS
 

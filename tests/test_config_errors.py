@@ -1,5 +1,5 @@
 """Bad scenario files: every problem is one line naming the file, the field and what was
-expected (:class:`flowsim.scenario.config.ConfigError`)."""
+expected (:class:`flowsim.scenario.errors.ConfigError`)."""
 
 from __future__ import annotations
 
@@ -18,14 +18,11 @@ from pydantic import BaseModel
 
 from conftest import DELETE, make_raw, merge, set_path
 from flowsim.model import ProtectionSystem
-from flowsim.scenario.config import (
-    CHANGEABLE_SECTIONS,
-    ConfigError,
-    Scenario,
-    load_config,
-    scenario_from_dict,
-)
+from flowsim.scenario.errors import ConfigError
+from flowsim.scenario.loading import load_config, scenario_from_dict
 from flowsim.scenario.ranges import ceiling, numbers
+from flowsim.scenario.scenario import Scenario
+from flowsim.scenario.timeline import CHANGEABLE_SECTIONS
 
 REPO = Path(__file__).resolve().parents[1]
 CHANGEABLE = ", ".join(CHANGEABLE_SECTIONS)
@@ -738,7 +735,7 @@ LABEL_CHARS = st.sampled_from("abcXYZ019._-")
 def test_a_name_is_a_label_never_a_path(tmp_path, name):
     """A scenario's name names its default results folder (results/<name>): anything that
     could leave that folder, or names no folder, is one line at validation."""
-    from flowsim.scenario.config import LABEL
+    from flowsim.scenario.fields import LABEL
 
     path = write(tmp_path, make_raw(name=name))
     if LABEL.match(name):

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from conftest import make_scenario, months_between
 from flowsim.engine import series, states
+from flowsim.engine.states import CENTRE_TYPES, HOUSEHOLD_TYPES
 from flowsim.model import ConservationError, ProtectionSystem
-from flowsim.scenario.config import CENTRE_TYPES, HOUSEHOLD_TYPES
 
 CENTRES = ("north", "south", "tents")
 

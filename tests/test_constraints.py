@@ -51,7 +51,7 @@ def test_each_constraint_binds_only_when_its_series_say_so() -> None:
 def test_a_pledge_beyond_the_transfer_cap_is_explained_in_the_comparison(
     small_raw, tmp_path, capsys
 ) -> None:
-    from flowsim.scenario.config import scenario_from_dict
+    from flowsim.scenario.loading import scenario_from_dict
 
     folders = []
     for name, pledge in (("capped", 100), ("larger-pledge", 1000)):

@@ -22,7 +22,8 @@ from flowsim.experiments.spec import (
     experiment_from_dict,
     load_experiment,
 )
-from flowsim.scenario.config import ConfigError, Timeline
+from flowsim.scenario.errors import ConfigError
+from flowsim.scenario.timeline import Timeline
 
 EXPERIMENTS = Path(__file__).parent.parent / "experiments"
 
@@ -296,7 +297,8 @@ def test_a_spec_naming_a_shipped_scenario_works_wherever_it_is_copied(tmp_path, 
     """``base: belgium-baseline`` names the shipped file, from any folder; a bare name that
     is no shipped scenario says which are; $FLOWSIM_CONFIGS points elsewhere."""
     from flowsim.experiments.spec import load_experiment
-    from flowsim.scenario.config import ConfigError, shipped_configs
+    from flowsim.scenario.errors import ConfigError
+    from flowsim.scenario.loading import shipped_configs
 
     shipped = Path(__file__).resolve().parents[1] / "experiments" / "sobol-levers.yaml"
     copy = tmp_path / "elsewhere" / "mine.yaml"

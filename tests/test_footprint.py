@@ -12,7 +12,7 @@ from conftest import make_raw
 from experiment_helpers import write_spec
 from flowsim import cli
 from flowsim.results import footprint
-from flowsim.scenario.config import scenario_from_dict
+from flowsim.scenario.loading import scenario_from_dict
 
 
 def test_persons_count_arrivals_registrations_pledges_and_the_start_state():

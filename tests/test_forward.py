@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from conftest import make_raw, make_scenario
 from flowsim.model import ProtectionSystem
 from flowsim.results.runs import replication_seeds
-from flowsim.scenario.config import Timeline, load_config
+from flowsim.scenario.loading import load_config
+from flowsim.scenario.timeline import Timeline
 from flowsim.validation.forward import (
     STATE,
     ForwardError,
@@ -199,7 +200,7 @@ def test_spread_residents_keeps_the_total_within_the_places(residents, places) -
         for i, (kind, p) in enumerate(zip(("collective", "lri", "emergency"), places, strict=True))
     }
     raw["initial_state"] = {}
-    from flowsim.scenario.config import scenario_from_dict
+    from flowsim.scenario.loading import scenario_from_dict
 
     template = scenario_from_dict(raw, "<t>")
     names = list(history.reception.centres)
@@ -252,7 +253,7 @@ def test_anchored_members_hold_the_observed_stocks(residents, observed, backlog,
     row = {
         f"{STATE}in_reception_persons.{c}": float(r) for c, r in zip(places, residents, strict=True)
     }
-    from flowsim.scenario.config import InitialState
+    from flowsim.scenario.initial_state import InitialState
 
     row.update({STATE + f: 0.0 for f in InitialState.model_fields if f != "in_reception_persons"})
     row.update(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from flowsim.scenario.config import HOUSEHOLD_TYPES
+from flowsim.engine.states import HOUSEHOLD_TYPES
 
 
 @pytest.fixture(scope="module")

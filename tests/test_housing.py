@@ -7,7 +7,8 @@ import pytest
 
 from flowsim.engine import states
 from flowsim.model import ProtectionSystem
-from flowsim.scenario.config import ConfigError, load_config
+from flowsim.scenario.errors import ConfigError
+from flowsim.scenario.loading import load_config
 from flowsim.scenario.municipalities import REGIONS, load_municipalities
 
 # Everyone is recognised at once and the network has room: the only way out of reception

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from conftest import make_raw
 from flowsim.model import ProtectionSystem
 from flowsim.results import footprint
-from flowsim.scenario.config import ConfigError, scenario_from_dict
+from flowsim.scenario.errors import ConfigError
+from flowsim.scenario.loading import scenario_from_dict
 from flowsim.scenario.ranges import ceiling, numbers
 
 END = dt.date(2024, 2, 29)  # 60 days of the small scenario

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from conftest import months_between
+from flowsim.engine.rates import DAYS_PER_MONTH
+from flowsim.engine.states import HOUSEHOLD_TYPES
 from flowsim.model import simulate
-from flowsim.scenario.config import DAYS_PER_MONTH, HOUSEHOLD_TYPES
 
 YEARS = 5
 WARM_UP_DAYS = 120

@@ -1,6 +1,6 @@
 """Belgian municipalities: the package table, sharing totals out (largest-remainder method)
 and per-municipality capacity tables, with one error line per problem
-(:class:`flowsim.scenario.config.ConfigError`)."""
+(:class:`flowsim.scenario.errors.ConfigError`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flowsim.scenario.config import ConfigError
+from flowsim.scenario.errors import ConfigError
 from flowsim.scenario.municipalities import (
     REGIONS,
     MunicipalityTable,

@@ -103,7 +103,12 @@ def test_editing_a_simulation_module_changes_the_hash(tmp_path, monkeypatch):
         with open(copy / outside, "a", encoding="utf-8") as handle:
             handle.write("\n# an edit outside the simulation\n")
         assert numba_cache._source_hash() == before, outside
-    for inside in ("institutions/reception.py", "engine/states.py", "scenario/ranges.py", "model.py"):
+    for inside in (
+        "institutions/reception.py",
+        "engine/states.py",
+        "scenario/ranges.py",
+        "model.py",
+    ):
         after = numba_cache._source_hash()
         with open(copy / inside, "a", encoding="utf-8") as handle:
             handle.write("\n# an edit to the simulation\n")

@@ -8,8 +8,10 @@ import pytest
 
 from conftest import months_between
 from flowsim.engine import states
+from flowsim.engine.states import HOUSEHOLD_TYPES
 from flowsim.model import ProtectionSystem
-from flowsim.scenario.config import HOUSEHOLD_TYPES, ConfigError, scenario_from_dict
+from flowsim.scenario.errors import ConfigError
+from flowsim.scenario.loading import scenario_from_dict
 
 FAMILY = HOUSEHOLD_TYPES.index("family")
 

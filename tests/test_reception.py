@@ -9,8 +9,8 @@ import pytest
 
 from conftest import dispatch_rank, wrap_step
 from flowsim.engine import series, states
+from flowsim.engine.states import CENTRE_TYPES, HOUSEHOLD_TYPES
 from flowsim.model import ProtectionSystem
-from flowsim.scenario.config import CENTRE_TYPES, HOUSEHOLD_TYPES
 
 FILLING = {
     # 300 applicants a month and a slow CGRS: the network is full about half the year, with

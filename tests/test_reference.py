@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 from flowsim.docs.reference import markdown, rows
-from flowsim.scenario.config import CHANGEABLE_SECTIONS, changeable_fields, load_config
+from flowsim.scenario.loading import load_config
+from flowsim.scenario.timeline import CHANGEABLE_SECTIONS, changeable_fields
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 

@@ -8,7 +8,8 @@ import pytest
 
 from flowsim.engine import series, states
 from flowsim.model import ProtectionSystem
-from flowsim.scenario.config import ConfigError, scenario_from_dict
+from flowsim.scenario.errors import ConfigError
+from flowsim.scenario.loading import scenario_from_dict
 
 PROGRAMME = {
     "resettlement": {

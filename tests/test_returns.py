@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from flowsim.engine import states
+from flowsim.engine.states import HOUSEHOLD_TYPES
 from flowsim.institutions.returns import package_eur
 from flowsim.model import ProtectionSystem
-from flowsim.scenario.config import HOUSEHOLD_TYPES
 
 # Everyone is refused at once and nobody appeals: all cases go through the return procedure.
 ALL_REFUSED = {

@@ -17,7 +17,7 @@ from conftest import make_scenario
 from flowsim.engine import series, states
 from flowsim.institutions import immigration_office as registration
 from flowsim.model import ProtectionSystem
-from flowsim.scenario.config import InitialState
+from flowsim.scenario.initial_state import InitialState
 
 # Every group of the start state, in a network of 250 places (north 150, south 60, tents 40)
 # holding 130 residents: 15 status holders and 25 orders to leave among them.

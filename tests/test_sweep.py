@@ -27,7 +27,7 @@ from flowsim.experiments.spec import Experiment, load_experiment
 from flowsim.experiments.sweep import SweepError, jobqueue_cluster, plan_runs, run_sweep
 from flowsim.model import ProtectionSystem
 from flowsim.results.runs import replication_seeds
-from flowsim.scenario.config import ConfigError
+from flowsim.scenario.errors import ConfigError
 
 RUNS = 12  # 4 points x 3 replications
 

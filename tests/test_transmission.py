@@ -11,8 +11,8 @@ import pytest
 
 from conftest import make_scenario
 from flowsim.engine import states
+from flowsim.engine.rates import DAYS_PER_MONTH
 from flowsim.model import ProtectionSystem, simulate
-from flowsim.scenario.config import DAYS_PER_MONTH
 
 LIMIT = "immigration_office.transmission_limit_in_force"
 CAPACITY = "immigration_office.transmissions_persons_per_month"

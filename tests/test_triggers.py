@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from flowsim.model import ProtectionSystem
-from flowsim.scenario.config import ConfigError, scenario_from_dict
+from flowsim.scenario.errors import ConfigError
+from flowsim.scenario.loading import scenario_from_dict
 
 # A network too small for the inflow, with a buffer site that starts closed.
 FULL = {

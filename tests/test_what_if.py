@@ -25,7 +25,8 @@ from flowsim.dashboard.what_if import (
     what_if_changes,
     what_if_document,
 )
-from flowsim.scenario.config import Timeline, load_config
+from flowsim.scenario.loading import load_config
+from flowsim.scenario.timeline import Timeline
 
 DATE = dt.date(2024, 4, 1)
 
@@ -196,7 +197,7 @@ def test_a_shipped_scenario_is_named_so_the_download_runs_anywhere(tmp_path) -> 
     """A what-if on a shipped scenario names it by its name (``base: belgium-baseline``):
     the downloaded file loads wherever it is saved; another scenario by its file name."""
     from flowsim.dashboard.what_if import download_base
-    from flowsim.scenario.config import shipped_configs
+    from flowsim.scenario.loading import shipped_configs
 
     shipped = shipped_configs() / "belgium-baseline.yaml"
     assert download_base(shipped) == "belgium-baseline"

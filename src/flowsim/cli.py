@@ -20,7 +20,8 @@ from typing import Any
 
 from flowsim.results import footprint
 from flowsim.results.markdown import block_problem, write_block
-from flowsim.scenario.config import ConfigError, load_config
+from flowsim.scenario.errors import ConfigError
+from flowsim.scenario.loading import load_config
 
 EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
 DEFAULT_REPLICATIONS = 10  # flowsim run, for a scenario without an ensemble
@@ -595,7 +596,7 @@ def _cores() -> int:
 
 def _is_experiment(path: Path) -> bool:
     """Whether a YAML file is an experiment (it has a ``design``) rather than a scenario."""
-    from flowsim.scenario.config import read_yaml_mapping
+    from flowsim.scenario.loading import read_yaml_mapping
 
     try:
         raw = read_yaml_mapping(path)

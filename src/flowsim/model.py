@@ -18,20 +18,14 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-from flowsim.engine import groups, population, regions, series, states, streams
+from flowsim.engine import arrivals, groups, regions, series, states, streams
+from flowsim.engine.arrivals import Generated, generate
 from flowsim.engine.chain import Chain, new_chain
 from flowsim.engine.compiled import borrowed, direct
-from flowsim.engine.population import (
-    Applicants,
-    Generated,
-    ProfileTable,
-    Window,
-    generate,
-    new_tally,
-    rebuild_window,
-)
+from flowsim.engine.population import Applicants, ProfileTable, Window, new_tally, rebuild_window
 from flowsim.engine.procedure import open_initial_cases
 from flowsim.engine.queues import Queue, new_queue
+from flowsim.engine.states import CENTRE_TYPES
 from flowsim.institutions.call import Call
 from flowsim.institutions.cgrs import Cgrs, decisions, new_cgrs_desk, queue_ranks
 from flowsim.institutions.housing import (
@@ -60,8 +54,9 @@ from flowsim.institutions.temporary_protection import (
     new_desk,
     tp_cases,
 )
-from flowsim.scenario.config import CENTRE_TYPES, Scenario, Timeline
 from flowsim.scenario.municipalities import load_municipalities
+from flowsim.scenario.scenario import Scenario
+from flowsim.scenario.timeline import Timeline
 from flowsim.scenario.triggers import TriggerRules
 
 WINDOW_REBUILD_DAYS = 7  # how often exited cases are dropped from the daily scans
@@ -206,29 +201,29 @@ class ProtectionSystem(mesa.Model):
 
     def _open_initial_state(self, g: Generated) -> None:
         """Queues, places and deadlines of the applicants in the system on the start date
-        (who lives in reception: :class:`flowsim.scenario.config.InitialState`)."""
+        (who lives in reception: :class:`flowsim.scenario.initial_state.InitialState`)."""
         init = self.config.initial_state
-        count = g.initial_counts  # cases per group of population.INITIAL_GROUPS
+        count = g.initial_counts  # cases per group of arrivals.INITIAL_GROUPS
         open_initial_cases(
             self.cases,
             self.tally,
             self.cgrs_desk,
             self.queues.call,
-            g.first(population.CGRS),
-            count[population.CGRS],
-            count[population.CALL],
+            g.first(arrivals.CGRS),
+            count[arrivals.CGRS],
+            count[arrivals.CALL],
         )
         open_initial_dublin(
             self.chain,
-            g.first(population.DUBLIN_REQUESTED),
-            np.array(count[population.DUBLIN_REQUESTED : population.DUBLIN_ABSCONDED + 1]),
+            g.first(arrivals.DUBLIN_REQUESTED),
+            np.array(count[arrivals.DUBLIN_REQUESTED : arrivals.DUBLIN_ABSCONDED + 1]),
             self.seed,
             self.immigration_office.terms,
         )
         open_initial_files(
             self.chain,
-            g.first(population.TRANSMISSION),
-            count[population.TRANSMISSION],
+            g.first(arrivals.TRANSMISSION),
+            count[arrivals.TRANSMISSION],
             self.seed,
             self.immigration_office.terms,
         )
@@ -251,13 +246,13 @@ class ProtectionSystem(mesa.Model):
             *self.fedasil.today_hazards,
         )
         open_initial_status_holders(
-            self.cases, self.tally, self.status_holders, count[population.STATUS]
+            self.cases, self.tally, self.status_holders, count[arrivals.STATUS]
         )
         open_initial_returns(
             self.chain,
-            g.first(population.RETURN_PLACE),
-            count[population.RETURN_PLACE],
-            count[population.REMOVAL_LIST],
+            g.first(arrivals.RETURN_PLACE),
+            count[arrivals.RETURN_PLACE],
+            count[arrivals.REMOVAL_LIST],
             self.seed,
         )
 

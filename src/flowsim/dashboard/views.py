@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from flowsim.scenario.config import CENTRE_TYPES
+from flowsim.engine.states import CENTRE_TYPES
 
 WINDOW = 30  # days: flows and rates are shown as means over this window
 

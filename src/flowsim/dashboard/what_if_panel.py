@@ -27,7 +27,8 @@ from flowsim.dashboard.what_if import (
     run_what_if,
 )
 from flowsim.results.folders import classify
-from flowsim.scenario.config import ConfigError, load_config
+from flowsim.scenario.errors import ConfigError
+from flowsim.scenario.loading import load_config
 
 DEFAULT_SERIES = "without_reception"
 

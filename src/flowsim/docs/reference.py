@@ -1,11 +1,12 @@
 """The scenario reference: every field of a scenario file with its range, default, whether a
 dated change may move it, and the sentence that explains it, generated from the schema
-(:mod:`flowsim.scenario.config`) so that it cannot drift from what the loader accepts.
+(:mod:`flowsim.scenario`) so that it cannot drift from what the loader accepts.
 
-The sentence of a field is the comment on its line in ``config.py`` (or the comment lines
-just above it); a section's is its class docstring. ``python -m flowsim.docs.reference`` writes
-``docs/reference.md``; a test keeps it current. :mod:`flowsim.docs.schema` puts the same sentences
-into the JSON Schema, so an editor shows them as the analyst types.
+The sentence of a field is the comment on its line in the schema's source (the modules of
+:mod:`flowsim.scenario`; or the comment lines just above it); a section's is its class
+docstring. ``python -m flowsim.docs.reference`` writes ``docs/reference.md``; a test keeps
+it current. :mod:`flowsim.docs.schema` puts the same sentences into the JSON Schema, so an
+editor shows them as the analyst types.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from flowsim.scenario.config import CHANGEABLE_SECTIONS, Scenario
+from flowsim.scenario.scenario import Scenario
+from flowsim.scenario.timeline import CHANGEABLE_SECTIONS
 
 _FIELD = re.compile(r"^    (\w+)\s*:")
 

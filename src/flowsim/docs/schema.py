@@ -1,6 +1,6 @@
 """JSON Schemas of scenario and experiment files, for editors that check YAML as one types.
 
-Generated from the pydantic models (:class:`flowsim.scenario.config.Scenario`,
+Generated from the pydantic models (:class:`flowsim.scenario.scenario.Scenario`,
 :class:`flowsim.experiments.spec.Spec`), checked in under ``docs/schema/`` and kept current by a
 test. Three schemas:
 
@@ -24,6 +24,8 @@ import json
 import sys
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 BASE_FIELD = {
@@ -50,7 +52,7 @@ def _without_required(node: Any) -> Any:
 
 def scenario_schema() -> dict[str, Any]:
     """The schema of a complete scenario file (``base:`` allowed too)."""
-    from flowsim.scenario.config import Scenario
+    from flowsim.scenario.scenario import Scenario
 
     schema = Scenario.model_json_schema()
     _describe(schema)
@@ -89,15 +91,38 @@ def experiment_schema() -> dict[str, Any]:
     }
 
 
+def _scenario_models() -> dict[str, type[BaseModel]]:
+    """The scenario schema's pydantic models by class name (as the JSON Schema's ``$defs``
+    name them), from the modules the schema is split into."""
+    from flowsim.scenario import (
+        calibration,
+        changes,
+        fields,
+        initial_state,
+        profiles,
+        scenario,
+        sections,
+    )
+
+    modules = (fields, profiles, sections, initial_state, changes, calibration, scenario)
+    return {
+        name: value
+        for module in modules
+        for name, value in vars(module).items()
+        if isinstance(value, type) and issubclass(value, BaseModel)
+    }
+
+
 def _describe(schema: dict[str, Any]) -> None:
-    """Give every property the sentence that explains it in ``config.py`` (the same one as
-    ``docs/reference.md``), so that an editor shows it; a description of its own is kept."""
+    """Give every property the sentence that explains it in the schema's source (the same
+    one as ``docs/reference.md``), so that an editor shows it; a description of its own is
+    kept."""
     from flowsim.docs.reference import field_comments
-    from flowsim.scenario import config
 
     models = {"Scenario": schema, **schema.get("$defs", {})}
+    known = _scenario_models()
     for name, definition in models.items():
-        model = getattr(config, name, None)
+        model = known.get(name)
         if model is None:
             continue
         for field, text in field_comments(model).items():

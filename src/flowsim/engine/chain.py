@@ -23,10 +23,14 @@ from numba.experimental import structref
 if TYPE_CHECKING:
     from flowsim.engine.calendar import Calendar
     from flowsim.engine.population import Cases, Tally
-    from flowsim.engine.procedure import CgrsDesk, ReturnDesk, StatusHolders
+    from flowsim.engine.procedure import (
+        CgrsDesk,
+        DublinDesk,
+        ReturnDesk,
+        StatusHolders,
+        TemporaryProtectionDesk,
+    )
     from flowsim.engine.queues import Queue
-    from flowsim.institutions.immigration_office import DublinDesk
-    from flowsim.institutions.temporary_protection import TemporaryProtectionDesk
 
 FIELDS = (
     "cases",  # Cases: one row per household

@@ -13,7 +13,7 @@ from numba import njit
 
 from flowsim.engine import states
 from flowsim.engine.population import DAYS_WAITED, DECIDED, GRANTED, REFUSED, ProfileTable, Tally
-from flowsim.scenario.config import HOUSEHOLD_TYPES
+from flowsim.engine.states import HOUSEHOLD_TYPES
 
 # What is recorded per profile each day (rows of the daily snapshot).
 IN_RECEPTION, WITHOUT_RECEPTION, PENDING_CGRS = 0, 1, 2

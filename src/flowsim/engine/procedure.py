@@ -2,7 +2,10 @@
 
 Lodging a case with the CGRS, lodging an appeal at CALL, asking Fedasil for a place and
 ending a case in an exit state each have one implementation here, used by registration,
-the CGRS, CALL and reception alike. All functions are numba kernels on one case.
+the CGRS, CALL and reception alike. All functions are numba kernels on one case. The
+registers the institutions keep for their cases (the desks the chain carries,
+:mod:`flowsim.engine.chain`) are defined here too, so that the engine knows every register
+without importing an institution.
 """
 
 from __future__ import annotations
@@ -36,6 +39,20 @@ class CgrsDesk(NamedTuple):
     withdrawals: Calendar  # the day a pending case withdraws or abandons its application
     hazard: np.ndarray  # float64[1]: today's daily hazard of withdrawing (per day)
     seed: np.ndarray  # uint64[1]: the run's seed, for the keyed withdrawal draw
+
+
+class DublinDesk(NamedTuple):
+    """The Office's desk. Dublin cases (EU Regulation 604/2013): the day of each case's next
+    step and what it is, the day its request was accepted, and the accepted cases waiting for
+    a transfer. Files waiting to be sent to the CGRS (while the Office's capacity to send them
+    binds), first ready first sent, and the day each of their applicants would leave."""
+
+    calendar: Calendar  # the day of each Dublin case's next step
+    step: np.ndarray  # int8 per case: SEND_REQUEST, REPLY, ABSCOND, WINDOW_CLOSES, ...
+    accepted_day: np.ndarray  # int32 per case: the day the other state accepted
+    transfers: Queue  # accepted cases waiting for a transfer, first accepted first
+    files: Queue  # files waiting to be sent to the CGRS, first ready first
+    leaving: Calendar  # the day an applicant waiting for their file to be sent leaves
 
 
 @njit(cache=True, inline="always")
@@ -100,6 +117,14 @@ class ReturnDesk(NamedTuple):
     removal_deadlines: Calendar  # the end of each case's removal window
     coaching: Queue  # on the removal list, waiting for an ICAM coach, first come first served
     days: np.ndarray  # int64[2]: open return place stay and removal window today (days)
+
+
+class TemporaryProtectionDesk(NamedTuple):
+    """Households in emergency reception waiting for crisis housing, and their departures."""
+
+    crisis_queue: Queue  # first come first served
+    departures: Calendar  # the day each household leaves Belgium
+    own_housing: Calendar  # the day each household finds housing by itself
 
 
 @njit(cache=True, inline="always")

@@ -17,7 +17,7 @@ from numba import njit
 
 from flowsim.engine import states
 from flowsim.engine.population import GRANTED, REFUSED, REGION_UNASSIGNED, Tally
-from flowsim.scenario.municipalities import REGIONS
+from flowsim.engine.states import REGIONS
 
 CENTRE_REGIONS = (*REGIONS, "unassigned")
 assert CENTRE_REGIONS.index("unassigned") == REGION_UNASSIGNED

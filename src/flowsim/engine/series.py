@@ -11,8 +11,7 @@ from numba import njit
 
 from flowsim.engine import states
 from flowsim.engine.population import Tally
-from flowsim.engine.states import ACTIVE_STATES, EXIT_STATES, STATE_NAMES
-from flowsim.scenario.config import CENTRE_TYPES
+from flowsim.engine.states import ACTIVE_STATES, CENTRE_TYPES, EXIT_STATES, STATE_NAMES
 
 # Flow indices (persons per day unless stated), written by the kernels.
 APPLICATIONS = 0  # persons arriving to apply

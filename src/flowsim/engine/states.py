@@ -1,10 +1,16 @@
-"""The states a person can be in, and where they live while in it.
+"""The states a person can be in, where they live while in it, and the kinds of households
+and reception places (a scenario names them; the arrays hold their index).
 
 Every person who has entered the model is in exactly one state on every day. Active states
 come first; exit states (codes from :data:`FIRST_EXIT` on) end a person's time in the model.
 """
 
 from __future__ import annotations
+
+# Kinds of cases and places: the scenario names them, the arrays hold their index.
+HOUSEHOLD_TYPES = ("single_man", "single_woman", "family", "unaccompanied_minor")
+CENTRE_TYPES = ("collective", "lri", "emergency", "private_operator", "convention")
+REGIONS = ("flanders", "wallonia", "brussels")  # of a centre or a municipality
 
 # Procedure states (int8 codes stored per case; every member of a household shares them).
 NOT_ARRIVED = 0  # generated in advance, not yet in the model: never counted

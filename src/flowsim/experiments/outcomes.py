@@ -26,7 +26,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from flowsim.engine.series import SERIES_NAMES
-from flowsim.scenario.config import Number
+from flowsim.scenario.fields import Number
 
 # computed here from other series when a run's table does not hold them
 DERIVED = tuple(name for name in ("occupancy_rate",) if name not in SERIES_NAMES)

@@ -14,7 +14,7 @@ Every lever or uncertainty (a *factor*) changes the base scenario in one of thre
 - ``scenarios``: a choice among named scenario files (``baseline`` vs ``winter-plan``).
 
 Problems are reported like scenario files: one line per problem, ``file: field.path: what
-was expected`` (:class:`flowsim.scenario.config.ConfigError`).
+was expected`` (:class:`flowsim.scenario.errors.ConfigError`).
 """
 
 from __future__ import annotations
@@ -32,21 +32,19 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from flowsim.experiments.outcomes import Outcome, check_series_names
-from flowsim.scenario.config import (
-    ConfigError,
-    Label,
-    Number,
-    Scenario,
-    _format_errors,
-    _set_path,
-    _unknown_field,
-    changeable_fields,
+from flowsim.scenario.calibration import set_path
+from flowsim.scenario.checks import _unknown_field
+from flowsim.scenario.errors import ConfigError, format_errors
+from flowsim.scenario.fields import Label, Number
+from flowsim.scenario.loading import (
     load_raw_config,
     missing_scenario,
     read_yaml_mapping,
     scenario_from_dict,
     scenario_path,
 )
+from flowsim.scenario.scenario import Scenario
+from flowsim.scenario.timeline import changeable_fields
 
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")  # factor and outcome names are column names
 DESIGNS = ("factorial", "latin_hypercube", "sobol", "morris")
@@ -276,7 +274,7 @@ class Experiment:
         for factor in self.spec.factors:
             value = point[factor.name]
             if factor.field is not None:
-                _set_path(tree, factor.field, float(value))
+                set_path(tree, factor.field, float(value))
                 _leave_to_factor(tree, factor.field)
             elif factor.change is not None:
                 change = factor.change
@@ -322,7 +320,7 @@ def experiment_from_dict(raw: dict[str, Any], source: str, folder: Path) -> Expe
     try:
         spec = Spec.model_validate(raw)
     except ValidationError as err:
-        raise ConfigError(_format_errors(err, source)) from None
+        raise ConfigError(format_errors(err, source)) from None
     files = {"": spec.base} if spec.base is not None else {}
     choice = next((f for f in spec.factors if f.scenarios is not None), None)
     if choice is not None:

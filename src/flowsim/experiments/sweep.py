@@ -42,7 +42,8 @@ import pyarrow.parquet as pq
 from flowsim.experiments.outcomes import Outcome, compute_outcomes
 from flowsim.experiments.spec import Experiment, baseline_point, design_matrix
 from flowsim.results.runs import atomic_path, replication, replication_seeds, versions
-from flowsim.scenario.config import ConfigError, Scenario
+from flowsim.scenario.errors import ConfigError
+from flowsim.scenario.scenario import Scenario
 
 MANIFEST_VERSION = 1
 WARM_UP_DAYS = 14  # long enough to call every daily kernel once

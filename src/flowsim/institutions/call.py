@@ -17,7 +17,7 @@ from flowsim.engine.procedure import (
     refuse,
 )
 from flowsim.engine.queues import best_class, pop
-from flowsim.scenario.config import DAYS_PER_MONTH
+from flowsim.engine.rates import DAYS_PER_MONTH
 
 if TYPE_CHECKING:
     from flowsim.model import ProtectionSystem

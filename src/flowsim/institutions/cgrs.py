@@ -22,8 +22,9 @@ from flowsim.engine.procedure import (
     under_restrictions,
 )
 from flowsim.engine.queues import Queue, best_class, overdue_class, pop
-from flowsim.institutions.reception import daily_hazard
-from flowsim.scenario.config import DAYS_PER_MONTH, HOUSEHOLD_TYPES, Prioritisation
+from flowsim.engine.rates import DAYS_PER_MONTH, daily_hazard
+from flowsim.engine.states import HOUSEHOLD_TYPES
+from flowsim.scenario.sections import Prioritisation
 
 if TYPE_CHECKING:
     from flowsim.model import ProtectionSystem

@@ -28,13 +28,15 @@ from flowsim.engine.procedure import (
     start_housing_search,
 )
 from flowsim.engine.queues import best_class, new_queue, pop, push
-from flowsim.scenario.config import DAYS_PER_MONTH, MUNICIPAL_TABLE_COLUMNS, Scenario
+from flowsim.engine.rates import DAYS_PER_MONTH
 from flowsim.scenario.municipalities import (
     REGIONS,
     MunicipalityTable,
     read_capacity_table,
     share_places_by_region,
 )
+from flowsim.scenario.scenario import Scenario
+from flowsim.scenario.sections import MUNICIPAL_TABLE_COLUMNS
 
 if TYPE_CHECKING:
     from flowsim.model import ProtectionSystem

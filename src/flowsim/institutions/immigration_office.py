@@ -3,19 +3,20 @@ procedure with its legal clocks (request, reply, transfer window, absconding).""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 from numba import njit
 
 from flowsim.engine import series, states, streams
-from flowsim.engine.calendar import Calendar, new_calendar, schedule, take_due, unschedule
+from flowsim.engine.calendar import new_calendar, schedule, take_due, unschedule
 from flowsim.engine.chain import Chain
 from flowsim.engine.compiled import borrowed, direct
 from flowsim.engine.population import Cases, Tally, set_housing, set_state
 from flowsim.engine.procedure import (
     CgrsDesk,
+    DublinDesk,
     finalise,
     initial_due_day,
     request_place,
@@ -25,8 +26,7 @@ from flowsim.engine.procedure import (
     welcome_temporary_protection,
 )
 from flowsim.engine.queues import Queue, best_class, new_queue, pop, push
-from flowsim.institutions.reception import daily_hazard
-from flowsim.scenario.config import DAYS_PER_MONTH
+from flowsim.engine.rates import DAYS_PER_MONTH, daily_hazard
 
 if TYPE_CHECKING:
     from flowsim.model import ProtectionSystem
@@ -73,20 +73,6 @@ def arrive(
                 flows[series.SUBSEQUENT_EXTERNAL] += cases.size[c]
         c += 1
     return c
-
-
-class DublinDesk(NamedTuple):
-    """The Office's desk. Dublin cases (EU Regulation 604/2013): the day of each case's next
-    step and what it is, the day its request was accepted, and the accepted cases waiting for
-    a transfer. Files waiting to be sent to the CGRS (while the Office's capacity to send them
-    binds), first ready first sent, and the day each of their applicants would leave."""
-
-    calendar: Calendar  # the day of each Dublin case's next step
-    step: np.ndarray  # int8 per case: SEND_REQUEST, REPLY, ABSCOND, WINDOW_CLOSES, ...
-    accepted_day: np.ndarray  # int32 per case: the day the other state accepted
-    transfers: Queue  # accepted cases waiting for a transfer, first accepted first
-    files: Queue  # files waiting to be sent to the CGRS, first ready first
-    leaving: Calendar  # the day an applicant waiting for their file to be sent leaves
 
 
 # A Dublin case's next step (DublinDesk.step).

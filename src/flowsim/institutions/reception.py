@@ -24,17 +24,12 @@ from flowsim.engine.population import (
 )
 from flowsim.engine.procedure import finalise, request_place
 from flowsim.engine.queues import FIRST_IN_LINE, Queue, best_class, pop, push_front
-from flowsim.scenario.config import DAYS_PER_MONTH, HOUSEHOLD_TYPES, Dispatch
+from flowsim.engine.rates import daily_hazard
+from flowsim.engine.states import HOUSEHOLD_TYPES
+from flowsim.scenario.sections import Dispatch
 
 if TYPE_CHECKING:
     from flowsim.model import ProtectionSystem
-
-
-def daily_hazard(share_per_month: float) -> float:
-    """Daily hazard (per day) equivalent to a share of residents leaving per month."""
-    # A share of 1 per month is capped at a share of 1 - 1e-12, and the daily hazard at 50,
-    # so the reception clocks stay finite.
-    return min(-math.log1p(-min(share_per_month, 1.0 - 1e-12)) / DAYS_PER_MONTH, 50.0)
 
 
 def dispatch_ranks(table: ProfileTable, rule: Dispatch) -> np.ndarray:
@@ -323,7 +318,7 @@ def place_initial_residents(
     """Place the cases in the system on the start date in centres until each holds its
     target (persons): first ``residents`` (in order; groups who all live in reception), then
     ``others`` (in order; groups who fill the places left; see
-    :class:`flowsim.scenario.config.InitialState`). A household goes to the first centre with room
+    :class:`flowsim.scenario.initial_state.InitialState`). A household goes to the first centre with room
     for all of it (households are not split).
 
     A resident that finds no room is left without housing for its group's opener to deal

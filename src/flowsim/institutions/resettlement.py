@@ -18,8 +18,11 @@ import numpy as np
 import pandas as pd
 
 from flowsim.engine import streams
-from flowsim.engine.population import household_sizes
-from flowsim.scenario.config import DAYS_PER_MONTH, HOUSEHOLD_TYPES, Scenario, Timeline
+from flowsim.engine.arrivals import household_sizes
+from flowsim.engine.rates import DAYS_PER_MONTH
+from flowsim.engine.states import HOUSEHOLD_TYPES
+from flowsim.scenario.scenario import Scenario
+from flowsim.scenario.timeline import Timeline
 
 FAMILY = HOUSEHOLD_TYPES.index("family")
 

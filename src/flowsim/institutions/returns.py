@@ -37,7 +37,8 @@ from flowsim.engine.procedure import (
     transmit_to_cgrs,
 )
 from flowsim.engine.queues import Queue, best_class, new_queue, pop, push
-from flowsim.scenario.config import DAYS_PER_MONTH, HOUSEHOLD_TYPES
+from flowsim.engine.rates import DAYS_PER_MONTH
+from flowsim.engine.states import HOUSEHOLD_TYPES
 
 if TYPE_CHECKING:
     from flowsim.model import ProtectionSystem

@@ -2,7 +2,7 @@
 
 A forecast can start where a fitted history run stands on a date: :func:`state_summary`
 reads the model at the end of its last simulated day and gives the ``initial_state`` mapping
-(:class:`flowsim.scenario.config.InitialState`) of a scenario starting the next day. The new run then
+(:class:`flowsim.scenario.initial_state.InitialState`) of a scenario starting the next day. The new run then
 starts with as many persons in each state, the same residents by centre, the same waiting
 list and the same people under temporary protection by housing; what the fields cannot carry
 is drawn anew: households and profiles, each case's clocks (spread evenly over the longest
@@ -17,7 +17,7 @@ import numpy as np
 
 from flowsim.engine import states
 from flowsim.engine.queues import Queue
-from flowsim.scenario.config import InitialState
+from flowsim.scenario.initial_state import InitialState
 
 if TYPE_CHECKING:
     from flowsim.model import ProtectionSystem

@@ -12,7 +12,7 @@ registration from the rates of that day.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
@@ -20,29 +20,28 @@ import pandas as pd
 from numba import njit
 
 from flowsim.engine import series, states, streams
+from flowsim.engine.arrivals import household_sizes, households_within
 from flowsim.engine.calendar import Calendar, new_calendar, schedule, take_due
 from flowsim.engine.chain import Chain
 from flowsim.engine.compiled import borrowed, direct
-from flowsim.engine.population import Cases, Tally, household_sizes, households_within, set_state
-from flowsim.engine.procedure import StatusHolders, finalise, leave_crisis_housing
-from flowsim.engine.queues import Queue, best_class, new_queue, pop, push
-from flowsim.institutions.reception import daily_hazard
-from flowsim.scenario.config import HOUSEHOLD_TYPES, Scenario
+from flowsim.engine.population import Cases, Tally, set_state
+from flowsim.engine.procedure import (
+    StatusHolders,
+    TemporaryProtectionDesk,
+    finalise,
+    leave_crisis_housing,
+)
+from flowsim.engine.queues import best_class, new_queue, pop, push
+from flowsim.engine.rates import daily_hazard
+from flowsim.engine.states import HOUSEHOLD_TYPES
 from flowsim.scenario.municipalities import distribute
+from flowsim.scenario.scenario import Scenario
 
 if TYPE_CHECKING:
     from flowsim.model import ProtectionSystem
 
 
 FAMILY = HOUSEHOLD_TYPES.index("family")
-
-
-class TemporaryProtectionDesk(NamedTuple):
-    """Households in emergency reception waiting for crisis housing, and their departures."""
-
-    crisis_queue: Queue  # first come first served
-    departures: Calendar  # the day each household leaves Belgium
-    own_housing: Calendar  # the day each household finds housing by itself
 
 
 def new_desk(n_days: int, n_cases: int) -> TemporaryProtectionDesk:

@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from flowsim.engine.series import FLOW_NAMES, SERIES_NAMES
-from flowsim.engine.states import STATE_NAMES
-from flowsim.scenario.config import CENTRE_TYPES
+from flowsim.engine.states import CENTRE_TYPES, STATE_NAMES
 
 
 class Entry(NamedTuple):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from flowsim.scenario.config import Scenario
+    from flowsim.scenario.scenario import Scenario
 
 BYTES_PER_PERSON = 300  # peak, model arrays included (measured 230-245; margin)
 BYTES_PER_REPLICATION_DAY = 2_600  # series, by group and by region (measured 2,156)

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from flowsim.model import ProtectionSystem, paused_gc
-from flowsim.scenario.config import Scenario
+from flowsim.scenario.scenario import Scenario
 
 MANIFEST_VERSION = 1
 TABLES = ("series", "series_by_group", "series_by_region", "events")  # one Parquet file each

@@ -8,7 +8,7 @@ whole shares by the largest-remainder method, :func:`distribute` does so for a n
 by a distribution key, and :func:`read_capacity_table` reads per-municipality figures (places,
 persons per month) from a CSV keyed by NIS code.
 
-File problems raise :class:`flowsim.scenario.config.ConfigError` with one line per problem, naming the
+File problems raise :class:`flowsim.scenario.errors.ConfigError` with one line per problem, naming the
 file, the line and the column: ``<file>: line <n>, column <name>: expected ..., got ...``.
 """
 
@@ -27,9 +27,9 @@ from typing import IO, Any
 
 import numpy as np
 
-from flowsim.scenario.config import ConfigError
+from flowsim.engine.states import REGIONS
+from flowsim.scenario.errors import ConfigError
 
-REGIONS = ("flanders", "wallonia", "brussels")
 DISTRIBUTION_KEYS = ("population", "equal")
 MUNICIPALITY_COLUMNS = ("nis_code", "name", "region", "province", "population")
 NIS_COLUMN = "nis"  # the key column of a per-municipality table

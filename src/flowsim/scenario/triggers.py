@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from flowsim.engine.series import STOCK_NAMES
-from flowsim.scenario.config import Action, Condition, Scenario, Trigger
+from flowsim.scenario.changes import Action, Condition, Trigger
+from flowsim.scenario.scenario import Scenario
 
 EVENT_COLUMNS = ("date", "trigger", "event", "field", "value")
 

@@ -268,7 +268,7 @@ def run_backtest(
     ``flowsim forward`` does by default), else from each member's own state.
     Resumable: each step stores its runs. Returns the summary."""
     from flowsim.engine.series import SERIES_NAMES
-    from flowsim.scenario.config import load_config
+    from flowsim.scenario.loading import load_config
     from flowsim.validation.calibration import calibrate, ensemble_series
     from flowsim.validation.forward import write_forward
 

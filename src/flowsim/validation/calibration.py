@@ -1,6 +1,6 @@
 """Calibration: an ensemble of parameter sets that fit the observed Belgian figures.
 
-The scenario's ``calibration:`` section (:class:`flowsim.scenario.config.Calibration`) names the
+The scenario's ``calibration:`` section (:class:`flowsim.scenario.calibration.Calibration`) names the
 fields to fit with their prior ranges and the observed series to fit them to. The result is
 an approximate posterior (:mod:`flowsim.validation.posterior`: likelihood, prior, sequential Monte
 Carlo), kept as an *ensemble* of parameter sets: ``fitted.yaml`` extends the calibrated
@@ -53,15 +53,10 @@ import pandas as pd
 import yaml
 
 from flowsim.results.runs import atomic_path, replication_seeds, versions
-from flowsim.scenario.config import (
-    Calibration,
-    ConfigError,
-    Scenario,
-    apply_values,
-    calibrated_parameter,
-    load_config,
-    scenario_from_dict,
-)
+from flowsim.scenario.calibration import Calibration, apply_values, calibrated_parameter
+from flowsim.scenario.errors import ConfigError
+from flowsim.scenario.loading import load_config, scenario_from_dict
+from flowsim.scenario.scenario import Scenario
 from flowsim.validation.calibration_docs import calibration_tables
 from flowsim.validation.hindcast import compare, summarise
 from flowsim.validation.observed import ModelRun, ObservedError, load_observed
@@ -171,7 +166,7 @@ class PointValues:
 
 
 def with_values(scenario: Scenario, values: dict[str, float], source: str) -> Scenario:
-    """``scenario`` with the calibrated ``values`` in place (:func:`flowsim.scenario.config.
+    """``scenario`` with the calibrated ``values`` in place (:func:`flowsim.scenario.
     apply_values`), validated again; a fitted scenario has no calibration section."""
     tree = scenario.model_dump(mode="python")
     tree["calibration"] = None

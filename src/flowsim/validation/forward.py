@@ -39,18 +39,12 @@ import yaml
 
 from flowsim.docs.schema import schema_for
 from flowsim.results.runs import atomic_path, replication_seeds, versions
-from flowsim.scenario.config import (
-    FITTED_NOTE,
-    LABEL,
-    ConfigError,
-    Scenario,
-    Timeline,
-    _set_path,
-    calibrated_parameter,
-    changeable_fields,
-    load_config,
-    scenario_from_dict,
-)
+from flowsim.scenario.calibration import FITTED_NOTE, calibrated_parameter, set_path
+from flowsim.scenario.errors import ConfigError
+from flowsim.scenario.fields import LABEL
+from flowsim.scenario.loading import load_config, scenario_from_dict
+from flowsim.scenario.scenario import Scenario
+from flowsim.scenario.timeline import Timeline, changeable_fields
 from flowsim.validation.predictive import scenario_scales
 
 STATE = "initial_state."
@@ -77,7 +71,7 @@ class StateAtEnd:
     ``initial_state.<field>``, residents as ``initial_state.in_reception_persons.<centre>``)."""
 
     def __init__(self, centres: list[str]):
-        from flowsim.scenario.config import InitialState
+        from flowsim.scenario.initial_state import InitialState
 
         fields = [f for f in InitialState.model_fields if f != "in_reception_persons"]
         self.names = tuple(
@@ -259,14 +253,14 @@ def anchor_members(
 ) -> pd.DataFrame:
     """``members`` with their start state set to the observed ``stocks``
     (:func:`observed_state`), within what the state's rules allow
-    (:meth:`flowsim.scenario.config.InitialState.residents_problems`): the pending persons to the
+    (:meth:`flowsim.scenario.initial_state.InitialState.residents_problems`): the pending persons to the
     figure; the residents scaled to the observed total (whole persons, no centre above its
     ``places``), at most the persons who can live in reception (also when no total is
     observed: a backlog set lower may leave fewer); the waiting list to the figure, at most
     the pending persons and Dublin cases not in reception. Each member keeps
     its own mix of everything no figure observes (Dublin cases, orders to leave, status
     holders, who of the residents is in which centre)."""
-    from flowsim.scenario.config import InitialState
+    from flowsim.scenario.initial_state import InitialState
 
     def persons(row: pd.Series, fields: tuple[str, ...]) -> float:
         return float(sum(row[STATE + f] for f in fields))
@@ -318,7 +312,7 @@ def _start_tree(fitted: Scenario, origin: dt.date, end: dt.date, name: str) -> d
     tree = base.model_dump(mode="json")
     values = Timeline(base).values_on(base.day_of(origin))
     for field in changeable_fields(base):
-        _set_path(tree, field, values[field])
+        set_path(tree, field, values[field])
     tree.update(
         name=name,
         start_date=(origin + dt.timedelta(days=1)).isoformat(),

@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from flowsim.engine.rates import DAYS_PER_MONTH
 from flowsim.engine.series import FLOW_NAMES, SERIES_NAMES
-from flowsim.scenario.config import DAYS_PER_MONTH
 
 OBSERVED_FILE = "observed.csv"
 REJECTED_FILE = "observed_rejected.csv"

@@ -30,7 +30,7 @@ import pandas as pd
 from flowsim.validation.posterior import point_weights
 
 if TYPE_CHECKING:
-    from flowsim.scenario.config import Scenario
+    from flowsim.scenario.scenario import Scenario
 
 ERROR_COLUMNS = ["series", "resolution", "points", "effective_points", "scale"]
 PREDICTIVE_QUANTILES = (0.05, 0.25, 0.75, 0.95)  # columns predictive_q05 ... predictive_q95
