@@ -44,14 +44,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from flowsim.experiments.sweep import (
-    MAX_RUNS_PER_TASK,
-    WarmNumba,
-    make_client,
-    plan_runs,
-    run_sweep,
-)
+from flowsim.experiments.sweep import plan_runs, run_sweep
+from flowsim.results.clusters import make_client
 from flowsim.results.runs import replication
+from flowsim.results.shards import MAX_RUNS_PER_TASK, WarmNumba
 from sweep import experiment, keep_busy, plain_process  # benchmarks/sweep.py
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from dashboard_helpers import RUNS, make_results_root, widgets_by_class, widgets_in, write_run
 from flowsim import dashboard as d
-from flowsim.dashboard import series_charts
+from flowsim.results import fan_charts, folders
 
 
 def frame(values: dict[str, list[list[float]]], start: str = "2024-01-01") -> pd.DataFrame:
@@ -434,7 +434,7 @@ def test_outcome_units_follow_the_series_and_the_statistic(definition, unit):
 
 
 def test_ticks_read_at_a_glance():
-    assert [series_charts._tick(v) for v in (1_500_000, 12_000, 250, 0.25, -20_000)] == [
+    assert [fan_charts._tick(v) for v in (1_500_000, 12_000, 250, 0.25, -20_000)] == [
         "1.5 M",
         "12,000",
         "250",
@@ -504,7 +504,7 @@ def test_group_views_show_one_panel_per_group_of_their_grouping():
 
 def _count_reads(monkeypatch) -> list[str]:
     """Every parquet file the dashboard reads from now on, by name."""
-    from flowsim.dashboard import loading
+    from flowsim.results import loading
 
     reads: list[str] = []
     real = loading._read_parquet
@@ -782,12 +782,12 @@ def test_an_interrupted_sweep_is_labelled_incomplete(tmp_path):
     folder = tmp_path / "extended"
     folder.mkdir()
     (folder / "runs.parquet").write_bytes(b"")
-    manifest = {"manifest_version": d.folders.MANIFEST_VERSION, "spec": {}, "runs": 8}
+    manifest = {"manifest_version": folders.MANIFEST_VERSION, "spec": {}, "runs": 8}
     (folder / "manifest.json").write_text(json.dumps({**manifest, "state": "running"}))
-    shown = d.folders.classify(folder)
+    shown = folders.classify(folder)
     assert shown.kind == "sweep" and "INCOMPLETE: running" in shown.label
     (folder / "manifest.json").write_text(json.dumps({**manifest, "state": "complete"}))
-    assert "INCOMPLETE" not in d.folders.classify(folder).label
+    assert "INCOMPLETE" not in folders.classify(folder).label
 
 
 def test_a_run_against_a_baseline_shows_paired_differences_and_totals(root):
@@ -989,7 +989,7 @@ def test_sweep_outcomes_are_grouped_by_the_uncertainties_they_stand_under(tmp_pa
     runs = pd.DataFrame(rows)
     spec = {"levers": [{"name": "plan"}], "uncertainties": [{"name": "inflow"}]}
     manifest = {"spec": spec, "outcomes": {"peak": {"series": "without_reception", "stat": "max"}}}
-    from flowsim.experiments.report import point_labels
+    from flowsim.results.loading import point_labels
 
     sweep = d.Sweep(
         tmp_path / "s",

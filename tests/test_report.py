@@ -14,14 +14,14 @@ from scipy import stats
 
 from experiment_helpers import TINY_SPEC, local_client, write_spec
 from flowsim.cli import main
-from flowsim.experiments.report import (
+from flowsim.experiments.analysis import (
     morris_indices,
     outcome_table,
     paired_differences,
     prim_boxes,
     sobol_indices,
-    write_report,
 )
+from flowsim.experiments.report import write_report
 from flowsim.experiments.spec import Spec, design_matrix, load_experiment
 from flowsim.experiments.sweep import run_sweep
 

@@ -9,9 +9,9 @@ import weakref
 import pytest
 
 import flowsim.results.runs
-from flowsim.experiments.sweep import RunTask, execute_run, warm_up
 from flowsim.model import ProtectionSystem
 from flowsim.results.runs import replication, run_replications
+from flowsim.results.shards import RunTask, execute_run, warm_up
 
 
 def models_kept(run) -> list[weakref.ref]:

@@ -10,7 +10,8 @@ import jsonschema
 import pytest
 import yaml
 
-from flowsim.docs.schema import FILES, schema_for, schemas, text
+from flowsim.docs.schema import schemas, text
+from flowsim.scenario.schema_files import FILES, schema_for
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLDER = ROOT / "docs" / "schema"

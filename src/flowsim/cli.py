@@ -225,7 +225,7 @@ def _refused(problems: list[str]) -> int:
 def _dask(cluster_options: Any, args: argparse.Namespace) -> Iterator[Any]:
     """A Dask client for the command's --workers, --scheduler or --cluster, closed after
     it with the cluster it started (an existing scheduler is left running)."""
-    from flowsim.experiments.sweep import make_client
+    from flowsim.results.clusters import make_client
 
     client = make_client(cluster_options, args.workers, args.scheduler, args.cluster, args.jobs)
     try:
@@ -541,7 +541,8 @@ def _profile_text(profile: dict[str, float], replications: int) -> str:
 
 def _sweep(args: argparse.Namespace) -> int:
     from flowsim.experiments.spec import design_size, load_experiment
-    from flowsim.experiments.sweep import SweepError, run_sweep
+    from flowsim.experiments.sweep import run_sweep
+    from flowsim.results.clusters import SweepError
 
     try:
         experiment = load_experiment(args.spec)

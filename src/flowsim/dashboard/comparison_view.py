@@ -25,7 +25,6 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from flowsim.dashboard.interactive import Mark, fan_chart
-from flowsim.dashboard.series_charts import date_axis, draw_fan
 from flowsim.dashboard.series_tables import quantile_columns
 from flowsim.dashboard.views import VIEWS, Shown
 from flowsim.engine.series import SERIES_NAMES
@@ -39,6 +38,7 @@ from flowsim.experiments.comparison import (
 from flowsim.experiments.constraints import unchanged_reason
 from flowsim.experiments.intervals import amount_interval_text, amount_text
 from flowsim.results.catalogue import entry
+from flowsim.results.fan_charts import date_axis, draw_fan
 from flowsim.results.folders import DashboardError, Folder
 from flowsim.results.loading import Scenario, load_run
 

@@ -341,7 +341,7 @@ def scatter_chart(
 
 
 def sensitivity_chart(kind: str, found: pd.DataFrame, outcome: str):
-    """The sensitivity chart of one outcome from :func:`flowsim.experiments.report.sensitivity_table`,
+    """The sensitivity chart of one outcome from :func:`flowsim.experiments.analysis.sensitivity_table`,
     as :func:`~flowsim.experiments.charts.sensitivity_figure` draws it: Sobol first-order
     and total indices, Morris mu* (sigma as a mark), factorial main effects (a bar from the
     lowest to the highest mean) or rank correlations; 95% intervals where the design gives
@@ -399,7 +399,7 @@ def prim_chart(limits: pd.DataFrame, trajectory: pd.DataFrame, density: float, t
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    from flowsim.experiments.report import limit_text
+    from flowsim.experiments.analysis import limit_text
 
     chosen = limits.attrs.get("box")
     fig = make_subplots(

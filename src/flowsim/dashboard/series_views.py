@@ -14,19 +14,20 @@ import numpy as np
 import pandas as pd
 
 from flowsim.dashboard.interactive import fan_chart
-from flowsim.dashboard.series_charts import breakdown_figure, fan_figure
-from flowsim.dashboard.series_tables import breakdown_table, fan_table, observed_points
+from flowsim.dashboard.series_charts import breakdown_figure
+from flowsim.dashboard.series_tables import breakdown_table, fan_table
 from flowsim.dashboard.views import (
     BREAKDOWNS,
     HINDCAST_VIEW,
     VIEWS,
     Breakdown,
-    Panel,
     Shown,
     one_folder_note,
 )
 from flowsim.results.catalogue import entry
+from flowsim.results.fan_charts import Panel, fan_figure
 from flowsim.results.folders import DashboardError, Folder
+from flowsim.results.frames import observed_points
 from flowsim.results.loading import (
     CACHE,
     MAX_SCENARIOS,
@@ -232,7 +233,7 @@ def show_hindcast(
     """One run (``single``, else the first run picked) against the observed figures it
     covers: the figures of one series and resolution (``option``) against the run's median
     and bands over their periods, and the summary of every group as a table."""
-    from flowsim.results.figures import hindcast_figure
+    from flowsim.validation.figures import hindcast_figure
     from flowsim.validation.hindcast import summarise
 
     run = _one_run(folders, single)

@@ -30,10 +30,11 @@ def ok_runs(sweep: Sweep) -> pd.DataFrame:
 
 def outcome_summary(sweep: Sweep) -> pd.DataFrame:
     """Per point and outcome: replications, mean and 95% interval of the mean (see
-    :func:`flowsim.experiments.report.outcome_table`), with the sweep's folder name, the point's label
+    :func:`flowsim.experiments.analysis.outcome_table`), with the sweep's folder name, the point's label
     (``scenario``), the outcome's unit and the values of the uncertainties the point stands
     under (``under``; empty without uncertainties), grouped by them."""
-    from flowsim.experiments.report import outcome_table, point_labels
+    from flowsim.experiments.analysis import outcome_table
+    from flowsim.results.loading import point_labels
 
     table = outcome_table(sweep.runs, sweep.outcomes)
     labels = table["point"].map(lambda p: point_label(sweep, int(p)))
@@ -57,8 +58,7 @@ def outcome_display(summary: pd.DataFrame) -> pd.DataFrame:
     order given, and one ``mean [low, high]`` cell per outcome, for reading: euros as
     ``EUR 2.28 bn``, counts with separators; ``(n=2)`` after an interval of fewer than
     :data:`FEW_REPLICATIONS` replications; ``-`` where a sweep lacks the outcome."""
-    from flowsim.experiments.intervals import amount_interval_text
-    from flowsim.experiments.report import interval_text
+    from flowsim.experiments.intervals import amount_interval_text, interval_text
 
     if summary.empty:
         return pd.DataFrame()
@@ -88,16 +88,12 @@ def outcome_display(summary: pd.DataFrame) -> pd.DataFrame:
 
 def difference_display(sweep: Sweep) -> pd.DataFrame:
     """Each scenario of a factorial sweep against the baseline policy under the same
-    uncertainties (:func:`flowsim.experiments.report.sweep_references`), grouped by reference: one row
+    uncertainties (:func:`flowsim.experiments.analysis.sweep_references`), grouped by reference: one row
     per scenario with its reference, and per outcome the paired difference ``mean [low,
     high]`` over replications beside the unpaired interval (95%). Empty for designs
     without reference points."""
-    from flowsim.experiments.report import (
-        interval_text,
-        number_text,
-        paired_differences,
-        sweep_references,
-    )
+    from flowsim.experiments.analysis import paired_differences, sweep_references
+    from flowsim.experiments.intervals import interval_text, number_text
     from flowsim.experiments.spec import Spec
 
     try:

@@ -152,7 +152,7 @@ def _with_notes(shown: Shown, notes: list[str]) -> Shown:
 
 
 def _show_sensitivity(sweep: Sweep, outcome: str) -> Shown:
-    from flowsim.experiments.report import sensitivity_table
+    from flowsim.experiments.analysis import sensitivity_table
 
     try:
         kind, found = sensitivity_table(sweep.runs, _spec(sweep), outcome)
@@ -169,7 +169,7 @@ def _show_sensitivity(sweep: Sweep, outcome: str) -> Shown:
 def _show_prim(sweep: Sweep, rule: Discovery) -> Shown:
     """The PRIM box describing the sweep's runs of interest (``rule``), with the peeling
     trajectory; the table behind it is the box's limits with its statistics."""
-    from flowsim.experiments.report import (
+    from flowsim.experiments.analysis import (
         describe_box,
         limit_text,
         prim_boxes,

@@ -27,17 +27,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from flowsim.scenario.schema_files import FILES
+
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 BASE_FIELD = {
     "type": "string",
     "description": "a scenario file this one extends (a path relative to this file, or a "
     "shipped scenario's name such as belgium-baseline): mappings merge field by field, "
     "lists replace the base's, changes are added",
-}
-FILES = {
-    "scenario": "scenario.schema.json",
-    "extension": "scenario-extension.schema.json",
-    "experiment": "experiment.schema.json",
 }
 
 
@@ -162,12 +159,6 @@ def write_schemas(folder: str | Path = "docs/schema") -> list[Path]:
     return written
 
 
-def schema_for(tree: dict[str, Any]) -> str:
-    """The schema file name a YAML file (its mapping) should name: an experiment's (it has
-    levers or uncertainties), an extension's (it has ``base:``) or a complete scenario's."""
-    if "levers" in tree or "uncertainties" in tree:
-        return FILES["experiment"]
-    return FILES["extension"] if "base" in tree else FILES["scenario"]
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """Drawing sweep results: each run's outcome against a factor, an outcome's mean per
 scenario with its 95% interval, the sensitivity charts of every design and scenario
-discovery (PRIM) (``flowsim report`` draws its sensitivity and PRIM charts with
-:func:`sensitivity_figure` and :func:`prim_figure` too). matplotlib ``Figure`` objects, no
-pyplot state.
+discovery (PRIM), shown by the dashboard (``flowsim report`` draws its sensitivity and
+PRIM charts with :func:`sensitivity_figure` and :func:`prim_figure` too). matplotlib
+``Figure`` objects, no pyplot state.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from flowsim.experiments.analysis import limit_text
 from flowsim.results.colours import PALETTE, scenario_colours
 
 MAX_INTERVAL_ROWS = 40  # the interval chart shows this many scenarios; the table has all
@@ -72,7 +73,7 @@ def scatter_figure(
 
 
 def sensitivity_figure(kind: str, found: pd.DataFrame, outcome: str) -> Figure:
-    """The sensitivity chart of one outcome from :func:`flowsim.experiments.report.sensitivity_table`:
+    """The sensitivity chart of one outcome from :func:`flowsim.experiments.analysis.sensitivity_table`:
     Sobol first-order and total indices, Morris mu* and sigma, factorial main effects
     (tornado) or rank correlations (Latin hypercube), with their 95% intervals."""
     fig = Figure(figsize=(7, 1.5 + 0.45 * max(1, len(found))), layout="constrained")
@@ -151,7 +152,7 @@ def outcome_interval_figure(
 def prim_figure(
     limits: pd.DataFrame, trajectory: pd.DataFrame, density: float, title: str = ""
 ) -> Figure:
-    """Scenario discovery (PRIM) in two panels, from :func:`flowsim.experiments.report.prim_boxes`.
+    """Scenario discovery (PRIM) in two panels, from :func:`flowsim.experiments.analysis.prim_boxes`.
 
     Left, the coverage/density trade-off of the peeling: each box on the trajectory
     (coloured by how many factors it restricts), the chosen box circled, the least density
@@ -159,8 +160,6 @@ def prim_figure(
     factor, the kept range over the whole sampled range (grey) as a share of the sampled
     range, labelled with the kept range in the factor's own unit; a categorical factor
     lists the kept categories."""
-    from flowsim.experiments.report import limit_text
-
     rows = max(1, len(limits))
     fig = Figure(figsize=(12, max(4.2, 1.6 + 0.55 * rows)), layout="constrained")
     trade, box = fig.subplots(1, 2, width_ratios=(1, 1.15))

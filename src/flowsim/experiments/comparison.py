@@ -22,10 +22,10 @@ import numpy as np
 import pandas as pd
 
 from flowsim.experiments.intervals import mean_interval, welch_interval
+from flowsim.results.frames import QUANTILES, by_replication
 
 #: Fewer paired replications than this and a difference's interval is flagged as unreliable.
 FEW_REPLICATIONS = 10
-QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
 @dataclass(frozen=True)
@@ -120,13 +120,6 @@ def pair(
             f"rest on few runs (run {few} or more)"
         )
     return Pairing(pairs, warnings)
-
-
-def by_replication(frame: pd.DataFrame, column: str, window: int | None = None) -> pd.DataFrame:
-    """Date x replication of one series of a run's frame (a rolling mean over ``window``
-    days first, for flows)."""
-    wide = frame.pivot_table(index="date", columns="replication", values=column, dropna=False)
-    return wide.rolling(window, min_periods=1).mean() if window else wide
 
 
 def paired_series(

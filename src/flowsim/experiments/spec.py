@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from flowsim.experiments.outcomes import Outcome, check_series_names
 from flowsim.scenario.calibration import set_path
-from flowsim.scenario.checks import _unknown_field
+from flowsim.scenario.checks import unknown_field
 from flowsim.scenario.errors import ConfigError, format_errors
 from flowsim.scenario.fields import Label, Number
 from flowsim.scenario.loading import (
@@ -362,7 +362,7 @@ def _check_fields(experiment: Experiment) -> list[str]:
                 target, part = factor.change.field, "change.field"
             if target is None:
                 continue
-            line = _unknown_field(f"{experiment.source}: {where}.{i}.{part}", target, fields)
+            line = unknown_field(f"{experiment.source}: {where}.{i}.{part}", target, fields)
             if line and line not in problems:
                 problems.append(line)
     return problems

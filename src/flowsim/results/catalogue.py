@@ -98,7 +98,7 @@ _DERIVED_OUTCOMES = {
     "occupancy_rate": ("occupancy", "share of places", "persons in reception over places open")
 }
 #: Series the dashboard computes from recorded ones for its charts
-#: (:func:`flowsim.dashboard.series_tables.derive`).
+#: (:func:`flowsim.results.frames.derive`).
 DERIVED: dict[str, tuple[str, str, str]] = {
     "occupancy_pct": (
         "occupancy",

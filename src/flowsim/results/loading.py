@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 
 from flowsim.results.folders import DashboardError, classify
@@ -180,8 +181,6 @@ def load_sweep(path: str | Path) -> Sweep:
 
 
 def _read_sweep(path: Path) -> Sweep:
-    from flowsim.experiments.report import point_labels
-
     manifest = _read_manifest(path)
     runs = _read_parquet(path / "runs.parquet")
     spec = manifest.get("spec", {})
@@ -246,3 +245,17 @@ def _read_sweep_series(sweep: Sweep, files: list[tuple[int, int, Path]]) -> list
 def point_label(sweep: Sweep, point: int) -> str:
     """A sweep point as a scenario: ``<folder>: factor=value, ...``."""
     return f"{sweep.path.name}: {sweep.labels.get(point, point)}"
+
+
+def point_labels(runs: pd.DataFrame, factors: list[str]) -> dict[int, str]:
+    """A readable label per point: ``factor=value, ...``."""
+    first = runs.drop_duplicates("point").set_index("point")[factors]
+    return {
+        int(p): ", ".join(f"{f}={_fmt(row[f])}" for f in factors) for p, row in first.iterrows()
+    }
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, int | float | np.floating | np.integer):
+        return f"{float(value):.4g}"
+    return str(value)

@@ -16,7 +16,8 @@ the ensemble), :mod:`~flowsim.scenario.scenario` (the whole file). Reading it:
 :mod:`~flowsim.scenario.ranges`, :mod:`~flowsim.scenario.errors`. During a run:
 :mod:`~flowsim.scenario.timeline` (dated changes) and :mod:`~flowsim.scenario.triggers`.
 :mod:`~flowsim.scenario.municipalities` is the table of municipalities a scenario's
-national figures are shared over.
+national figures are shared over; :mod:`~flowsim.scenario.schema_files` names the JSON
+Schema a file declares for editors.
 
 May import the engine (the kinds of households, places, states and series it names); never
 the institutions, the model or anything above them.

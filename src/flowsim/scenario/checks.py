@@ -20,7 +20,7 @@ from flowsim.scenario.scenario import Scenario
 from flowsim.scenario.timeline import CHANGEABLE_SECTIONS, changeable_fields
 
 
-def _unknown_field(where: str, field: str, fields: dict[str, float]) -> str | None:
+def unknown_field(where: str, field: str, fields: dict[str, float]) -> str | None:
     """The problem line when ``field`` is not a changeable field, else None."""
     if field in fields:
         return None
@@ -61,7 +61,7 @@ def check_changes(scenario: Scenario, source: str) -> list[str]:
     values = dict(fields)
     ordered = sorted(enumerate(scenario.changes), key=lambda item: (item[1].date, item[0]))
     for i, change in ordered:
-        unknown = _unknown_field(f"{source}: changes.{i}.field", change.field, fields)
+        unknown = unknown_field(f"{source}: changes.{i}.field", change.field, fields)
         if unknown:
             problems.append(unknown)
             continue
@@ -121,7 +121,7 @@ def _check_parameter_key(
         path, date = calibrated_parameter(key)
     except ValueError as err:
         return None, f"{where}: {err}"
-    unknown = _unknown_field(where, path, fields)
+    unknown = unknown_field(where, path, fields)
     if unknown:
         return None, unknown
     if date is not None and not scenario.start_date < date <= scenario.end_date:
@@ -219,7 +219,7 @@ def _check_triggers(scenario: Scenario, source: str, fields: dict[str, float]) -
                 )
         action = trigger.then
         where = f"{source}: triggers.{i}.then.field"
-        unknown = _unknown_field(where, action.field, fields)
+        unknown = unknown_field(where, action.field, fields)
         if unknown:
             problems.append(unknown)
             continue

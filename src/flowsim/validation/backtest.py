@@ -351,8 +351,8 @@ def _write(out: Path, points: pd.DataFrame, summary: pd.DataFrame) -> None:
 def _figures(out: Path, points: pd.DataFrame) -> list[Path]:
     """One figure per scored series and resolution: each origin's forecast bands against
     the observed points and persistence."""
-    from flowsim.results.figures import backtest_figure
     from flowsim.results.runs import atomic_path
+    from flowsim.validation.figures import backtest_figure
 
     written = []
     for (series, res), group in points.groupby(["series", "resolution"], sort=True):

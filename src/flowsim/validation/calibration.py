@@ -20,7 +20,7 @@ small next to the errors against the observed figures; for a small population, r
 for every set (pseudo-marginal sampling) were tried: sets that drew lucky seeds then stop
 the Metropolis moves (acceptance fell to 0 within 40 rounds).
 
-Simulations run on Dask, as a sweep's do (:func:`flowsim.experiments.sweep.compute_runs`: a
+Simulations run on Dask, as a sweep's do (:func:`flowsim.results.shards.compute_runs`: a
 LocalCluster by default, an existing scheduler, or SLURM/PBS): each is stored as it finishes
 (``runs/shards/<run id>.parquet``: the model's value at every target point). The sampler's
 draws depend only on the seed and on the results of earlier rounds, so running the same
@@ -335,7 +335,7 @@ class Study:
     def tasks(self, sets: list[dict[str, float]]) -> list[list[Any]]:
         """The runs of each set (one per replication, the calibration's seeds for every set:
         common random numbers; none for an invalid set)."""
-        from flowsim.experiments.sweep import RunTask, run_id
+        from flowsim.results.shards import RunTask, run_id
 
         version = versions()["flowsim"]
         seeds = self.seeds
@@ -363,7 +363,7 @@ class Study:
     ) -> tuple[np.ndarray, list[dict[int, float]], int]:
         """Run every set (skipping runs already stored) and return each set's log
         likelihood, its squared errors by series, and the number of runs computed."""
-        from flowsim.experiments.sweep import compute_runs, stored_ok
+        from flowsim.results.shards import compute_runs, stored_ok
 
         per_set = self.tasks(sets)
         todo = [t for tasks in per_set for t in tasks if not stored_ok(self.runs, t.run_id)]
@@ -403,7 +403,7 @@ def _until(scenario: Scenario, until: dt.date, source: str) -> Scenario:
 
 def _stored_values(folder: Path, ids: list[str]) -> dict[str, list[float]]:
     """The point values of the runs ``ids`` stored ok in ``folder`` (run id -> values)."""
-    from flowsim.experiments.sweep import read_shard, shard_path
+    from flowsim.results.shards import read_shard, shard_path
 
     out: dict[str, list[float]] = {}
     for rid in ids:
@@ -459,7 +459,7 @@ def calibrate(
     _claim(study)
     made = client is None
     if made:
-        from flowsim.experiments.sweep import make_client
+        from flowsim.results.clusters import make_client
 
         client = make_client(study.section.cluster, workers, scheduler, cluster, jobs)
     started = time.perf_counter()
@@ -692,7 +692,7 @@ def ensemble_series(client: Any, scenario: Scenario, seed: int, out: Path, keep:
     """Run each member of ``scenario``'s ensemble once (replication seeds from ``seed``) on
     ``client``, keeping the daily series ``keep``; returns them as one frame with a
     ``replication`` column (member order), stored under ``out`` (resumable)."""
-    from flowsim.experiments.sweep import RunTask, compute_runs, run_id, stored_ok
+    from flowsim.results.shards import RunTask, compute_runs, run_id, stored_ok
 
     members = len(scenario.ensemble.members) if scenario.ensemble else 1
     version = versions()["flowsim"]
@@ -726,7 +726,7 @@ def _fit(study: Study, client: Any, fitted: Path, say: Callable[[str], None]) ->
     fit_points.csv, errors.csv (the fit's log-error scale per series), figures/fit.png.
     Returns the summary."""
     from flowsim.engine.series import SERIES_NAMES
-    from flowsim.results.figures import fit_figure
+    from flowsim.validation.figures import fit_figure
     from flowsim.validation.predictive import error_scales
 
     scenario = load_config(fitted)

@@ -37,13 +37,13 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from flowsim.docs.schema import schema_for
 from flowsim.results.runs import atomic_path, replication_seeds, versions
 from flowsim.scenario.calibration import FITTED_NOTE, calibrated_parameter, set_path
 from flowsim.scenario.errors import ConfigError
 from flowsim.scenario.fields import LABEL
 from flowsim.scenario.loading import load_config, scenario_from_dict
 from flowsim.scenario.scenario import Scenario
+from flowsim.scenario.schema_files import schema_for
 from flowsim.scenario.timeline import Timeline, changeable_fields
 from flowsim.validation.predictive import scenario_scales
 
@@ -96,7 +96,7 @@ def member_states(
     """Each ensemble member's state at the end of ``origin``: its history (replication
     ``k``'s seed from ``seed``, as ``flowsim run`` gives member ``k``) run up to it on
     ``client``; stored under ``folder`` (a second call runs nothing again)."""
-    from flowsim.experiments.sweep import (
+    from flowsim.results.shards import (
         RunTask,
         compute_runs,
         read_shard,

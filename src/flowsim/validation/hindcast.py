@@ -288,9 +288,9 @@ def run_hindcast(
     :class:`HindcastError` on a missing or invalid results folder or observed file, or docs
     without the markers.
     """
-    from flowsim.results.figures import hindcast_figure  # matplotlib only when writing figures
     from flowsim.results.markdown import block_problem, write_block
     from flowsim.results.runs import atomic_path
+    from flowsim.validation.figures import hindcast_figure  # matplotlib only when writing figures
     from flowsim.validation.observed import ObservedError
 
     if docs is not None and (problem := block_problem(docs, "balance")):
