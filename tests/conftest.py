@@ -1,10 +1,10 @@
 """Shared fixtures: a small, fast, valid scenario and helpers to vary it.
 
 ``small_raw(**overrides)`` returns the scenario as a plain dict (as read from YAML);
-``small_scenario(**overrides)`` validates it with :func:`flowsim.scenario.loading.scenario_from_dict`.
-Overrides are keyed by dotted field path, e.g. ``small_scenario(**{"cgrs.case_officers_fte":
-5})``; ``cgrs__case_officers_fte=5`` is accepted as a shorthand. A value of :data:`DELETE`
-removes the field.
+``small_scenario(**overrides)`` validates it with
+:func:`flowsim.scenario.loading.scenario_from_dict`. Overrides are keyed by dotted field path, e.g.
+``small_scenario(**{"cgrs.case_officers_fte": 5})``; ``cgrs__case_officers_fte=5`` is accepted as a
+shorthand. A value of :data:`DELETE` removes the field.
 """
 
 from __future__ import annotations

@@ -20,14 +20,9 @@ from flowsim.scenario.errors import ConfigError
 from flowsim.scenario.loading import load_config, scenario_from_dict
 from flowsim.scenario.timeline import Timeline
 from flowsim.validation import calibration
-from flowsim.validation.calibration import (
-    CalibrationError,
-    calibrate,
-    study_identity,
-    targets,
-    with_values,
-)
+from flowsim.validation.calibration import CalibrationError, calibrate, study_identity, with_values
 from flowsim.validation.observed import DERIVED_RATES, load_observed
+from flowsim.validation.targets import targets
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 PARAM = "cgrs.decisions_per_officer_per_month"

@@ -14,7 +14,7 @@ import pytest
 
 from dashboard_helpers import RUNS, make_results_root, widgets_by_class, widgets_in, write_run
 from flowsim import dashboard as d
-from flowsim.results import fan_charts, folders
+from flowsim.results import fan_charts
 
 
 def frame(values: dict[str, list[list[float]]], start: str = "2024-01-01") -> pd.DataFrame:
@@ -782,12 +782,12 @@ def test_an_interrupted_sweep_is_labelled_incomplete(tmp_path):
     folder = tmp_path / "extended"
     folder.mkdir()
     (folder / "runs.parquet").write_bytes(b"")
-    manifest = {"manifest_version": folders.MANIFEST_VERSION, "spec": {}, "runs": 8}
+    manifest = {"manifest_version": d.MANIFEST_VERSION, "spec": {}, "runs": 8}
     (folder / "manifest.json").write_text(json.dumps({**manifest, "state": "running"}))
-    shown = folders.classify(folder)
+    shown = d.classify(folder)
     assert shown.kind == "sweep" and "INCOMPLETE: running" in shown.label
     (folder / "manifest.json").write_text(json.dumps({**manifest, "state": "complete"}))
-    assert "INCOMPLETE" not in folders.classify(folder).label
+    assert "INCOMPLETE" not in d.classify(folder).label
 
 
 def test_a_run_against_a_baseline_shows_paired_differences_and_totals(root):

@@ -14,14 +14,8 @@ from hypothesis import strategies as st
 
 from experiment_helpers import TINY_SPEC, write_base, write_spec
 from flowsim.cli import main
-from flowsim.experiments.spec import (
-    Spec,
-    baseline_point,
-    design_matrix,
-    design_size,
-    experiment_from_dict,
-    load_experiment,
-)
+from flowsim.experiments.design import baseline_point, design_matrix, design_size
+from flowsim.experiments.spec import Spec, experiment_from_dict, load_experiment
 from flowsim.scenario.errors import ConfigError
 from flowsim.scenario.timeline import Timeline
 

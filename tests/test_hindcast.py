@@ -227,7 +227,7 @@ def test_cli_hindcast_errors_are_one_line_exit_2(tiny_results, tmp_path, capsys)
 
 def test_the_cgrs_workload_balances_month_by_month(small_scenario) -> None:
     from flowsim.model import ProtectionSystem
-    from flowsim.validation.hindcast import workload_balance
+    from flowsim.validation.balance import workload_balance
 
     frames = [
         ProtectionSystem(small_scenario(**{"cgrs.withdrawals_per_month": 0.05}), seed)

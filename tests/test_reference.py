@@ -19,7 +19,7 @@ def test_the_checked_in_reference_is_current():
 
 def test_every_field_says_what_it_means():
     missing = [r.path for r in rows() if not r.meaning]
-    assert missing == [], "add a comment on the field's line in config.py"
+    assert missing == [], "add a comment on the field's line in the schema (flowsim.scenario)"
 
 
 def test_dated_change_matches_what_a_change_may_target():

@@ -21,8 +21,9 @@ from flowsim.experiments.analysis import (
     prim_boxes,
     sobol_indices,
 )
+from flowsim.experiments.design import design_matrix
 from flowsim.experiments.report import write_report
-from flowsim.experiments.spec import Spec, design_matrix, load_experiment
+from flowsim.experiments.spec import Spec, load_experiment
 from flowsim.experiments.sweep import run_sweep
 
 
@@ -231,7 +232,8 @@ def test_an_incomplete_sweep_is_said_plainly():
 def test_each_policy_is_compared_with_the_baseline_policy_under_the_same_uncertainty():
     """Two levers' values x two inflows: the plan under high inflow is compared with the
     baseline under high inflow, never with the baseline under today's inflow."""
-    from flowsim.experiments.spec import Spec, reference_points
+    from flowsim.experiments.design import reference_points
+    from flowsim.experiments.spec import Spec
 
     spec = Spec.model_validate(
         {

@@ -1,5 +1,5 @@
-"""A run's start state holds Dublin cases and orders to leave, and a run's state at a date is
-the start state of a run from the next day (:func:`flowsim.institutions.start_state.state_summary`)."""
+"""A run's start state holds Dublin cases and orders to leave, and a run's state at a date is the
+start state of a run from the next day (:func:`flowsim.institutions.start_state.state_summary`)."""
 
 from __future__ import annotations
 

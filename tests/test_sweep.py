@@ -482,11 +482,11 @@ def test_a_killed_worker_process_has_its_run_retried_elsewhere(tmp_path, referen
 def test_local_workers_keep_the_adaptive_malloc_threshold_one_blas_thread_and_localhost(
     tmp_path, monkeypatch
 ):
-    """``flowsim sweep``'s LocalCluster starts workers without Dask's MALLOC_TRIM_THRESHOLD_
-    (which makes every run's arrays fresh pages: about 5% of a run), keeping the rest of
-    Dask's worker environment (one BLAS thread), and with :data:`flowsim.results.clusters.DASK_SETTINGS`
-    (no statistical profiler, slower health checks and pollers: Python work taking the GIL
-    from the model)."""
+    """``flowsim sweep``'s LocalCluster starts workers without Dask's MALLOC_TRIM_THRESHOLD_ (which
+    makes every run's arrays fresh pages: about 5% of a run), keeping the rest of Dask's worker
+    environment (one BLAS thread), and with :data:`flowsim.results.clusters.DASK_SETTINGS` (no
+    statistical profiler, slower health checks and pollers: Python work taking the GIL from the
+    model)."""
     # Dask's nanny writes its worker environment into the environment of the process that
     # starts it, so earlier tests' clusters left the variable here; `flowsim sweep` starts
     # from a clean process

@@ -5,6 +5,11 @@ the observed figures (an ensemble), ``forward`` a calibrated history from a date
 ``sweep`` an experiment (many scenarios and replications on Dask), ``report`` on a sweep.
 
 Exit codes: 0 success, 2 invalid configuration or arguments, 1 unexpected failure.
+
+Kept whole, though over 500 lines: it is the parser of these eleven commands and one short
+handler per command, which reads the command's options, calls the layer that does the work
+and prints what it did; read together, an option sits next to what is done with it. The
+top layer: may import any other (lazily, so that ``flowsim --help`` starts at once).
 """
 
 from __future__ import annotations
@@ -540,7 +545,8 @@ def _profile_text(profile: dict[str, float], replications: int) -> str:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from flowsim.experiments.spec import design_size, load_experiment
+    from flowsim.experiments.design import design_size
+    from flowsim.experiments.spec import load_experiment
     from flowsim.experiments.sweep import run_sweep
     from flowsim.results.clusters import SweepError
 
@@ -580,7 +586,7 @@ def _sweep(args: argparse.Namespace) -> int:
 def _sweep_problems(experiment, workers: int | None) -> list[str]:
     """Whether this machine holds the sweep: its plan and the runs in flight (the largest
     base scenario), ``workers`` local workers (default: the cores)."""
-    from flowsim.experiments.spec import design_size
+    from flowsim.experiments.design import design_size
 
     spec = experiment.spec
     runs = design_size(spec) * spec.replications
@@ -607,7 +613,8 @@ def _is_experiment(path: Path) -> bool:
 
 
 def _validate_experiment(path: Path) -> int:
-    from flowsim.experiments.spec import design_size, load_experiment
+    from flowsim.experiments.design import design_size
+    from flowsim.experiments.spec import load_experiment
 
     try:
         experiment = load_experiment(path)

@@ -437,8 +437,8 @@ def record_day(
     resettlement: np.ndarray,
     reintegration_eur: float,
 ) -> None:
-    """Record the end of a day: the stocks (one row of STOCK_NAMES), the counts by profile
-    and by region (see :func:`flowsim.engine.series.record_stocks`, :func:`flowsim.engine.groups.record`,
+    """Record the end of a day: the stocks (one row of STOCK_NAMES), the counts by profile and by
+    region (see :func:`flowsim.engine.series.record_stocks`, :func:`flowsim.engine.groups.record`,
     :func:`flowsim.engine.regions.record` for the arguments' units)."""
     tally = borrowed(chain.tally)
     series.record_stocks(

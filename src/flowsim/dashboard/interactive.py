@@ -341,11 +341,12 @@ def scatter_chart(
 
 
 def sensitivity_chart(kind: str, found: pd.DataFrame, outcome: str):
-    """The sensitivity chart of one outcome from :func:`flowsim.experiments.analysis.sensitivity_table`,
-    as :func:`~flowsim.experiments.charts.sensitivity_figure` draws it: Sobol first-order
-    and total indices, Morris mu* (sigma as a mark), factorial main effects (a bar from the
-    lowest to the highest mean) or rank correlations; 95% intervals where the design gives
-    them; hovering a bar gives its value."""
+    """The sensitivity chart of one outcome from
+    :func:`flowsim.experiments.analysis.sensitivity_table`, as
+    :func:`~flowsim.experiments.charts.sensitivity_figure` draws it: Sobol first-order and total
+    indices, Morris mu* (sigma as a mark), factorial main effects (a bar from the lowest to the
+    highest mean) or rank correlations; 95% intervals where the design gives them; hovering a bar
+    gives its value."""
     import plotly.graph_objects as go
 
     fig = go.Figure()

@@ -30,8 +30,8 @@ def ok_runs(sweep: Sweep) -> pd.DataFrame:
 
 def outcome_summary(sweep: Sweep) -> pd.DataFrame:
     """Per point and outcome: replications, mean and 95% interval of the mean (see
-    :func:`flowsim.experiments.analysis.outcome_table`), with the sweep's folder name, the point's label
-    (``scenario``), the outcome's unit and the values of the uncertainties the point stands
+    :func:`flowsim.experiments.analysis.outcome_table`), with the sweep's folder name, the point's
+    label (``scenario``), the outcome's unit and the values of the uncertainties the point stands
     under (``under``; empty without uncertainties), grouped by them."""
     from flowsim.experiments.analysis import outcome_table
     from flowsim.results.loading import point_labels
@@ -87,11 +87,10 @@ def outcome_display(summary: pd.DataFrame) -> pd.DataFrame:
 
 
 def difference_display(sweep: Sweep) -> pd.DataFrame:
-    """Each scenario of a factorial sweep against the baseline policy under the same
-    uncertainties (:func:`flowsim.experiments.analysis.sweep_references`), grouped by reference: one row
-    per scenario with its reference, and per outcome the paired difference ``mean [low,
-    high]`` over replications beside the unpaired interval (95%). Empty for designs
-    without reference points."""
+    """Each scenario of a factorial sweep against the baseline policy under the same uncertainties
+    (:func:`flowsim.experiments.analysis.sweep_references`), grouped by reference: one row per
+    scenario with its reference, and per outcome the paired difference ``mean [low, high]`` over
+    replications beside the unpaired interval (95%). Empty for designs without reference points."""
     from flowsim.experiments.analysis import paired_differences, sweep_references
     from flowsim.experiments.intervals import interval_text, number_text
     from flowsim.experiments.spec import Spec

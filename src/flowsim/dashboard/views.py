@@ -19,7 +19,7 @@ from flowsim.results.fan_charts import Panel
 from flowsim.results.frames import WINDOW
 
 _MEAN = f"({WINDOW}-day mean)"
-PLACE_TYPES = {  # reception place types (config.CENTRE_TYPES) as the charts name them
+PLACE_TYPES = {  # reception place types (states.CENTRE_TYPES) as the charts name them
     "collective": "Collective centres",
     "lri": "Local reception initiatives (LRI)",
     "emergency": "Emergency places",

@@ -159,8 +159,6 @@ def write_schemas(folder: str | Path = "docs/schema") -> list[Path]:
     return written
 
 
-
-
 if __name__ == "__main__":
     for written in write_schemas(sys.argv[1] if len(sys.argv) > 1 else "docs/schema"):
         print(f"wrote {written}")

@@ -186,10 +186,11 @@ RETURN_PLACE, REMOVAL_LIST, TRANSMISSION = 6, 7, 8
 
 
 def _max_waited_days(init, group: int) -> float:
-    """How many days before the start the cases of a group joined their queue, at most
-    (spread evenly up to this). Status holders: since the decision. Dublin cases and orders
-    to leave: none here; their clocks are drawn when they are opened (e.g.
-    :func:`flowsim.institutions.immigration_office.open_initial_dublin`), from the start date's terms."""
+    """How many days before the start the cases of a group joined their queue, at most (spread
+    evenly up to this). Status holders: since the decision. Dublin cases and orders to leave: none
+    here; their clocks are drawn when they are opened (e.g.
+    :func:`flowsim.institutions.immigration_office.open_initial_dublin`), from the start date's
+    terms."""
     if group == STATUS:
         return init.status_holders_max_days_since_status
     if group == CGRS:

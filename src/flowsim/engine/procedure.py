@@ -57,9 +57,9 @@ class DublinDesk(NamedTuple):
 
 @njit(cache=True, inline="always")
 def cgrs_class(queue: Queue, cases: Cases, c: int) -> int:
-    """The CGRS queue class of a case: its profile's, or the last class (examined before
-    any other, see :func:`flowsim.institutions.cgrs.queue_ranks`) for a subsequent application (a case
-    refused before)."""
+    """The CGRS queue class of a case: its profile's, or the last class (examined before any other,
+    see :func:`flowsim.institutions.cgrs.queue_ranks`) for a subsequent application (a case refused
+    before)."""
     if cases.status[c] == states.REFUSED:
         return queue.rank.shape[0] - 1
     return cases.profile[c]

@@ -18,13 +18,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from flowsim.experiments.design import reference_points, salib_problem
 from flowsim.experiments.intervals import (
     CONFIDENCE,
     mean_interval,
     number_text,
     welch_interval,
 )
-from flowsim.experiments.spec import Discovery, Spec, reference_points, salib_problem
+from flowsim.experiments.spec import Discovery, Spec
 
 
 def outcome_table(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
@@ -53,7 +54,7 @@ def paired_differences(
     """Per point and outcome: the mean of the differences point - reference over the
     replications both ran (paired by replication: common random numbers) with its 95%
     interval, and the unpaired Welch interval for comparison. ``references``: each point's
-    reference point (:func:`flowsim.experiments.spec.reference_points`), or one point every
+    reference point (:func:`flowsim.experiments.design.reference_points`), or one point every
     other point is compared with."""
     ok = runs[runs["status"] == "ok"]
     if not isinstance(references, Mapping):
@@ -88,7 +89,7 @@ def paired_differences(
 
 
 def sweep_references(runs: pd.DataFrame, spec: Spec) -> dict[int, int]:
-    """Each point's reference (:func:`flowsim.experiments.spec.reference_points`) from the
+    """Each point's reference (:func:`flowsim.experiments.design.reference_points`) from the
     factor values a sweep's runs table records."""
     factors = [f.name for f in spec.factors]
     first = runs.drop_duplicates("point").set_index("point").sort_index()

@@ -73,9 +73,10 @@ def scatter_figure(
 
 
 def sensitivity_figure(kind: str, found: pd.DataFrame, outcome: str) -> Figure:
-    """The sensitivity chart of one outcome from :func:`flowsim.experiments.analysis.sensitivity_table`:
-    Sobol first-order and total indices, Morris mu* and sigma, factorial main effects
-    (tornado) or rank correlations (Latin hypercube), with their 95% intervals."""
+    """The sensitivity chart of one outcome from
+    :func:`flowsim.experiments.analysis.sensitivity_table`: Sobol first-order and total indices,
+    Morris mu* and sigma, factorial main effects (tornado) or rank correlations (Latin hypercube),
+    with their 95% intervals."""
     fig = Figure(figsize=(7, 1.5 + 0.45 * max(1, len(found))), layout="constrained")
     ax = fig.subplots()
     y_pos = np.arange(len(found))
@@ -152,7 +153,8 @@ def outcome_interval_figure(
 def prim_figure(
     limits: pd.DataFrame, trajectory: pd.DataFrame, density: float, title: str = ""
 ) -> Figure:
-    """Scenario discovery (PRIM) in two panels, from :func:`flowsim.experiments.analysis.prim_boxes`.
+    """Scenario discovery (PRIM) in two panels, from
+    :func:`flowsim.experiments.analysis.prim_boxes`.
 
     Left, the coverage/density trade-off of the peeling: each box on the trajectory
     (coloured by how many factors it restricts), the chosen box circled, the least density

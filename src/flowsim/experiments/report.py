@@ -7,7 +7,7 @@
   confidence interval (Student t);
 - ``differences.csv`` (factorial designs): per point and outcome, the mean paired difference
   against its reference point, the baseline policy under the point's own uncertainties
-  (:func:`flowsim.experiments.spec.reference_points`), with its 95% interval (replication ``k``
+  (:func:`flowsim.experiments.design.reference_points`), with its 95% interval (replication ``k``
   of both points used the same random numbers), and the unpaired (Welch) interval for
   comparison; rows grouped by reference (by uncertainty);
 - ``figures/fan_<series>.png``: median, 50% and 90% bands of each kept series, one colour

@@ -32,8 +32,9 @@ from typing import Any
 
 import pandas as pd
 
+from flowsim.experiments.design import baseline_point, design_matrix
 from flowsim.experiments.outcomes import Outcome, compute_outcomes
-from flowsim.experiments.spec import Experiment, baseline_point, design_matrix
+from flowsim.experiments.spec import Experiment
 from flowsim.results.clusters import SweepError
 from flowsim.results.runs import atomic_path, replication_seeds, versions
 from flowsim.results.shards import RunTask, compute_runs, run_id_from_hash, stored_rows

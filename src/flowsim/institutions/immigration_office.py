@@ -1,5 +1,10 @@
 """The Immigration Office: arrivals at the Arrival Centre, registration and the Dublin
-procedure with its legal clocks (request, reply, transfer window, absconding)."""
+procedure with its legal clocks (request, reply, transfer window, absconding).
+
+Kept whole, though over 500 lines: registration, the Dublin procedure and the files sent to
+the CGRS are one actor's day (:func:`registration_day`) on one desk
+(:class:`~flowsim.engine.procedure.DublinDesk`), reading one array of today's terms and one
+of budgets; split, each part would reach into the other's constants and state."""
 
 from __future__ import annotations
 

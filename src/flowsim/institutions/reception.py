@@ -315,11 +315,11 @@ def place_initial_residents(
     hp: float,
     ha: float,
 ) -> None:
-    """Place the cases in the system on the start date in centres until each holds its
-    target (persons): first ``residents`` (in order; groups who all live in reception), then
-    ``others`` (in order; groups who fill the places left; see
-    :class:`flowsim.scenario.initial_state.InitialState`). A household goes to the first centre with room
-    for all of it (households are not split).
+    """Place the cases in the system on the start date in centres until each holds its target
+    (persons): first ``residents`` (in order; groups who all live in reception), then ``others`` (in
+    order; groups who fill the places left; see
+    :class:`flowsim.scenario.initial_state.InitialState`). A household goes to the first centre with
+    room for all of it (households are not split).
 
     A resident that finds no room is left without housing for its group's opener to deal
     with (a status holder has left with its status, an order to leave is outside

@@ -1,12 +1,12 @@
 """The state a run has reached, written as the start state of another run.
 
-A forecast can start where a fitted history run stands on a date: :func:`state_summary`
-reads the model at the end of its last simulated day and gives the ``initial_state`` mapping
-(:class:`flowsim.scenario.initial_state.InitialState`) of a scenario starting the next day. The new run then
-starts with as many persons in each state, the same residents by centre, the same waiting
-list and the same people under temporary protection by housing; what the fields cannot carry
-is drawn anew: households and profiles, each case's clocks (spread evenly over the longest
-current wait, the legal terms), who of the pending persons is placed.
+A forecast can start where a fitted history run stands on a date: :func:`state_summary` reads the
+model at the end of its last simulated day and gives the ``initial_state`` mapping
+(:class:`flowsim.scenario.initial_state.InitialState`) of a scenario starting the next day. The new
+run then starts with as many persons in each state, the same residents by centre, the same waiting
+list and the same people under temporary protection by housing; what the fields cannot carry is
+drawn anew: households and profiles, each case's clocks (spread evenly over the longest current
+wait, the legal terms), who of the pending persons is placed.
 """
 
 from __future__ import annotations
@@ -40,14 +40,14 @@ def state_summary(model: ProtectionSystem) -> dict[str, Any]:
     starting the day after the model's last simulated day (``model.day - 1``; before the
     first step: the model's own start state).
 
-    Persons per group; ``in_reception_persons``: residents by centre name (centres reserved
-    for resettled refugees left out); ``without_reception_persons``: the waiting list (the
-    pending persons and Dublin cases entitled to a place without one); ``*_max_waited_days``:
-    the longest current wait at the CGRS or CALL since (re)lodging and
-    ``status_holders_max_days_since_status`` the longest since the status, of those counted
-    (days, as of the end of the last day); ``cgrs_officers_*``: the CGRS's officers still in
-    their hiring lag or their ramp (FTE) and the FTE-weighted days left
-    (:meth:`flowsim.institutions.cgrs.Cgrs.learning`: today's output is kept, the rest approximately).
+    Persons per group; ``in_reception_persons``: residents by centre name (centres reserved for
+    resettled refugees left out); ``without_reception_persons``: the waiting list (the pending
+    persons and Dublin cases entitled to a place without one); ``*_max_waited_days``: the longest
+    current wait at the CGRS or CALL since (re)lodging and ``status_holders_max_days_since_status``
+    the longest since the status, of those counted (days, as of the end of the last day);
+    ``cgrs_officers_*``: the CGRS's officers still in their hiring lag or their ramp (FTE) and the
+    FTE-weighted days left (:meth:`flowsim.institutions.cgrs.Cgrs.learning`: today's output is kept,
+    the rest approximately).
 
     Grouped as the fields allow: Dublin cases whose request is still being prepared count as
     requested; orders to leave outside a reception place (on the removal list, deciding

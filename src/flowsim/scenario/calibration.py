@@ -57,11 +57,12 @@ class Calibration(Strict):
     A key of ``parameters`` is a changeable field (its value from the start date) or
     ``field@YYYY-MM-DD``: the field's value from that date on, applied as a dated ``set``
     change (:func:`calibrated_parameter`), e.g. a CGRS productivity per period. ``series`` are
-    the observed model series fitted (outcomes of the fit split; see flowsim.validation.calibration for
-    the likelihood). The calibration moves a sample of ``particles`` parameter sets from the
-    prior to the posterior (sequential Monte Carlo with tempering and Metropolis moves: at
-    most ``rounds`` rounds of simulations, each set run ``replications`` times a round); it
-    keeps ``members`` sets of the posterior sample as the ensemble of the fitted model.
+    the observed model series fitted (outcomes of the fit split; see
+    flowsim.validation.calibration for the likelihood). The calibration moves a sample of
+    ``particles`` parameter sets from the prior to the posterior (sequential Monte Carlo with
+    tempering and Metropolis moves: at most ``rounds`` rounds of simulations, each set run
+    ``replications`` times a round); it keeps ``members`` sets of the posterior sample as the
+    ensemble of the fitted model.
     """
 
     parameters: dict[str, ParameterRange] = Field(min_length=1)  # parameter key -> prior
@@ -100,8 +101,9 @@ class Ensemble(Strict):
     source: str = ""  # where the members come from (the calibration, its settings)
     # parameter sets, one per member (or file: a CSV)
     members: list[dict[str, Number]] = Field(min_length=1)
-    # the calibration's error per observed series, for predictive bands (flowsim.validation.predictive);
-    # in a scenario file, errors_file names a CSV file with these columns (relative to it)
+    # the calibration's error per observed series, for predictive bands
+    # (flowsim.validation.predictive); in a scenario file, errors_file names a CSV file with these
+    # columns (relative to it)
     errors: list[ModelError] = []
 
 

@@ -19,9 +19,9 @@ class InitialState(Strict):
     the groups in :attr:`RESIDENT_FIELDS`; the groups in :attr:`PLACE_FILLING_FIELDS` fill the
     other places, and of those not placed the most recently lodged (or most recently in their
     Dublin step) are the waiting list (``without_reception_persons``), the others live
-    privately (:func:`flowsim.institutions.reception.place_initial_residents`). The clocks of Dublin cases
-    and orders to leave are spread evenly over the legal terms of the start date (the named
-    fields of ``immigration_office`` and ``returns``).
+    privately (:func:`flowsim.institutions.reception.place_initial_residents`). The clocks of
+    Dublin cases and orders to leave are spread evenly over the legal terms of the start date
+    (the named fields of ``immigration_office`` and ``returns``).
     """
 
     # every person of these groups lives in reception on the start date

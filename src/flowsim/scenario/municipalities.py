@@ -8,8 +8,8 @@ whole shares by the largest-remainder method, :func:`distribute` does so for a n
 by a distribution key, and :func:`read_capacity_table` reads per-municipality figures (places,
 persons per month) from a CSV keyed by NIS code.
 
-File problems raise :class:`flowsim.scenario.errors.ConfigError` with one line per problem, naming the
-file, the line and the column: ``<file>: line <n>, column <name>: expected ..., got ...``.
+File problems raise :class:`flowsim.scenario.errors.ConfigError` with one line per problem, naming
+the file, the line and the column: ``<file>: line <n>, column <name>: expected ..., got ...``.
 """
 
 from __future__ import annotations

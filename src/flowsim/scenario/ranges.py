@@ -4,7 +4,7 @@ The schema already says what a number must be (non-negative, a share, finite); t
 say what a scenario of one country's asylum system can hold, so that a file that validates
 also runs (a number far outside them is a typo or a unit mistake, and would exhaust memory
 or overflow a counter). A field's range follows from its unit, named by the field
-(``config`` module docstring):
+(:mod:`flowsim.scenario` docstring):
 
 =====================================  ================  ================================
 field (its name, or its last part)     at most           why

@@ -13,10 +13,10 @@ Per series and resolution, for each origin and over all origins:
 - ARD: the mean over points of ``|median - observed| / observed``, the median over the
   forecast's runs (members x seeds: the bands carry parameter uncertainty);
 - the share of observed points inside the central 50% and 90% bands of the runs, and of
-  the *predictive* bands, which add to the runs the model's own error per series as the
-  calibration up to the origin measured it (:mod:`flowsim.validation.predictive`): the runs' bands say
-  how sure the model is of itself, the predictive bands where an observed figure should
-  fall; the coverage target is judged on the latter;
+  the *predictive* bands, which add to the runs the model's own error per series as the calibration
+  up to the origin measured it (:mod:`flowsim.validation.predictive`): the runs' bands say how sure
+  the model is of itself, the predictive bands where an observed figure should fall; the coverage
+  target is judged on the latter;
 - the skill against persistence, ``1 - MAE(forecast) / MAE(persistence)`` (above 0: better
   than persistence). Persistence: a stock stays at its last observed level on or before the
   origin; a flow keeps its last observed rate before the origin (the latest figure of the
@@ -269,7 +269,8 @@ def run_backtest(
     Resumable: each step stores its runs. Returns the summary."""
     from flowsim.engine.series import SERIES_NAMES
     from flowsim.scenario.loading import load_config
-    from flowsim.validation.calibration import calibrate, ensemble_series
+    from flowsim.validation.calibration import calibrate
+    from flowsim.validation.calibration_outputs import ensemble_series
     from flowsim.validation.forward import write_forward
 
     say = progress or (lambda _line: None)

@@ -1,12 +1,11 @@
 """Calibration: an ensemble of parameter sets that fit the observed Belgian figures.
 
-The scenario's ``calibration:`` section (:class:`flowsim.scenario.calibration.Calibration`) names the
-fields to fit with their prior ranges and the observed series to fit them to. The result is
-an approximate posterior (:mod:`flowsim.validation.posterior`: likelihood, prior, sequential Monte
-Carlo), kept as an *ensemble* of parameter sets: ``fitted.yaml`` extends the calibrated
-file with it, and every run of it (``flowsim run``, ``flowsim forward``, sweeps) spreads its
-replications over the members, so its bands carry parameter uncertainty, not only the
-randomness of one parameter set.
+The scenario's ``calibration:`` section (:class:`flowsim.scenario.calibration.Calibration`) names
+the fields to fit with their prior ranges and the observed series to fit them to. The result is an
+approximate posterior (:mod:`flowsim.validation.posterior`: likelihood, prior, sequential Monte
+Carlo), kept as an *ensemble* of parameter sets: ``fitted.yaml`` extends the calibrated file with
+it, and every run of it (``flowsim run``, ``flowsim forward``, sweeps) spreads its replications over
+the members, so its bands carry parameter uncertainty, not only the randomness of one parameter set.
 
 Targets are the observed *outcomes* of the ``fit`` split whose period ends on or before
 ``until`` (:func:`targets`; inputs, hindcast rows and figures that count more people than the
@@ -27,13 +26,13 @@ draws depend only on the seed and on the results of earlier rounds, so running t
 command again after a kill draws the same sets, finds the finished simulations stored and
 runs only the others.
 
-Written into ``out`` (each file atomically): ``fitted.yaml`` and ``ensemble.csv`` (the
-members), ``posterior.csv`` (each parameter's prior and posterior quantiles), ``particles.csv``
-(every set of every round: values, log likelihood, whether accepted), ``rounds.csv``,
-``unobserved.csv`` (the fit without each mechanism no figure observes), ``calibration.md``
-(those tables for a reader: :mod:`flowsim.validation.calibration_docs`), ``fit.csv``,
-``fit_points.csv`` and ``figures/fit.png`` (the ensemble against every observed figure of the
-run, as ``flowsim hindcast`` writes them), ``manifest.json``.
+Written into ``out`` (each file atomically, :mod:`flowsim.validation.calibration_outputs`):
+``fitted.yaml`` and ``ensemble.csv`` (the members), ``posterior.csv`` (each parameter's prior and
+posterior quantiles), ``particles.csv`` (every set of every round: values, log likelihood, whether
+accepted), ``rounds.csv``, ``unobserved.csv`` (the fit without each mechanism no figure observes),
+``calibration.md`` (those tables for a reader: :mod:`flowsim.validation.calibration_docs`),
+``fit.csv``, ``fit_points.csv`` and ``figures/fit.png`` (the ensemble against every observed figure
+of the run, as ``flowsim hindcast`` writes them), ``manifest.json``.
 """
 
 from __future__ import annotations
@@ -41,7 +40,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -50,16 +48,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from flowsim.results.runs import atomic_path, replication_seeds, versions
+from flowsim.results.runs import replication_seeds, versions
 from flowsim.scenario.calibration import Calibration, apply_values, calibrated_parameter
 from flowsim.scenario.errors import ConfigError
 from flowsim.scenario.loading import load_config, scenario_from_dict
 from flowsim.scenario.scenario import Scenario
-from flowsim.validation.calibration_docs import calibration_tables
-from flowsim.validation.hindcast import compare, summarise
-from flowsim.validation.observed import ModelRun, ObservedError, load_observed
+from flowsim.validation.calibration_outputs import write_manifest, write_outputs, write_particles
+from flowsim.validation.observed import ObservedError, load_observed
 from flowsim.validation.posterior import (
     MOST_MOVES,
     STAY,
@@ -74,9 +70,9 @@ from flowsim.validation.posterior import (
     systematic_resample,
     weighted_quantiles,
 )
+from flowsim.validation.targets import PointValues, series_codes, targets, why_not_fitted
 
 DEFAULT_UNTIL = dt.date(2022, 12, 31)
-MANIFEST_VERSION = 2
 
 
 class CalibrationError(ValueError):
@@ -87,87 +83,13 @@ class CalibrationError(ValueError):
         self.problems = problems
 
 
-# --- what is fitted -----------------------------------------------------------------------
-
-
-def targets(observed: pd.DataFrame, series: list[str], until: dt.date) -> pd.DataFrame:
-    """The observed rows a calibration fits: outcomes of the ``fit`` split on the named model
-    series, of the model's own scope, with a positive value, ending on or before ``until``."""
-    keep = (
-        observed["in_model"]
-        & (observed["role"] == "outcome")
-        & (observed["split"] == "fit")
-        & (observed["scope"] != "wider")
-        & (observed["end"] <= pd.Timestamp(until))
-        & observed["series"].isin(series)
-        & (observed["value"] > 0)
-    )
-    return observed[keep]
-
-
-def _why_not_fitted(
-    observed: pd.DataFrame, series: str, start: pd.Timestamp, end: pd.Timestamp
-) -> str:
-    """Why a series' observed figures within the run are no targets ("" if it has none)."""
-    rows = observed[
-        (observed["series"] == series) & (observed["start"] >= start) & (observed["end"] <= end)
-    ]
-    reasons = []
-    if (rows["role"] == "input").any():
-        reasons.append("inputs")
-    if (rows["scope"] == "wider").any():
-        reasons.append("of a wider scope than the model series")
-    return f" (its figures are {' and '.join(reasons)}: never fitted)" if reasons else ""
-
-
-def series_codes(points: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
-    """A code per point for its series and resolution (the likelihood's series), and the
-    label of each code (``series (resolution)``)."""
-    labels = [f"{s} ({r})" for s, r in zip(points["series"], points["resolution"], strict=True)]
-    names = sorted(set(labels))
-    return np.array([names.index(label) for label in labels]), names
-
-
-@dataclass(frozen=True)
-class PointValues:
-    """The summary a calibration keeps of a run: the model's value at each target point
-    (named ``p0``, ``p1``, ...), as :meth:`flowsim.validation.observed.ModelRun.values` gives it."""
-
-    series: tuple[str, ...]
-    kind: tuple[str, ...]
-    start: tuple[pd.Timestamp, ...]
-    end: tuple[pd.Timestamp, ...]
-
-    @classmethod
-    def of(cls, points: pd.DataFrame) -> PointValues:
-        """The summary for the rows of a targets table."""
-        return cls(
-            tuple(points["series"]),
-            tuple(points["kind"]),
-            tuple(points["start"]),
-            tuple(points["end"]),
-        )
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        """The row's keys, one per point."""
-        return tuple(f"p{i}" for i in range(len(self.series)))
-
-    def __call__(self, frame: pd.DataFrame, model: Any = None) -> dict[str, float]:
-        run = ModelRun(frame.assign(replication=0))
-        parts = zip(self.series, self.kind, self.start, self.end, strict=True)
-        return {
-            name: float(run.values(series, kind, start, end)[0])
-            for name, (series, kind, start, end) in zip(self.names, parts, strict=True)
-        }
-
-
 # --- parameter sets as scenarios ----------------------------------------------------------
 
 
 def with_values(scenario: Scenario, values: dict[str, float], source: str) -> Scenario:
-    """``scenario`` with the calibrated ``values`` in place (:func:`flowsim.scenario.
-    apply_values`), validated again; a fitted scenario has no calibration section."""
+    """``scenario`` with the calibrated ``values`` in place
+    (:func:`flowsim.scenario.calibration.apply_values`), validated again; a fitted scenario has no
+    calibration section."""
     tree = scenario.model_dump(mode="python")
     tree["calibration"] = None
     apply_values(tree, values)
@@ -311,7 +233,7 @@ class Study:
                     f"{self.config}: calibration.series: {name}: expected observed outcomes "
                     f"of the fit split within the run ({self.scenario.start_date} to "
                     f"{min(self.until, self.scenario.end_date)}), found none"
-                    f"{_why_not_fitted(self.table, name, start, end)}"
+                    f"{why_not_fitted(self.table, name, start, end)}"
                     for name in missing
                 ]
             )
@@ -465,11 +387,11 @@ def calibrate(
     started = time.perf_counter()
     try:
         result = _sample(study, client, say)
-        _write_outputs(study, client, result, say)
+        write_outputs(study, client, result, say)
     finally:
         if made:
             _close(client, scheduler)
-    _write_manifest(study, "complete", time.perf_counter() - started, result)
+    write_manifest(study, "complete", time.perf_counter() - started, result)
     return result
 
 
@@ -495,7 +417,7 @@ def _claim(study: Study) -> None:
                     f"data or --until); give another --out"
                 ]
             )
-    _write_manifest(study, "running", 0.0, None)
+    write_manifest(study, "running", 0.0, None)
 
 
 def _sample(study: Study, client: Any, say: Callable[[str], None]) -> CalibrationResult:
@@ -533,7 +455,7 @@ def _sample(study: Study, client: Any, say: Callable[[str], None]) -> Calibratio
         moves += 1
         accepted_share += float(move.mean())
         level_done = (1.0 - accepted_share / moves) ** moves < STAY or moves >= MOST_MOVES
-        _write_particles(study, rounds)
+        write_particles(study, rounds)
         say(
             f"round {len(rounds.beta) - 1}: beta {beta:.3g}, {100 * move.mean():.0f}% of the "
             f"sets moved, best log likelihood {np.max(log_lik):.2f}, {ran} runs in "
@@ -542,7 +464,7 @@ def _sample(study: Study, client: Any, say: Callable[[str], None]) -> Calibratio
         if beta >= 1.0 and level_done:
             break
     if len(rounds.beta) == 1:
-        _write_particles(study, rounds)
+        write_particles(study, rounds)
     weights = np.full(n, 1.0 / n)
     values = prior.from_z(z)
     rng = np.random.default_rng([section.seed, 10_000])
@@ -595,232 +517,3 @@ def _span(prior: Prior, j: int, low: float, high: float) -> float:
     ends[0, j], ends[1, j] = low, high
     u = prior.to_unit(ends)[:, j]
     return float(u[1] - u[0])
-
-
-# --- outputs ------------------------------------------------------------------------------
-
-
-def _write_particles(study: Study, rounds: Rounds) -> None:
-    """``particles.csv`` (every set of every round: the round, its tempering, whether it
-    was accepted, values, log likelihood, squared errors by series) and ``rounds.csv``."""
-    frames = []
-    for k, z in enumerate(rounds.z):
-        frame = pd.DataFrame(study.prior.from_z(z), columns=list(study.prior.keys))
-        frame.insert(0, "round", k)
-        frame.insert(1, "beta", rounds.beta[k])
-        frame.insert(2, "accepted", rounds.moved[k])
-        frame["log_likelihood"] = rounds.log_lik[k]
-        for code, label in enumerate(study.labels):
-            frame[f"sse {label}"] = [sse.get(code, np.nan) for sse in rounds.sse[k]]
-        frames.append(frame)
-    _write_csv(study.out / "particles.csv", pd.concat(frames, ignore_index=True))
-    summary = pd.DataFrame(
-        {
-            "round": np.arange(len(rounds.z)),
-            "beta": rounds.beta,
-            "sets": [len(z) for z in rounds.z],
-            "accepted": [float(m.mean()) for m in rounds.moved],
-            "best_log_likelihood": [float(np.max(x)) for x in rounds.log_lik],
-            "invalid_or_failed": [int((~np.isfinite(x)).sum()) for x in rounds.log_lik],
-            "seconds": [round(t, 1) for t in rounds.seconds],
-        }
-    )
-    _write_csv(study.out / "rounds.csv", summary)
-
-
-def _write_csv(path: Path, frame: pd.DataFrame) -> None:
-    with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False, date_format="%Y-%m-%d", lineterminator="\n")
-
-
-def fitted_text(study: Study, result: CalibrationResult, fitted: Path, errors: bool = False) -> str:
-    """The text of ``fitted.yaml``: the calibrated file as its base, no calibration section,
-    and the ensemble (``ensemble.csv`` beside it; with ``errors``, the fit's errors
-    ``errors.csv`` too, written once the ensemble has been run)."""
-    base = os.path.relpath(study.config.resolve(), fitted.parent.resolve())
-    tempered = "" if result.beta >= 1 else f" (tempered posterior: beta {result.beta:.3g})"
-    head = [
-        f"Fitted by flowsim calibrate on {time.strftime('%Y-%m-%d')} (study {study.identity}):",
-        f"{result.rounds} rounds of {study.section.particles} parameter sets, "
-        f"{study.section.replications} replications each{tempered};",
-        f"observed outcomes of the fit split up to {study.until}. {len(result.members)} members "
-        "drawn from the posterior;",
-        "a run's replication k uses member k modulo their number. Fields not fitted are the "
-        "base file's.",
-    ]
-    text = "".join(f"# {line}\n" for line in head)
-    body = {
-        "base": base,
-        "name": f"{study.name}-fitted",
-        "calibration": None,
-        "ensemble": {
-            "source": f"flowsim calibrate {study.config} --until {study.until} "
-            f"(study {study.identity})",
-            "file": "ensemble.csv",
-        },
-    }
-    if errors:
-        body["ensemble"]["errors_file"] = "errors.csv"
-    return text + yaml.safe_dump(body, sort_keys=False)
-
-
-def _write_outputs(
-    study: Study, client: Any, result: CalibrationResult, say: Callable[[str], None]
-) -> None:
-    _write_csv(study.out / "posterior.csv", result.posterior)
-    _write_csv(study.out / "ensemble.csv", result.members)
-    fitted = study.out / "fitted.yaml"
-    with atomic_path(fitted) as tmp:
-        tmp.write_text(fitted_text(study, result, fitted), encoding="utf-8")
-    result.fit_summary = _fit(study, client, fitted, say)
-    with atomic_path(fitted) as tmp:  # now with the fit's errors, for predictive bands
-        tmp.write_text(fitted_text(study, result, fitted, errors=True), encoding="utf-8")
-    unobserved = _unobserved(study, client, result, say)
-    _write_csv(study.out / "unobserved.csv", unobserved)
-    headline = (
-        f"Fitted to the observed outcomes up to {study.until}: {result.rounds} rounds of "
-        f"{study.section.particles} parameter sets, {result.distinct} distinct sets at the end, "
-        f"{len(result.members)} members in the ensemble (study {study.identity})."
-    )
-    points = pd.read_csv(study.out / "fit_points.csv")
-    text = calibration_tables(result.posterior, unobserved, result.fit_summary, headline, points)
-    with atomic_path(study.out / "calibration.md") as tmp:
-        tmp.write_text(text, encoding="utf-8")
-
-
-def ensemble_series(client: Any, scenario: Scenario, seed: int, out: Path, keep: list[str]):
-    """Run each member of ``scenario``'s ensemble once (replication seeds from ``seed``) on
-    ``client``, keeping the daily series ``keep``; returns them as one frame with a
-    ``replication`` column (member order), stored under ``out`` (resumable)."""
-    from flowsim.results.shards import RunTask, compute_runs, run_id, stored_ok
-
-    members = len(scenario.ensemble.members) if scenario.ensemble else 1
-    version = versions()["flowsim"]
-    tasks = []
-    for k, rep_seed in enumerate(replication_seeds(seed, members)):
-        resolved = scenario.member(k)
-        tasks.append(
-            RunTask(
-                run_id(resolved, rep_seed, version),
-                resolved,
-                rep_seed,
-                _no_summary,
-                (),
-                tuple(keep),
-            )
-        )
-    compute_runs(client, [t for t in tasks if not stored_ok(out, t.run_id)], out)
-    frames = [
-        pd.read_parquet(out / "series" / f"{t.run_id}.parquet").assign(replication=k)
-        for k, t in enumerate(tasks)
-    ]
-    return pd.concat(frames, ignore_index=True)
-
-
-def _no_summary(frame: pd.DataFrame, model: Any = None) -> dict[str, float]:
-    return {}
-
-
-def _fit(study: Study, client: Any, fitted: Path, say: Callable[[str], None]) -> pd.DataFrame:
-    """The fitted ensemble against every observed figure of the run: fit.csv,
-    fit_points.csv, errors.csv (the fit's log-error scale per series), figures/fit.png.
-    Returns the summary."""
-    from flowsim.engine.series import SERIES_NAMES
-    from flowsim.validation.figures import fit_figure
-    from flowsim.validation.predictive import error_scales
-
-    scenario = load_config(fitted)
-    frame = ensemble_series(client, scenario, study.section.seed, study.runs, list(SERIES_NAMES))
-    run = ModelRun(frame)
-    points, samples = compare(run, study.table[study.table["end"] <= pd.Timestamp(study.until)])
-    summary = summarise(points, samples)
-    _write_csv(study.out / "fit.csv", summary)
-    _write_csv(study.out / "fit_points.csv", points)
-    # the model's own error per series, for predictive bands (flowsim.validation.predictive)
-    _write_csv(study.out / "errors.csv", error_scales(points, study.section.error_floor))
-    fitted_points = points[points["series"].isin(study.section.series)]
-    if not fitted_points.empty:
-        members = len(scenario.ensemble.members) if scenario.ensemble else 1
-        fig = fit_figure(fitted_points, f"{study.name}: fitted ensemble", members)
-        with atomic_path(study.out / "figures" / "fit.png") as tmp:
-            fig.savefig(tmp, dpi=90, format="png")
-    say(f"fit of the ensemble: {len(points)} observed points written to {study.out}/fit.csv")
-    return summary
-
-
-def _unobserved(
-    study: Study, client: Any, result: CalibrationResult, say: Callable[[str], None]
-) -> pd.DataFrame:
-    """How much of the fit rests on each parameter no figure observes: the best set's log
-    likelihood with the parameter at its neutral value (mechanism off), against the best."""
-    rows = []
-    names = [k for k, spec in study.section.parameters.items() if not spec.observed]
-    best = dict(result.best_values)
-    variants = [best] + [
-        {**best, key: study.section.parameters[key].neutral}
-        for key in names
-        if study.section.parameters[key].neutral is not None
-    ]
-    log_lik, sse, _ = study.evaluate(client, variants)
-    posterior = result.posterior.set_index("parameter")
-    for key in names:
-        spec = study.section.parameters[key]
-        row: dict[str, Any] = {
-            "parameter": key,
-            "reason": spec.reason,
-            "low": spec.low,
-            "high": spec.high,
-            "posterior_q05": posterior.loc[key, "q05"],
-            "posterior_median": posterior.loc[key, "median"],
-            "posterior_q95": posterior.loc[key, "q95"],
-            "range_kept": posterior.loc[key, "range_kept"],
-            "neutral": spec.neutral,
-            "log_likelihood_best": log_lik[0],
-            "log_likelihood_neutral": np.nan,
-            "series_most_worse": "",
-        }
-        if spec.neutral is not None:
-            i = 1 + [k for k in names if study.section.parameters[k].neutral is not None].index(key)
-            row["log_likelihood_neutral"] = log_lik[i]
-            worse = {
-                study.labels[c]: sse[i].get(c, np.nan) - sse[0].get(c, np.nan)
-                for c in range(len(study.labels))
-            }
-            worst = max(worse, key=lambda label: np.nan_to_num(worse[label], nan=-np.inf))
-            row["series_most_worse"] = worst
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def _write_manifest(
-    study: Study, state: str, wall: float, result: CalibrationResult | None
-) -> None:
-    manifest: dict[str, Any] = {
-        "manifest_version": MANIFEST_VERSION,
-        "kind": "calibration",
-        "state": state,
-        "identity": study.identity,
-        "config": str(study.config),
-        "config_hash": study.scenario.config_hash(),
-        "until": study.until.isoformat(),
-        "calibration": study.section.model_dump(mode="json"),
-        "targets": len(study.points),
-        "parameters_after_until": study.dropped,
-        "series_after_until": study.series_after_until,
-        "series": study.labels,
-        "replication_seeds": study.seeds,
-        "versions": versions(),
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "wall_time_s": round(wall, 1),
-    }
-    if result is not None:
-        manifest.update(
-            rounds=result.rounds,
-            beta=result.beta,
-            distinct_sets=result.distinct,
-            members=len(result.members),
-            runs_computed=result.runs_computed,
-            runs_total=result.runs_total,
-        )
-    with atomic_path(study.out / "manifest.json") as tmp:
-        tmp.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")

@@ -1,9 +1,9 @@
 """A calibration's tables for a reader: the posterior, what the fit rests on, the fit.
 
-Written by ``flowsim calibrate`` as ``calibration.md`` in its folder and, with ``--docs``,
-between the ``calibration`` markers of a markdown file (:mod:`flowsim.results.markdown`), from the
-folder's ``posterior.csv``, ``unobserved.csv``, ``fit.csv`` and ``fit_points.csv``.
-``python -m flowsim.validation.calibration_docs FOLDER --docs FILE`` writes them again from a finished
+Written by ``flowsim calibrate`` as ``calibration.md`` in its folder and, with ``--docs``, between
+the ``calibration`` markers of a markdown file (:mod:`flowsim.results.markdown`), from the folder's
+``posterior.csv``, ``unobserved.csv``, ``fit.csv`` and ``fit_points.csv``. ``python -m
+flowsim.validation.calibration_docs FOLDER --docs FILE`` writes them again from a finished
 calibration's folder (after a change to these tables, without calibrating again).
 """
 

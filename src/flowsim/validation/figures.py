@@ -15,11 +15,11 @@ def hindcast_figure(
 ) -> Figure:
     """One series' observed figures against the model's bands over replications.
 
-    ``points`` are the rows of :func:`flowsim.validation.hindcast.compare` for one series and resolution.
-    Each observed figure is drawn at the middle of its period (a horizontal bar spans the
-    period when it is longer than a day), with the model's median and its 50% and 90% bands
-    over the same periods. The y axis is in the points' unit, per period for flows.
-    ``colour``: the model's (the dashboard gives each scenario its own).
+    ``points`` are the rows of :func:`flowsim.validation.hindcast.compare` for one series and
+    resolution. Each observed figure is drawn at the middle of its period (a horizontal bar spans
+    the period when it is longer than a day), with the model's median and its 50% and 90% bands over
+    the same periods. The y axis is in the points' unit, per period for flows. ``colour``: the
+    model's (the dashboard gives each scenario its own).
     """
     fig = Figure(figsize=(8, 4), layout="constrained")
     ax = fig.subplots()
@@ -103,8 +103,8 @@ def backtest_figure(points: pd.DataFrame, title: str) -> Figure:
     the points have one, against the observed figures after it, and the persistence
     forecast.
 
-    ``points`` are rows of :func:`flowsim.validation.backtest.score_points` (one series and resolution,
-    every origin), each origin drawn in its own colour with a dotted line at the origin.
+    ``points`` are rows of :func:`flowsim.validation.backtest.score_points` (one series and
+    resolution, every origin), each origin drawn in its own colour with a dotted line at the origin.
     """
     fig = Figure(figsize=(8, 4), layout="constrained")
     ax = fig.subplots()

@@ -1,13 +1,12 @@
 """The forecast table: what a calibrated run says about the years it forecasts.
 
-``flowsim forecast RESULTS`` reads a results folder of a calibrated scenario (the baseline
-or the hindcast, each replication one ensemble member) and writes, for every whole year of
-the run, the stocks at its end and its totals of the CGRS's flows, and the stocks on any
-extra day asked for (``--on``): the median over replications, the runs' 90% band (members
-and seeds: how sure the model is of itself) and the predictive 90% band (the runs times the
-model's own error on that series, as its calibration measured it, :mod:`flowsim.validation.predictive`;
-only for series the calibration compared with an observed figure). It replaces a table
-typed by hand from a run.
+``flowsim forecast RESULTS`` reads a results folder of a calibrated scenario (the baseline or the
+hindcast, each replication one ensemble member) and writes, for every whole year of the run, the
+stocks at its end and its totals of the CGRS's flows, and the stocks on any extra day asked for
+(``--on``): the median over replications, the runs' 90% band (members and seeds: how sure the model
+is of itself) and the predictive 90% band (the runs times the model's own error on that series, as
+its calibration measured it, :mod:`flowsim.validation.predictive`; only for series the calibration
+compared with an observed figure). It replaces a table typed by hand from a run.
 """
 
 from __future__ import annotations

@@ -1,13 +1,13 @@
 """Forecasts from a calibrated history: the fitted model carried forward from a date.
 
-``flowsim forward FITTED --origin DATE`` takes a calibration's ``fitted.yaml`` (a history
-scenario and its ensemble of parameter sets) and writes a scenario file that starts the day
-after ``origin``. Each ensemble member keeps its own fitted values and starts from its own
-state: the member's history is run up to the origin (on Dask, as a sweep's runs, stored so
-that a second call runs nothing again) and the state it reached becomes the member's
-``initial_state`` (:func:`flowsim.institutions.start_state.state_summary`). A calibrated field takes the
-value it had on the origin in the member's history (its fitted value for the last period
-begun, with the history's own dated changes applied).
+``flowsim forward FITTED --origin DATE`` takes a calibration's ``fitted.yaml`` (a history scenario
+and its ensemble of parameter sets) and writes a scenario file that starts the day after ``origin``.
+Each ensemble member keeps its own fitted values and starts from its own state: the member's history
+is run up to the origin (on Dask, as a sweep's runs, stored so that a second call runs nothing
+again) and the state it reached becomes the member's ``initial_state``
+(:func:`flowsim.institutions.start_state.state_summary`). A calibrated field takes the value it had
+on the origin in the member's history (its fitted value for the last period begun, with the
+history's own dated changes applied).
 
 Without ``--template`` the forecast keeps the history's own inputs after the origin (the
 observed ones: backtests); every changeable field starts with its value on the origin and
@@ -251,15 +251,15 @@ def observed_state(observed: pd.DataFrame, origin: dt.date) -> dict[str, tuple[f
 def anchor_members(
     members: pd.DataFrame, stocks: dict[str, tuple[float, str]], places: dict[str, float]
 ) -> pd.DataFrame:
-    """``members`` with their start state set to the observed ``stocks``
-    (:func:`observed_state`), within what the state's rules allow
-    (:meth:`flowsim.scenario.initial_state.InitialState.residents_problems`): the pending persons to the
-    figure; the residents scaled to the observed total (whole persons, no centre above its
-    ``places``), at most the persons who can live in reception (also when no total is
-    observed: a backlog set lower may leave fewer); the waiting list to the figure, at most
-    the pending persons and Dublin cases not in reception. Each member keeps
-    its own mix of everything no figure observes (Dublin cases, orders to leave, status
-    holders, who of the residents is in which centre)."""
+    """``members`` with their start state set to the observed ``stocks`` (:func:`observed_state`),
+    within what the state's rules allow
+    (:meth:`flowsim.scenario.initial_state.InitialState.residents_problems`): the pending persons to
+    the figure; the residents scaled to the observed total (whole persons, no centre above its
+    ``places``), at most the persons who can live in reception (also when no total is observed: a
+    backlog set lower may leave fewer); the waiting list to the figure, at most the pending persons
+    and Dublin cases not in reception. Each member keeps its own mix of everything no figure
+    observes (Dublin cases, orders to leave, status holders, who of the residents is in which
+    centre)."""
     from flowsim.scenario.initial_state import InitialState
 
     def persons(row: pd.Series, fields: tuple[str, ...]) -> float:

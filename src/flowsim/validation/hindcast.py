@@ -1,9 +1,9 @@
 """Hindcast: how well a run reproduces the observed Belgian figures that overlap it.
 
-Every observed figure on a model series (``in_model``, :mod:`flowsim.validation.observed`) whose period
-the run covers becomes a *point*: the observed value next to the model's value for the same
-period in each replication. Points are grouped by series and resolution (a series' monthly
-and annual figures are different series of observations), and each group gets:
+Every observed figure on a model series (``in_model``, :mod:`flowsim.validation.observed`) whose
+period the run covers becomes a *point*: the observed value next to the model's value for the same
+period in each replication. Points are grouped by series and resolution (a series' monthly and
+annual figures are different series of observations), and each group gets:
 
 - the averaged relative difference (ARD) as the Flee papers report it: the mean over points
   of ``|model - observed| / observed``, the model being the median over replications;
@@ -23,11 +23,11 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from flowsim.validation.balance import balance_markdown, workload_balance, yearly_balance
 from flowsim.validation.observed import ModelRun, load_observed, resolution
 from flowsim.validation.predictive import add_predictive, manifest_scales
 
@@ -176,8 +176,8 @@ def _quantiles(values: np.ndarray) -> list[float]:
 def summarise(
     points: pd.DataFrame, samples: np.ndarray, predictive: np.ndarray | None = None
 ) -> pd.DataFrame:
-    """One row per series and resolution (:data:`SUMMARY_COLUMNS`): ARD, MASE, coverage of
-    the runs' bands and, with ``predictive`` samples (:func:`flowsim.validation.predictive.add_predictive`),
+    """One row per series and resolution (:data:`SUMMARY_COLUMNS`): ARD, MASE, coverage of the runs'
+    bands and, with ``predictive`` samples (:func:`flowsim.validation.predictive.add_predictive`),
     of the predictive bands (NaN without)."""
     rows = []
     for (series, res), group in points.groupby(["series", "resolution"], sort=True):
@@ -276,17 +276,17 @@ def run_hindcast(
 ) -> pd.DataFrame:
     """Compare a results folder with the observed figures; write tables and figures.
 
-    Writes into ``out`` (default: the results folder), each file atomically:
-    ``hindcast.csv`` (the summary, :data:`SUMMARY_COLUMNS`), ``hindcast_points.csv``
-    (every observed point with the model's quantiles), ``hindcast_balance.csv`` (the CGRS's
-    monthly workload balance, :func:`workload_balance`), ``hindcast_balance_yearly.csv``
-    (:func:`yearly_balance`) and ``figures/hindcast_<series>_<resolution>.png``; with
-    ``docs``, the yearly balance's observed years between the ``balance`` markers of that
-    markdown file. A calibrated scenario's run (its manifest carries the calibration's
-    errors) gets predictive bands too: ``predictive_q05`` ... in the points, their coverage
-    in the summary (:mod:`flowsim.validation.predictive`). Returns the summary. Raises
-    :class:`HindcastError` on a missing or invalid results folder or observed file, or docs
-    without the markers.
+    Writes into ``out`` (default: the results folder), each file atomically: ``hindcast.csv`` (the
+    summary, :data:`SUMMARY_COLUMNS`), ``hindcast_points.csv`` (every observed point with the
+    model's quantiles), ``hindcast_balance.csv`` (the CGRS's monthly workload balance,
+    :func:`~flowsim.validation.balance.workload_balance`), ``hindcast_balance_yearly.csv``
+    (:func:`~flowsim.validation.balance.yearly_balance`) and
+    ``figures/hindcast_<series>_<resolution>.png``; with ``docs``, the yearly balance's observed
+    years between the ``balance`` markers of that markdown file. A calibrated scenario's run (its
+    manifest carries the calibration's errors) gets predictive bands too: ``predictive_q05`` ... in
+    the points, their coverage in the summary (:mod:`flowsim.validation.predictive`). Returns the
+    summary. Raises :class:`HindcastError` on a missing or invalid results folder or observed file,
+    or docs without the markers.
     """
     from flowsim.results.markdown import block_problem, write_block
     from flowsim.results.runs import atomic_path
@@ -323,189 +323,3 @@ def run_hindcast(
         with atomic_path(out / "figures" / figure_name(series, res)) as tmp:
             fig.savefig(tmp, dpi=100, format="png")
     return summary
-
-
-BALANCE_COLUMNS = (
-    "unit",
-    "month",
-    "model_start",
-    "model_lodged",
-    "model_decided",
-    "model_closed",
-    "model_end",
-    "observed_start",
-    "observed_lodged",
-    "observed_decided",
-    "observed_end",
-    "observed_closed_implied",
-)
-
-
-class BalanceSeries(NamedTuple):
-    """The series of one unit's workload balance: the model's and the observed ones."""
-
-    backlog: str  # the workload (a model series and an observed stock)
-    lodged: str  # entries to the workload (model)
-    decided: str  # first-instance decisions (a model series and an observed flow)
-    closed: str  # closed without a decision (model)
-    transmitted: str  # the Immigration Office's transmissions per month (observed rate)
-
-
-BALANCE_SERIES = {
-    "persons": BalanceSeries(
-        "cgrs_backlog", "cgrs_lodged", "cgrs_decisions", "cgrs_closed", "io_transmissions_per_month"
-    ),
-    "cases": BalanceSeries(
-        "cgrs_backlog_cases",
-        "cgrs_lodged_cases",
-        "cgrs_decisions_cases",
-        "cgrs_closed_cases",
-        "io_transmissions_cases_per_month",
-    ),
-}
-
-
-def workload_balance(run: ModelRun, observed: pd.DataFrame) -> pd.DataFrame:
-    """The CGRS's workload month by month, in persons and in cases: at the start + lodged -
-    decided - closed without a decision = at the end (:data:`BALANCE_COLUMNS`, one row per
-    unit and month).
-
-    The model's columns are means over replications (a mean keeps the balance exact, a
-    median would not); observed columns where a figure exists in the row's unit: the
-    workload at the end of the month (and of the month before), decisions of the month, the
-    Immigration Office's transmissions (a monthly average reported for a year counts for
-    each of its months), and what closed without a decision then follows from the balance
-    when all four are observed. Months the run covers only in part are left out.
-    """
-    frame = run.frame.assign(date=pd.to_datetime(run.frame["date"]))
-    frame = frame.assign(month=frame["date"].dt.to_period("M"))
-    rows = []
-    for unit, names in BALANCE_SERIES.items():
-        flows = [names.lodged, names.decided, names.closed]
-        for month, part in frame.groupby("month", sort=True):
-            days = part["date"].dt.day
-            if days.min() != 1 or days.max() != month.days_in_month:
-                continue
-            per_rep = part.groupby("replication")
-            first = per_rep.first()
-            sums = per_rep[flows].sum()
-            start = (
-                first[names.backlog]
-                - first[names.lodged]
-                + first[names.decided]
-                + first[names.closed]
-            )
-            rows.append(
-                {
-                    "unit": unit,
-                    "month": str(month),
-                    "model_start": start.mean(),
-                    "model_lodged": sums[names.lodged].mean(),
-                    "model_decided": sums[names.decided].mean(),
-                    "model_closed": sums[names.closed].mean(),
-                    "model_end": per_rep[names.backlog].last().mean(),
-                    **_observed_balance(observed, month, names),
-                }
-            )
-    return pd.DataFrame(rows, columns=list(BALANCE_COLUMNS))
-
-
-def _observed_balance(
-    observed: pd.DataFrame, period: pd.Period, names: BalanceSeries
-) -> dict[str, float]:
-    """The observed side of one period's balance (a month or a year; NaN where nothing is
-    observed): transmissions are a monthly rate, counted for each month of the period."""
-
-    def stock_on(day: pd.Timestamp) -> float:
-        rows = observed[
-            (observed["series"] == names.backlog)
-            & (observed["start"] == day)
-            & (observed["end"] == day)
-        ]
-        return float(rows["value"].iloc[0]) if len(rows) else np.nan
-
-    first, last = period.start_time.normalize(), period.end_time.normalize()
-    months = len(pd.period_range(first, last, freq="M"))
-    decided = observed[
-        (observed["series"] == names.decided)
-        & (observed["start"] == first)
-        & (observed["end"] == last)
-    ]
-    lodged = observed[
-        (observed["series"] == names.transmitted)
-        & (observed["start"] <= first)
-        & (observed["end"] >= last)
-    ]
-    out = {
-        "observed_start": stock_on(first - pd.Timedelta(days=1)),
-        "observed_lodged": months * float(lodged["value"].iloc[0]) if len(lodged) else np.nan,
-        "observed_decided": float(decided["value"].iloc[0]) if len(decided) else np.nan,
-        "observed_end": stock_on(last),
-    }
-    out["observed_closed_implied"] = (
-        out["observed_start"]
-        + out["observed_lodged"]
-        - out["observed_decided"]
-        - out["observed_end"]
-    )
-    return out
-
-
-def yearly_balance(monthly: pd.DataFrame, observed: pd.DataFrame) -> pd.DataFrame:
-    """The workload balance by calendar year (:data:`BALANCE_COLUMNS`, ``month`` holding the
-    year) from :func:`workload_balance`'s monthly table: the model's flows summed over the
-    year's twelve months (years the run covers in part are left out), observed stocks at the
-    year's ends, decisions reported for the year and transmissions' monthly rate x 12."""
-    rows = []
-    for (unit, year), part in monthly.groupby(
-        [monthly["unit"], monthly["month"].str[:4]], sort=True
-    ):
-        if len(part) != 12:
-            continue
-        rows.append(
-            {
-                "unit": unit,
-                "month": year,
-                "model_start": part["model_start"].iloc[0],
-                "model_lodged": part["model_lodged"].sum(),
-                "model_decided": part["model_decided"].sum(),
-                "model_closed": part["model_closed"].sum(),
-                "model_end": part["model_end"].iloc[-1],
-                **_observed_balance(observed, pd.Period(year, freq="Y"), BALANCE_SERIES[unit]),
-            }
-        )
-    return pd.DataFrame(rows, columns=list(BALANCE_COLUMNS))
-
-
-def balance_markdown(yearly: pd.DataFrame) -> str:
-    """The years whose workload is observed at both ends, observed beside the model (mean
-    over replications), in persons and in cases: a markdown table for ``docs/``."""
-    from flowsim.results.markdown import table
-
-    def cell(value: float) -> str:
-        return "" if pd.isna(value) else f"{value:,.0f}"
-
-    rows = []
-    seen = yearly.dropna(subset=["observed_start", "observed_end"])
-    for _, r in seen.sort_values(["month", "unit"], ascending=[True, False]).iterrows():
-        closed = r["observed_closed_implied"]
-        rows.append(
-            [r["month"], r["unit"], "observed"]
-            + [cell(r[f"observed_{k}"]) for k in ("start", "lodged", "decided")]
-            + [f"{cell(closed)} (implied)" if not pd.isna(closed) else "", cell(r["observed_end"])]
-        )
-        rows.append(
-            ["", "", "model"]
-            + [cell(r[f"model_{k}"]) for k in ("start", "lodged", "decided", "closed", "end")]
-        )
-    header = [
-        "year",
-        "unit",
-        "",
-        "workload at the start",
-        "+ lodged",
-        "- decided",
-        "- closed without a decision",
-        "= workload at the end",
-    ]
-    return table(header, rows)

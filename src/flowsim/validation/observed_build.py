@@ -387,7 +387,8 @@ def write_observed(observed: pd.DataFrame, rejected: pd.DataFrame, folder: Path)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m flowsim.validation.observed_build [SHARED_CSV] [--out DIR]``; returns the exit code."""
+    """``python -m flowsim.validation.observed_build [SHARED_CSV] [--out DIR]``; returns the exit
+    code."""
     parser = argparse.ArgumentParser(
         prog="python -m flowsim.validation.observed_build",
         description="Rebuild flowsim/data/observed.csv from the shared Belgian figures.",

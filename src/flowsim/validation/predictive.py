@@ -1,11 +1,11 @@
 """Predictive bands: what the calibrated model says an *observed* figure will be.
 
-The calibration's likelihood (:mod:`flowsim.validation.posterior`) states how an observed figure ``y``
-relates to the model: ``log(y / mu) = e``, ``e`` normal with a standard deviation
-``sigma_s`` of its own for each series ``s`` (a series and a resolution). The ensemble's
-runs carry the parameters' uncertainty (and the seed's); the error ``e`` is the rest: what
-the model, at its best parameters, still misses. A band meant to hold the observed figure
-must carry both, or it claims a precision the fit never had.
+The calibration's likelihood (:mod:`flowsim.validation.posterior`) states how an observed figure
+``y`` relates to the model: ``log(y / mu) = e``, ``e`` normal with a standard deviation ``sigma_s``
+of its own for each series ``s`` (a series and a resolution). The ensemble's runs carry the
+parameters' uncertainty (and the seed's); the error ``e`` is the rest: what the model, at its best
+parameters, still misses. A band meant to hold the observed figure must carry both, or it claims a
+precision the fit never had.
 
 Under the likelihood's Jeffreys prior on ``sigma_s``, with ``m_s`` effective points (the
 likelihood's own count) and the fit's mean squared log error ``MSE_s`` (plus the error
@@ -116,9 +116,9 @@ def predictive_samples(
 def add_predictive(
     points: pd.DataFrame, samples: np.ndarray, scales: pd.DataFrame, seed: int = 0
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """``points`` (rows of :func:`flowsim.validation.hindcast.compare`) with the predictive quantiles
-    ``predictive_q05`` ... ``predictive_q95`` (:data:`PREDICTIVE_QUANTILES`, in the points'
-    units) added, and the predictive samples (:func:`predictive_samples`)."""
+    """``points`` (rows of :func:`flowsim.validation.hindcast.compare`) with the predictive
+    quantiles ``predictive_q05`` ... ``predictive_q95`` (:data:`PREDICTIVE_QUANTILES`, in the
+    points' units) added, and the predictive samples (:func:`predictive_samples`)."""
     draws = predictive_samples(samples, points, scales, seed)
     points = points.copy()
     for q in PREDICTIVE_QUANTILES:
