@@ -4,12 +4,13 @@ Numba invalidates a cached kernel only when its own source file changes, not whe
 calls in another file does. flowsim's kernels call each other across modules, so the cache
 lives in a folder named after a hash of the simulation's sources: any edit to them gives a
 fresh cache. The simulation is the lower layers of the package (:data:`COMPILED`): the
-engine, the scenario, the institutions and the model's day hold every kernel and every
-constant a kernel reads. The layers above them (results, experiments, validation, the
-dashboard, the command line, the generated docs) only read, write or analyse results, so
-editing them does not recompile the model. A kernel anywhere else would be cached without
-its sources in the hash: ``tests/test_numba_cache.py`` fails if a module outside these
-layers holds a kernel or is imported by one.
+engine, the institutions and the model's day hold every kernel, and the scenario, which they
+import, is hashed with them (a constant a kernel reads may come from any module its own
+imports). The layers above them (results, experiments, validation, the dashboard, the
+command line, the generated docs) only read, write or analyse results, so editing them does
+not recompile the model. A kernel anywhere else would be cached without its sources in the
+hash: ``tests/test_numba_cache.py`` fails if a module outside these layers holds a kernel or
+is imported by a module inside them.
 """
 
 from __future__ import annotations

@@ -32,28 +32,20 @@ from flowsim.results.runs import atomic_path, replication
 from flowsim.scenario.scenario import Scenario
 
 WARM_UP_DAYS = 14  # long enough to call every daily kernel once
-
-
 # A Dask task costs the scheduler, the driver and the worker a few milliseconds whatever it
 # does (about 2% of a 0.4 s baseline run on one worker, more with more workers): runs go
 # to the workers a few at a time. Each run keeps its own seed and shard, so how the runs are
 # grouped changes no result, and resume and retries stay per run.
 MAX_RUNS_PER_TASK = 10
-
-
 # Guided scheduling (as OpenMP's): a task takes at most 1/(TASKS_AHEAD x workers) of the
 # runs not yet handed out, so tasks shrink to one run towards the end and no worker is left
 # finishing a long task while the others wait.
 TASKS_AHEAD = 4
-
-
 # Workers assumed when the cluster has none yet (SLURM/PBS jobs still queued): plenty, so
 # that tasks stay small unless the sweep is large.
 UNKNOWN_WORKERS = 100
-
-
 # key of the kept series in a run's row until they are stored; never an outcome name
-# (those are identifiers: experiments.NAME)
+# (those are identifiers: flowsim.experiments.spec.NAME)
 SERIES = "kept series"
 
 

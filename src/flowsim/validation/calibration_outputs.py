@@ -99,6 +99,9 @@ def fitted_text(study: Study, result: CalibrationResult, fitted: Path, errors: b
 def write_outputs(
     study: Study, client: Any, result: CalibrationResult, say: Callable[[str], None]
 ) -> None:
+    """Write what the sampler found: ``posterior.csv``, ``ensemble.csv``, ``fitted.yaml`` (again
+    once the fit has measured the model's errors), the fit, ``unobserved.csv`` and
+    ``calibration.md``; the fit and the unobserved variants run on ``client``."""
     _write_csv(study.out / "posterior.csv", result.posterior)
     _write_csv(study.out / "ensemble.csv", result.members)
     fitted = study.out / "fitted.yaml"
@@ -225,6 +228,9 @@ def _unobserved(
 
 
 def write_manifest(study: Study, state: str, wall: float, result: CalibrationResult | None) -> None:
+    """Write ``manifest.json``: the study (identity, settings, targets, seeds, versions), its
+    ``state`` (``running`` or ``complete``), the wall time (seconds) and, once there is one,
+    what the result counts (rounds, sets, members, runs)."""
     manifest: dict[str, Any] = {
         "manifest_version": MANIFEST_VERSION,
         "kind": "calibration",
