@@ -60,6 +60,7 @@ bench-sweep: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/lint-imports  # the layers' contracts in pyproject.toml
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests benchmarks

@@ -20,7 +20,7 @@ BASELINE = Path(__file__).resolve().parent.parent / "configs" / "belgium-baselin
 CHILD = f"""
 import time
 started = time.perf_counter()
-from flowsim.config import load_config
+from flowsim.scenario import load_config
 from flowsim.model import simulate
 scenario = load_config({str(BASELINE)!r})
 loaded = time.perf_counter()

@@ -29,8 +29,8 @@ atexit.register(shutil.rmtree, os.environ["NUMBA_CACHE_DIR"], True)
 
 from numba.core.registry import CPUDispatcher  # noqa: E402
 
-from flowsim.config import load_config  # noqa: E402
-from flowsim.results import replication  # noqa: E402
+from flowsim.results.runs import replication  # noqa: E402
+from flowsim.scenario.loading import load_config  # noqa: E402
 
 BASELINE = Path(__file__).resolve().parent.parent / "configs" / "belgium-baseline.yaml"
 

@@ -15,9 +15,9 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from flowsim.config import load_config, scenario_from_dict
-from flowsim.results import replication
-from flowsim.series import STOCK_COLUMNS
+from flowsim.engine.series import STOCK_COLUMNS
+from flowsim.results.runs import replication
+from flowsim.scenario.loading import load_config, scenario_from_dict
 
 BASELINE = Path(__file__).resolve().parent.parent / "configs" / "belgium-baseline.yaml"
 

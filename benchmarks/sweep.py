@@ -11,7 +11,7 @@ side always follows the same one):
   single-threaded worker processes, ``run_sweep``: tasks, outcomes, shards, compaction),
   once per ``--runs-per-task`` value (the most runs a Dask task makes);
 - **plain**: the same runs made by n plain Python processes, each calling
-  ``flowsim.results.replication`` in a loop, started together (a barrier), the block's wall
+  ``flowsim.results.runs.replication`` in a loop, started together (a barrier), the block's wall
   time being the slowest process's.
 
 Both keep the same number of processes busy, and interleaving puts both in the same machine
@@ -37,10 +37,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from flowsim import sweep
-from flowsim.experiments import experiment_from_dict
-from flowsim.results import replication
-from flowsim.sweep import WarmNumba, make_client, plan_runs, run_sweep
+from flowsim.experiments.spec import experiment_from_dict
+from flowsim.experiments.sweep import plan_runs, run_sweep
+from flowsim.results import clusters, shards
+from flowsim.results.clusters import make_client
+from flowsim.results.runs import replication
+from flowsim.results.shards import WarmNumba
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 
@@ -163,17 +165,17 @@ def main() -> None:
         "--runs-per-task",
         type=int,
         nargs="+",
-        default=[sweep.MAX_RUNS_PER_TASK],
+        default=[shards.MAX_RUNS_PER_TASK],
         help="the most runs a Dask task makes; several values: a sweep block each, interleaved",
     )
     parser.add_argument(
         "--dask-defaults",
         action="store_true",
-        help="start the cluster with Dask's defaults, not flowsim.sweep.DASK_SETTINGS",
+        help="start the cluster with Dask's defaults, not flowsim.results.clusters.DASK_SETTINGS",
     )
     args = parser.parse_args()
     if args.dask_defaults:
-        sweep.DASK_SETTINGS.clear()  # read by make_client when it starts the cluster
+        clusters.DASK_SETTINGS.clear()  # read by make_client when it starts the cluster
     print(
         " workers  runs/task  start-up s  runs  sweep s  runs/s  efficiency  plain s  overhead"
         "  (blocks)         CPU overhead  worker s/run  in-run s  of which Dask"

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/sweep_overhead.py --runs 100 --repeats 4
     .venv/bin/python benchmarks/sweep_overhead.py --plain-only       # A/A test
 
-A sweep on one local worker and one plain Python process (``flowsim.results.replication``
+A sweep on one local worker and one plain Python process (``flowsim.results.runs.replication``
 in a loop) make the same baseline runs **at the same time**, each side on one of the two
 CPUs, and the sides **swap CPUs every ``--swap`` seconds** (1 s) for as long as they run.
 All the sweep's processes (this driver with the Dask scheduler and the worker's nanny, and
@@ -44,8 +44,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from flowsim.results import replication
-from flowsim.sweep import MAX_RUNS_PER_TASK, WarmNumba, make_client, plan_runs, run_sweep
+from flowsim.experiments.sweep import plan_runs, run_sweep
+from flowsim.results.clusters import make_client
+from flowsim.results.runs import replication
+from flowsim.results.shards import MAX_RUNS_PER_TASK, WarmNumba
 from sweep import experiment, keep_busy, plain_process  # benchmarks/sweep.py
 
 

@@ -1,10 +1,10 @@
 """Shared fixtures: a small, fast, valid scenario and helpers to vary it.
 
 ``small_raw(**overrides)`` returns the scenario as a plain dict (as read from YAML);
-``small_scenario(**overrides)`` validates it with :func:`flowsim.config.scenario_from_dict`.
-Overrides are keyed by dotted field path, e.g. ``small_scenario(**{"cgrs.case_officers_fte":
-5})``; ``cgrs__case_officers_fte=5`` is accepted as a shorthand. A value of :data:`DELETE`
-removes the field.
+``small_scenario(**overrides)`` validates it with
+:func:`flowsim.scenario.loading.scenario_from_dict`. Overrides are keyed by dotted field path, e.g.
+``small_scenario(**{"cgrs.case_officers_fte": 5})``; ``cgrs__case_officers_fte=5`` is accepted as a
+shorthand. A value of :data:`DELETE` removes the field.
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from flowsim.config import HOUSEHOLD_TYPES, Scenario, scenario_from_dict
+from flowsim.engine.states import HOUSEHOLD_TYPES
 from flowsim.model import ProtectionSystem
+from flowsim.scenario.loading import scenario_from_dict
+from flowsim.scenario.scenario import Scenario
 
 SOURCE = "<small>"
 DELETE = object()  # sentinel: remove the field at this path
@@ -174,7 +176,7 @@ def make_scenario(years: int = 1, persons_per_month: float = 300.0, **overrides:
 def dispatch_rank(scenario: Scenario, profiles, profile: np.ndarray) -> np.ndarray:
     """Fedasil's waiting-list rank of each profile index (lower is served first).
 
-    Computed here from the scenario, independently of :mod:`flowsim.reception`.
+    Computed here from the scenario, independently of :mod:`flowsim.institutions.reception`.
     """
     rule = scenario.reception.dispatch
     htype = np.array([HOUSEHOLD_TYPES[h] for h in profiles.household_type[profile]])

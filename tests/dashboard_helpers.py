@@ -10,9 +10,9 @@ from pathlib import Path
 
 from conftest import make_scenario
 from experiment_helpers import END, local_client, write_spec
-from flowsim.experiments import load_experiment
-from flowsim.results import run_replications, write_results
-from flowsim.sweep import run_sweep
+from flowsim.experiments.spec import load_experiment
+from flowsim.experiments.sweep import run_sweep
+from flowsim.results.runs import run_replications, write_results
 
 RUNS = ("small-a", "small-b")
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import time
 
-import flowsim.results
+import flowsim.results.runs
 from flowsim.model import ProtectionSystem
-from flowsim.sweep import WARM_UP_DAYS
+from flowsim.results.shards import WARM_UP_DAYS
 
 SECONDS_PER_RUN = 0.5
 
@@ -24,4 +24,4 @@ class Slow(ProtectionSystem):
 
 def dask_setup(worker) -> None:
     """Called by the worker at start: the replications it makes use :class:`Slow`."""
-    flowsim.results.ProtectionSystem = Slow
+    flowsim.results.runs.ProtectionSystem = Slow

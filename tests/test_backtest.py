@@ -9,15 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from flowsim.backtest import (
+from flowsim.validation.backtest import (
     markdown,
     persistence,
     score_points,
     skill,
     summarise_points,
 )
-from flowsim.observed import ModelRun
-from flowsim.predictive import ERROR_COLUMNS
+from flowsim.validation.observed import ModelRun
+from flowsim.validation.predictive import ERROR_COLUMNS
 
 D = pd.Timestamp
 

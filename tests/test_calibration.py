@@ -12,12 +12,17 @@ import pandas as pd
 import pytest
 import yaml
 
-from flowsim import calibration, series, sweep
-from flowsim.calibration import CalibrationError, calibrate, study_identity, targets, with_values
+import flowsim.results.shards
 from flowsim.cli import main
-from flowsim.config import ConfigError, Timeline, load_config, scenario_from_dict
-from flowsim.observed import DERIVED_RATES, load_observed
-from flowsim.results import run_replications
+from flowsim.engine import series
+from flowsim.results.runs import run_replications
+from flowsim.scenario.errors import ConfigError
+from flowsim.scenario.loading import load_config, scenario_from_dict
+from flowsim.scenario.timeline import Timeline
+from flowsim.validation import calibration
+from flowsim.validation.calibration import CalibrationError, calibrate, study_identity, with_values
+from flowsim.validation.observed import DERIVED_RATES, load_observed
+from flowsim.validation.targets import targets
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 PARAM = "cgrs.decisions_per_officer_per_month"
@@ -312,19 +317,19 @@ def test_a_kill_resumes_without_running_a_finished_simulation_twice(
     finished = [
         path
         for path in sorted((tmp_path / "a" / "runs" / "shards").glob("*.parquet"))
-        if "p0" in sweep.read_shard(path).column_names
+        if "p0" in flowsim.results.shards.read_shard(path).column_names
     ][:20]
     for path in finished:
         (shards / path.name).write_bytes(path.read_bytes())
     (shards / ".x.parquet.abc.part").write_bytes(b"half a shard")
     ran: list[str] = []
-    execute = sweep.execute_run
+    execute = flowsim.results.shards.execute_run
 
     def counted(task, out):
         ran.append(task.run_id)
         return execute(task, out)
 
-    monkeypatch.setattr(sweep, "execute_run", counted)
+    monkeypatch.setattr(flowsim.results.shards, "execute_run", counted)
     resumed = calibrate(config, observed=observed, until=UNTIL, out=tmp_path / "b", client=client)
     stored = {path.stem for path in finished}
     assert not set(ran) & stored  # nothing stored before the kill ran again

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from flowsim.calibration_docs import main, recent_points_table
+from flowsim.validation.calibration_docs import main, recent_points_table
 
 
 def _folder(tmp_path: Path) -> Path:

@@ -1,4 +1,4 @@
-"""One catalogue of the series (flowsim.catalogue): every recorded series has a label, a
+"""One catalogue of the series (flowsim.results.catalogue): every recorded series has a label, a
 unit and a meaning, and the docs' table is the catalogue's."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from flowsim.catalogue import DERIVED, docs_table, entry, outcome_meaning
-from flowsim.markdown import markers
-from flowsim.series import SERIES_NAMES
+from flowsim.engine.series import SERIES_NAMES
+from flowsim.results.catalogue import DERIVED, docs_table, entry, outcome_meaning
+from flowsim.results.markdown import markers
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,7 +28,7 @@ def test_the_docs_table_is_the_catalogues():
     begin, end = markers("series")
     text = (ROOT / "docs" / "results.md").read_text(encoding="utf-8")
     block = text.split(begin, 1)[1].split(end, 1)[0]
-    assert block.strip() == docs_table().strip(), "run python -m flowsim.catalogue"
+    assert block.strip() == docs_table().strip(), "run python -m flowsim.results.catalogue"
     assert "| `cgrs_backlog` | CGRS backlog | persons |" in block
     assert "| `applications` | applications | persons per day |" in block
 

@@ -11,9 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import wrap_step
-from flowsim import states
-from flowsim.cgrs import scaled_outcome_cdf
-from flowsim.config import DAYS_PER_MONTH, HOUSEHOLD_TYPES
+from flowsim.engine import states
+from flowsim.engine.rates import DAYS_PER_MONTH
+from flowsim.engine.states import HOUSEHOLD_TYPES
+from flowsim.institutions.cgrs import scaled_outcome_cdf
 from flowsim.model import ProtectionSystem, simulate
 
 # The CGRS is the bottleneck: a large initial backlog and fewer decisions than new cases, so
@@ -399,7 +400,7 @@ def test_long_stay_measure_decides_overdue_cases_first(small_scenario, long_stay
 
 
 def test_overdue_class_is_the_oldest_head_past_the_threshold():
-    from flowsim.queues import new_queue, overdue_class, push
+    from flowsim.engine.queues import new_queue, overdue_class, push
 
     q = new_queue(np.zeros(3), 10)
     push(q, 0, 0, 50)

@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from flowsim import cli, series
-from flowsim.config import load_config
-from flowsim.results import atomic_path, read_results, replication_seeds
+from flowsim import cli
+from flowsim.engine import series
+from flowsim.results.runs import atomic_path, read_results, replication_seeds
+from flowsim.scenario.loading import load_config
 from hostile import CASES as HOSTILE
 from hostile import SPECS as HOSTILE_SPECS
 
@@ -266,7 +267,7 @@ def test_a_failed_write_leaves_no_folder_and_the_next_write_cleans_a_kills_lefto
     import os
     import time as clock
 
-    from flowsim import results
+    from flowsim.results import runs as results
 
     out = tmp_path / "out"
     stale = tmp_path / ".out.killed.partdir"

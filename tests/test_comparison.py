@@ -1,5 +1,5 @@
 """Paired differences of a scenario against a baseline, on hand-made runs
-(flowsim.comparison)."""
+(flowsim.experiments.comparison)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from flowsim.comparison import (
+from flowsim.experiments.comparison import (
     compare_totals,
     difference_bands,
     pair,
@@ -104,7 +104,7 @@ def test_the_compare_command_pairs_two_runs_of_the_same_seed(tmp_path, small_sce
     """More places from the start, same seed: fewer person-days without a place in every
     replication, the paired interval inside the unpaired one; a CSV written on request."""
     from flowsim.cli import main
-    from flowsim.results import run_replications, write_results
+    from flowsim.results.runs import run_replications, write_results
 
     folders = {}
     for name, places in (("baseline", 150), ("more-places", 400)):
@@ -143,13 +143,13 @@ def test_the_compare_command_pairs_two_runs_of_the_same_seed(tmp_path, small_sce
     ],
 )
 def test_amounts_read_as_people_write_them(value, unit, text):
-    from flowsim.intervals import amount_text
+    from flowsim.experiments.intervals import amount_text
 
     assert amount_text(value, unit) == text
 
 
 def test_an_interval_carries_its_unit_once():
-    from flowsim.intervals import amount_interval_text
+    from flowsim.experiments.intervals import amount_interval_text
 
     assert amount_interval_text(-845.2, -962, -728, "person-days") == (
         "-845 [-962, -728] person-days"

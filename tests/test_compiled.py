@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from numba import njit
 
-from flowsim.compiled import borrowed, direct
+from flowsim.engine.compiled import borrowed, direct
 
 
 @njit(cache=True)
@@ -49,9 +49,10 @@ def test_the_model_gives_identical_results_with_and_without_direct_calls(
 
     scenario = small_scenario()
     fast = ProtectionSystem(scenario, 9).run_to_end()
-    for name in ("registration", "reception", "cgrs", "appeals", "temporary_protection"):
-        monkeypatch.setattr(importlib.import_module(f"flowsim.{name}"), "direct", lambda k: k)
-    for name in ("housing", "returns", "model"):
+    for name in ("immigration_office", "reception", "cgrs", "call", "temporary_protection"):
+        module = importlib.import_module(f"flowsim.institutions.{name}")
+        monkeypatch.setattr(module, "direct", lambda k: k)
+    for name in ("institutions.housing", "institutions.returns", "model"):
         monkeypatch.setattr(importlib.import_module(f"flowsim.{name}"), "direct", lambda k: k)
     slow = ProtectionSystem(scenario, 9).run_to_end()
     assert fast.equals(slow)

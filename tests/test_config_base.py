@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from flowsim.config import ConfigError, load_config, merge_override
+from flowsim.scenario.errors import ConfigError
+from flowsim.scenario.loading import load_config, merge_override
 
 BASELINE = Path(__file__).resolve().parent.parent / "configs" / "belgium-baseline.yaml"
 
@@ -88,7 +89,7 @@ def test_merge_override_rules():
 
 def test_a_base_may_name_a_shipped_scenario(tmp_path):
     """A scenario file anywhere may extend a shipped one by name."""
-    from flowsim.config import load_config
+    from flowsim.scenario.loading import load_config
 
     mine = tmp_path / "mine.yaml"
     mine.write_text("base: belgium-baseline\nname: my-variant\n", encoding="utf-8")

@@ -1,5 +1,5 @@
 """Bad scenario files: every problem is one line naming the file, the field and what was
-expected (:class:`flowsim.config.ConfigError`)."""
+expected (:class:`flowsim.scenario.errors.ConfigError`)."""
 
 from __future__ import annotations
 
@@ -17,15 +17,12 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from conftest import DELETE, make_raw, merge, set_path
-from flowsim.config import (
-    CHANGEABLE_SECTIONS,
-    ConfigError,
-    Scenario,
-    load_config,
-    scenario_from_dict,
-)
 from flowsim.model import ProtectionSystem
-from flowsim.ranges import ceiling, numbers
+from flowsim.scenario.errors import ConfigError
+from flowsim.scenario.loading import load_config, scenario_from_dict
+from flowsim.scenario.ranges import ceiling, numbers
+from flowsim.scenario.scenario import Scenario
+from flowsim.scenario.timeline import CHANGEABLE_SECTIONS
 
 REPO = Path(__file__).resolve().parents[1]
 CHANGEABLE = ", ".join(CHANGEABLE_SECTIONS)
@@ -738,7 +735,7 @@ LABEL_CHARS = st.sampled_from("abcXYZ019._-")
 def test_a_name_is_a_label_never_a_path(tmp_path, name):
     """A scenario's name names its default results folder (results/<name>): anything that
     could leave that folder, or names no folder, is one line at validation."""
-    from flowsim.config import LABEL
+    from flowsim.scenario.fields import LABEL
 
     path = write(tmp_path, make_raw(name=name))
     if LABEL.match(name):
@@ -803,7 +800,7 @@ SECTIONS_WITH_NUMBERS = [
 @settings(max_examples=60, deadline=None)
 @given(st.sampled_from(SECTIONS_WITH_NUMBERS), st.floats(1.0001, 1e300))
 def test_a_number_above_its_plausible_range_is_one_line_naming_it(path, factor):
-    """Whatever the field, a value beyond its unit's range (flowsim.ranges) is refused at
+    """Whatever the field, a value beyond its unit's range (flowsim.scenario.ranges) is refused at
     validation, naming the field, before anything runs."""
     high, unit = ceiling(path)
     raw = make_raw(**{path: high * factor})

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import make_scenario, months_between
-from flowsim import series, states
-from flowsim.config import CENTRE_TYPES, HOUSEHOLD_TYPES
+from flowsim.engine import series, states
+from flowsim.engine.states import CENTRE_TYPES, HOUSEHOLD_TYPES
 from flowsim.model import ConservationError, ProtectionSystem
 
 CENTRES = ("north", "south", "tents")

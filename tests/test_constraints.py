@@ -8,10 +8,10 @@ import datetime as dt
 import pandas as pd
 
 from flowsim.cli import main
-from flowsim.constraints import binding_constraints, why_unchanged
 from flowsim.dashboard.comparison_view import show_comparison
-from flowsim.dashboard.folders import classify
-from flowsim.results import run_replications, write_results
+from flowsim.experiments.constraints import binding_constraints, why_unchanged
+from flowsim.results.folders import classify
+from flowsim.results.runs import run_replications, write_results
 
 
 def _frame(**columns: list[float]) -> pd.DataFrame:
@@ -51,7 +51,7 @@ def test_each_constraint_binds_only_when_its_series_say_so() -> None:
 def test_a_pledge_beyond_the_transfer_cap_is_explained_in_the_comparison(
     small_raw, tmp_path, capsys
 ) -> None:
-    from flowsim.config import scenario_from_dict
+    from flowsim.scenario.loading import scenario_from_dict
 
     folders = []
     for name, pledge in (("capped", 100), ("larger-pledge", 1000)):

@@ -14,7 +14,7 @@ import pytest
 
 from dashboard_helpers import RUNS, make_results_root, widgets_by_class, widgets_in, write_run
 from flowsim import dashboard as d
-from flowsim.dashboard import series_charts
+from flowsim.results import fan_charts
 
 
 def frame(values: dict[str, list[list[float]]], start: str = "2024-01-01") -> pd.DataFrame:
@@ -239,7 +239,7 @@ def test_discover_finds_runs_and_sweeps(root):
 
 
 def test_every_view_draws_for_runs_and_a_sweep(root):
-    from flowsim.observed import load_observed
+    from flowsim.validation.observed import load_observed
 
     observed = load_observed()
     folders = [f for f in d.discover(root) if f.ok]
@@ -434,7 +434,7 @@ def test_outcome_units_follow_the_series_and_the_statistic(definition, unit):
 
 
 def test_ticks_read_at_a_glance():
-    assert [series_charts._tick(v) for v in (1_500_000, 12_000, 250, 0.25, -20_000)] == [
+    assert [fan_charts._tick(v) for v in (1_500_000, 12_000, 250, 0.25, -20_000)] == [
         "1.5 M",
         "12,000",
         "250",
@@ -504,7 +504,7 @@ def test_group_views_show_one_panel_per_group_of_their_grouping():
 
 def _count_reads(monkeypatch) -> list[str]:
     """Every parquet file the dashboard reads from now on, by name."""
-    from flowsim.dashboard import loading
+    from flowsim.results import loading
 
     reads: list[str] = []
     real = loading._read_parquet
@@ -653,7 +653,7 @@ def cutoff_sweep(folder, runs: int = 300, discovery: dict | None = None):
 
 
 def test_prim_view_finds_the_box_where_the_outcome_is_high(tmp_path):
-    from flowsim.experiments import Discovery
+    from flowsim.experiments.spec import Discovery
 
     folders = [d.classify(cutoff_sweep(tmp_path / "cutoff"))]
     rule = Discovery(outcome="peak", above=50, threshold=0.9)
@@ -782,20 +782,20 @@ def test_an_interrupted_sweep_is_labelled_incomplete(tmp_path):
     folder = tmp_path / "extended"
     folder.mkdir()
     (folder / "runs.parquet").write_bytes(b"")
-    manifest = {"manifest_version": d.folders.MANIFEST_VERSION, "spec": {}, "runs": 8}
+    manifest = {"manifest_version": d.MANIFEST_VERSION, "spec": {}, "runs": 8}
     (folder / "manifest.json").write_text(json.dumps({**manifest, "state": "running"}))
-    shown = d.folders.classify(folder)
+    shown = d.classify(folder)
     assert shown.kind == "sweep" and "INCOMPLETE: running" in shown.label
     (folder / "manifest.json").write_text(json.dumps({**manifest, "state": "complete"}))
-    assert "INCOMPLETE" not in d.folders.classify(folder).label
+    assert "INCOMPLETE" not in d.classify(folder).label
 
 
 def test_a_run_against_a_baseline_shows_paired_differences_and_totals(root):
     """small-b (40 officers) against small-a (20), same seeds: the backlog difference is
     the median of the paired differences per date, the totals table gives paired and
     unpaired intervals, and the page says that two replications are few."""
-    from flowsim.comparison import pair, paired_series
     from flowsim.dashboard.comparison_view import show_comparison
+    from flowsim.experiments.comparison import pair, paired_series
 
     folders = {f.path.name: f for f in d.discover(root) if f.ok}
     picked = [folders[RUNS[1]], folders[RUNS[0]]]
@@ -989,7 +989,7 @@ def test_sweep_outcomes_are_grouped_by_the_uncertainties_they_stand_under(tmp_pa
     runs = pd.DataFrame(rows)
     spec = {"levers": [{"name": "plan"}], "uncertainties": [{"name": "inflow"}]}
     manifest = {"spec": spec, "outcomes": {"peak": {"series": "without_reception", "stat": "max"}}}
-    from flowsim.report import point_labels
+    from flowsim.results.loading import point_labels
 
     sweep = d.Sweep(
         tmp_path / "s",

@@ -10,8 +10,9 @@ from __future__ import annotations
 import pandas as pd
 
 from conftest import SOURCE, make_raw, make_scenario
-from flowsim.config import changeable_fields, scenario_from_dict
 from flowsim.model import ProtectionSystem
+from flowsim.scenario.loading import scenario_from_dict
+from flowsim.scenario.timeline import changeable_fields
 
 CHANGE_DATE = "2024-09-01"
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from flowsim import states
+from flowsim.engine import states
 from flowsim.model import ProtectionSystem, simulate
 
 CHANGE_DATE = "2024-07-19"  # day 200 of a run starting 2024-01-01

@@ -13,8 +13,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flowsim import states
-from flowsim.cgrs import decisions
+from flowsim.engine import states
+from flowsim.institutions.cgrs import decisions
 from flowsim.model import ProtectionSystem
 
 # Everyone is registered the day they arrive; every first application is a Dublin case.

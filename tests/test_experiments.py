@@ -14,15 +14,10 @@ from hypothesis import strategies as st
 
 from experiment_helpers import TINY_SPEC, write_base, write_spec
 from flowsim.cli import main
-from flowsim.config import ConfigError, Timeline
-from flowsim.experiments import (
-    Spec,
-    baseline_point,
-    design_matrix,
-    design_size,
-    experiment_from_dict,
-    load_experiment,
-)
+from flowsim.experiments.design import baseline_point, design_matrix, design_size
+from flowsim.experiments.spec import Spec, experiment_from_dict, load_experiment
+from flowsim.scenario.errors import ConfigError
+from flowsim.scenario.timeline import Timeline
 
 EXPERIMENTS = Path(__file__).parent.parent / "experiments"
 
@@ -295,8 +290,9 @@ def test_a_factor_on_a_calibrated_field_holds_in_every_ensemble_member(tmp_path)
 def test_a_spec_naming_a_shipped_scenario_works_wherever_it_is_copied(tmp_path, monkeypatch):
     """``base: belgium-baseline`` names the shipped file, from any folder; a bare name that
     is no shipped scenario says which are; $FLOWSIM_CONFIGS points elsewhere."""
-    from flowsim.config import ConfigError, shipped_configs
-    from flowsim.experiments import load_experiment
+    from flowsim.experiments.spec import load_experiment
+    from flowsim.scenario.errors import ConfigError
+    from flowsim.scenario.loading import shipped_configs
 
     shipped = Path(__file__).resolve().parents[1] / "experiments" / "sobol-levers.yaml"
     copy = tmp_path / "elsewhere" / "mine.yaml"

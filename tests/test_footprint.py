@@ -1,5 +1,5 @@
 """What a run or a sweep asks of the machine, refused before it starts when it cannot hold
-it (flowsim.footprint): one line with the estimate, exit 2, nothing written."""
+it (flowsim.results.footprint): one line with the estimate, exit 2, nothing written."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import yaml
 
 from conftest import make_raw
 from experiment_helpers import write_spec
-from flowsim import cli, footprint
-from flowsim.config import scenario_from_dict
+from flowsim import cli
+from flowsim.results import footprint
+from flowsim.scenario.loading import scenario_from_dict
 
 
 def test_persons_count_arrivals_registrations_pledges_and_the_start_state():

@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 
 from flowsim.cli import main
-from flowsim.forecast import forecast_table
-from flowsim.observed import ModelRun
-from flowsim.predictive import ERROR_COLUMNS, manifest_scales
-from flowsim.results import run_replications, write_results
+from flowsim.results.runs import run_replications, write_results
+from flowsim.validation.forecast import forecast_table
+from flowsim.validation.observed import ModelRun
+from flowsim.validation.predictive import ERROR_COLUMNS, manifest_scales
 
 
 def two_years(start: str = "2023-01-01") -> ModelRun:

@@ -14,8 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import make_raw, make_scenario
-from flowsim.config import Timeline, load_config
-from flowsim.forward import (
+from flowsim.model import ProtectionSystem
+from flowsim.results.runs import replication_seeds
+from flowsim.scenario.loading import load_config
+from flowsim.scenario.timeline import Timeline
+from flowsim.validation.forward import (
     STATE,
     ForwardError,
     anchor_members,
@@ -24,8 +27,6 @@ from flowsim.forward import (
     spread_residents,
     write_forward,
 )
-from flowsim.model import ProtectionSystem
-from flowsim.results import replication_seeds
 
 PARAM = "cgrs.decisions_per_officer_per_month"
 ORIGIN = dt.date(2024, 12, 31)
@@ -60,7 +61,7 @@ def fitted(tmp_path_factory):
     return folder
 
 
-# the calibration's errors per series (flowsim.predictive), as calibrate writes them
+# the calibration's errors per series (flowsim.validation.predictive), as calibrate writes them
 ERRORS = (
     "series,resolution,points,effective_points,scale\n"
     "cgrs_backlog,day,12,4.5,0.21\n"
@@ -199,7 +200,7 @@ def test_spread_residents_keeps_the_total_within_the_places(residents, places) -
         for i, (kind, p) in enumerate(zip(("collective", "lri", "emergency"), places, strict=True))
     }
     raw["initial_state"] = {}
-    from flowsim.config import scenario_from_dict
+    from flowsim.scenario.loading import scenario_from_dict
 
     template = scenario_from_dict(raw, "<t>")
     names = list(history.reception.centres)
@@ -252,7 +253,7 @@ def test_anchored_members_hold_the_observed_stocks(residents, observed, backlog,
     row = {
         f"{STATE}in_reception_persons.{c}": float(r) for c, r in zip(places, residents, strict=True)
     }
-    from flowsim.config import InitialState
+    from flowsim.scenario.initial_state import InitialState
 
     row.update({STATE + f: 0.0 for f in InitialState.model_fields if f != "in_reception_persons"})
     row.update(

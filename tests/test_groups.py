@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from flowsim.config import HOUSEHOLD_TYPES
+from flowsim.engine.states import HOUSEHOLD_TYPES
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +77,7 @@ def test_median_wait_by_group_matches_the_decisions_made(small_scenario):
     import pandas as pd
 
     from conftest import wrap_step
-    from flowsim import states
+    from flowsim.engine import states
     from flowsim.model import ProtectionSystem
 
     scenario = small_scenario(
@@ -114,7 +114,7 @@ def test_median_wait_by_group_matches_the_decisions_made(small_scenario):
 
 
 def test_daily_medians_of_hand_made_decisions():
-    from flowsim.groups import daily_medians
+    from flowsim.engine.groups import daily_medians
 
     # day, group, waited, persons
     rows = np.array([[0, 0, 10, 1], [0, 0, 30, 2], [0, 1, 5, 1], [0, 1, 7, 1], [2, 0, 4, 3]])

@@ -12,15 +12,15 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from flowsim.cli import main
-from flowsim.hindcast import (
+from flowsim.results.runs import run_replications, write_results
+from flowsim.validation.hindcast import (
     averaged_relative_difference,
     band_coverage,
     compare,
     mase,
     summarise,
 )
-from flowsim.observed import ModelRun
-from flowsim.results import run_replications, write_results
+from flowsim.validation.observed import ModelRun
 
 finite = st.floats(1.0, 1e6, allow_nan=False, allow_infinity=False)
 
@@ -226,8 +226,8 @@ def test_cli_hindcast_errors_are_one_line_exit_2(tiny_results, tmp_path, capsys)
 
 
 def test_the_cgrs_workload_balances_month_by_month(small_scenario) -> None:
-    from flowsim.hindcast import workload_balance
     from flowsim.model import ProtectionSystem
+    from flowsim.validation.balance import workload_balance
 
     frames = [
         ProtectionSystem(small_scenario(**{"cgrs.withdrawals_per_month": 0.05}), seed)

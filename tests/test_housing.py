@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from flowsim import states
-from flowsim.config import ConfigError, load_config
+from flowsim.engine import states
 from flowsim.model import ProtectionSystem
-from flowsim.municipalities import REGIONS, load_municipalities
+from flowsim.scenario.errors import ConfigError
+from flowsim.scenario.loading import load_config
+from flowsim.scenario.municipalities import REGIONS, load_municipalities
 
 # Everyone is recognised at once and the network has room: the only way out of reception
 # is housing, leaving on one's own (switched off here) or the end of the maximum stay.

@@ -1,5 +1,5 @@
 """Anything that validates, runs: numbers drawn anywhere within their plausible ranges
-(flowsim.ranges; shares within 0-1) give a scenario that either is refused with lines
+(flowsim.scenario.ranges; shares within 0-1) give a scenario that either is refused with lines
 naming the file, or runs to its end with people conserved (the run's own checks)."""
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import make_raw
-from flowsim import footprint
-from flowsim.config import ConfigError, scenario_from_dict
 from flowsim.model import ProtectionSystem
-from flowsim.ranges import ceiling, numbers
+from flowsim.results import footprint
+from flowsim.scenario.errors import ConfigError
+from flowsim.scenario.loading import scenario_from_dict
+from flowsim.scenario.ranges import ceiling, numbers
 
 END = dt.date(2024, 2, 29)  # 60 days of the small scenario
 

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from flowsim.inputs import SCHEDULES, schedule, write_schedules, yearly_subsequent
-from flowsim.observed import load_observed
+from flowsim.validation.inputs import SCHEDULES, schedule, write_schedules, yearly_subsequent
+from flowsim.validation.observed import load_observed
 
 
 @pytest.fixture(scope="module")

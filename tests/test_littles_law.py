@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from conftest import months_between
-from flowsim.config import DAYS_PER_MONTH, HOUSEHOLD_TYPES
+from flowsim.engine.rates import DAYS_PER_MONTH
+from flowsim.engine.states import HOUSEHOLD_TYPES
 from flowsim.model import simulate
 
 YEARS = 5

@@ -1,10 +1,10 @@
-"""The marked blocks of the documentation that commands rewrite (flowsim.markdown)."""
+"""The marked blocks of the documentation that commands rewrite (flowsim.results.markdown)."""
 
 from __future__ import annotations
 
 import pytest
 
-from flowsim.markdown import markers, table, write_block
+from flowsim.results.markdown import markers, table, write_block
 
 
 def test_a_block_is_replaced_and_nothing_else(tmp_path) -> None:

@@ -1,6 +1,6 @@
 """Belgian municipalities: the package table, sharing totals out (largest-remainder method)
 and per-municipality capacity tables, with one error line per problem
-(:class:`flowsim.config.ConfigError`)."""
+(:class:`flowsim.scenario.errors.ConfigError`)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flowsim.config import ConfigError
-from flowsim.municipalities import (
+from flowsim.scenario.errors import ConfigError
+from flowsim.scenario.municipalities import (
     REGIONS,
     MunicipalityTable,
     allocate,

@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import flowsim.observed
-from flowsim.observed import (
+import flowsim.validation.observed
+from flowsim.engine.series import FLOW_NAMES, STOCK_NAMES
+from flowsim.validation.observed import (
     DERIVED_RATES,
     KINDS,
     ModelRun,
@@ -25,7 +26,7 @@ from flowsim.observed import (
     observed_flow_total,
     resolution,
 )
-from flowsim.observed_build import (
+from flowsim.validation.observed_build import (
     ADDED_FIRST_ROW,
     FIT_UNTIL,
     build_observed,
@@ -38,7 +39,6 @@ from flowsim.observed_build import (
     source_rank,
     write_observed,
 )
-from flowsim.series import FLOW_NAMES, STOCK_NAMES
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "belgium_figures.csv"
 D = pd.Timestamp
@@ -136,7 +136,7 @@ def test_added_figures_have_sources_and_end_by_2022_when_outcomes() -> None:
 def test_shipped_files_are_the_build_of_the_shared_table(tmp_path: Path) -> None:
     built, built_rejected = build_observed(read_sources(SHARED), read_mapping())
     write_observed(built, built_rejected, tmp_path)
-    shipped = Path(flowsim.observed.__file__).parent / "data"
+    shipped = Path(flowsim.validation.observed.__file__).parents[1] / "data"  # flowsim/data
     for name in ("observed.csv", "observed_rejected.csv"):
         assert (tmp_path / name).read_bytes() == (shipped / name).read_bytes(), name
     # Every metric of the shared table and of the added figures is reviewed in the mapping.

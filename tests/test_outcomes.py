@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from flowsim.outcomes import Outcome, compute_outcome, compute_outcomes
+from flowsim.experiments.outcomes import Outcome, compute_outcome, compute_outcomes
 
 
 @pytest.fixture

@@ -7,9 +7,11 @@ import pandas as pd
 import pytest
 
 from conftest import months_between
-from flowsim import states
-from flowsim.config import HOUSEHOLD_TYPES, ConfigError, scenario_from_dict
+from flowsim.engine import states
+from flowsim.engine.states import HOUSEHOLD_TYPES
 from flowsim.model import ProtectionSystem
+from flowsim.scenario.errors import ConfigError
+from flowsim.scenario.loading import scenario_from_dict
 
 FAMILY = HOUSEHOLD_TYPES.index("family")
 

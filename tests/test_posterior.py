@@ -1,5 +1,5 @@
 """The posterior's parts by hand: prior coordinates, likelihood, weights, tempering,
-proposals and resampling (:mod:`flowsim.posterior`)."""
+proposals and resampling (:mod:`flowsim.validation.posterior`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flowsim.posterior import (
+from flowsim.validation.posterior import (
     ESS_FRACTION,
     Prior,
     accepted,

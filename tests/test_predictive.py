@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from flowsim.predictive import (
+from flowsim.validation.predictive import (
     DRAWS_PER_RUN,
     ERROR_COLUMNS,
     error_scales,

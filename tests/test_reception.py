@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from conftest import dispatch_rank, wrap_step
-from flowsim import series, states
-from flowsim.config import CENTRE_TYPES, HOUSEHOLD_TYPES
+from flowsim.engine import series, states
+from flowsim.engine.states import CENTRE_TYPES, HOUSEHOLD_TYPES
 from flowsim.model import ProtectionSystem
 
 FILLING = {

@@ -5,20 +5,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from flowsim.config import CHANGEABLE_SECTIONS, changeable_fields, load_config
-from flowsim.reference import markdown, rows
+from flowsim.docs.reference import markdown, rows
+from flowsim.scenario.loading import load_config
+from flowsim.scenario.timeline import CHANGEABLE_SECTIONS, changeable_fields
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 
 def test_the_checked_in_reference_is_current():
-    """Run ``python -m flowsim.reference`` after changing the schema."""
+    """Run ``python -m flowsim.docs.reference`` after changing the schema."""
     assert (DOCS / "reference.md").read_text(encoding="utf-8") == markdown()
 
 
 def test_every_field_says_what_it_means():
     missing = [r.path for r in rows() if not r.meaning]
-    assert missing == [], "add a comment on the field's line in config.py"
+    assert missing == [], "add a comment on the field's line in the schema (flowsim.scenario)"
 
 
 def test_dated_change_matches_what_a_change_may_target():

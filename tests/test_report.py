@@ -14,16 +14,17 @@ from scipy import stats
 
 from experiment_helpers import TINY_SPEC, local_client, write_spec
 from flowsim.cli import main
-from flowsim.experiments import Spec, design_matrix, load_experiment
-from flowsim.report import (
+from flowsim.experiments.analysis import (
     morris_indices,
     outcome_table,
     paired_differences,
     prim_boxes,
     sobol_indices,
-    write_report,
 )
-from flowsim.sweep import run_sweep
+from flowsim.experiments.design import design_matrix
+from flowsim.experiments.report import write_report
+from flowsim.experiments.spec import Spec, load_experiment
+from flowsim.experiments.sweep import run_sweep
 
 
 @pytest.fixture(scope="module")
@@ -218,7 +219,7 @@ def test_report_of_a_sampling_sweep_with_scenario_discovery(tmp_path, kind, samp
 
 
 def test_an_incomplete_sweep_is_said_plainly():
-    from flowsim.report import incomplete_note
+    from flowsim.experiments.report import incomplete_note
 
     runs = pd.DataFrame({"point": [0, 0, 1], "status": ["ok", "ok", "ok"]})
     assert incomplete_note({"state": "complete", "runs": 3}, runs) is None
@@ -231,7 +232,8 @@ def test_an_incomplete_sweep_is_said_plainly():
 def test_each_policy_is_compared_with_the_baseline_policy_under_the_same_uncertainty():
     """Two levers' values x two inflows: the plan under high inflow is compared with the
     baseline under high inflow, never with the baseline under today's inflow."""
-    from flowsim.experiments import Spec, reference_points
+    from flowsim.experiments.design import reference_points
+    from flowsim.experiments.spec import Spec
 
     spec = Spec.model_validate(
         {
@@ -269,7 +271,7 @@ def test_each_policy_is_compared_with_the_baseline_policy_under_the_same_uncerta
 
 def test_the_outcome_table_groups_policies_by_the_uncertainties_they_stand_under():
     """Points 0-3: two policies under two inflows; the report lists them inflow by inflow."""
-    from flowsim.report import _outcome_markdown
+    from flowsim.experiments.report import _outcome_markdown
 
     table = pd.DataFrame(
         {

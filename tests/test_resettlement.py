@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from flowsim import series, states
-from flowsim.config import ConfigError, scenario_from_dict
+from flowsim.engine import series, states
 from flowsim.model import ProtectionSystem
+from flowsim.scenario.errors import ConfigError
+from flowsim.scenario.loading import scenario_from_dict
 
 PROGRAMME = {
     "resettlement": {

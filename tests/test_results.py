@@ -8,10 +8,10 @@ import weakref
 
 import pytest
 
-import flowsim.results
+import flowsim.results.runs
 from flowsim.model import ProtectionSystem
-from flowsim.results import replication, run_replications
-from flowsim.sweep import RunTask, execute_run, warm_up
+from flowsim.results.runs import replication, run_replications
+from flowsim.results.shards import RunTask, execute_run, warm_up
 
 
 def models_kept(run) -> list[weakref.ref]:
@@ -49,7 +49,7 @@ def test_without_release_mesa_may_keep_models(small_scenario, monkeypatch) -> No
     per model in a class-level mapping (before 3.4) keep every model."""
     import mesa
 
-    monkeypatch.setattr(flowsim.results, "release", lambda model: None)
+    monkeypatch.setattr(flowsim.results.runs, "release", lambda model: None)
     kept = models_kept(lambda: run_replications(small_scenario(), 2, 0))
     assert len(kept) == (2 if isinstance(getattr(mesa.Agent, "_ids", None), dict) else 0)
     for ref in kept:  # leave nothing behind for the other tests

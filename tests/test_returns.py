@@ -8,10 +8,10 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from flowsim import states
-from flowsim.config import HOUSEHOLD_TYPES
+from flowsim.engine import states
+from flowsim.engine.states import HOUSEHOLD_TYPES
+from flowsim.institutions.returns import package_eur
 from flowsim.model import ProtectionSystem
-from flowsim.returns import package_eur
 
 # Everyone is refused at once and nobody appeals: all cases go through the return procedure.
 ALL_REFUSED = {

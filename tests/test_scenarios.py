@@ -163,8 +163,10 @@ def test_the_baseline_and_hindcast_are_the_calibrated_history_carried_forward(na
     """Written by flowsim forward (never by hand): every member carries a value of every
     field the history's calibration fits and a whole start state, the CGRS backlog the one
     observed on 2022-12-31."""
-    from flowsim.config import InitialState, Timeline, calibrated_parameter
-    from flowsim.observed import load_observed
+    from flowsim.scenario.calibration import calibrated_parameter
+    from flowsim.scenario.initial_state import InitialState
+    from flowsim.scenario.timeline import Timeline
+    from flowsim.validation.observed import load_observed
 
     path = CONFIGS / f"{name}.yaml"
     schema, generated = path.read_text(encoding="utf-8").splitlines()[:2]

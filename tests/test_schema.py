@@ -1,4 +1,4 @@
-"""The JSON Schemas of scenario and experiment files (flowsim.schema): current, naming every
+"""The JSON Schemas of scenario and experiment files (flowsim.docs.schema): current, naming every
 shipped file's fields, and named on each shipped file's first line."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ import jsonschema
 import pytest
 import yaml
 
-from flowsim.schema import FILES, schema_for, schemas, text
+from flowsim.docs.schema import schemas, text
+from flowsim.scenario.schema_files import FILES, schema_for
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLDER = ROOT / "docs" / "schema"
@@ -23,7 +24,7 @@ SHIPPED = sorted(
 def test_the_checked_in_schemas_are_current():
     for name, schema in schemas().items():
         assert (FOLDER / name).read_text(encoding="utf-8") == text(schema), (
-            f"{name} is stale: run python -m flowsim.schema"
+            f"{name} is stale: run python -m flowsim.docs.schema"
         )
 
 

@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from flowsim import series, states
-from flowsim.config import CENTRE_TYPES, load_config
+from flowsim.engine import series, states
+from flowsim.engine.states import CENTRE_TYPES
 from flowsim.model import ProtectionSystem
+from flowsim.scenario.loading import load_config
 
 BASELINE = Path(__file__).resolve().parents[1] / "configs" / "belgium-baseline.yaml"
 

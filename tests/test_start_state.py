@@ -1,5 +1,5 @@
-"""A run's start state holds Dublin cases and orders to leave, and a run's state at a date is
-the start state of a run from the next day (:func:`flowsim.start_state.state_summary`)."""
+"""A run's start state holds Dublin cases and orders to leave, and a run's state at a date is the
+start state of a run from the next day (:func:`flowsim.institutions.start_state.state_summary`)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import make_scenario
-from flowsim import registration, series, states
-from flowsim.config import InitialState
+from flowsim.engine import series, states
+from flowsim.institutions import immigration_office
 from flowsim.model import ProtectionSystem
+from flowsim.scenario.initial_state import InitialState
 
 # Every group of the start state, in a network of 250 places (north 150, south 60, tents 40)
 # holding 130 residents: 15 status holders and 25 orders to leave among them.
@@ -90,9 +91,9 @@ def test_every_group_starts_as_configured_and_day_0_moves_only_what_was_due():
     # what is due on day 0, by the desks' calendars (persons)
     dublin, desk = model.immigration_office.dublin, model.return_desk
     due = dublin.calendar.day_of == 0
-    replies = persons(model, due & (dublin.step == registration.REPLY))
-    closing = persons(model, due & (dublin.step == registration.WINDOW_CLOSES))
-    extended = persons(model, due & (dublin.step == registration.ABSCONDED_WINDOW_CLOSES))
+    replies = persons(model, due & (dublin.step == immigration_office.REPLY))
+    closing = persons(model, due & (dublin.step == immigration_office.WINDOW_CLOSES))
+    extended = persons(model, due & (dublin.step == immigration_office.ABSCONDED_WINDOW_CLOSES))
     deciding = persons(model, (desk.decisions.day_of == 0) & (c.housing == states.IN_CENTRE))
     assert replies + closing + extended + deciding > 0  # day 0 is not empty
     model.step()
@@ -263,7 +264,7 @@ def test_initial_accepted_dublin_cases_abscond_as_at_acceptance():
     model = ProtectionSystem(scenario, 2)
     dublin = model.immigration_office.dublin
     initial = np.flatnonzero(model.cases.state == states.DUBLIN_ACCEPTED)
-    abscond = dublin.step[initial] == registration.ABSCOND
+    abscond = dublin.step[initial] == immigration_office.ABSCOND
     assert 0.3 < abscond.mean() < 0.95
     closes = dublin.accepted_day[initial] + 120
     assert (dublin.calendar.day_of[initial][abscond] <= closes[abscond]).all()

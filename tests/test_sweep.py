@@ -19,15 +19,16 @@ from distributed.diagnostics.plugin import WorkerPlugin
 from hypothesis import given
 from hypothesis import strategies as st
 
-import flowsim.results
-import flowsim.sweep as sweep
+import flowsim.results.runs
 from experiment_helpers import local_client, write_spec
 from flowsim.cli import main
-from flowsim.config import ConfigError
-from flowsim.experiments import Experiment, load_experiment
+from flowsim.experiments.spec import Experiment, load_experiment
+from flowsim.experiments.sweep import plan_runs, run_sweep
 from flowsim.model import ProtectionSystem
-from flowsim.results import replication_seeds
-from flowsim.sweep import SweepError, jobqueue_cluster, plan_runs, run_sweep
+from flowsim.results import clusters, shards
+from flowsim.results.clusters import SweepError, jobqueue_cluster
+from flowsim.results.runs import replication_seeds
+from flowsim.scenario.errors import ConfigError
 
 RUNS = 12  # 4 points x 3 replications
 
@@ -49,7 +50,7 @@ class Counting(ProtectionSystem):
     started: list[int] = []
 
     def __init__(self, scenario, seed=0):
-        if scenario.days > sweep.WARM_UP_DAYS:
+        if scenario.days > shards.WARM_UP_DAYS:
             Counting.started.append(seed)
         super().__init__(scenario, seed)
 
@@ -58,7 +59,7 @@ class Counting(ProtectionSystem):
 def counting(monkeypatch) -> list[int]:
     # workers are threads of this process (processes=False), so they see the patch
     Counting.started = []
-    monkeypatch.setattr(flowsim.results, "ProtectionSystem", Counting)
+    monkeypatch.setattr(flowsim.results.runs, "ProtectionSystem", Counting)
     return Counting.started
 
 
@@ -73,9 +74,9 @@ def test_seeds_are_common_to_every_point_and_run_ids_stable(tmp_path):
         assert list(group["replication"]) == [0, 1, 2]
     assert runs["run_id"].is_unique and len(plan.tasks) == RUNS
     assert list(plan_runs(experiment).runs["run_id"]) == list(runs["run_id"])
-    version = flowsim.results.versions()["flowsim"]
+    version = flowsim.results.runs.versions()["flowsim"]
     for task in plan.tasks.values():  # the id is the hash of scenario, seed and version
-        assert task.run_id == sweep.run_id(task.scenario, task.seed, version)
+        assert task.run_id == shards.run_id(task.scenario, task.seed, version)
     other = plan_runs(load_experiment(write_spec(tmp_path, seed=4))).runs
     assert not set(other["run_id"]) & set(runs["run_id"])  # another seed, other runs
 
@@ -104,27 +105,27 @@ def test_same_runs_table_with_one_and_two_workers(tmp_path, reference):
 
 @given(runs=st.integers(0, 5000), workers=st.integers(1, 300), most=st.integers(1, 20))
 def test_tasks_hold_every_run_once_and_shrink_to_single_runs_at_the_end(runs, workers, most):
-    sizes = sweep.task_sizes(runs, workers, most)
+    sizes = shards.task_sizes(runs, workers, most)
     assert sum(sizes) == runs and all(1 <= size <= most for size in sizes)
     assert sizes == sorted(sizes, reverse=True)
     left = runs
     for size in sizes:  # a task takes at most its share of what is left, one run at least
-        assert size <= max(1, left // (sweep.TASKS_AHEAD * workers))
+        assert size <= max(1, left // (shards.TASKS_AHEAD * workers))
         left -= size
     # the last runs go one at a time (no worker finishes a long task while others wait)
-    assert sizes[-min(runs, sweep.TASKS_AHEAD * workers) :] == [1] * min(
-        runs, sweep.TASKS_AHEAD * workers
+    assert sizes[-min(runs, shards.TASKS_AHEAD * workers) :] == [1] * min(
+        runs, shards.TASKS_AHEAD * workers
     )
-    if runs >= 2 * most * sweep.TASKS_AHEAD * workers:
+    if runs >= 2 * most * shards.TASKS_AHEAD * workers:
         assert sizes[0] == most  # large sweeps do use tasks of several runs
 
 
 TASK_SIZES: list[int] = []  # runs per Dask task, recorded by counted_runs
-EXECUTE_RUNS = sweep.execute_runs
+EXECUTE_RUNS = shards.execute_runs
 
 
 def counted_runs(tasks, out):
-    """:func:`flowsim.sweep.execute_runs`, recording how many runs each task held."""
+    """:func:`flowsim.results.shards.execute_runs`, recording how many runs each task held."""
     TASK_SIZES.append(len(tasks))
     return EXECUTE_RUNS(tasks, out)
 
@@ -132,7 +133,7 @@ def counted_runs(tasks, out):
 def test_same_runs_table_whatever_the_runs_per_task(tmp_path, reference, monkeypatch):
     _, expected = reference
     # workers are threads of this process; the function travels by reference (a module's)
-    monkeypatch.setattr(sweep, "execute_runs", counted_runs)
+    monkeypatch.setattr(shards, "execute_runs", counted_runs)
     experiment = load_experiment(write_spec(tmp_path))
     for most in (1, 4):
         TASK_SIZES.clear()
@@ -150,22 +151,22 @@ def test_a_retried_task_does_not_rerun_the_runs_its_dead_worker_stored(tmp_path,
     # the dead worker had stored the first run (ok) and the second (an error)
     (target / "shards").mkdir(parents=True)
     for task in tasks[:2]:
-        shutil.copy(sweep.shard_path(out, task.run_id), target / "shards")
-    stored = pd.read_parquet(sweep.shard_path(target, tasks[0].run_id)).assign(peak_without=-1.0)
-    stored.to_parquet(sweep.shard_path(target, tasks[0].run_id))  # marked: rerun would undo
-    failed = pd.read_parquet(sweep.shard_path(target, tasks[1].run_id))
+        shutil.copy(shards.shard_path(out, task.run_id), target / "shards")
+    stored = pd.read_parquet(shards.shard_path(target, tasks[0].run_id)).assign(peak_without=-1.0)
+    stored.to_parquet(shards.shard_path(target, tasks[0].run_id))  # marked: rerun would undo
+    failed = pd.read_parquet(shards.shard_path(target, tasks[1].run_id))
     failed.assign(status="error", error="RuntimeError: x").to_parquet(
-        sweep.shard_path(target, tasks[1].run_id)
+        shards.shard_path(target, tasks[1].run_id)
     )
-    rows = sweep.execute_runs(tuple(tasks), str(target))
+    rows = shards.execute_runs(tuple(tasks), str(target))
     assert [row["run_id"] for row in rows] == [t.run_id for t in tasks[1:]]
-    assert pd.read_parquet(sweep.shard_path(target, tasks[0].run_id))["peak_without"][0] == -1
+    assert pd.read_parquet(shards.shard_path(target, tasks[0].run_id))["peak_without"][0] == -1
     for task in tasks[1:]:
-        again = pd.read_parquet(sweep.shard_path(target, task.run_id))
+        again = pd.read_parquet(shards.shard_path(target, task.run_id))
         assert again["status"][0] == "ok"
         want = expected.loc[expected["run_id"] == task.run_id, "peak_without"].iloc[0]
         assert again["peak_without"][0] == want
-    assert not sweep.stored_ok(target, "no-such-run")
+    assert not shards.stored_ok(target, "no-such-run")
 
 
 def test_stored_rows_are_every_shard_as_pandas_reads_it(tmp_path):
@@ -177,10 +178,10 @@ def test_stored_rows_are_every_shard_as_pandas_reads_it(tmp_path):
         {"run_id": "c", "status": "ok", "error": "", "wall_time_s": 0.5, "worker": "h:1"},
     ]
     for row in rows:
-        sweep.write_shard(tmp_path, row)
+        shards.write_shard(tmp_path, row)
     files = sorted((tmp_path / "shards").glob("*.parquet"))
     expected = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
-    stored = sweep.stored_rows(tmp_path)
+    stored = shards.stored_rows(tmp_path)
     assert list(stored["run_id"]) == ["a", "b", "c"]
     pd.testing.assert_frame_equal(stored[expected.columns], expected, check_dtype=False)
     assert set(stored.columns) == {"run_id", "peak", "status", "error", "wall_time_s", "worker"}
@@ -190,14 +191,14 @@ def test_a_task_that_fails_as_a_whole_has_its_runs_made_one_by_one(
     tmp_path, reference, monkeypatch
 ):
     _, expected = reference
-    original = sweep.execute_runs
+    original = shards.execute_runs
 
     def fragile(tasks, out):  # as if the worker died whenever it held several runs
         if len(tasks) > 1:
             raise RuntimeError("worker lost")
         return original(tasks, out)
 
-    monkeypatch.setattr(sweep, "execute_runs", fragile)
+    monkeypatch.setattr(shards, "execute_runs", fragile)
     with local_client(workers=1) as client:
         summary = run_sweep(
             load_experiment(write_spec(tmp_path)), tmp_path / "out", client, progress=False
@@ -235,7 +236,7 @@ def test_resume_after_an_interruption_reruns_nothing_stored_and_duplicates_nothi
 
 def test_the_kernels_are_warmed_once_per_worker_not_per_sweep(tmp_path, monkeypatch):
     warmed: list[int] = []
-    monkeypatch.setattr(sweep, "warm_up", lambda scenario: warmed.append(1))
+    monkeypatch.setattr(shards, "warm_up", lambda scenario: warmed.append(1))
     experiment = load_experiment(write_spec(tmp_path, replications=1))
     with local_client(workers=2) as client:
         for out in ("first", "second"):  # two sweeps on one cluster
@@ -263,11 +264,11 @@ def test_a_run_that_raises_is_recorded_and_the_others_finish(tmp_path, reference
 
     class Failing(ProtectionSystem):
         def __init__(self, scenario, seed=0):
-            if seed == failing_seed and scenario.days > sweep.WARM_UP_DAYS:
+            if seed == failing_seed and scenario.days > shards.WARM_UP_DAYS:
                 raise RuntimeError("queue overflow in test")
             super().__init__(scenario, seed)
 
-    monkeypatch.setattr(flowsim.results, "ProtectionSystem", Failing)
+    monkeypatch.setattr(flowsim.results.runs, "ProtectionSystem", Failing)
     spec = write_spec(tmp_path)
     with local_client(workers=2) as client:
         summary = run_sweep(load_experiment(spec), tmp_path / "out", client, progress=False)
@@ -280,7 +281,7 @@ def test_a_run_that_raises_is_recorded_and_the_others_finish(tmp_path, reference
         ok = runs["replication"] != 1
         pd.testing.assert_frame_equal(runs[ok], expected[ok])
         # once the cause is gone, --resume runs the failed runs again, and only those
-        monkeypatch.setattr(flowsim.results, "ProtectionSystem", ProtectionSystem)
+        monkeypatch.setattr(flowsim.results.runs, "ProtectionSystem", ProtectionSystem)
         again = run_sweep(load_experiment(spec), tmp_path / "out", client, resume=True)
     assert again.computed == 4
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / "runs.parquet"), expected)
@@ -292,9 +293,9 @@ def test_runs_whose_worker_cannot_reach_the_folder_are_written_by_the_driver(
     out, expected = reference
     unreachable = tmp_path / "elsewhere"
     unreachable.write_text("a file where the worker expects a folder", encoding="utf-8")
-    original = sweep.execute_run
+    original = shards.execute_run
     # the worker sees another file system: neither its shard nor its series can go there
-    monkeypatch.setattr(sweep, "execute_run", lambda task, out: original(task, str(unreachable)))
+    monkeypatch.setattr(shards, "execute_run", lambda task, out: original(task, str(unreachable)))
     with local_client(workers=2) as client:
         summary = run_sweep(
             load_experiment(write_spec(tmp_path)), tmp_path / "out", client, progress=False
@@ -306,18 +307,18 @@ def test_runs_whose_worker_cannot_reach_the_folder_are_written_by_the_driver(
     for rid in expected["run_id"]:
         got = pd.read_parquet(tmp_path / "out" / "series" / f"{rid}.parquet")
         pd.testing.assert_frame_equal(got, pd.read_parquet(out / "series" / f"{rid}.parquet"))
-    shard = pd.read_parquet(sweep.shard_path(tmp_path / "out", expected["run_id"][0]))
-    assert sweep.SERIES not in shard.columns
+    shard = pd.read_parquet(shards.shard_path(tmp_path / "out", expected["run_id"][0]))
+    assert shards.SERIES not in shard.columns
 
 
 def test_a_run_that_cannot_be_stored_by_its_worker_brings_its_series_back(tmp_path):
     task = next(iter(plan_runs(load_experiment(write_spec(tmp_path))).tasks.values()))
     unreachable = tmp_path / "elsewhere"
     unreachable.write_text("not a folder", encoding="utf-8")
-    row = sweep.execute_run(task, str(unreachable))
-    assert row["status"] == "ok" and list(row[sweep.SERIES].columns) == ["date", *task.series]
-    stored = sweep.execute_run(task, str(tmp_path / "out"))  # reachable: stored, not shipped
-    assert sweep.SERIES not in stored
+    row = shards.execute_run(task, str(unreachable))
+    assert row["status"] == "ok" and list(row[shards.SERIES].columns) == ["date", *task.series]
+    stored = shards.execute_run(task, str(tmp_path / "out"))  # reachable: stored, not shipped
+    assert shards.SERIES not in stored
     assert (tmp_path / "out" / "series" / f"{task.run_id}.parquet").is_file()
 
 
@@ -393,7 +394,7 @@ class Slow(ProtectionSystem):
     """The model, with each run made slower, so that runs can be interrupted midway."""
 
     def run_to_end(self):
-        if self.config.days > sweep.WARM_UP_DAYS:
+        if self.config.days > shards.WARM_UP_DAYS:
             time.sleep(0.3)
         return super().run_to_end()
 
@@ -415,7 +416,7 @@ def test_a_killed_driver_resumes_to_exactly_the_uninterrupted_result(
     spec = write_spec(tmp_path)
     out = tmp_path / "out"
     # the runs happen in this process's worker threads: slow them down, then kill the driver
-    monkeypatch.setattr(flowsim.results, "ProtectionSystem", Slow)
+    monkeypatch.setattr(flowsim.results.runs, "ProtectionSystem", Slow)
     with local_client(workers=2, tcp=True) as client:
         command = [sys.executable, "-m", "flowsim.cli", "sweep", str(spec), "--out", str(out)]
         driver = subprocess.Popen(
@@ -429,7 +430,7 @@ def test_a_killed_driver_resumes_to_exactly_the_uninterrupted_result(
             driver.kill()
             driver.wait()
         assert stored < RUNS and not (out / "runs.parquet").exists()
-        monkeypatch.setattr(flowsim.results, "ProtectionSystem", ProtectionSystem)
+        monkeypatch.setattr(flowsim.results.runs, "ProtectionSystem", ProtectionSystem)
         summary = run_sweep(load_experiment(spec), out, client, resume=True, progress=False)
     assert summary.skipped >= stored
     assert len(list((out / "shards").glob("*.parquet"))) == RUNS  # one per run, no duplicate
@@ -442,7 +443,7 @@ class SlowWorkers(WorkerPlugin):
     name = "test-slow-runs"
 
     def setup(self, worker):
-        flowsim.results.ProtectionSystem = Slow  # the model a replication builds
+        flowsim.results.runs.ProtectionSystem = Slow  # the model a replication builds
 
 
 def test_a_killed_worker_process_has_its_run_retried_elsewhere(tmp_path, reference):
@@ -460,7 +461,7 @@ def test_a_killed_worker_process_has_its_run_retried_elsewhere(tmp_path, referen
         experiment = load_experiment(spec)
         # warm (or, on a cold cache, compile) the kernels in both worker processes first, so
         # that the wait for the first runs below measures runs, not compilation
-        client.register_plugin(sweep.WarmNumba(experiment.bases[""]))
+        client.register_plugin(shards.WarmNumba(experiment.bases[""]))
         client.register_plugin(SlowWorkers())
         killed: list[int] = []
 
@@ -481,16 +482,16 @@ def test_a_killed_worker_process_has_its_run_retried_elsewhere(tmp_path, referen
 def test_local_workers_keep_the_adaptive_malloc_threshold_one_blas_thread_and_localhost(
     tmp_path, monkeypatch
 ):
-    """``flowsim sweep``'s LocalCluster starts workers without Dask's MALLOC_TRIM_THRESHOLD_
-    (which makes every run's arrays fresh pages: about 5% of a run), keeping the rest of
-    Dask's worker environment (one BLAS thread), and with :data:`flowsim.sweep.DASK_SETTINGS`
-    (no statistical profiler, slower health checks and pollers: Python work taking the GIL
-    from the model)."""
+    """``flowsim sweep``'s LocalCluster starts workers without Dask's MALLOC_TRIM_THRESHOLD_ (which
+    makes every run's arrays fresh pages: about 5% of a run), keeping the rest of Dask's worker
+    environment (one BLAS thread), and with :data:`flowsim.results.clusters.DASK_SETTINGS` (no
+    statistical profiler, slower health checks and pollers: Python work taking the GIL from the
+    model)."""
     # Dask's nanny writes its worker environment into the environment of the process that
     # starts it, so earlier tests' clusters left the variable here; `flowsim sweep` starts
     # from a clean process
     monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
-    client = sweep.make_client(load_experiment(write_spec(tmp_path)).spec.cluster, workers=1)
+    client = clusters.make_client(load_experiment(write_spec(tmp_path)).spec.cluster, workers=1)
     cluster = client.cluster
     try:
         env = client.run(
@@ -526,7 +527,7 @@ def test_job_scripts_set_the_worker_settings_before_the_sections_own_lines():
         script = cluster.job_script()
     finally:
         cluster.close()
-    exports = sweep.worker_exports()
+    exports = clusters.worker_exports()
     lines = script.splitlines()
     assert [lines.index(line) for line in [*exports, *own]] == sorted(
         lines.index(line) for line in [*exports, *own]
@@ -537,5 +538,5 @@ def test_job_scripts_set_the_worker_settings_before_the_sections_own_lines():
     # the lines are read back by Dask's own parser as the settings flowsim's local workers get
     environ = dict(line.removeprefix("export ").split("=", 1) for line in exports)
     collected = dask.config.collect_env(environ)
-    for key, value in sweep.DASK_SETTINGS.items():
+    for key, value in clusters.DASK_SETTINGS.items():
         assert dask.config.get(key, config=collected) == value

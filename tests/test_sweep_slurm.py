@@ -18,8 +18,8 @@ import pytest
 
 import slurm_cluster
 from experiment_helpers import local_client, write_spec
-from flowsim.experiments import load_experiment
-from flowsim.sweep import run_sweep
+from flowsim.experiments.spec import load_experiment
+from flowsim.experiments.sweep import run_sweep
 
 REPLICATIONS = 16  # 4 points: 64 runs of 0.5 s or more each (tests/slow_runs.py)
 RUNS = 4 * REPLICATIONS

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from flowsim import states
+from flowsim.engine import states
 from flowsim.model import ProtectionSystem
 
 PERSONS = [0, 0, 3000, 1500, *[400] * 8]  # per month of 2024

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from conftest import make_scenario
-from flowsim import states
-from flowsim.config import DAYS_PER_MONTH
+from flowsim.engine import states
+from flowsim.engine.rates import DAYS_PER_MONTH
 from flowsim.model import ProtectionSystem, simulate
 
 LIMIT = "immigration_office.transmission_limit_in_force"

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from flowsim.config import ConfigError, scenario_from_dict
 from flowsim.model import ProtectionSystem
+from flowsim.scenario.errors import ConfigError
+from flowsim.scenario.loading import scenario_from_dict
 
 # A network too small for the inflow, with a buffer site that starts closed.
 FULL = {
@@ -112,7 +113,7 @@ def test_a_rule_without_until_rearms_only_after_its_condition_drops(small_scenar
 
 
 def test_events_are_written_with_the_results(small_scenario, tmp_path):
-    from flowsim.results import run_replications, write_results
+    from flowsim.results.runs import run_replications, write_results
 
     scenario = small_scenario(**FULL, triggers=[{**BUFFER, "once": True}])
     tables, seeds = run_replications(scenario, 2, 1)

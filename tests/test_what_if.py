@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 
 from conftest import base_raw
 from dashboard_helpers import widgets_in
-from flowsim.config import Timeline, load_config
 from flowsim.dashboard.what_if import (
     WhatIfError,
     levers,
@@ -26,6 +25,8 @@ from flowsim.dashboard.what_if import (
     what_if_changes,
     what_if_document,
 )
+from flowsim.scenario.loading import load_config
+from flowsim.scenario.timeline import Timeline
 
 DATE = dt.date(2024, 4, 1)
 
@@ -195,8 +196,8 @@ def test_every_lever_at_its_lowest_still_makes_a_valid_scenario(tmp_path) -> Non
 def test_a_shipped_scenario_is_named_so_the_download_runs_anywhere(tmp_path) -> None:
     """A what-if on a shipped scenario names it by its name (``base: belgium-baseline``):
     the downloaded file loads wherever it is saved; another scenario by its file name."""
-    from flowsim.config import shipped_configs
     from flowsim.dashboard.what_if import download_base
+    from flowsim.scenario.loading import shipped_configs
 
     shipped = shipped_configs() / "belgium-baseline.yaml"
     assert download_base(shipped) == "belgium-baseline"

@@ -5,6 +5,11 @@ the observed figures (an ensemble), ``forward`` a calibrated history from a date
 ``sweep`` an experiment (many scenarios and replications on Dask), ``report`` on a sweep.
 
 Exit codes: 0 success, 2 invalid configuration or arguments, 1 unexpected failure.
+
+Kept whole, though over 500 lines: it is the parser of these eleven commands and one short
+handler per command, which reads the command's options, calls the layer that does the work
+and prints what it did; read together, an option sits next to what is done with it. The
+top layer: may import any other (lazily, so that ``flowsim --help`` starts at once).
 """
 
 from __future__ import annotations
@@ -18,9 +23,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from flowsim import footprint
-from flowsim.config import ConfigError, load_config
-from flowsim.markdown import block_problem, write_block
+from flowsim.results import footprint
+from flowsim.results.markdown import block_problem, write_block
+from flowsim.scenario.errors import ConfigError
+from flowsim.scenario.loading import load_config
 
 EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
 DEFAULT_REPLICATIONS = 10  # flowsim run, for a scenario without an ensemble
@@ -28,7 +34,7 @@ DEFAULT_REPLICATIONS = 10  # flowsim run, for a scenario without an ensemble
 
 def _version() -> str:
     """flowsim's installed version."""
-    from flowsim.results import versions
+    from flowsim.results.runs import versions
 
     return versions()["flowsim"]
 
@@ -224,7 +230,7 @@ def _refused(problems: list[str]) -> int:
 def _dask(cluster_options: Any, args: argparse.Namespace) -> Iterator[Any]:
     """A Dask client for the command's --workers, --scheduler or --cluster, closed after
     it with the cluster it started (an existing scheduler is left running)."""
-    from flowsim.sweep import make_client
+    from flowsim.results.clusters import make_client
 
     client = make_client(cluster_options, args.workers, args.scheduler, args.cluster, args.jobs)
     try:
@@ -237,8 +243,8 @@ def _dask(cluster_options: Any, args: argparse.Namespace) -> Iterator[Any]:
 
 
 def _forward(args: argparse.Namespace) -> int:
-    from flowsim.forward import ForwardError, write_forward
-    from flowsim.observed import ObservedError, load_observed
+    from flowsim.validation.forward import ForwardError, write_forward
+    from flowsim.validation.observed import ObservedError, load_observed
 
     if not _one_place(args, "forward"):
         return EXIT_CONFIG
@@ -270,9 +276,9 @@ def _forward(args: argparse.Namespace) -> int:
 
 
 def _backtest(args: argparse.Namespace) -> int:
-    from flowsim.backtest import run_backtest
-    from flowsim.calibration import CalibrationError
-    from flowsim.forward import ForwardError
+    from flowsim.validation.backtest import run_backtest
+    from flowsim.validation.calibration import CalibrationError
+    from flowsim.validation.forward import ForwardError
 
     if not _one_place(args, "backtest"):
         return EXIT_CONFIG
@@ -498,7 +504,7 @@ def _default_replications(scenario) -> int:
 
 
 def _run(args: argparse.Namespace, scenario) -> int:
-    from flowsim.results import run_replications, write_results
+    from flowsim.results.runs import run_replications, write_results
 
     out = args.out or Path("results") / scenario.name
     problem = _unwritable("--out", out) or _occupied(out, "run", args.overwrite)
@@ -539,8 +545,10 @@ def _profile_text(profile: dict[str, float], replications: int) -> str:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from flowsim.experiments import design_size, load_experiment
-    from flowsim.sweep import SweepError, run_sweep
+    from flowsim.experiments.design import design_size
+    from flowsim.experiments.spec import load_experiment
+    from flowsim.experiments.sweep import run_sweep
+    from flowsim.results.clusters import SweepError
 
     try:
         experiment = load_experiment(args.spec)
@@ -578,7 +586,7 @@ def _sweep(args: argparse.Namespace) -> int:
 def _sweep_problems(experiment, workers: int | None) -> list[str]:
     """Whether this machine holds the sweep: its plan and the runs in flight (the largest
     base scenario), ``workers`` local workers (default: the cores)."""
-    from flowsim.experiments import design_size
+    from flowsim.experiments.design import design_size
 
     spec = experiment.spec
     runs = design_size(spec) * spec.replications
@@ -595,7 +603,7 @@ def _cores() -> int:
 
 def _is_experiment(path: Path) -> bool:
     """Whether a YAML file is an experiment (it has a ``design``) rather than a scenario."""
-    from flowsim.config import read_yaml_mapping
+    from flowsim.scenario.loading import read_yaml_mapping
 
     try:
         raw = read_yaml_mapping(path)
@@ -605,7 +613,8 @@ def _is_experiment(path: Path) -> bool:
 
 
 def _validate_experiment(path: Path) -> int:
-    from flowsim.experiments import design_size, load_experiment
+    from flowsim.experiments.design import design_size
+    from flowsim.experiments.spec import load_experiment
 
     try:
         experiment = load_experiment(path)
@@ -624,7 +633,7 @@ def _validate_experiment(path: Path) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from flowsim.report import incomplete_note, read_sweep, write_report
+    from flowsim.experiments.report import incomplete_note, read_sweep, write_report
 
     if not (args.folder / "runs.parquet").is_file():
         return _refused([f"{args.folder}: no runs.parquet (not a sweep folder?)"])
@@ -641,7 +650,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _hindcast(args: argparse.Namespace) -> int:
-    from flowsim.hindcast import HindcastError, run_hindcast, summary_line
+    from flowsim.validation.hindcast import HindcastError, run_hindcast, summary_line
 
     try:
         summary = run_hindcast(args.results, args.observed, args.out, args.docs)
@@ -663,8 +672,8 @@ def _hindcast(args: argparse.Namespace) -> int:
 
 
 def _forecast(args: argparse.Namespace) -> int:
-    from flowsim.forecast import run_forecast
-    from flowsim.hindcast import HindcastError
+    from flowsim.validation.forecast import run_forecast
+    from flowsim.validation.hindcast import HindcastError
 
     try:
         frame = run_forecast(args.results, args.on, args.docs)
@@ -683,11 +692,11 @@ def _forecast(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from flowsim.comparison import compare_totals, own_changes, pair
-    from flowsim.constraints import unchanged_reason
-    from flowsim.hindcast import HindcastError, read_run
-    from flowsim.intervals import amount_interval_text, amount_text
-    from flowsim.results import atomic_path
+    from flowsim.experiments.comparison import compare_totals, own_changes, pair
+    from flowsim.experiments.constraints import unchanged_reason
+    from flowsim.experiments.intervals import amount_interval_text, amount_text
+    from flowsim.results.runs import atomic_path
+    from flowsim.validation.hindcast import HindcastError, read_run
 
     try:
         (scenario, manifest), (baseline, base_manifest) = (
@@ -751,7 +760,7 @@ def _balance_line(path: Path) -> str:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from flowsim.calibration import CalibrationError, calibrate
+    from flowsim.validation.calibration import CalibrationError, calibrate
 
     if not _one_place(args, "calibrate"):
         return EXIT_CONFIG

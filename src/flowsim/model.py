@@ -2,7 +2,7 @@
 
 The daily loop is explicit and fixed: arrivals, the Immigration Office, Fedasil, the CGRS,
 CALL, then the day's stocks are recorded. Institutions are Mesa agents; applicants live in the
-array-backed population (:mod:`flowsim.population`) and are moved by numba kernels.
+array-backed population (:mod:`flowsim.engine.population`) and are moved by numba kernels.
 """
 
 from __future__ import annotations
@@ -18,37 +18,46 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-from flowsim import groups, population, regions, series, states, streams
-from flowsim.appeals import Call
-from flowsim.cgrs import Cgrs, decisions, new_cgrs_desk, queue_ranks
-from flowsim.chain import Chain, new_chain
-from flowsim.compiled import borrowed, direct
-from flowsim.config import CENTRE_TYPES, Scenario, Timeline
-from flowsim.housing import HousingSearch, new_status_holders, open_initial_status_holders
-from flowsim.municipalities import load_municipalities
-from flowsim.population import (
-    Applicants,
-    Generated,
-    ProfileTable,
-    Window,
-    generate,
-    new_tally,
-    rebuild_window,
+from flowsim.engine import arrivals, groups, regions, series, states, streams
+from flowsim.engine.arrivals import Generated, generate
+from flowsim.engine.chain import Chain, new_chain
+from flowsim.engine.compiled import borrowed, direct
+from flowsim.engine.population import Applicants, ProfileTable, Window, new_tally, rebuild_window
+from flowsim.engine.procedure import open_initial_cases
+from flowsim.engine.queues import Queue, new_queue
+from flowsim.engine.states import CENTRE_TYPES
+from flowsim.institutions.call import Call
+from flowsim.institutions.cgrs import Cgrs, decisions, new_cgrs_desk, queue_ranks
+from flowsim.institutions.housing import (
+    HousingSearch,
+    new_status_holders,
+    open_initial_status_holders,
 )
-from flowsim.procedure import open_initial_cases
-from flowsim.queues import Queue, new_queue
-from flowsim.reception import Fedasil, ReceptionCentre, dispatch_ranks, place_initial_residents
-from flowsim.registration import ImmigrationOffice, arrive, open_initial_dublin, open_initial_files
-from flowsim.resettlement import pipeline, resettled_cases
-from flowsim.returns import ReturnService, new_return_desk, open_initial_returns
-from flowsim.start_state import state_summary
-from flowsim.temporary_protection import (
+from flowsim.institutions.immigration_office import (
+    ImmigrationOffice,
+    arrive,
+    open_initial_dublin,
+    open_initial_files,
+)
+from flowsim.institutions.reception import (
+    Fedasil,
+    ReceptionCentre,
+    dispatch_ranks,
+    place_initial_residents,
+)
+from flowsim.institutions.resettlement import pipeline, resettled_cases
+from flowsim.institutions.returns import ReturnService, new_return_desk, open_initial_returns
+from flowsim.institutions.start_state import state_summary
+from flowsim.institutions.temporary_protection import (
     TemporaryProtectionOffice,
     initial_tp_cases,
     new_desk,
     tp_cases,
 )
-from flowsim.triggers import TriggerRules
+from flowsim.scenario.municipalities import load_municipalities
+from flowsim.scenario.scenario import Scenario
+from flowsim.scenario.timeline import Timeline
+from flowsim.scenario.triggers import TriggerRules
 
 WINDOW_REBUILD_DAYS = 7  # how often exited cases are dropped from the daily scans
 
@@ -192,29 +201,29 @@ class ProtectionSystem(mesa.Model):
 
     def _open_initial_state(self, g: Generated) -> None:
         """Queues, places and deadlines of the applicants in the system on the start date
-        (who lives in reception: :class:`flowsim.config.InitialState`)."""
+        (who lives in reception: :class:`flowsim.scenario.initial_state.InitialState`)."""
         init = self.config.initial_state
-        count = g.initial_counts  # cases per group of population.INITIAL_GROUPS
+        count = g.initial_counts  # cases per group of arrivals.INITIAL_GROUPS
         open_initial_cases(
             self.cases,
             self.tally,
             self.cgrs_desk,
             self.queues.call,
-            g.first(population.CGRS),
-            count[population.CGRS],
-            count[population.CALL],
+            g.first(arrivals.CGRS),
+            count[arrivals.CGRS],
+            count[arrivals.CALL],
         )
         open_initial_dublin(
             self.chain,
-            g.first(population.DUBLIN_REQUESTED),
-            np.array(count[population.DUBLIN_REQUESTED : population.DUBLIN_ABSCONDED + 1]),
+            g.first(arrivals.DUBLIN_REQUESTED),
+            np.array(count[arrivals.DUBLIN_REQUESTED : arrivals.DUBLIN_ABSCONDED + 1]),
             self.seed,
             self.immigration_office.terms,
         )
         open_initial_files(
             self.chain,
-            g.first(population.TRANSMISSION),
-            count[population.TRANSMISSION],
+            g.first(arrivals.TRANSMISSION),
+            count[arrivals.TRANSMISSION],
             self.seed,
             self.immigration_office.terms,
         )
@@ -237,19 +246,19 @@ class ProtectionSystem(mesa.Model):
             *self.fedasil.today_hazards,
         )
         open_initial_status_holders(
-            self.cases, self.tally, self.status_holders, count[population.STATUS]
+            self.cases, self.tally, self.status_holders, count[arrivals.STATUS]
         )
         open_initial_returns(
             self.chain,
-            g.first(population.RETURN_PLACE),
-            count[population.RETURN_PLACE],
-            count[population.REMOVAL_LIST],
+            g.first(arrivals.RETURN_PLACE),
+            count[arrivals.RETURN_PLACE],
+            count[arrivals.REMOVAL_LIST],
             self.seed,
         )
 
     def state_summary(self) -> dict[str, Any]:
         """The ``initial_state`` of a scenario starting the day after the last day simulated
-        (persons, days): see :func:`flowsim.start_state.state_summary`."""
+        (persons, days): see :func:`flowsim.institutions.start_state.state_summary`."""
         return state_summary(self)
 
     @property
@@ -370,12 +379,12 @@ class ProtectionSystem(mesa.Model):
         return frame
 
     def series_by_region(self) -> pd.DataFrame:
-        """The daily series by region (long format, see :mod:`flowsim.regions`)."""
+        """The daily series by region (long format, see :mod:`flowsim.engine.regions`)."""
         dates = pd.date_range(self.config.start_date, periods=self.day, freq="D")
         return regions.by_region(dates, self.by_region[: self.day])
 
     def events(self) -> pd.DataFrame:
-        """What the scenario's triggers did, with dates (see :mod:`flowsim.triggers`)."""
+        """What the scenario's triggers did, with dates (see :mod:`flowsim.scenario.triggers`)."""
         return self.triggers.events()
 
     def series_by_group(self) -> pd.DataFrame:
@@ -428,9 +437,9 @@ def record_day(
     resettlement: np.ndarray,
     reintegration_eur: float,
 ) -> None:
-    """Record the end of a day: the stocks (one row of STOCK_NAMES), the counts by profile
-    and by region (see :func:`flowsim.series.record_stocks`, :func:`flowsim.groups.record`,
-    :func:`flowsim.regions.record` for the arguments' units)."""
+    """Record the end of a day: the stocks (one row of STOCK_NAMES), the counts by profile and by
+    region (see :func:`flowsim.engine.series.record_stocks`, :func:`flowsim.engine.groups.record`,
+    :func:`flowsim.engine.regions.record` for the arguments' units)."""
     tally = borrowed(chain.tally)
     series.record_stocks(
         stocks, tally, capacity, cost, centre_types, resettlement, reintegration_eur

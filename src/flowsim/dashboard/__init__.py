@@ -1,55 +1,36 @@
-"""The dashboard of results: finding, loading, shaping and drawing what runs and sweeps
-wrote, and the notebook page showing it.
+"""The dashboard of results: the notebook page showing what runs and sweeps wrote.
 
 ``notebooks/dashboard.ipynb`` (served by ``make dashboard``) is a thin shell around
-:func:`build_app`; ``flowsim report`` draws its fan charts and sensitivity charts with
-:func:`fan_figure` and :func:`sensitivity_figure`, and ``figures.overview`` its bands with
-:func:`draw_fan`, so one figure is drawn by one piece of code. Nothing here writes into a
-results folder.
+:func:`build_app`. What the page reads and draws is shared with the commands below it, so
+that one figure is drawn by one piece of code: results folders are found and read by
+:mod:`flowsim.results.folders` and :mod:`flowsim.results.loading`, daily series shaped by
+:mod:`flowsim.results.frames` and drawn as fan charts by :mod:`flowsim.results.fan_charts`
+(``flowsim run``'s overview and ``flowsim report`` draw with them too), a sweep's outcomes
+drawn by :mod:`flowsim.experiments.charts` (as in ``flowsim report``), one colour per
+scenario given by :mod:`flowsim.results.colours`. Nothing here writes into a results folder.
 
-Modules, one job each (this package re-exports their public names):
+Modules, one job each (this package re-exports their public names, and those of the
+shared modules above):
 
-- :mod:`~flowsim.dashboard.folders`: finding and classifying results folders (never
-  raising: a folder that cannot be shown is listed with the reason);
-- :mod:`~flowsim.dashboard.loading`: reading a run or a sweep (read only), kept between
-  picks until its files change (:data:`CACHE`);
 - :mod:`~flowsim.dashboard.views`: the catalogue of views (what each one shows);
-- :mod:`~flowsim.dashboard.series_tables`, :mod:`~flowsim.dashboard.series_charts`: daily
-  series shaped into tables (pure functions on frames) and drawn as fan charts;
-- :mod:`~flowsim.dashboard.sweep_tables`, :mod:`~flowsim.dashboard.sweep_charts`: a
-  sweep's outcomes shaped into tables and drawn;
-- :mod:`~flowsim.dashboard.colours`: one colour per scenario;
-- :mod:`~flowsim.dashboard.series_views`, :mod:`~flowsim.dashboard.sweep_views`: one view
-  built for a pick of folders;
+- :mod:`~flowsim.dashboard.series_tables`, :mod:`~flowsim.dashboard.series_charts`: the
+  tables behind the fan charts and the breakdowns, and the breakdowns drawn;
+- :mod:`~flowsim.dashboard.sweep_tables`: a sweep's outcomes shaped into tables;
+- :mod:`~flowsim.dashboard.interactive`: the charts as interactive Plotly figures;
+- :mod:`~flowsim.dashboard.series_views`, :mod:`~flowsim.dashboard.sweep_views`,
+  :mod:`~flowsim.dashboard.comparison_view`: one view built for a pick of folders;
+- :mod:`~flowsim.dashboard.what_if`, :mod:`~flowsim.dashboard.what_if_panel`: a scenario
+  changed and run from the page;
 - :mod:`~flowsim.dashboard.page`: :func:`show` (one view, whatever was picked) and the
-  ipywidgets page :func:`build_app` (ipywidgets imported only there).
+  ipywidgets page :func:`build_app` (ipywidgets imported only there);
+- :mod:`~flowsim.dashboard.serve`: the page served by Voila on this machine.
 
-The package holds no numba kernel: ``numba_cache`` leaves it out of the compiled-source
-hash. Units: counts are persons unless named (places, cases, euros); flows are persons per
-day, shown as 30-day means; stocks at the end of the day; dates are calendar days.
+The top layer with the command line: may import every layer below it. It holds no numba
+kernel (:mod:`flowsim.engine.numba_cache` leaves it out of the compiled-source hash).
+Units: counts are persons unless named (places, cases, euros); flows are persons per day,
+shown as 30-day means; stocks at the end of the day; dates are calendar days.
 """
 
-from flowsim.dashboard.colours import LINESTYLES, PALETTE, scenario_colours
-from flowsim.dashboard.folders import (
-    MANIFEST_VERSION,
-    DashboardError,
-    Folder,
-    classify,
-    default_root,
-    discover,
-)
-from flowsim.dashboard.loading import (
-    CACHE,
-    MAX_SCENARIOS,
-    FolderCache,
-    Scenario,
-    Sweep,
-    load_run,
-    load_sweep,
-    point_label,
-    sweep_points,
-    sweep_scenarios,
-)
 from flowsim.dashboard.page import (
     build_app,
     colour_map,
@@ -58,34 +39,13 @@ from flowsim.dashboard.page import (
     prim_start,
     show,
 )
-from flowsim.dashboard.series_charts import (
-    BANDS,
-    breakdown_figure,
-    draw_fan,
-    fan_figure,
-    region_figure,
-)
-from flowsim.dashboard.series_tables import (
-    QUANTILES,
-    breakdown_table,
-    derive,
-    fan_quantiles,
-    fan_table,
-    observed_points,
-    region_table,
-)
+from flowsim.dashboard.series_charts import breakdown_figure, region_figure
+from flowsim.dashboard.series_tables import breakdown_table, fan_table, region_table
 from flowsim.dashboard.series_views import (
     hindcast_groups,
     hindcast_options,
     hindcast_points,
     load_scenarios,
-)
-from flowsim.dashboard.sweep_charts import (
-    MAX_INTERVAL_ROWS,
-    outcome_interval_figure,
-    prim_figure,
-    scatter_figure,
-    sensitivity_figure,
 )
 from flowsim.dashboard.sweep_tables import (
     DENSITY,
@@ -106,11 +66,39 @@ from flowsim.dashboard.views import (
     PRIM_VIEW,
     SWEEP_VIEWS,
     VIEWS,
-    WINDOW,
     Breakdown,
-    Panel,
     Shown,
     view_names,
+)
+from flowsim.experiments.charts import (
+    MAX_INTERVAL_ROWS,
+    outcome_interval_figure,
+    prim_figure,
+    scatter_figure,
+    sensitivity_figure,
+)
+from flowsim.results.colours import LINESTYLES, PALETTE, scenario_colours
+from flowsim.results.fan_charts import BANDS, Panel, draw_fan, fan_figure
+from flowsim.results.folders import (
+    MANIFEST_VERSION,
+    DashboardError,
+    Folder,
+    classify,
+    default_root,
+    discover,
+)
+from flowsim.results.frames import QUANTILES, WINDOW, derive, fan_quantiles, observed_points
+from flowsim.results.loading import (
+    CACHE,
+    MAX_SCENARIOS,
+    FolderCache,
+    Scenario,
+    Sweep,
+    load_run,
+    load_sweep,
+    point_label,
+    sweep_points,
+    sweep_scenarios,
 )
 
 __all__ = [

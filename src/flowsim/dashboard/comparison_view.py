@@ -1,5 +1,5 @@
 """The view a researcher comes for: scenarios against a baseline, paired replication by
-replication (:mod:`flowsim.comparison`).
+replication (:mod:`flowsim.experiments.comparison`).
 
 One picked run is the baseline (the first, or the one chosen under Baseline), the other
 picked runs are scenarios. The chart shows, for one series, each scenario's difference from
@@ -24,17 +24,23 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from flowsim.catalogue import entry
-from flowsim.comparison import Pairing, compare_totals, difference_bands, own_changes, pair
-from flowsim.constraints import unchanged_reason
-from flowsim.dashboard.folders import DashboardError, Folder
 from flowsim.dashboard.interactive import Mark, fan_chart
-from flowsim.dashboard.loading import Scenario, load_run
-from flowsim.dashboard.series_charts import date_axis, draw_fan
 from flowsim.dashboard.series_tables import quantile_columns
 from flowsim.dashboard.views import VIEWS, Shown
-from flowsim.intervals import amount_interval_text, amount_text
-from flowsim.series import SERIES_NAMES
+from flowsim.engine.series import SERIES_NAMES
+from flowsim.experiments.comparison import (
+    Pairing,
+    compare_totals,
+    difference_bands,
+    own_changes,
+    pair,
+)
+from flowsim.experiments.constraints import unchanged_reason
+from flowsim.experiments.intervals import amount_interval_text, amount_text
+from flowsim.results.catalogue import entry
+from flowsim.results.fan_charts import date_axis, draw_fan
+from flowsim.results.folders import DashboardError, Folder
+from flowsim.results.loading import Scenario, load_run
 
 
 def comparison_series() -> dict[str, tuple[str, str, int | None]]:
@@ -149,7 +155,7 @@ def show_comparison(
 def unchanged_note(scenario: Scenario, baseline: Scenario, label: str) -> str:
     """One sentence for a scenario whose paired difference in ``label`` is zero on every
     date: which binding constraint explains it, when the model knows one
-    (:mod:`flowsim.constraints`)."""
+    (:mod:`flowsim.experiments.constraints`)."""
     fields = [field for _when, field in measure_marks(baseline, scenario)]
     return (
         f"{scenario.label} changes nothing in {label}: {unchanged_reason(scenario.frame, fields)}"

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from flowsim.dashboard.colours import PALETTE
-from flowsim.intervals import number_text
+from flowsim.experiments.intervals import number_text
+from flowsim.results.colours import PALETTE
 
 QUANTILE_COLUMNS = ("q05", "q25", "q50", "q75", "q95")
 DASHES = ("solid", "dash", "dot", "dashdot", "longdashdot")  # lines of one scenario
@@ -341,11 +341,12 @@ def scatter_chart(
 
 
 def sensitivity_chart(kind: str, found: pd.DataFrame, outcome: str):
-    """The sensitivity chart of one outcome from :func:`flowsim.report.sensitivity_table`,
-    as :func:`~flowsim.dashboard.sweep_charts.sensitivity_figure` draws it: Sobol first-order
-    and total indices, Morris mu* (sigma as a mark), factorial main effects (a bar from the
-    lowest to the highest mean) or rank correlations; 95% intervals where the design gives
-    them; hovering a bar gives its value."""
+    """The sensitivity chart of one outcome from
+    :func:`flowsim.experiments.analysis.sensitivity_table`, as
+    :func:`~flowsim.experiments.charts.sensitivity_figure` draws it: Sobol first-order and total
+    indices, Morris mu* (sigma as a mark), factorial main effects (a bar from the lowest to the
+    highest mean) or rank correlations; 95% intervals where the design gives them; hovering a bar
+    gives its value."""
     import plotly.graph_objects as go
 
     fig = go.Figure()
@@ -391,7 +392,7 @@ def sensitivity_chart(kind: str, found: pd.DataFrame, outcome: str):
 
 def prim_chart(limits: pd.DataFrame, trajectory: pd.DataFrame, density: float, title: str):
     """Scenario discovery (PRIM) in two panels, as
-    :func:`~flowsim.dashboard.sweep_charts.prim_figure` draws it: left, the peeling
+    :func:`~flowsim.experiments.charts.prim_figure` draws it: left, the peeling
     trajectory (coverage against density, coloured by factors restricted; hover a box for
     its number and statistics), the chosen box ringed and the least density asked for
     dashed; right, the chosen box's kept range of each restricted factor as a share of its
@@ -399,7 +400,7 @@ def prim_chart(limits: pd.DataFrame, trajectory: pd.DataFrame, density: float, t
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    from flowsim.report import limit_text
+    from flowsim.experiments.analysis import limit_text
 
     chosen = limits.attrs.get("box")
     fig = make_subplots(

@@ -16,10 +16,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from flowsim.dashboard.colours import scenario_colours
 from flowsim.dashboard.comparison_view import comparison_series, show_comparison
-from flowsim.dashboard.folders import DashboardError, Folder, default_root, discover
-from flowsim.dashboard.loading import load_sweep, point_label, sweep_points
 from flowsim.dashboard.series_views import hindcast_options, show_hindcast, show_series
 from flowsim.dashboard.sweep_tables import default_discovery
 from flowsim.dashboard.sweep_views import load_sweeps, show_sweep, sweep_choices
@@ -33,7 +30,10 @@ from flowsim.dashboard.views import (
     Shown,
     view_names,
 )
-from flowsim.experiments import Discovery
+from flowsim.experiments.spec import Discovery
+from flowsim.results.colours import scenario_colours
+from flowsim.results.folders import DashboardError, Folder, default_root, discover
+from flowsim.results.loading import load_sweep, point_label, sweep_points
 
 
 def figure_png(fig: Figure, dpi: int = 100) -> bytes:
@@ -120,7 +120,7 @@ def _stem(text: str) -> str:
 
 def colour_map(folders: Sequence[Folder]) -> dict[str, str]:
     """One colour per scenario of the picked folders (a run, or a sweep's points in
-    :func:`~flowsim.dashboard.loading.sweep_points` order), the same in every view of one pick."""
+    :func:`~flowsim.results.loading.sweep_points` order), the same in every view of one pick."""
     labels: list[str] = []
     for folder in folders:
         if folder.kind == "run":
@@ -195,7 +195,7 @@ def build_app(root: str | Path | None = None) -> Any:
     root = Path(root) if root is not None else default_root()
     folders = discover(root)
     try:
-        from flowsim.observed import load_observed
+        from flowsim.validation.observed import load_observed
 
         observed = load_observed()
     except Exception:  # the observed marks are a bonus: the page works without them

@@ -13,10 +13,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from flowsim.catalogue import entry
-from flowsim.dashboard.folders import DashboardError, Folder
 from flowsim.dashboard.interactive import fan_chart
-from flowsim.dashboard.loading import (
+from flowsim.dashboard.series_charts import breakdown_figure
+from flowsim.dashboard.series_tables import breakdown_table, fan_table
+from flowsim.dashboard.views import (
+    BREAKDOWNS,
+    HINDCAST_VIEW,
+    VIEWS,
+    Breakdown,
+    Shown,
+    one_folder_note,
+)
+from flowsim.results.catalogue import entry
+from flowsim.results.fan_charts import Panel, fan_figure
+from flowsim.results.folders import DashboardError, Folder
+from flowsim.results.frames import observed_points
+from flowsim.results.loading import (
     CACHE,
     MAX_SCENARIOS,
     Scenario,
@@ -24,17 +36,6 @@ from flowsim.dashboard.loading import (
     load_sweep,
     run_files,
     sweep_scenarios,
-)
-from flowsim.dashboard.series_charts import breakdown_figure, fan_figure
-from flowsim.dashboard.series_tables import breakdown_table, fan_table, observed_points
-from flowsim.dashboard.views import (
-    BREAKDOWNS,
-    HINDCAST_VIEW,
-    VIEWS,
-    Breakdown,
-    Panel,
-    Shown,
-    one_folder_note,
 )
 
 
@@ -95,7 +96,7 @@ def show_series(
 
 def panel_help(panels: Sequence[Panel]) -> str:
     """One help line per chart: what each of its lines counts, from the catalogue of series
-    (:mod:`flowsim.catalogue`); lines the page derives (rates, means, totals) say how."""
+    (:mod:`flowsim.results.catalogue`); lines the page derives (rates, means, totals) say how."""
     lines = []
     for panel in panels:
         parts = []
@@ -172,12 +173,12 @@ def breakdown_chart(
 
 def hindcast_points(path: str | Path, observed: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """The observed figures the run in ``path`` covers next to the run's values over their
-    periods (:func:`flowsim.hindcast.compare`; with the predictive band when the run's
+    periods (:func:`flowsim.validation.hindcast.compare`; with the predictive band when the run's
     scenario is calibrated), kept in the folder cache like the run itself: the page asks
     for them again at every pick."""
-    from flowsim.hindcast import compare
-    from flowsim.observed import ModelRun
-    from flowsim.predictive import add_predictive, manifest_scales
+    from flowsim.validation.hindcast import compare
+    from flowsim.validation.observed import ModelRun
+    from flowsim.validation.predictive import add_predictive, manifest_scales
 
     path = Path(path)
     # the observed figures are part of the key: another table gives other points
@@ -232,8 +233,8 @@ def show_hindcast(
     """One run (``single``, else the first run picked) against the observed figures it
     covers: the figures of one series and resolution (``option``) against the run's median
     and bands over their periods, and the summary of every group as a table."""
-    from flowsim.figures import hindcast_figure
-    from flowsim.hindcast import summarise
+    from flowsim.validation.figures import hindcast_figure
+    from flowsim.validation.hindcast import summarise
 
     run = _one_run(folders, single)
     if run is None:

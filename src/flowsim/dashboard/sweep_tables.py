@@ -2,7 +2,7 @@
 per scenario with their 95% intervals, outcome units, each run's outcome against a factor,
 and the runs of interest a scenario discovery (PRIM) describes. Tables of several sweeps
 are stacked, told apart by their ``sweep`` (folder name) and ``scenario`` (point label,
-:func:`~flowsim.dashboard.loading.point_label`) columns.
+:func:`~flowsim.results.loading.point_label`) columns.
 
 Units: an outcome is in the unit of its definition (:func:`outcome_unit`); intervals are
 95% Student-t intervals of the mean over replications.
@@ -14,8 +14,8 @@ import math
 
 import pandas as pd
 
-from flowsim.dashboard.loading import Sweep, point_label
-from flowsim.experiments import Discovery
+from flowsim.experiments.spec import Discovery
+from flowsim.results.loading import Sweep, point_label
 
 DENSITY = 0.8  # PRIM's least density of the box when the experiment names none
 
@@ -30,10 +30,11 @@ def ok_runs(sweep: Sweep) -> pd.DataFrame:
 
 def outcome_summary(sweep: Sweep) -> pd.DataFrame:
     """Per point and outcome: replications, mean and 95% interval of the mean (see
-    :func:`flowsim.report.outcome_table`), with the sweep's folder name, the point's label
-    (``scenario``), the outcome's unit and the values of the uncertainties the point stands
+    :func:`flowsim.experiments.analysis.outcome_table`), with the sweep's folder name, the point's
+    label (``scenario``), the outcome's unit and the values of the uncertainties the point stands
     under (``under``; empty without uncertainties), grouped by them."""
-    from flowsim.report import outcome_table, point_labels
+    from flowsim.experiments.analysis import outcome_table
+    from flowsim.results.loading import point_labels
 
     table = outcome_table(sweep.runs, sweep.outcomes)
     labels = table["point"].map(lambda p: point_label(sweep, int(p)))
@@ -57,8 +58,7 @@ def outcome_display(summary: pd.DataFrame) -> pd.DataFrame:
     order given, and one ``mean [low, high]`` cell per outcome, for reading: euros as
     ``EUR 2.28 bn``, counts with separators; ``(n=2)`` after an interval of fewer than
     :data:`FEW_REPLICATIONS` replications; ``-`` where a sweep lacks the outcome."""
-    from flowsim.intervals import amount_interval_text
-    from flowsim.report import interval_text
+    from flowsim.experiments.intervals import amount_interval_text, interval_text
 
     if summary.empty:
         return pd.DataFrame()
@@ -87,13 +87,13 @@ def outcome_display(summary: pd.DataFrame) -> pd.DataFrame:
 
 
 def difference_display(sweep: Sweep) -> pd.DataFrame:
-    """Each scenario of a factorial sweep against the baseline policy under the same
-    uncertainties (:func:`flowsim.report.sweep_references`), grouped by reference: one row
-    per scenario with its reference, and per outcome the paired difference ``mean [low,
-    high]`` over replications beside the unpaired interval (95%). Empty for designs
-    without reference points."""
-    from flowsim.experiments import Spec
-    from flowsim.report import interval_text, number_text, paired_differences, sweep_references
+    """Each scenario of a factorial sweep against the baseline policy under the same uncertainties
+    (:func:`flowsim.experiments.analysis.sweep_references`), grouped by reference: one row per
+    scenario with its reference, and per outcome the paired difference ``mean [low, high]`` over
+    replications beside the unpaired interval (95%). Empty for designs without reference points."""
+    from flowsim.experiments.analysis import paired_differences, sweep_references
+    from flowsim.experiments.intervals import interval_text, number_text
+    from flowsim.experiments.spec import Spec
 
     try:
         spec = Spec.model_validate(sweep.manifest.get("spec", {}))
@@ -130,8 +130,8 @@ def outcome_unit(definition: dict | None) -> str:
     """The unit of a sweep outcome from its definition in the manifest (``series``,
     ``stat``): days for ``days_above``/``longest_above``, the series' total for ``sum``, the
     series' own unit (per day for a flow) otherwise; empty when unknown."""
-    from flowsim.observed import model_unit
-    from flowsim.series import FLOW_NAMES
+    from flowsim.engine.series import FLOW_NAMES
+    from flowsim.validation.observed import model_unit
 
     if not definition or "series" not in definition:
         return ""

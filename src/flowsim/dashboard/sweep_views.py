@@ -12,21 +12,11 @@ from typing import Any
 
 import pandas as pd
 
-from flowsim.catalogue import outcome_meaning
-from flowsim.dashboard.folders import DashboardError, Folder
 from flowsim.dashboard.interactive import (
     interval_chart,
     prim_chart,
     scatter_chart,
     sensitivity_chart,
-)
-from flowsim.dashboard.loading import Sweep, load_sweep
-from flowsim.dashboard.sweep_charts import (
-    MAX_INTERVAL_ROWS,
-    outcome_interval_figure,
-    prim_figure,
-    scatter_figure,
-    sensitivity_figure,
 )
 from flowsim.dashboard.sweep_tables import (
     default_discovery,
@@ -39,7 +29,17 @@ from flowsim.dashboard.sweep_tables import (
     scatter_table,
 )
 from flowsim.dashboard.views import PRIM_VIEW, SWEEP_VIEWS, Shown, one_folder_note
-from flowsim.experiments import Discovery
+from flowsim.experiments.charts import (
+    MAX_INTERVAL_ROWS,
+    outcome_interval_figure,
+    prim_figure,
+    scatter_figure,
+    sensitivity_figure,
+)
+from flowsim.experiments.spec import Discovery
+from flowsim.results.catalogue import outcome_meaning
+from flowsim.results.folders import DashboardError, Folder
+from flowsim.results.loading import Sweep, load_sweep
 
 
 def load_sweeps(folders: Sequence[Folder]) -> tuple[list[Sweep], list[str]]:
@@ -152,7 +152,7 @@ def _with_notes(shown: Shown, notes: list[str]) -> Shown:
 
 
 def _show_sensitivity(sweep: Sweep, outcome: str) -> Shown:
-    from flowsim.report import sensitivity_table
+    from flowsim.experiments.analysis import sensitivity_table
 
     try:
         kind, found = sensitivity_table(sweep.runs, _spec(sweep), outcome)
@@ -169,7 +169,13 @@ def _show_sensitivity(sweep: Sweep, outcome: str) -> Shown:
 def _show_prim(sweep: Sweep, rule: Discovery) -> Shown:
     """The PRIM box describing the sweep's runs of interest (``rule``), with the peeling
     trajectory; the table behind it is the box's limits with its statistics."""
-    from flowsim.report import describe_box, limit_text, prim_boxes, rule_text, runs_of_interest
+    from flowsim.experiments.analysis import (
+        describe_box,
+        limit_text,
+        prim_boxes,
+        rule_text,
+        runs_of_interest,
+    )
 
     if not sweep.factors:
         return Shown(message=f"{sweep.path.name}: the sweep has no factors to describe")
@@ -204,7 +210,7 @@ def _spec(sweep: Sweep) -> Any:
     """The sweep's experiment spec, validated (the sensitivity methods need its design)."""
     from pydantic import ValidationError
 
-    from flowsim.experiments import Spec
+    from flowsim.experiments.spec import Spec
 
     try:
         return Spec.model_validate(sweep.manifest["spec"])

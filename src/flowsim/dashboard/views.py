@@ -14,29 +14,12 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from flowsim.config import CENTRE_TYPES
-
-WINDOW = 30  # days: flows and rates are shown as means over this window
-
-
-@dataclass(frozen=True)
-class Panel:
-    """One chart: ``lines`` are (column, label); ``window`` days of rolling mean for flows;
-    ``observed`` the name of the matching observed series (:mod:`flowsim.observed`)."""
-
-    title: str
-    unit: str
-    lines: tuple[tuple[str, str], ...]
-    window: int | None = None
-    observed: tuple[str, ...] = ()
-
-    @property
-    def per_day(self) -> bool:
-        return self.window is not None
-
+from flowsim.engine.states import CENTRE_TYPES
+from flowsim.results.fan_charts import Panel
+from flowsim.results.frames import WINDOW
 
 _MEAN = f"({WINDOW}-day mean)"
-PLACE_TYPES = {  # reception place types (config.CENTRE_TYPES) as the charts name them
+PLACE_TYPES = {  # reception place types (states.CENTRE_TYPES) as the charts name them
     "collective": "Collective centres",
     "lri": "Local reception initiatives (LRI)",
     "emergency": "Emergency places",

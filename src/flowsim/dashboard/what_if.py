@@ -27,7 +27,9 @@ from typing import Any, Literal
 
 import yaml
 
-from flowsim.config import Scenario, Timeline, load_config
+from flowsim.scenario.loading import load_config
+from flowsim.scenario.scenario import Scenario
+from flowsim.scenario.timeline import Timeline
 
 PLACE_TYPES = ("collective", "lri", "private_operator", "emergency", "convention")
 
@@ -208,7 +210,7 @@ class WhatIfError(RuntimeError):
 def download_base(ready: Path) -> str:
     """How the downloaded what-if names its base: a shipped scenario by its name (the file
     then runs wherever it is saved), another by its file name (save it beside that file)."""
-    from flowsim.config import shipped_configs
+    from flowsim.scenario.loading import shipped_configs
 
     shipped = ready.resolve().parent == shipped_configs().resolve()
     return ready.stem if shipped and ready.suffix == ".yaml" else ready.name

@@ -17,9 +17,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from flowsim.config import ConfigError, load_config
 from flowsim.dashboard.comparison_view import comparison_series
-from flowsim.dashboard.folders import classify
 from flowsim.dashboard.views import COMPARISON_VIEW
 from flowsim.dashboard.what_if import (
     WhatIfError,
@@ -28,6 +26,9 @@ from flowsim.dashboard.what_if import (
     ready_scenarios,
     run_what_if,
 )
+from flowsim.results.folders import classify
+from flowsim.scenario.errors import ConfigError
+from flowsim.scenario.loading import load_config
 
 DEFAULT_SERIES = "without_reception"
 
