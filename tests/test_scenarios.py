@@ -191,3 +191,20 @@ def test_the_baseline_and_hindcast_are_the_calibrated_history_carried_forward(na
         assert member["initial_state.pending_cgrs_persons"] == backlog.iloc[0]
         # the officers the history reached, not the template's default
         assert member["cgrs.case_officers_fte"] == officers
+
+
+@pytest.mark.parametrize("name", ["belgium-baseline", "hindcast-2023-2024"])
+def test_the_offices_files_at_the_end_of_the_history_carry_forward(name):
+    """The Immigration Office's limit on sending files to the CGRS, in force at the end of the
+    history, is in force from the forecast's first day, and the files it held then are in
+    the members' start states (not dropped at the origin)."""
+    from flowsim.scenario.timeline import Timeline
+
+    history = load_config(CONFIGS / "belgium-history.yaml")
+    scenario = load_config(CONFIGS / f"{name}.yaml")
+    field = "immigration_office.transmission_limit_in_force"
+    at_end = Timeline(history).values_on(history.day_of(history.end_date))[field]
+    assert at_end == 1
+    assert Timeline(scenario.member(0)).values_on(0)[field] == at_end
+    held = [m["initial_state.awaiting_transmission_persons"] for m in scenario.ensemble.members]
+    assert max(held) > 0
