@@ -17,9 +17,9 @@ $(STAMP): $(BIN)/python pyproject.toml
 run: $(STAMP)
 	$(BIN)/flowsim run configs/belgium-baseline.yaml --out results/belgium-baseline
 
-# One calibrated model (docs/validation.md): fit the history 2015-2022 (about 30 min on two
+# One calibrated model (docs/validation.md): fit the history 2015-2022 (under an hour on two
 # cores; run again, it resumes), carry it forward into the baseline and the 2023-2024
-# hindcast, and backtest the whole pipeline from the ends of 2019, 2020 and 2021 (about 80 min).
+# hindcast, and backtest the whole pipeline from the ends of 2019, 2020 and 2021 (1-2.5 hours).
 CALIBRATION := results/calibration/belgium-history
 calibrate: $(STAMP)
 	$(BIN)/flowsim calibrate configs/belgium-history.yaml --until 2022-12-31 --out $(CALIBRATION) \

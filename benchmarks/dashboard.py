@@ -9,7 +9,9 @@ Plotly chart on screen, then to the page with both runs picked. The page is open
 the moment the server answers (its kernel still starting), and again 15 s later, when a
 prepared kernel is waiting (the usual case: a researcher starts the server, then opens the
 page).
-Usage: ``.venv/bin/python benchmarks/dashboard.py`` (about two minutes).
+Usage: ``.venv/bin/python benchmarks/dashboard.py`` (about two minutes);
+``--screenshot docs/figures/dashboard.png`` also saves the laptop-sized first screen with
+both runs picked (the README's picture).
 """
 
 from __future__ import annotations
@@ -34,9 +36,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _first_chart(browser, url: str) -> tuple[float, float]:
+def _first_chart(browser, url: str, shot: Path | None = None) -> tuple[float, float]:
     """Seconds from navigation to the first Plotly chart, then to the page with the first
-    two runs picked and drawn again."""
+    two runs picked and drawn again (saved to ``shot`` as a PNG when given)."""
     page = browser.new_page(viewport={"width": 1366, "height": 768})
     started = time.perf_counter()
     page.goto(url, timeout=120_000)
@@ -47,15 +49,23 @@ def _first_chart(browser, url: str) -> tuple[float, float]:
     page.locator(".flowsim-folders select").select_option(label=labels[:2])
     page.wait_for_selector("[data-renders='1']", state="attached", timeout=120_000)
     both = time.perf_counter() - started
+    if shot is not None:
+        page.wait_for_timeout(1000)  # the chart's resize after the redraw
+        page.screenshot(path=str(shot))
     page.close()
     return first, both
 
 
 def main() -> int:
+    import argparse
+
     from playwright.sync_api import sync_playwright
 
     from flowsim.dashboard.serve import NOTEBOOK, serve_environment, voila_command
 
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--screenshot", type=Path, help="PNG of the page with both runs")
+    args = parser.parse_args()
     flowsim = Path(sys.executable).parent / "flowsim"
     with tempfile.TemporaryDirectory() as tmp:
         results = Path(tmp) / "results"
@@ -94,7 +104,7 @@ def main() -> int:
                 # Voila has prepared the next kernel
                 time.sleep(READY_SECONDS)
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-                first, both = _first_chart(browser, url)
+                first, both = _first_chart(browser, url, args.screenshot)
                 again, _ = _first_chart(browser, url)  # the same browser opens it again
                 browser.close()
         finally:
