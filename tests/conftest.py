@@ -224,3 +224,13 @@ def run_model() -> Callable[..., tuple[ProtectionSystem, Any]]:
         return model, frame
 
     return run
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Compile the kernels once, in this process, before any test starts other processes:
+    Dask workers, command-line runs and the dashboard's kernel then load them from numba's
+    on-disk cache instead of each compiling them at once on a fresh checkout (on CI the
+    first calibration test's two workers compiled side by side: 184 s of set-up)."""
+    from flowsim.results.shards import warm_up
+
+    warm_up(make_scenario())
