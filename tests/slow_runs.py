@@ -1,6 +1,8 @@
-"""Dask worker preload (``--preload <this file>``): each replication in the worker sleeps
-0.5 s before it runs, so that a test can cancel a worker's job or kill the driver while a
-sweep is midway. The results are unchanged: only the wall time grows."""
+"""Slower runs, so that a test can kill a worker, cancel a job or kill the driver while a
+sweep is midway: each replication sleeps 0.5 s before it runs. In this process, patch
+``flowsim.results.runs.ProtectionSystem`` with :class:`Slow`; in Dask workers, preload this
+file (``--preload``) or call :func:`dask_setup` from a worker plugin. The results are
+unchanged: only the wall time grows."""
 
 from __future__ import annotations
 

@@ -20,6 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import flowsim.results.runs
+import slow_runs
 from experiment_helpers import local_client, write_spec
 from flowsim.cli import main
 from flowsim.experiments.spec import Experiment, load_experiment
@@ -29,6 +30,7 @@ from flowsim.results import clusters, shards
 from flowsim.results.clusters import SweepError, jobqueue_cluster
 from flowsim.results.runs import replication_seeds
 from flowsim.scenario.errors import ConfigError
+from slow_runs import Slow
 
 RUNS = 12  # 4 points x 3 replications
 
@@ -390,15 +392,6 @@ def test_the_job_script_dask_jobqueue_generates_from_the_cluster_section(kind, e
     assert "--nthreads 2" in script or "--nworkers 1" in script
 
 
-class Slow(ProtectionSystem):
-    """The model, with each run made slower, so that runs can be interrupted midway."""
-
-    def run_to_end(self):
-        if self.config.days > shards.WARM_UP_DAYS:
-            time.sleep(0.3)
-        return super().run_to_end()
-
-
 def _wait_for_shards(folder: Path, count: int, timeout_s: float = 300.0) -> int:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -438,12 +431,12 @@ def test_a_killed_driver_resumes_to_exactly_the_uninterrupted_result(
 
 
 class SlowWorkers(WorkerPlugin):
-    """Worker plugin: slow the runs down in each worker process (as :class:`Slow`)."""
+    """Worker plugin: slow the runs down in each worker process (:mod:`slow_runs`)."""
 
     name = "test-slow-runs"
 
     def setup(self, worker):
-        flowsim.results.runs.ProtectionSystem = Slow  # the model a replication builds
+        slow_runs.dask_setup(worker)
 
 
 def test_a_killed_worker_process_has_its_run_retried_elsewhere(tmp_path, reference):

@@ -76,7 +76,9 @@ def test_a_slurm_sweep_replaces_a_cancelled_job_and_resumes_after_its_driver_is_
     command += ["--cluster", "slurm", "--jobs", "2"]
     # Dask gives a vanished worker up after 2 s instead of 15 s: the replacement comes sooner
     env = {**slurm.env, "DASK_DISTRIBUTED__DEPLOY__LOST_WORKER_TIMEOUT": "2s"}
-    driver = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    errors = tmp_path / "driver.err"  # a file, not a pipe: a full pipe would stall the driver
+    with errors.open("w") as err:
+        driver = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=err)
     try:
         first = _until("two worker jobs running and three runs stored", lambda: _two(slurm, out))
         slurm.command("scancel", first[0])
@@ -88,7 +90,7 @@ def test_a_slurm_sweep_replaces_a_cancelled_job_and_resumes_after_its_driver_is_
             "the replacement's worker joining the sweep",
             lambda: "Registered to" in _log(logs, replacement),
         )
-        assert driver.poll() is None, driver.stderr.read().decode() if driver.stderr else ""
+        assert driver.poll() is None, errors.read_text()
         driver.kill()
     finally:
         driver.kill()
