@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import ast
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import flowsim
@@ -14,35 +16,10 @@ PACKAGE = Path(flowsim.__file__).parent
 ANALYSIS = ("results", "experiments", "validation", "dashboard", "docs", "cli.py", "data")
 
 
-def _file(package: Path, module: str) -> Path | None:
-    """The source file of a flowsim module (``flowsim.engine.states``), None if none."""
-    path = package.joinpath(*module.split(".")[1:])
-    for candidate in (path.with_suffix(".py"), path / "__init__.py"):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def _imported(package: Path, tree: ast.AST) -> set[Path]:
-    """The flowsim files a module imports (lazily or for annotations too)."""
-    found: set[Path | None] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            if node.module.split(".")[0] != "flowsim":
-                continue
-            found.add(_file(package, node.module))
-            # ``from flowsim.engine import states`` names a module
-            found.update(_file(package, f"{node.module}.{a.name}") for a in node.names)
-        elif isinstance(node, ast.Import):
-            found.update(_file(package, a.name) for a in node.names if a.name[:8] == "flowsim.")
-    found.discard(None)
-    return found  # type: ignore[return-value]
-
-
 def _left_out_but_compiled(package: Path) -> list[str]:
     """What would make the hash miss a compiled source: a module outside the hashed layers
     holding a kernel, or a hashed module importing one from outside them."""
-    compiled = set(numba_cache.compiled_sources())
+    compiled = set(numba_cache.compiled_sources(package))
     problems = []
     for path in sorted(package.rglob("*.py")):
         text = path.read_text(encoding="utf-8")
@@ -50,7 +27,7 @@ def _left_out_but_compiled(package: Path) -> list[str]:
             if "njit" in text:
                 problems.append(f"{path.relative_to(package)} holds a kernel")
             continue
-        for imported in _imported(package, ast.parse(text)):
+        for imported in numba_cache.imported_files(path, package):
             if imported not in compiled:
                 problems.append(f"{path.relative_to(package)} imports {imported.name}")
     return problems
@@ -87,34 +64,104 @@ def test_the_simulation_layers_are_hashed_and_the_layers_above_them_are_not():
     assert {p.relative_to(PACKAGE).parts[0] for p in compiled} == set(numba_cache.COMPILED)
 
 
-def test_editing_a_simulation_module_changes_the_hash(tmp_path, monkeypatch):
+def _hashes(package: Path) -> dict[str, str]:
+    return {
+        path.relative_to(package).as_posix(): numba_cache.dependency_hash(path, package)
+        for path in numba_cache.compiled_sources(package)
+    }
+
+
+def _edit(path: Path) -> None:
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write("\n# an edit\n")
+
+
+def test_an_edit_changes_the_hash_of_the_edited_module_and_of_those_that_import_it_only(tmp_path):
     copy = tmp_path / "flowsim"
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(numba_cache, "__file__", str(copy / "engine" / "numba_cache.py"))
-    before = numba_cache._source_hash()
-    for outside in (
-        "cli.py",
-        "dashboard/page.py",
-        "data/__init__.py",
-        "results/runs.py",
-        "experiments/sweep.py",
-        "validation/calibration.py",
-    ):
-        with open(copy / outside, "a", encoding="utf-8") as handle:
-            handle.write("\n# an edit outside the simulation\n")
-        assert numba_cache._source_hash() == before, outside
-    for inside in (
-        "institutions/reception.py",
-        "engine/states.py",
-        "scenario/ranges.py",
+    before = _hashes(copy)
+    for outside in ("cli.py", "dashboard/page.py", "results/runs.py", "validation/calibration.py"):
+        _edit(copy / outside)
+    assert _hashes(copy) == before  # analysis code never recompiles a kernel
+
+    _edit(copy / "institutions" / "returns.py")
+    after = _hashes(copy)
+    changed = {module for module in before if after[module] != before[module]}
+    # the model's day imports every institution; no other institution imports returns
+    assert changed == {"institutions/returns.py", "model.py"}
+
+    _edit(copy / "engine" / "queues.py")
+    again = _hashes(copy)
+    changed = {module for module in after if again[module] != after[module]}
+    assert {"engine/queues.py", "institutions/reception.py", "model.py"} <= changed
+    assert "engine/calendar.py" not in changed and "engine/states.py" not in changed
+
+
+def test_imports_are_followed_through_relative_lazy_and_aliased_forms_not_annotations(tmp_path):
+    package = tmp_path / "flowsim"
+    for name in (
+        "engine/__init__.py",
+        "engine/a.py",
+        "engine/b.py",
+        "engine/c.py",
+        "engine/d.py",
+        "engine/e.py",
         "model.py",
     ):
-        after = numba_cache._source_hash()
-        with open(copy / inside, "a", encoding="utf-8") as handle:
-            handle.write("\n# an edit to the simulation\n")
-        assert numba_cache._source_hash() != after, inside
-    # a new module (or sub-package) of a simulation layer is hashed: it might hold kernels
-    after = numba_cache._source_hash()
-    (copy / "engine" / "kernels").mkdir()
-    (copy / "engine" / "kernels" / "fast.py").write_text("# a kernel\n", encoding="utf-8")
-    assert numba_cache._source_hash() != after
+        (package / name).parent.mkdir(parents=True, exist_ok=True)
+        (package / name).write_text("", encoding="utf-8")
+    (package / "engine" / "a.py").write_text(
+        "from typing import TYPE_CHECKING\n"
+        "from . import b\n"
+        "import flowsim.engine.c as c\n"
+        "def later():\n    from flowsim.engine.d import thing\n"
+        "if TYPE_CHECKING:\n    from flowsim import model\n",
+        encoding="utf-8",
+    )
+    (package / "engine" / "d.py").write_text("from .e import other\n", encoding="utf-8")
+    names = {
+        p.relative_to(package).as_posix()
+        for p in numba_cache.dependencies(package / "engine" / "a.py", package)
+    }
+    assert names == {
+        "engine/__init__.py",
+        "engine/a.py",
+        "engine/b.py",
+        "engine/c.py",
+        "engine/d.py",
+        "engine/e.py",
+    }
+
+
+CHILD = """
+from flowsim.engine.calendar import new_calendar, take_due
+calendar = new_calendar(5, 3)
+take_due(calendar, 0)
+print(sum(take_due.stats.cache_hits.values()), sum(take_due.stats.cache_misses.values()))
+"""
+
+
+def test_a_kernel_is_loaded_from_the_cache_until_a_module_it_imports_changes(tmp_path):
+    """Real numba caching in fresh processes, on a copy of the package."""
+    source = tmp_path / "src"
+    shutil.copytree(PACKAGE, source / "flowsim", ignore=shutil.ignore_patterns("__pycache__"))
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "kernels"), PYTHONPATH=str(source))
+
+    def hits_and_misses() -> tuple[int, int]:
+        done = subprocess.run(
+            [sys.executable, "-c", CHILD], env=env, capture_output=True, text=True, check=True
+        )
+        hits, misses = done.stdout.split()
+        return int(hits), int(misses)
+
+    assert hits_and_misses() == (0, 1)  # compiled
+    assert hits_and_misses() == (1, 0)  # loaded
+    _edit(source / "flowsim" / "engine" / "queues.py")  # calendar does not import queues
+    _edit(source / "flowsim" / "model.py")
+    assert hits_and_misses() == (1, 0)
+    _edit(source / "flowsim" / "engine" / "calendar.py")
+    assert hits_and_misses() == (0, 1)
+    cached = {
+        p.relative_to(tmp_path / "kernels").parts[:2] for p in (tmp_path / "kernels").rglob("*.nbi")
+    }
+    assert cached == {("engine", "calendar")}

@@ -26,7 +26,7 @@ shared modules above):
 - :mod:`~flowsim.dashboard.serve`: the page served by Voila on this machine.
 
 The top layer with the command line: may import every layer below it. It holds no numba
-kernel (:mod:`flowsim.engine.numba_cache` leaves it out of the compiled-source hash).
+kernel, so editing it recompiles none (:mod:`flowsim.engine.numba_cache`).
 Units: counts are persons unless named (places, cases, euros); flows are persons per day,
 shown as 30-day means; stocks at the end of the day; dates are calendar days.
 """
