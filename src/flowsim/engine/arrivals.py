@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from flowsim.engine import states, streams
 from flowsim.engine.population import REGION_UNASSIGNED, Cases, ProfileTable
+from flowsim.engine.queues import in_day_order
 from flowsim.engine.states import HOUSEHOLD_TYPES
 
 if TYPE_CHECKING:  # annotations only: the scenario is read, never imported to run
@@ -101,21 +101,14 @@ def _initial_cases(scenario, table, seed, kind: str, persons: float, max_wait: f
     return keys, profile, size, -waited.astype(np.int32) - 1
 
 
-def _daily_persons(scenario: Scenario, monthly: dict[str, float]) -> np.ndarray:
-    """Persons per day of the run from persons per calendar month (spread evenly; a month
-    not given has nobody)."""
-    dates = pd.date_range(scenario.start_date, periods=scenario.days, freq="D")
-    month_of_day = dates.strftime("%Y-%m")
-    return np.array([monthly.get(m, 0.0) for m in month_of_day]) / dates.days_in_month
-
-
 def _arrivals(scenario: Scenario, timeline: Timeline, table: ProfileTable, seed):
     """Cases applying during the run: first applications from the monthly inflow schedule
     (times ``inflow.scale``), then subsequent applications of people the run did not refuse
     (``inflow.subsequent_monthly_persons``). Returns one part per kind, in that order."""
-    first = _daily_persons(scenario, scenario.inflow.monthly_persons)
+    days = scenario.run_days
+    first = days.per_day(scenario.inflow.monthly_persons)
     first *= timeline.daily("inflow.scale", scenario.days)
-    subsequent = _daily_persons(scenario, scenario.inflow.subsequent_monthly_persons)
+    subsequent = days.per_day(scenario.inflow.subsequent_monthly_persons)
     return [
         _cell_arrivals(scenario, table, seed, first, "arrivals"),
         _cell_arrivals(scenario, table, seed, subsequent, "subsequent"),
@@ -133,7 +126,6 @@ def _cell_arrivals(
     random numbers).
     """
     days = scenario.days
-    dates = pd.date_range(scenario.start_date, periods=days, freq="D")
     groups = list(scenario.profiles.nationality_groups.items())
     htypes = [getattr(scenario.profiles.household_types, h) for h in HOUSEHOLD_TYPES]
     n_h = len(HOUSEHOLD_TYPES)
@@ -147,7 +139,7 @@ def _cell_arrivals(
     day_idx = np.repeat(np.arange(days), len(cell_base))
     gh_idx = np.tile(np.arange(len(cell_base)), days)
     means = persons_per_day[day_idx] * share.ravel()[gh_idx]
-    ordinals = np.array([d.toordinal() for d in dates.date], np.uint64)[day_idx]
+    ordinals = scenario.run_days.ordinal[day_idx]
     cell_keys = streams.combine_each(cell_base[gh_idx], ordinals)
     counts = np.zeros(len(means), np.int64)
     live = means > 0
@@ -267,9 +259,7 @@ def generate(
     keys, profile, size, day = (np.concatenate(x) for x in zip(*parts, strict=True))
     origin = np.concatenate(origins)
     n_initial = sum(counts) + n_other
-    order = np.concatenate(
-        [np.arange(n_initial), n_initial + np.argsort(day[n_initial:], kind="stable")]
-    )
+    order = np.concatenate([np.arange(n_initial), n_initial + in_day_order(day[n_initial:])])
     keys, profile, size, day = keys[order], profile[order], size[order], day[order]
     assert day.dtype == np.int32 and size.dtype == np.int16, "inconsistent generated arrays"
     origin = origin[order]

@@ -19,7 +19,7 @@ from flowsim.engine import series, states, streams
 from flowsim.engine.calendar import Calendar, schedule
 from flowsim.engine.compiled import borrowed
 from flowsim.engine.population import GRANTED, REFUSED, Cases, Tally, set_housing, set_state
-from flowsim.engine.queues import FIRST_IN_LINE, Queue, push, push_front
+from flowsim.engine.queues import FIRST_IN_LINE, Queue, in_day_order, push, push_front
 
 
 class StatusHolders(NamedTuple):
@@ -276,10 +276,10 @@ def open_initial_cases(
     """
     cases, tally, cgrs, call_queue = borrowed((cases, tally, cgrs, call_queue))
     before_start = np.zeros(series.N_FLOWS)  # lodged before the run: not counted as its flows
-    pending = first + np.argsort(cases.arrival_day[first : first + n_cgrs], kind="mergesort")
+    pending = first + in_day_order(cases.arrival_day[first : first + n_cgrs])
     for c in pending:
         lodge_at_cgrs(cases, tally, cgrs, c, cases.arrival_day[c], before_start)
     start = first + n_cgrs
-    call = start + np.argsort(cases.arrival_day[start : start + n_call], kind="mergesort")
+    call = start + in_day_order(cases.arrival_day[start : start + n_call])
     for c in call:
         lodge_appeal(cases, tally, call_queue, c, cases.arrival_day[c])

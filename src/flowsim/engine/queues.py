@@ -18,6 +18,29 @@ from numba import njit
 FIRST_IN_LINE = -(2**30)
 
 
+@njit(cache=True, nogil=True)
+def in_day_order(days: np.ndarray) -> np.ndarray:
+    """Indices that put ``days`` (a day per case: joined, lodged, decided) in ascending
+    order, equal days in index order: the order such cases stand in a queue. The same as
+    ``np.argsort(days, kind="mergesort")``, by counting: O(cases + days spanned)."""
+    n = days.shape[0]
+    order = np.empty(n, np.int64)
+    if n == 0:
+        return order
+    low, high = days.min(), days.max()
+    # start[k]: where the cases of day low + k begin in the order
+    start = np.zeros(np.int64(high) - np.int64(low) + 2, np.int64)
+    for i in range(n):
+        start[np.int64(days[i]) - low + 1] += 1
+    for k in range(1, start.shape[0]):
+        start[k] += start[k - 1]
+    for i in range(n):
+        k = np.int64(days[i]) - low
+        order[start[k]] = i
+        start[k] += 1
+    return order
+
+
 class Queue(NamedTuple):
     """Array-backed queue; ``since[c]`` is the day case ``c`` joined it."""
 

@@ -27,7 +27,7 @@ from flowsim.engine.procedure import (
     leave_crisis_housing,
     start_housing_search,
 )
-from flowsim.engine.queues import best_class, new_queue, pop, push
+from flowsim.engine.queues import best_class, in_day_order, new_queue, pop, push
 from flowsim.engine.rates import DAYS_PER_MONTH
 from flowsim.scenario.municipalities import (
     REGIONS,
@@ -77,7 +77,7 @@ def open_initial_status_holders(
     start date have left with their status.
     """
     cases, tally, holders = borrowed((cases, tally, holders))
-    for c in np.argsort(cases.arrival_day[:n_status], kind="mergesort"):
+    for c in in_day_order(cases.arrival_day[:n_status]):
         cases.status[c] = states.REFUGEE
         cases.status_day[c] = cases.arrival_day[c]
         if cases.housing[c] != states.IN_CENTRE:

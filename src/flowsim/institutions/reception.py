@@ -23,7 +23,7 @@ from flowsim.engine.population import (
     window_size,
 )
 from flowsim.engine.procedure import finalise, request_place
-from flowsim.engine.queues import FIRST_IN_LINE, Queue, best_class, pop, push_front
+from flowsim.engine.queues import FIRST_IN_LINE, Queue, best_class, in_day_order, pop, push_front
 from flowsim.engine.rates import daily_hazard
 from flowsim.engine.states import HOUSEHOLD_TYPES
 from flowsim.scenario.sections import Dispatch
@@ -339,7 +339,7 @@ def place_initial_residents(
             n_unplaced += 1
     unplaced = unplaced[:n_unplaced]
     # most recently lodged first (stable: among equals, in placing order)
-    recent = unplaced[np.argsort(-cases.arrival_day[unplaced].astype(np.int64), kind="mergesort")]
+    recent = unplaced[in_day_order(-cases.arrival_day[unplaced].astype(np.int64))]
     left = waiting_persons
     for c in recent:
         if cases.size[c] <= left:

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-import pandas as pd
 
 from flowsim.engine import streams
 from flowsim.engine.arrivals import household_sizes
@@ -51,7 +50,7 @@ def pipeline(scenario: Scenario, timeline: Timeline) -> Pipeline:
     """Selections and transfers day by day, within the pledge of each year and the monthly
     selection and transfer capacities (both may change at dates)."""
     days = scenario.days
-    dates = pd.date_range(scenario.start_date, periods=days, freq="D")
+    calendar = scenario.run_days
     select_rate = timeline.daily("resettlement.selection_persons_per_month", days)
     transfer_rate = timeline.daily("resettlement.transfer_persons_per_month", days)
     pledge_fields = {
@@ -60,10 +59,11 @@ def pipeline(scenario: Scenario, timeline: Timeline) -> Pipeline:
     }
     out = {name: np.zeros(days) for name in ("pledge", "selected", "awaiting", "transferred")}
     selected_this_year, awaiting, select_budget, transfer_budget = 0.0, 0.0, 0.0, 0.0
-    for d, date in enumerate(dates):
-        if d == 0 or (date.month == 1 and date.day == 1):
+    years, new_year = calendar.year.tolist(), calendar.new_year.tolist()
+    for d in range(days):
+        if d == 0 or new_year[d]:
             selected_this_year = 0.0
-        pledge = pledge_fields[date.year][d] if date.year in pledge_fields else 0.0
+        pledge = pledge_fields[years[d]][d] if years[d] in pledge_fields else 0.0
         select_budget = min(select_budget + select_rate[d] / DAYS_PER_MONTH, 1.0 + select_rate[d])
         selected = min(np.floor(select_budget), max(pledge - selected_this_year, 0.0))
         select_budget -= selected

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
-import pandas as pd
 from numba import njit
 
 from flowsim.engine import series, states, streams
@@ -87,14 +86,10 @@ def tp_cases(scenario: Scenario, seed) -> tuple:
     """
     spec = scenario.temporary_protection
     days = scenario.days
-    dates = pd.date_range(scenario.start_date, periods=days, freq="D")
-    per_day = np.array(
-        [spec.monthly_persons.get(m, 0.0) for m in dates.strftime("%Y-%m")]
-    ) / np.asarray(dates.days_in_month)
+    per_day = scenario.run_days.per_day(spec.monthly_persons)
     cases_per_person = _households_per_person(scenario)
     base = streams.key_of("temporary_protection")
-    ordinals = np.array([d.toordinal() for d in dates.date], np.uint64)
-    day_keys = streams.combine_each(np.full(days, base, np.uint64), ordinals)
+    day_keys = streams.combine_each(np.full(days, base, np.uint64), scenario.run_days.ordinal)
     counts = streams.poisson_ppf(
         streams.uniforms(seed, day_keys, streams.TP_COUNT, 0), per_day * cases_per_person
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from functools import cached_property
 from pathlib import Path
 
 from pydantic import (
@@ -21,6 +22,7 @@ from flowsim.scenario.errors import abbrev
 from flowsim.scenario.fields import Label, Strict
 from flowsim.scenario.initial_state import InitialState
 from flowsim.scenario.profiles import Profiles
+from flowsim.scenario.run_days import RunDays
 from flowsim.scenario.sections import (
     Call,
     Cgrs,
@@ -149,6 +151,12 @@ class Scenario(Strict):
             out.append(f"{year:04d}-{month:02d}")
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         return out
+
+    @cached_property
+    def run_days(self) -> RunDays:
+        """The calendar of the run's days (dates, months, month lengths), computed once per
+        scenario and shared by its replications."""
+        return RunDays.of(self.start_date, self.days)
 
     def day_of(self, date: dt.date) -> int:
         """Day index of a date (0 = start_date)."""

@@ -1,6 +1,6 @@
 """Where a baseline run's time goes, numba kernels by name: Linux `perf` with a perf map.
 
-    .venv/bin/python benchmarks/profile.py --runs 10
+    .venv/bin/python benchmarks/perf_kernels.py --runs 10
     perf report -i perf.data --no-children --sort symbol
 
 `perf` cannot name code that numba compiled at run time. This script compiles the kernels
