@@ -466,3 +466,21 @@ def test_share_places_by_region_national_and_regional():
     assert abs(shared[in_brussels].sum() - 190 - national_share) <= in_brussels.sum()
     equal = share_places_by_region(np.array([581]), np.array([-1]), table, key="equal")
     assert (equal == 1).all()
+
+
+def test_municipality_agents_are_created_once_when_first_asked_for(small_scenario):
+    from flowsim.institutions.housing import Municipality
+    from flowsim.model import ProtectionSystem
+
+    model = ProtectionSystem(small_scenario(), 0)
+    assert not any(isinstance(agent, Municipality) for agent in model.agents)
+    model.step()  # a day needs none of them
+    assert not any(isinstance(agent, Municipality) for agent in model.agents)
+    agents = model.housing_search.municipalities
+    assert model.housing_search.municipalities is agents
+    assert len(agents) == len(model.housing_search.table)
+    assert [m.index for m in agents] == list(range(len(agents)))
+    assert sum(isinstance(agent, Municipality) for agent in model.agents) == len(agents)
+    assert sum(m.housing_persons_per_month() for m in agents) == pytest.approx(
+        model.params["municipalities.housing_persons_per_month"]
+    )

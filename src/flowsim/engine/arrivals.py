@@ -20,7 +20,7 @@ import numpy as np
 from flowsim.engine import states, streams
 from flowsim.engine.population import REGION_UNASSIGNED, Cases, ProfileTable
 from flowsim.engine.queues import in_day_order
-from flowsim.engine.states import HOUSEHOLD_TYPES
+from flowsim.engine.states import FAMILY, HOUSEHOLD_TYPES
 
 if TYPE_CHECKING:  # annotations only: the scenario is read, never imported to run
     from flowsim.scenario.scenario import Scenario
@@ -36,6 +36,17 @@ def household_sizes(scenario: Scenario, household_type: int, u: np.ndarray) -> n
     return (2 + extra).astype(np.int16)
 
 
+def _category(cdf: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """The category (0 .. len(cdf) - 1) of each uniform draw ``u`` under the cumulative
+    shares ``cdf``: how many of the first len(cdf) - 1 shares it reaches (the last category
+    takes the rest, whatever rounding left in ``cdf[-1]``). For a handful of categories,
+    one comparison per category is faster than a binary search per draw."""
+    out = np.zeros(len(u), np.int64)
+    for bound in cdf[:-1]:
+        out += u >= bound
+    return out
+
+
 def _profiles_of(scenario: Scenario, table: ProfileTable, keys: np.ndarray, seed) -> np.ndarray:
     """Draw a profile per case from the inflow shares (converted to shares of cases)."""
     groups = scenario.profiles.nationality_groups
@@ -49,19 +60,21 @@ def _profiles_of(scenario: Scenario, table: ProfileTable, keys: np.ndarray, seed
     )
     h_cdf = np.cumsum(per_case / per_case.sum())
     u = streams.uniforms(seed, keys, streams.INITIAL_PROFILE, 0)
-    g = np.minimum(np.searchsorted(g_cdf, u, side="right"), len(groups) - 1)
+    g = _category(g_cdf, u)
     u2 = streams.uniforms(seed, keys, streams.INITIAL_PROFILE, 1)
-    h = np.minimum(np.searchsorted(h_cdf, u2, side="right"), len(HOUSEHOLD_TYPES) - 1)
+    h = _category(h_cdf, u2)
     v = streams.uniforms(seed, keys, streams.VULNERABLE, 0) < scenario.profiles.vulnerable_share
     return ((g * len(HOUSEHOLD_TYPES) + h) * 2 + v).astype(np.int16)
 
 
 def _sizes_for(scenario: Scenario, table: ProfileTable, profile, keys, seed) -> np.ndarray:
-    u = streams.uniforms(seed, keys, streams.HOUSEHOLD_SIZE, 0)
+    """Persons per case: 1, or a family's drawn size (draws keyed by case, so only the
+    families need one)."""
     size = np.ones(len(keys), np.int16)
-    for h in range(len(HOUSEHOLD_TYPES)):
-        mask = table.household_type[profile] == h
-        size[mask] = household_sizes(scenario, h, u[mask])
+    family = table.household_type[profile] == FAMILY
+    if family.any():
+        u = streams.uniforms(seed, keys[family], streams.HOUSEHOLD_SIZE, 0)
+        size[family] = household_sizes(scenario, FAMILY, u)
     return size
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 # Kinds of cases and places: the scenario names them, the arrays hold their index.
 HOUSEHOLD_TYPES = ("single_man", "single_woman", "family", "unaccompanied_minor")
+FAMILY = HOUSEHOLD_TYPES.index("family")  # the one household type of more than one person
 CENTRE_TYPES = ("collective", "lri", "emergency", "private_operator", "convention")
 REGIONS = ("flanders", "wallonia", "brussels")  # of a centre or a municipality
 

@@ -9,6 +9,7 @@ most housing available. Those still in reception after the transition period are
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -237,13 +238,22 @@ class HousingSearch(mesa.Agent):
         super().__init__(model)
         self.table = table
         self.weights = housing_weights(model.config, table)
-        self.municipalities = [
-            Municipality(model, i, int(table.nis[i]), table.name[i], REGIONS[table.region[i]])
-            for i in range(len(table))
-        ]
         self.available = np.zeros(len(table))  # housing not yet taken, persons
         self.housed = np.zeros(len(table), np.int64)  # persons housed so far, per municipality
         self.refresh()
+
+    @cached_property
+    def municipalities(self) -> list[Municipality]:
+        """One agent per municipality of the table, in its order. They hold no state of
+        their own (they read this search's arrays and the model's) and take no step, so
+        they are created when first asked for: a run that never looks at one, like each run
+        of a sweep, does not pay for 581 agents (about 2 ms, a tenth of building a short
+        run)."""
+        table, model = self.table, self.model
+        return [
+            Municipality(model, i, int(table.nis[i]), table.name[i], REGIONS[table.region[i]])
+            for i in range(len(table))
+        ]
 
     def lri_places(self) -> np.ndarray:
         """LRI places per municipality today (int64, places): the places of each centre of

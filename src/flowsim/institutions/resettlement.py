@@ -11,6 +11,7 @@ holders.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -19,11 +20,9 @@ import numpy as np
 from flowsim.engine import streams
 from flowsim.engine.arrivals import household_sizes
 from flowsim.engine.rates import DAYS_PER_MONTH
-from flowsim.engine.states import HOUSEHOLD_TYPES
+from flowsim.engine.states import FAMILY, HOUSEHOLD_TYPES
 from flowsim.scenario.scenario import Scenario
 from flowsim.scenario.timeline import Timeline
-
-FAMILY = HOUSEHOLD_TYPES.index("family")
 
 
 @dataclass(frozen=True)
@@ -58,21 +57,24 @@ def pipeline(scenario: Scenario, timeline: Timeline) -> Pipeline:
         for year in scenario.resettlement.pledges_persons
     }
     out = {name: np.zeros(days) for name in ("pledge", "selected", "awaiting", "transferred")}
+    if not any(rate.any() for rate in pledge_fields.values()):
+        return Pipeline(out["pledge"], out["selected"], out["awaiting"], out["transferred"])
     selected_this_year, awaiting, select_budget, transfer_budget = 0.0, 0.0, 0.0, 0.0
+    # plain Python floats and lists: a day's few operations on numpy scalars cost more
+    select, transfer = select_rate.tolist(), transfer_rate.tolist()
+    pledges = {year: rate.tolist() for year, rate in pledge_fields.items()}
     years, new_year = calendar.year.tolist(), calendar.new_year.tolist()
     for d in range(days):
         if d == 0 or new_year[d]:
             selected_this_year = 0.0
-        pledge = pledge_fields[years[d]][d] if years[d] in pledge_fields else 0.0
-        select_budget = min(select_budget + select_rate[d] / DAYS_PER_MONTH, 1.0 + select_rate[d])
-        selected = min(np.floor(select_budget), max(pledge - selected_this_year, 0.0))
+        pledge = pledges[years[d]][d] if years[d] in pledges else 0.0
+        select_budget = min(select_budget + select[d] / DAYS_PER_MONTH, 1.0 + select[d])
+        selected = min(float(math.floor(select_budget)), max(pledge - selected_this_year, 0.0))
         select_budget -= selected
         selected_this_year += selected
         awaiting += selected
-        transfer_budget = min(
-            transfer_budget + transfer_rate[d] / DAYS_PER_MONTH, 1.0 + transfer_rate[d]
-        )
-        moved = min(np.floor(transfer_budget), awaiting)
+        transfer_budget = min(transfer_budget + transfer[d] / DAYS_PER_MONTH, 1.0 + transfer[d])
+        moved = min(float(math.floor(transfer_budget)), awaiting)
         transfer_budget -= moved
         awaiting -= moved
         out["pledge"][d] = pledge

@@ -38,12 +38,11 @@ from flowsim.engine.procedure import (
 )
 from flowsim.engine.queues import Queue, best_class, new_queue, pop, push
 from flowsim.engine.rates import DAYS_PER_MONTH
-from flowsim.engine.states import HOUSEHOLD_TYPES
+from flowsim.engine.states import FAMILY, HOUSEHOLD_TYPES
 
 if TYPE_CHECKING:
     from flowsim.model import ProtectionSystem
 
-FAMILY = HOUSEHOLD_TYPES.index("family")
 MINOR = HOUSEHOLD_TYPES.index("unaccompanied_minor")
 
 # Indices of the package/uptake parameters passed to the kernel (euros, shares).

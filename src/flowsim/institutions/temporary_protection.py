@@ -32,15 +32,12 @@ from flowsim.engine.procedure import (
 )
 from flowsim.engine.queues import best_class, new_queue, pop, push
 from flowsim.engine.rates import daily_hazard
-from flowsim.engine.states import HOUSEHOLD_TYPES
+from flowsim.engine.states import FAMILY, HOUSEHOLD_TYPES
 from flowsim.scenario.municipalities import distribute
 from flowsim.scenario.scenario import Scenario
 
 if TYPE_CHECKING:
     from flowsim.model import ProtectionSystem
-
-
-FAMILY = HOUSEHOLD_TYPES.index("family")
 
 
 def new_desk(n_days: int, n_cases: int) -> TemporaryProtectionDesk:
