@@ -26,7 +26,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 3
 
-CHILD = """
+CHILD = f"""
 import sys
 from pathlib import Path
 from flowsim.model import simulate
@@ -35,9 +35,9 @@ out = Path(sys.argv[1])
 for config in sys.argv[2:]:
     scenario = load_config(config)
     for replication in (0, 1):
-        frame = simulate(scenario.member(replication), {seed} + replication)
+        frame = simulate(scenario.member(replication), {SEED} + replication)
         frame.to_parquet(out / f"{{Path(config).stem}}-{{replication}}.parquet")
-""".format(seed=SEED)
+"""
 
 
 def run_side(src: Path, out: Path, configs: list[Path]) -> None:
