@@ -3,7 +3,7 @@
 Measures, JIT compilation excluded (one warm-up run first):
 - the baseline's national run (2023-2025): median seconds per replication (model set-up included);
 - the same with the inflow scaled x4 and x16: time against persons simulated;
-- peak memory per million persons (tracemalloc, numpy arrays included);
+- peak memory in bytes per person (tracemalloc: every allocation, numpy arrays included);
 - person-days simulated per second.
 """
 
@@ -87,7 +87,7 @@ def measure(scale: float, repeats: int) -> dict:
         "median_s": median,
         "setup_s": statistics.median(setups),
         "person_days_per_s": person_days / median,
-        "peak_mib_per_million": peak / 2**20 / (persons / 1e6),
+        "peak_bytes_per_person": peak / persons,
     }
 
 
@@ -99,14 +99,14 @@ def main() -> None:
         model.run_to_end()
     print(
         f"{'inflow':>7} {'persons':>10} {'median s':>9} {'set-up s':>9} {'s/M persons':>12} "
-        f"{'person-days/s':>14} {'peak MiB/M persons':>19}"
+        f"{'person-days/s':>14} {'peak bytes/person':>18}"
     )
     for scale in (1.0, 4.0, 16.0):
         r = measure(scale, args.repeats if scale < 16 else max(1, args.repeats // 2))
         print(
             f"{f'x{scale:g}':>7} {r['persons']:>10,} {r['median_s']:>9.3f} {r['setup_s']:>9.3f} "
             f"{r['median_s'] / r['persons'] * 1e6:>12.2f} {r['person_days_per_s']:>14,.0f} "
-            f"{r['peak_mib_per_million']:>19.0f}"
+            f"{r['peak_bytes_per_person']:>18.0f}"
         )
 
 

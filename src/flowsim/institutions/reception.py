@@ -339,7 +339,7 @@ def place_initial_residents(
             n_unplaced += 1
     unplaced = unplaced[:n_unplaced]
     # most recently lodged first (stable: among equals, in placing order)
-    recent = unplaced[in_day_order(-cases.arrival_day[unplaced].astype(np.int64))]
+    recent = unplaced[in_day_order(-cases.arrival_day[unplaced])]
     left = waiting_persons
     for c in recent:
         if cases.size[c] <= left:
