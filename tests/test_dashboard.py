@@ -1027,3 +1027,40 @@ def test_the_sweep_outcome_and_scatter_views_are_interactive(root):
     traces = {t.name: t for t in scatter.chart.data}
     assert set(traces) == set(scatter.table["scenario"])
     assert sum(len(t.y) for t in traces.values()) == len(scatter.table)
+
+
+def test_the_page_ships_plotlys_basic_bundle_when_it_matches_the_installed_plotly(monkeypatch):
+    import plotly.offline
+
+    from flowsim.dashboard import page
+
+    shipped = page.plotly_source()
+    installed = plotly.offline.get_plotlyjs_version()
+    if page.bundle_version(shipped) == installed:  # the basic bundle: a quarter of the full
+        assert len(shipped) < len(plotly.offline.get_plotlyjs()) / 3
+    # another plotly.js version: the installed package's full bundle, never a mismatch
+    monkeypatch.setattr(plotly.offline, "get_plotlyjs_version", lambda: "0.0.1")
+    assert page.plotly_source() == plotly.offline.get_plotlyjs()
+    assert page.plotly_script().startswith('<script type="text/javascript">')
+    assert page.bundle_version("/** plotly.js (basic - minified) v4.1.1 */") == "4.1.1"
+    assert page.bundle_version("no header") is None
+
+
+def test_every_trace_the_dashboard_draws_is_in_the_basic_bundle():
+    """The basic bundle has scatter, bar and pie traces only: a view drawing another kind
+    would show an empty chart."""
+    import ast
+
+    dashboard = Path(d.__file__).parent
+    used = set()
+    for path in dashboard.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "go"
+                and node.attr[0].isupper()
+                and node.attr not in ("Figure", "FigureWidget")
+            ):
+                used.add(node.attr)
+    assert used and used <= {"Scatter", "Bar", "Pie"}, used
