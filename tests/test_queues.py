@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -15,6 +15,7 @@ days = st.one_of(
 )
 
 
+@settings(deadline=None)  # the first example of each integer type compiles the kernel
 @given(days)
 def test_cases_stand_by_day_then_by_index(joined):
     order = in_day_order(joined)

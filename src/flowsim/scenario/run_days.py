@@ -29,10 +29,12 @@ class RunDays:
     @classmethod
     def of(cls, start: dt.date, days: int) -> RunDays:
         """The calendar of ``days`` days from ``start``."""
-        dates = np.arange(np.datetime64(start, "D"), np.datetime64(start, "D") + days)
+        first = np.datetime64(start, "D")
+        dates = np.arange(first, first + np.timedelta64(days, "D"))
         months = dates.astype("datetime64[M]")
         years = months.astype("datetime64[Y]")
-        month_length = (months + 1).astype("datetime64[D]") - months.astype("datetime64[D]")
+        next_month = months + np.timedelta64(1, "M")
+        month_length = next_month.astype("datetime64[D]") - months.astype("datetime64[D]")
         epoch = np.datetime64(dt.date(1, 1, 1), "D")
         return cls(
             dates=dates,
