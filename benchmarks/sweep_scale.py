@@ -1,0 +1,111 @@
+"""A large sweep of a short scenario (issue 19, part 2): how the store and its readers scale.
+
+Sweeps the reduced chain of ``benchmarks/build.py`` (one year, one group, single adults,
+one centre type, 30,000 pending) over a Latin hypercube of three factors (CGRS officers,
+inflow scale, housing found per month), ``--points`` x ``--replications`` runs, keeping
+one daily series per run, with ``flowsim sweep`` on a local Dask cluster of ``--workers``.
+Prints runs per second, the driver's peak memory (resident set of the ``flowsim sweep``
+process, sampled every 0.2 s), the number of files the results folder holds, and the time
+of ``flowsim report`` on it.
+
+Usage: ``.venv/bin/python benchmarks/sweep_scale.py --points 2000 --replications 5``
+(10,000 runs, about a quarter of an hour on two cores). The folder is left in a temporary
+directory and removed at the end, unless ``--keep DIR`` names where to put it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from build import reduced_chain  # noqa: E402  (the same scenario as the build benchmark)
+
+ROOT = Path(__file__).resolve().parent.parent
+FLOWSIM = Path(sys.executable).with_name("flowsim")
+
+
+def experiment(points: int, replications: int) -> dict:
+    """The sweep: a Latin hypercube over three factors of the reduced chain."""
+    return {
+        "name": "reduced-chain-sweep",
+        "description": "benchmark: a large sweep of a short scenario",
+        "base": "reduced-chain.yaml",
+        "levers": [
+            {"name": "officers", "field": "cgrs.case_officers_fte", "range": [300, 500]},
+        ],
+        "uncertainties": [
+            {"name": "inflow", "field": "inflow.scale", "range": [0.8, 1.2]},
+            {
+                "name": "housing",
+                "field": "municipalities.housing_persons_per_month",
+                "range": [600, 1200],
+            },
+        ],
+        "design": {"kind": "latin_hypercube", "samples": points, "seed": 1},
+        "replications": replications,
+        "seed": 7,
+        "outcomes": {
+            "peak_without_place": {"series": "without_reception", "stat": "max"},
+            "backlog_end": {"series": "cgrs_backlog", "stat": "value", "date": "2024-12-31"},
+        },
+        "series": ["in_reception"],
+    }
+
+
+def run_watched(command: list[str]) -> tuple[float, int]:
+    """Run ``command``; its wall seconds and its peak resident memory (bytes)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
+    watched = psutil.Process(process.pid)
+    peak = 0
+    while process.poll() is None:
+        try:
+            peak = max(peak, watched.memory_info().rss)
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.2)
+    if process.returncode:
+        raise SystemExit(f"{command[1]} failed ({process.returncode})")
+    return time.perf_counter() - started, peak
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--points", type=int, default=2000)
+    parser.add_argument("--replications", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--keep", type=Path, help="leave the results folder here")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        scenario = reduced_chain()
+        (work / "reduced-chain.yaml").write_text(yaml.safe_dump(scenario), encoding="utf-8")
+        spec = experiment(args.points, args.replications)
+        (work / "sweep.yaml").write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+        out = work / "results"
+        runs = args.points * args.replications
+        sweep = [str(FLOWSIM), "sweep", str(work / "sweep.yaml"), "--out", str(out)]
+        seconds, peak = run_watched([*sweep, "--workers", str(args.workers)])
+        files = sum(1 for p in out.rglob("*") if p.is_file())
+        report, _ = run_watched([str(FLOWSIM), "report", str(out)])
+        print(
+            f"{runs:,} runs on {args.workers} workers: {seconds:.0f} s, "
+            f"{runs / seconds:.1f} runs/s; driver peak {peak / 2**20:.0f} MiB; "
+            f"{files:,} files in the results folder; flowsim report {report:.1f} s"
+        )
+        if args.keep:
+            shutil.copytree(out, args.keep)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
