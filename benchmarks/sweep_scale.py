@@ -1,9 +1,10 @@
 """A large sweep of a short scenario (issue 19, part 2): how the store and its readers scale.
 
-Sweeps the reduced chain of ``benchmarks/build.py`` (one year, one group, single adults,
-one centre type, 30,000 pending) over a Latin hypercube of three factors (CGRS officers,
-inflow scale, housing found per month), ``--points`` x ``--replications`` runs, keeping
-one daily series per run, with ``flowsim sweep`` on a local Dask cluster of ``--workers``.
+Sweeps the reduced chain (``benchmarks/reduced-chain.yaml``, as ``benchmarks/build.py``:
+one year, one group, single adults, one centre type, 30,000 pending) over a Latin hypercube
+of three factors (CGRS officers, inflow scale, housing found per month), ``--points`` x
+``--replications`` runs, keeping one daily series per run, with ``flowsim sweep`` on a
+local Dask cluster of ``--workers``.
 Prints runs per second, the driver's peak memory (resident set of the ``flowsim sweep``
 process, sampled every 0.2 s), the number of files the results folder holds, and the time
 of ``flowsim report`` on it.
@@ -26,11 +27,9 @@ from pathlib import Path
 import psutil
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build import reduced_chain  # noqa: E402  (the same scenario as the build benchmark)
-
 ROOT = Path(__file__).resolve().parent.parent
 FLOWSIM = Path(sys.executable).with_name("flowsim")
+SCENARIO = Path(__file__).resolve().with_name("reduced-chain.yaml")  # as benchmarks/build.py
 
 
 def experiment(points: int, replications: int) -> dict:
@@ -38,7 +37,7 @@ def experiment(points: int, replications: int) -> dict:
     return {
         "name": "reduced-chain-sweep",
         "description": "benchmark: a large sweep of a short scenario",
-        "base": "reduced-chain.yaml",
+        "base": str(SCENARIO),
         "levers": [
             {"name": "officers", "field": "cgrs.case_officers_fte", "range": [300, 500]},
         ],
@@ -87,8 +86,6 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        scenario = reduced_chain()
-        (work / "reduced-chain.yaml").write_text(yaml.safe_dump(scenario), encoding="utf-8")
         spec = experiment(args.points, args.replications)
         (work / "sweep.yaml").write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
         out = work / "results"

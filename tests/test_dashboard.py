@@ -1030,13 +1030,17 @@ def test_the_sweep_outcome_and_scatter_views_are_interactive(root):
 
 
 def test_the_page_ships_plotlys_basic_bundle_when_it_matches_the_installed_plotly(monkeypatch):
+    from importlib import resources
+
     import plotly.offline
 
     from flowsim.dashboard import page
 
+    basic = resources.files("flowsim.data").joinpath(page.BASIC_BUNDLE).read_text("utf-8")
+    assert page.bundle_version(basic) is not None  # the shipped file states its version
     shipped = page.plotly_source()
-    installed = plotly.offline.get_plotlyjs_version()
-    if page.bundle_version(shipped) == installed:  # the basic bundle: a quarter of the full
+    if page.bundle_version(basic) == plotly.offline.get_plotlyjs_version():
+        assert shipped == basic  # a quarter of the full bundle
         assert len(shipped) < len(plotly.offline.get_plotlyjs()) / 3
     # another plotly.js version: the installed package's full bundle, never a mismatch
     monkeypatch.setattr(plotly.offline, "get_plotlyjs_version", lambda: "0.0.1")

@@ -118,10 +118,10 @@ def _arrivals(scenario: Scenario, timeline: Timeline, table: ProfileTable, seed)
     """Cases applying during the run: first applications from the monthly inflow schedule
     (times ``inflow.scale``), then subsequent applications of people the run did not refuse
     (``inflow.subsequent_monthly_persons``). Returns one part per kind, in that order."""
-    days = scenario.run_days
-    first = days.per_day(scenario.inflow.monthly_persons)
+    calendar = scenario.run_days
+    first = calendar.per_day(scenario.inflow.monthly_persons)
     first *= timeline.daily("inflow.scale", scenario.days)
-    subsequent = days.per_day(scenario.inflow.subsequent_monthly_persons)
+    subsequent = calendar.per_day(scenario.inflow.subsequent_monthly_persons)
     return [
         _cell_arrivals(scenario, table, seed, first, "arrivals"),
         _cell_arrivals(scenario, table, seed, subsequent, "subsequent"),

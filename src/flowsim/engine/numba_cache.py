@@ -196,6 +196,6 @@ class DependencyLocator(caching._CacheLocator):
 
 def configure() -> None:
     """Make numba look up flowsim's kernels with :class:`DependencyLocator` first."""
-    impl = getattr(caching, "CacheImpl", None) or caching._CacheImpl  # renamed in numba 0.61
+    impl = getattr(caching, "CacheImpl", None) or caching._CacheImpl  # older numba: _CacheImpl
     if DependencyLocator not in impl._locator_classes:
         impl._locator_classes.insert(0, DependencyLocator)
