@@ -13,6 +13,8 @@ from experiment_helpers import END, local_client, write_spec
 from flowsim.experiments.spec import load_experiment
 from flowsim.experiments.sweep import run_sweep
 from flowsim.results.runs import run_replications, write_results
+from flowsim.results.store import RunStore
+from stored_runs import copy_runs
 
 RUNS = ("small-a", "small-b")
 
@@ -35,11 +37,11 @@ def make_results_root(root: Path, work: Path) -> Path:
     )
     with local_client(workers=1) as client:
         run_sweep(load_experiment(spec), root / "tiny-sweep", client, progress=False)
-    # a sweep still running: manifest and shards, no runs.parquet yet
+    # a sweep still running: manifest and runs not yet compacted, no runs.parquet yet
     running = root / "running-sweep"
     running.mkdir()
     shutil.copy(root / "tiny-sweep" / "manifest.json", running / "manifest.json")
-    shutil.copytree(root / "tiny-sweep" / "shards", running / "shards")
+    copy_runs(root / "tiny-sweep", running, RunStore(root / "tiny-sweep").ok_ids())
     # a folder written by an older flowsim: another manifest version
     old = root / "old-run"
     shutil.copytree(root / RUNS[0], old)

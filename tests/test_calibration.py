@@ -16,6 +16,7 @@ import flowsim.results.shards
 from flowsim.cli import main
 from flowsim.engine import series
 from flowsim.results.runs import run_replications
+from flowsim.results.store import RunStore
 from flowsim.scenario.errors import ConfigError
 from flowsim.scenario.loading import load_config, scenario_from_dict
 from flowsim.scenario.timeline import Timeline
@@ -23,6 +24,7 @@ from flowsim.validation import calibration
 from flowsim.validation.calibration import CalibrationError, calibrate, study_identity, with_values
 from flowsim.validation.observed import DERIVED_RATES, load_observed
 from flowsim.validation.targets import targets
+from stored_runs import copy_runs
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 PARAM = "cgrs.decisions_per_officer_per_month"
@@ -311,17 +313,11 @@ def test_a_kill_resumes_without_running_a_finished_simulation_twice(
     config, observed = write_synthetic(tmp_path, small_raw, settings)
     whole = calibrate(config, observed=observed, until=UNTIL, out=tmp_path / "a", client=client)
     # What a kill leaves: the simulations stored so far (here 20 of the sampler's, from
-    # generations 0 and later), a shard half-written at the time, the manifest "running".
-    shards = tmp_path / "b" / "runs" / "shards"
-    shards.mkdir(parents=True)
-    finished = [
-        path
-        for path in sorted((tmp_path / "a" / "runs" / "shards").glob("*.parquet"))
-        if "p0" in flowsim.results.shards.read_shard(path).column_names
-    ][:20]
-    for path in finished:
-        (shards / path.name).write_bytes(path.read_bytes())
-    (shards / ".x.parquet.abc.part").write_bytes(b"half a shard")
+    # generations 0 and later), a row half-written at the time, the manifest "running".
+    rows = RunStore(tmp_path / "a" / "runs").rows()
+    sampled = sorted(rows.loc[rows["p0"].notna(), "run_id"])[:20]
+    stored = set(copy_runs(tmp_path / "a" / "runs", tmp_path / "b" / "runs", sampled))
+    (tmp_path / "b" / "runs" / "shards" / ".x.parquet.abc.part").write_bytes(b"half a shard")
     ran: list[str] = []
     execute = flowsim.results.shards.execute_run
 
@@ -331,7 +327,6 @@ def test_a_kill_resumes_without_running_a_finished_simulation_twice(
 
     monkeypatch.setattr(flowsim.results.shards, "execute_run", counted)
     resumed = calibrate(config, observed=observed, until=UNTIL, out=tmp_path / "b", client=client)
-    stored = {path.stem for path in finished}
     assert not set(ran) & stored  # nothing stored before the kill ran again
     assert resumed.runs_computed == whole.runs_computed - 20
     pd.testing.assert_frame_equal(resumed.posterior, whole.posterior)

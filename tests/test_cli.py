@@ -255,7 +255,7 @@ def test_a_run_never_writes_into_a_sweeps_folder_nor_a_sweep_into_a_runs(
     assert cli.main(["sweep", str(spec), "--workers", "1", "--out", str(run_folder)]) == 2
     assert "holds run results, not a sweep's" in capsys.readouterr().err
     calibration = tmp_path / "calibration"
-    (calibration / "runs" / "shards").mkdir(parents=True)
+    (calibration / "runs" / "store" / "rows").mkdir(parents=True)
     (calibration / "manifest.json").write_text(json.dumps({"kind": "calibration"}))
     assert cli.main(["run", str(short_config), "--out", str(calibration), "--overwrite"]) == 2
     assert "holds calibration results, not a run's" in capsys.readouterr().err

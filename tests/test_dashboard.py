@@ -15,6 +15,7 @@ import pytest
 from dashboard_helpers import RUNS, make_results_root, widgets_by_class, widgets_in, write_run
 from flowsim import dashboard as d
 from flowsim.results import fan_charts
+from flowsim.results.store import RunStore
 
 
 def frame(values: dict[str, list[list[float]]], start: str = "2024-01-01") -> pd.DataFrame:
@@ -197,8 +198,7 @@ def test_discover_explains_folders_it_cannot_show(tmp_path):
     (tmp_path / ".hidden").mkdir()
     (tmp_path / "bad-json").mkdir()
     (tmp_path / "bad-json" / "manifest.json").write_text("{not json")
-    (tmp_path / "shards-only" / "shards").mkdir(parents=True)
-    (tmp_path / "shards-only" / "shards" / "x.parquet").write_bytes(b"")
+    RunStore(tmp_path / "shards-only").put({"run_id": "x", "status": "ok", "error": ""})
     (tmp_path / "old").mkdir()
     (tmp_path / "old" / "manifest.json").write_text(json.dumps({"scenario": "x"}))
     (tmp_path / "calibrated").mkdir()
@@ -503,17 +503,24 @@ def test_group_views_show_one_panel_per_group_of_their_grouping():
 
 
 def _count_reads(monkeypatch) -> list[str]:
-    """Every parquet file the dashboard reads from now on, by name."""
-    from flowsim.results import loading
+    """Every parquet file the dashboard reads from now on, by name (a run store's parts by
+    their folder and name: ``rows/part-000001.parquet``)."""
+    from flowsim.results import loading, store
 
     reads: list[str] = []
-    real = loading._read_parquet
+    real, real_table = loading._read_parquet, store.pq.read_table
 
     def counting(path):
         reads.append(path.name)
         return real(path)
 
+    def counting_table(path, *args, **kwargs):
+        if Path(path).parent.parent.name == "store":  # (pandas reads through it too)
+            reads.append("/".join(Path(path).parts[-2:]))
+        return real_table(path, *args, **kwargs)
+
     monkeypatch.setattr(loading, "_read_parquet", counting)
+    monkeypatch.setattr(store.pq, "read_table", counting_table)
     return reads
 
 
@@ -573,7 +580,8 @@ def test_a_loaded_sweep_and_its_series_are_not_read_again_until_rewritten(
     reads = _count_reads(monkeypatch)
     sweep = d.load_sweep(folder)
     kept = d.sweep_scenarios(sweep)
-    assert reads.count("runs.parquet") == 1 and len(reads) == 1 + 8  # 4 points x 2 runs
+    # the runs table, then the store's index and the one part holding the 8 runs' series
+    assert reads == ["runs.parquet", "rows/part-000001.parquet", "series/part-000001.parquet"]
     reads.clear()
     assert d.load_sweep(folder) is sweep and d.sweep_scenarios(sweep) is kept
     d.show(d.SWEEP_VIEWS[0], [d.classify(folder)])
@@ -581,16 +589,17 @@ def test_a_loaded_sweep_and_its_series_are_not_read_again_until_rewritten(
     _rewrite(folder / "runs.parquet", lambda t: t.assign(backlog_end=-1.0))
     rerun = d.load_sweep(folder)
     assert reads == ["runs.parquet"] and (rerun.runs["backlog_end"] == -1).all()
-    # its kept series are read again with it (the runs table names their files) ...
+    # its kept series are read again with it (the runs table names the runs) ...
+    store_reads = ["rows/part-000001.parquet", "series/part-000001.parquet"]
     reads.clear()
     d.sweep_scenarios(rerun)
-    assert len(reads) == 8
-    # ... and when one of them is rewritten
-    reads.clear()
-    series = sorted((folder / "series").glob("*.parquet"))[0]
+    assert reads == store_reads
+    # ... and when the store changes
+    series = sorted((folder / "store" / "series").glob("*.parquet"))[0]
     _rewrite(series, lambda t: t.assign(cgrs_backlog=0.0))
-    d.sweep_scenarios(rerun)
-    assert len(reads) == 8
+    reads.clear()
+    assert all((s.frame["cgrs_backlog"] == 0).all() for s in d.sweep_scenarios(rerun))
+    assert reads == store_reads
 
 
 def test_the_folder_cache_keeps_the_most_recently_used_entries(tmp_path):

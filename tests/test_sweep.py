@@ -29,8 +29,10 @@ from flowsim.model import ProtectionSystem
 from flowsim.results import clusters, shards
 from flowsim.results.clusters import SweepError, jobqueue_cluster
 from flowsim.results.runs import replication_seeds
+from flowsim.results.store import RunStore, shard_ok
 from flowsim.scenario.errors import ConfigError
 from slow_runs import Slow
+from stored_runs import copy_runs
 
 RUNS = 12  # 4 points x 3 replications
 
@@ -101,8 +103,12 @@ def test_same_runs_table_with_one_and_two_workers(tmp_path, reference):
     ]
     assert expected["status"].eq("ok").all() and expected["error"].eq("").all()
     assert expected["peak_without"].notna().all()
-    kept = sorted(p.stem for p in (out / "series").glob("*.parquet"))
-    assert kept == sorted(expected["run_id"])  # the spec asks for one series
+    store = RunStore(out)
+    kept = store.series(expected["run_id"])
+    assert list(dict.fromkeys(kept["run_id"])) == list(expected["run_id"])  # one series asked
+    assert list(kept.columns) == ["run_id", "date", "without_reception"]
+    # compacted at the end: a part of rows and one of series, no file per run
+    assert len(list(out.rglob("*.parquet"))) == 4  # with runs.parquet and timings.parquet
 
 
 @given(runs=st.integers(0, 5000), workers=st.integers(1, 300), most=st.integers(1, 20))
@@ -151,42 +157,39 @@ def test_a_retried_task_does_not_rerun_the_runs_its_dead_worker_stored(tmp_path,
     tasks = list(plan_runs(load_experiment(write_spec(tmp_path))).tasks.values())[:3]
     target = tmp_path / "out"
     # the dead worker had stored the first run (ok) and the second (an error)
-    (target / "shards").mkdir(parents=True)
-    for task in tasks[:2]:
-        shutil.copy(shards.shard_path(out, task.run_id), target / "shards")
-    stored = pd.read_parquet(shards.shard_path(target, tasks[0].run_id)).assign(peak_without=-1.0)
-    stored.to_parquet(shards.shard_path(target, tasks[0].run_id))  # marked: rerun would undo
-    failed = pd.read_parquet(shards.shard_path(target, tasks[1].run_id))
+    copy_runs(out, target, [task.run_id for task in tasks[:2]])
+    store = RunStore(target)
+    stored = pd.read_parquet(store.shard_file(tasks[0].run_id)).assign(peak_without=-1.0)
+    stored.to_parquet(store.shard_file(tasks[0].run_id))  # marked: a rerun would undo it
+    failed = pd.read_parquet(store.shard_file(tasks[1].run_id))
     failed.assign(status="error", error="RuntimeError: x").to_parquet(
-        shards.shard_path(target, tasks[1].run_id)
+        store.shard_file(tasks[1].run_id)
     )
     rows = shards.execute_runs(tuple(tasks), str(target))
     assert [row["run_id"] for row in rows] == [t.run_id for t in tasks[1:]]
-    assert pd.read_parquet(shards.shard_path(target, tasks[0].run_id))["peak_without"][0] == -1
+    again = store.rows().set_index("run_id")
+    assert again.loc[tasks[0].run_id, "peak_without"] == -1
     for task in tasks[1:]:
-        again = pd.read_parquet(shards.shard_path(target, task.run_id))
-        assert again["status"][0] == "ok"
+        assert again.loc[task.run_id, "status"] == "ok"
         want = expected.loc[expected["run_id"] == task.run_id, "peak_without"].iloc[0]
-        assert again["peak_without"][0] == want
-    assert not shards.stored_ok(target, "no-such-run")
+        assert again.loc[task.run_id, "peak_without"] == want
+    assert not shard_ok(target, "no-such-run")
 
 
-def test_stored_rows_are_every_shard_as_pandas_reads_it(tmp_path):
-    # shards of several shapes: an ok run, an error with no outcome, an older shard lacking
-    # a column; the fast reader must give what pandas gives file by file
-    rows = [
-        {"run_id": "b", "peak": 7.5, "status": "ok", "error": "", "wall_time_s": 0.4},
-        {"run_id": "a", "peak": float("nan"), "status": "error", "error": "ValueError: x"},
-        {"run_id": "c", "status": "ok", "error": "", "wall_time_s": 0.5, "worker": "h:1"},
-    ]
-    for row in rows:
-        shards.write_shard(tmp_path, row)
-    files = sorted((tmp_path / "shards").glob("*.parquet"))
-    expected = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
-    stored = shards.stored_rows(tmp_path)
-    assert list(stored["run_id"]) == ["a", "b", "c"]
-    pd.testing.assert_frame_equal(stored[expected.columns], expected, check_dtype=False)
-    assert set(stored.columns) == {"run_id", "peak", "status", "error", "wall_time_s", "worker"}
+def test_a_sweep_compacting_as_it_goes_stores_the_same_runs_and_series(
+    tmp_path, reference, monkeypatch
+):
+    out, expected = reference
+    monkeypatch.setattr(shards, "COMPACT_EVERY", 3)
+    target = tmp_path / "out"
+    with local_client(workers=2) as client:
+        run_sweep(load_experiment(write_spec(tmp_path)), target, client, progress=False)
+    pd.testing.assert_frame_equal(pd.read_parquet(target / "runs.parquet"), expected)
+    parts = sorted(p.name for p in (target / "store" / "rows").iterdir())
+    assert len(parts) >= RUNS // 3  # compacted every three runs or so, then at the end
+    assert sorted(p.name for p in (target / "store" / "series").iterdir()) == parts
+    ids = list(expected["run_id"])
+    pd.testing.assert_frame_equal(RunStore(target).series(ids), RunStore(out).series(ids))
 
 
 def test_a_task_that_fails_as_a_whole_has_its_runs_made_one_by_one(
@@ -213,13 +216,10 @@ def test_resume_after_an_interruption_reruns_nothing_stored_and_duplicates_nothi
     tmp_path, reference, counting
 ):
     out, expected = reference
-    # the driver was killed after five runs had been stored: no runs.parquet, a shard
+    # the driver was killed after five runs had been stored: no runs.parquet, a row
     # half-written at the time (a temporary file), the manifest still "running"
     target = tmp_path / "out"
-    (target / "shards").mkdir(parents=True)
-    stored = sorted((out / "shards").glob("*.parquet"))[:5]
-    for shard in stored:
-        shutil.copy(shard, target / "shards" / shard.name)
+    copy_runs(out, target, sorted(expected["run_id"])[:5])
     (target / "shards" / ".abc.parquet.xyz.part").write_bytes(b"half a shard")
     spec = write_spec(tmp_path)
     with local_client(workers=2) as client:
@@ -230,7 +230,8 @@ def test_resume_after_an_interruption_reruns_nothing_stored_and_duplicates_nothi
         # resuming a finished sweep computes nothing
         again = run_sweep(load_experiment(spec), target, client, resume=True, progress=False)
     assert (again.skipped, again.computed) == (RUNS, 0) and len(counting) == RUNS - 5
-    assert len(list((target / "shards").glob("*.parquet"))) == RUNS
+    assert RunStore(target).count() == RUNS and not list((target / "shards").glob("*.parquet"))
+    assert pd.read_parquet(target / "store" / "rows")["run_id"].is_unique
     pd.testing.assert_frame_equal(pd.read_parquet(target / "runs.parquet"), expected)
     manifest = json.loads((target / "manifest.json").read_text())
     assert manifest["state"] == "complete" and manifest["statuses"] == {"ok": RUNS}
@@ -255,7 +256,7 @@ def test_the_kernels_are_warmed_once_per_worker_not_per_sweep(tmp_path, monkeypa
 def test_a_folder_with_runs_is_not_overwritten_without_resume(tmp_path, reference):
     out, _ = reference
     target = tmp_path / "out"
-    shutil.copytree(out / "shards", target / "shards")
+    shutil.copytree(out / "store", target / "store")
     with local_client(workers=1) as client, pytest.raises(SweepError, match="--resume"):
         run_sweep(load_experiment(write_spec(tmp_path)), target, client, progress=False)
 
@@ -303,14 +304,14 @@ def test_runs_whose_worker_cannot_reach_the_folder_are_written_by_the_driver(
             load_experiment(write_spec(tmp_path)), tmp_path / "out", client, progress=False
         )
     assert summary.statuses == {"ok": RUNS}
-    assert len(list((tmp_path / "out" / "shards").glob("*.parquet"))) == RUNS
+    store = RunStore(tmp_path / "out")
+    assert store.count() == RUNS
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / "runs.parquet"), expected)
     # the kept series came back with the rows, and the driver stored them
-    for rid in expected["run_id"]:
-        got = pd.read_parquet(tmp_path / "out" / "series" / f"{rid}.parquet")
-        pd.testing.assert_frame_equal(got, pd.read_parquet(out / "series" / f"{rid}.parquet"))
-    shard = pd.read_parquet(shards.shard_path(tmp_path / "out", expected["run_id"][0]))
-    assert shards.SERIES not in shard.columns
+    pd.testing.assert_frame_equal(
+        store.series(expected["run_id"]), RunStore(out).series(expected["run_id"])
+    )
+    assert shards.SERIES not in store.columns()
 
 
 def test_a_run_that_cannot_be_stored_by_its_worker_brings_its_series_back(tmp_path):
@@ -395,7 +396,7 @@ def test_the_job_script_dask_jobqueue_generates_from_the_cluster_section(kind, e
 def _wait_for_shards(folder: Path, count: int, timeout_s: float = 300.0) -> int:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        found = len(list((folder / "shards").glob("*.parquet")))
+        found = RunStore(folder).count()
         if found >= count:
             return found
         time.sleep(0.05)
@@ -426,7 +427,7 @@ def test_a_killed_driver_resumes_to_exactly_the_uninterrupted_result(
         monkeypatch.setattr(flowsim.results.runs, "ProtectionSystem", ProtectionSystem)
         summary = run_sweep(load_experiment(spec), out, client, resume=True, progress=False)
     assert summary.skipped >= stored
-    assert len(list((out / "shards").glob("*.parquet"))) == RUNS  # one per run, no duplicate
+    assert len(pd.read_parquet(out / "store" / "rows")) == RUNS  # one per run, no duplicate
     pd.testing.assert_frame_equal(pd.read_parquet(out / "runs.parquet"), expected)
 
 

@@ -20,6 +20,7 @@ import slurm_cluster
 from experiment_helpers import local_client, write_spec
 from flowsim.experiments.spec import load_experiment
 from flowsim.experiments.sweep import run_sweep
+from flowsim.results.store import RunStore
 
 REPLICATIONS = 16  # 4 points: 64 runs of 0.5 s or more each (tests/slow_runs.py)
 RUNS = 4 * REPLICATIONS
@@ -49,7 +50,7 @@ def _until(what: str, check: Callable[[], object]) -> object:
 
 
 def _stored(out: Path) -> int:
-    return len(list((out / "shards").glob("*.parquet")))
+    return RunStore(out).count()
 
 
 def test_a_slurm_sweep_replaces_a_cancelled_job_and_resumes_after_its_driver_is_killed(

@@ -372,7 +372,9 @@ def _folder_kind(folder: Path) -> str:
     """What a folder holds: "sweep", "calibration", "run" results, or "other" files."""
     import json
 
-    if (folder / "runs.parquet").exists() or (folder / "shards").is_dir():
+    from flowsim.results.store import RunStore
+
+    if (folder / "runs.parquet").exists() or RunStore(folder).holds_runs():
         return "sweep"
     try:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))

@@ -54,6 +54,7 @@ from flowsim.results.fan_charts import Panel, fan_figure
 from flowsim.results.loading import load_sweep, point_labels, sweep_scenarios
 from flowsim.results.markdown import table
 from flowsim.results.runs import atomic_path
+from flowsim.results.store import RunStore
 
 
 def read_sweep(folder: Path) -> tuple[dict, pd.DataFrame]:
@@ -256,7 +257,7 @@ def _fan_charts(
     baseline: int | None,
     figures: Path,
 ) -> list[str]:
-    if not spec.series or not (folder / "series").is_dir():
+    if not spec.series or not RunStore(folder).holds_runs():
         return []
     sweep = load_sweep(folder)  # read and drawn as the dashboard does
     scenarios = sweep_scenarios(sweep)

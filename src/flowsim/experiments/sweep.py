@@ -9,14 +9,14 @@ same run whichever point index, worker or order it gets.
 
 Layout of a sweep folder (``results/<experiment>/``):
 
-- ``shards/<run id>.parquet``: one row per finished run, written by the worker that ran it
-  (and by the driver if the worker cannot reach the folder); the store that ``--resume``
-  reads;
+- the run store (:mod:`flowsim.results.store`): one row per finished run, written by the
+  worker that ran it (and by the driver if the worker cannot reach the folder), compacted
+  into ``store/rows/`` and ``store/series/`` (the daily series the experiment asks to keep)
+  as the sweep goes; what ``--resume`` reads;
 - ``runs.parquet``: compacted from the shards, one row per run sorted by run index: ``index``,
   ``point``, ``replication``, ``seed``, ``run_id``, one column per lever and uncertainty,
   one per outcome, ``status`` (``ok``, ``error``, ``invalid``, ``missing``) and ``error``;
 - ``timings.parquet``: run id, wall time (seconds) and worker of each run done;
-- ``series/<run id>.parquet``: the daily series the experiment asks to keep (optional);
 - ``manifest.json``: the experiment, its hash, versions, seeds, timings.
 """
 
@@ -37,7 +37,8 @@ from flowsim.experiments.outcomes import Outcome, compute_outcomes
 from flowsim.experiments.spec import Experiment
 from flowsim.results.clusters import SweepError
 from flowsim.results.runs import atomic_path, replication_seeds, versions
-from flowsim.results.shards import RunTask, compute_runs, run_id_from_hash, stored_rows
+from flowsim.results.shards import RunTask, compute_runs, run_id_from_hash
+from flowsim.results.store import RunStore
 from flowsim.scenario.errors import ConfigError
 from flowsim.scenario.scenario import Scenario
 
@@ -112,16 +113,16 @@ def done_ids(out: Path, outcomes: dict[str, Outcome]) -> set[str]:
 
     Runs that raised are run again (the failure may have been the machine's).
     """
-    stored = stored_rows(out)
-    if stored.empty or not set(outcomes) <= set(stored.columns):
+    store = RunStore(out)
+    if not store.holds_runs() or not set(outcomes) <= set(store.columns()):
         return set()
-    return set(stored.loc[stored["status"] == "ok", "run_id"])
+    return store.ok_ids()
 
 
 def compact(out: Path, plan: Plan, outcomes: dict[str, Outcome]) -> pd.DataFrame:
-    """Join the plan with the stored shards into ``runs.parquet`` (sorted by run index) and
-    ``timings.parquet``; runs with no shard yet are ``missing``."""
-    stored = stored_rows(out)
+    """Join the plan with the stored runs into ``runs.parquet`` (sorted by run index) and
+    ``timings.parquet``; runs not stored yet are ``missing``."""
+    stored = RunStore(out).rows()
     names = list(outcomes)
     for name in names:
         if name not in stored.columns:
@@ -176,7 +177,7 @@ def run_sweep(
     spec = experiment.spec
     plan = plan_runs(experiment)
     manifest_path = out / "manifest.json"
-    if not resume and (out / "shards").is_dir() and any((out / "shards").iterdir()):
+    if not resume and RunStore(out).holds_runs():
         raise SweepError(f"{out}: holds runs already; use --resume or another --out")
     if resume and manifest_path.is_file():
         stored = json.loads(manifest_path.read_text(encoding="utf-8"))

@@ -12,6 +12,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from flowsim.results.store import RunStore
+
 MANIFEST_VERSION = 1  # the results and sweep manifests this dashboard reads
 
 
@@ -61,11 +63,11 @@ def discover(root: str | Path) -> list[Folder]:
 def classify(path: Path) -> Folder:
     """What ``path`` holds: a finished run, a finished sweep, or a problem with its reason."""
     name = path.name
-    shards = path / "shards"
+    store = RunStore(path)
     manifest_file = path / "manifest.json"
     if not manifest_file.is_file():
-        if shards.is_dir():
-            n = len(list(shards.glob("*.parquet")))
+        if store.holds_runs():
+            n = store.count()
             return Folder(path, "problem", name, f"a sweep still running: {n} runs stored")
         return Folder(path, "problem", name, "no manifest.json: not a flowsim results folder")
     try:
@@ -93,7 +95,7 @@ def classify(path: Path) -> Folder:
         )
     if "spec" in manifest:
         if not (path / "runs.parquet").is_file():
-            n = len(list(shards.glob("*.parquet"))) if shards.is_dir() else 0
+            n = store.count()
             return Folder(
                 path,
                 "problem",

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from flowsim.results.folders import DashboardError, classify
+from flowsim.results.store import RunStore
 
 MAX_SCENARIOS = 12  # at most this many scenarios (sweep points) on one chart
 # entries kept between picks (a run, a sweep, a sweep's kept series for a pick of points,
@@ -203,42 +204,35 @@ def sweep_points(sweep: Sweep, limit: int = MAX_SCENARIOS) -> list[int]:
 
 
 def sweep_scenarios(sweep: Sweep, points: Iterable[int] | None = None) -> list[Scenario]:
-    """The kept series (``series/<run id>.parquet``) of each point as a :class:`Scenario`;
-    points without stored series are left out (kept in :data:`CACHE` until the sweep's
-    files or one of these series files change)."""
+    """The kept series of each point (its successful runs, from the sweep's run store) as a
+    :class:`Scenario`; points without stored series are left out. Reads those runs' series
+    only, and keeps them in :data:`CACHE` until the sweep's files or its store change."""
     chosen = tuple(sweep_points(sweep) if points is None else points)
-    files = _series_files(sweep, chosen)
-    stamped = [sweep.path / name for name in SWEEP_FILES] + [f for *_, f in files]
+    store = RunStore(sweep.path)
+    stamped = [sweep.path / name for name in SWEEP_FILES] + store.files()
     key = ("sweep series", sweep.path.resolve(), chosen)
-    return CACHE.get(key, stamped, lambda: _read_sweep_series(sweep, files))
+    return CACHE.get(key, stamped, lambda: _read_sweep_series(sweep, store, chosen))
 
 
-def _series_files(sweep: Sweep, points: Iterable[int]) -> list[tuple[int, int, Path]]:
-    """(point, replication, file) of each successful run of ``points`` with kept series."""
-    folder = sweep.path / "series"
-    if not folder.is_dir():
+def _read_sweep_series(sweep: Sweep, store: RunStore, points: tuple[int, ...]) -> list[Scenario]:
+    ok = sweep.runs[(sweep.runs["status"] == "ok") & sweep.runs["point"].isin(points)]
+    try:
+        series = store.series(ok["run_id"])
+    except Exception as err:  # pyarrow raises several types for damaged files
+        raise DashboardError(f"{sweep.path.name}: its kept series cannot be read: {err}") from err
+    if series.empty:
         return []
-    ok = sweep.runs[sweep.runs["status"] == "ok"]
+    # points sharing a run (the same scenario and seed) each get its series
+    runs = ok[["point", "replication", "run_id"]].astype({"replication": int})
+    frame = runs.merge(series, on="run_id").drop(columns="run_id")
+    frame["date"] = pd.to_datetime(frame["date"])
     found = []
-    for p in points:
-        for row in ok[ok["point"] == p].itertuples():
-            file = folder / f"{row.run_id}.parquet"
-            if file.is_file():
-                found.append((p, int(row.replication), file))
-    return found
-
-
-def _read_sweep_series(sweep: Sweep, files: list[tuple[int, int, Path]]) -> list[Scenario]:
-    parts: dict[int, list[pd.DataFrame]] = {}
-    for point, replication, file in files:
-        part = _read_parquet(file)
+    for point in points:  # in the order of the points asked for
+        part = frame[frame["point"] == point]
         if len(part):
-            parts.setdefault(point, []).append(part.assign(replication=replication))
-    found = []
-    for point, pieces in parts.items():  # in the order of the points asked for
-        frame = pd.concat(pieces, ignore_index=True)
-        frame["date"] = pd.to_datetime(frame["date"])
-        found.append(Scenario(point_label(sweep, point), frame, source=sweep.name))
+            part = part.drop(columns="point").reset_index(drop=True)
+            columns = [c for c in part.columns if c != "replication"] + ["replication"]
+            found.append(Scenario(point_label(sweep, point), part[columns], source=sweep.name))
     return found
 
 

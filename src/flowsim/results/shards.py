@@ -5,15 +5,16 @@ A run (:class:`RunTask`) is a resolved scenario and a seed; its id is a hash of 
 scenario, the seed and the flowsim version, so a run is the same run whichever point index,
 worker or order it gets. Runs go to the workers a few at a time (tasks of at most
 :data:`MAX_RUNS_PER_TASK`, smaller towards the end), every worker warms its numba kernels
-once, and each run is stored under the folder as ``shards/<run id>.parquet`` (one row: its
-summary, status and timing) with its kept series (``series/<run id>.parquet``): the store
-that ``--resume`` reads, so a killed sweep or calibration loses no run that finished.
+once, and each run is stored in the folder's run store (:mod:`flowsim.results.store`) as it
+finishes, so a killed sweep or calibration loses no run that finished; the driver compacts
+the store as the runs come in.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import math
 import os
 import socket
@@ -25,10 +26,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-from flowsim.results.runs import atomic_path, replication
+from flowsim.results.runs import replication
+from flowsim.results.store import COMPACT_EVERY, RunStore, shard_ok
 from flowsim.scenario.scenario import Scenario
 
 WARM_UP_DAYS = 14  # long enough to call every daily kernel once
@@ -41,6 +41,9 @@ MAX_RUNS_PER_TASK = 10
 # runs not yet handed out, so tasks shrink to one run towards the end and no worker is left
 # finishing a long task while the others wait.
 TASKS_AHEAD = 4
+# Tasks handed to Dask ahead of time per worker: enough that no worker waits for the
+# driver, few enough that a sweep of 100,000 runs does not sit in the scheduler at once.
+TASKS_IN_FLIGHT = 4 * TASKS_AHEAD
 # Workers assumed when the cluster has none yet (SLURM/PBS jobs still queued): plenty, so
 # that tasks stay small unless the sweep is large.
 UNKNOWN_WORKERS = 100
@@ -107,7 +110,7 @@ def execute_runs(tasks: tuple[RunTask, ...], out: str) -> list[dict[str, Any]]:
     Skips a run already stored with status ok: a task retried after its worker died does
     not run again what the dead worker had finished.
     """
-    return [execute_run(task, out) for task in tasks if not stored_ok(Path(out), task.run_id)]
+    return [execute_run(task, out) for task in tasks if not shard_ok(Path(out), task.run_id)]
 
 
 def execute_run(task: RunTask, out: str) -> dict[str, Any]:
@@ -141,41 +144,10 @@ def execute_run(task: RunTask, out: str) -> dict[str, Any]:
 
 
 def store_run(out: Path, row: dict[str, Any]) -> None:
-    """Store a finished run: its kept series (``row[SERIES]``, if any) under ``series/``,
-    then its row as its shard. The shard comes last, so a stored run has its series."""
-    series = row.get(SERIES)
-    if series is not None:
-        _write_series(out, row["run_id"], series)
-    write_shard(out, {name: value for name, value in row.items() if name != SERIES})
-
-
-def shard_path(out: Path, rid: str) -> Path:
-    """Where run ``rid``'s row is stored: ``shards/<run id>.parquet``."""
-    return out / "shards" / f"{rid}.parquet"
-
-
-def stored_ok(out: Path, rid: str) -> bool:
-    """Whether run ``rid`` is stored with status ok (a missing or unreadable shard: no)."""
-    path = shard_path(out, rid)
-    if not path.is_file():  # the usual case, a file-system lookup only
-        return False
-    try:
-        return read_shard(path, ["status"]).column("status")[0].as_py() == "ok"
-    except (OSError, pa.ArrowException, KeyError, IndexError):
-        return False
-
-
-def write_shard(out: Path, row: dict[str, Any]) -> Path:
-    """Write one run's row as ``shards/<run id>.parquet`` (atomic)."""
-    target = shard_path(out, row["run_id"])
-    with atomic_path(target) as tmp:  # pyarrow directly: 0.4 ms a run, pandas 1.6 ms
-        pq.write_table(pa.Table.from_pylist([row]), tmp)
-    return target
-
-
-def _write_series(out: Path, rid: str, frame: pd.DataFrame) -> None:
-    with atomic_path(out / "series" / f"{rid}.parquet") as tmp:
-        frame.to_parquet(tmp, index=False)
+    """Store a finished run in ``out``'s run store: its row, and its kept series
+    (``row[SERIES]``) if any."""
+    rest = {name: value for name, value in row.items() if name != SERIES}
+    RunStore(out).put(rest, row.get(SERIES))
 
 
 def warm_up(scenario: Scenario) -> float:
@@ -215,26 +187,6 @@ class WarmNumba(WorkerPlugin):  # type: ignore[misc]
         await asyncio.to_thread(warm_up, self.scenario)
 
 
-def stored_rows(out: Path) -> pd.DataFrame:
-    """Every run stored in ``out/shards`` (one row per run id), or an empty table."""
-    folder = out / "shards"
-    files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
-    if not files:
-        return pd.DataFrame(columns=["run_id", "status", "error"])
-    # one table per file, one conversion to pandas: 0.3 ms CPU a shard, against 0.9 ms
-    # with pq.read_table per file and 2.3 ms with pandas per file
-    tables = [read_shard(f) for f in files]
-    return pa.concat_tables(tables, promote_options="permissive").to_pandas()
-
-
-def read_shard(path: Path, columns: list[str] | None = None) -> pa.Table:
-    """One shard's row (``columns`` only, if given) as an Arrow table."""
-    # ParquetFile, not pq.read_table: read_table goes through the dataset machinery, three
-    # times the cost for a one-row file; one thread, as a one-row file has nothing to share
-    with open(path, "rb") as file:
-        return pq.ParquetFile(file).read(columns=columns, use_threads=False)
-
-
 def compute_runs(
     client: Any,
     todo: list[RunTask],
@@ -242,12 +194,15 @@ def compute_runs(
     bar: Any = None,
     runs_per_task: int | None = None,
 ) -> None:
-    """Make every run of ``todo`` on the Dask ``client`` and store each (shard, kept series)
-    under ``out`` as it finishes; ``bar`` (a tqdm bar, optional) counts them.
+    """Make every run of ``todo`` on the Dask ``client`` and store each in ``out``'s run
+    store as it finishes; ``bar`` (a tqdm bar, optional) counts them.
 
-    A task failing as a whole (its worker died too many times) has its runs made again one
-    per task; a run that still fails is stored as an error. Runs are stored as they come:
-    a sweep or calibration killed meanwhile loses none that finished.
+    Tasks are handed to Dask a window at a time (:data:`TASKS_IN_FLIGHT` per worker), so
+    the driver and the scheduler hold a few hundred runs however large the sweep. Every
+    :data:`~flowsim.results.store.COMPACT_EVERY` runs, and at the end, the store is
+    compacted. A task failing as a whole (its worker died too many times) has its runs made
+    again one per task; a run that still fails is stored as an error. Runs are stored as
+    they come: a sweep or calibration killed meanwhile loses none that finished.
     """
     from distributed import as_completed
 
@@ -256,39 +211,57 @@ def compute_runs(
     # warm the kernels once per worker before the runs (new workers warm when they join)
     client.register_plugin(WarmNumba(todo[0].scenario))
     workers = sum(client.nthreads().values()) or UNKNOWN_WORKERS
-    pending = {
-        _submit(client, batch, out): batch
-        for batch in batches(todo, workers, runs_per_task or MAX_RUNS_PER_TASK)
-    }
-    queue = as_completed(list(pending))
+    waiting = iter(batches(todo, workers, runs_per_task or MAX_RUNS_PER_TASK))
+    store = RunStore(out)
+    moved: dict[str, str] = {}  # run id -> status of the runs compacted by this call
+    since_compaction = 0
+    pending: dict[Any, tuple[RunTask, ...]] = {}
+    queue = as_completed()
+
+    def submit(batch: tuple[RunTask, ...]) -> None:
+        future = _submit(client, batch, out)
+        pending[future] = batch
+        queue.add(future)
+
+    for batch in itertools.islice(waiting, TASKS_IN_FLIGHT * workers):
+        submit(batch)
     for future in queue:
         batch = pending.pop(future)
         failed = future.status == "error"
-        missing = _not_stored(out, batch, failed)
+        missing = _not_stored(store, moved, batch, failed)
         retried = 0
         if failed and len(missing) > 1:
             # the task failed as a whole (its worker died too many times): give each of its
             # runs not yet stored a task of its own, so one bad run takes no other with it
             for task in missing:
-                single = _submit(client, (task,), out)
-                pending[single] = (task,)
-                queue.add(single)
+                submit((task,))
             retried, missing = len(missing), []
         for row in _rows(future, missing):
             store_run(out, row)
         if bar is not None:
             bar.update(len(batch) - retried)
         future.release()
+        for next_batch in itertools.islice(waiting, 1):
+            submit(next_batch)
+        since_compaction += len(batch) - retried
+        if since_compaction >= COMPACT_EVERY:
+            moved.update(store.compact())
+            since_compaction = 0
+    store.compact()
 
 
-def _not_stored(out: Path, batch: tuple[RunTask, ...], failed: bool) -> list[RunTask]:
-    """The runs of a finished task with no shard: the worker could not write them, and
+def _not_stored(
+    store: RunStore, moved: dict[str, str], batch: tuple[RunTask, ...], failed: bool
+) -> list[RunTask]:
+    """The runs of a finished task not in the store: the worker could not write them, and
     their rows must come back from it (a round trip the others need not make). When the
-    task failed, the runs not stored ok: an error shard found then is an earlier attempt's
-    (``--resume`` retrying a failed run), not this one's."""
+    task failed, the runs not stored ok: an error row found then is an earlier attempt's
+    (``--resume`` retrying a failed run), not this one's. ``moved``: the runs this driver
+    compacted meanwhile, with their status."""
     if failed:
-        return [task for task in batch if not stored_ok(out, task.run_id)]
-    return [task for task in batch if not shard_path(out, task.run_id).is_file()]
+        ok = {t.run_id for t in batch if moved.get(t.run_id) == "ok"}
+        return [t for t in batch if not (t.run_id in ok or shard_ok(store.folder, t.run_id))]
+    return [t for t in batch if not (store.shard_file(t.run_id).is_file() or t.run_id in moved)]
 
 
 def _submit(client: Any, batch: tuple[RunTask, ...], out: Path) -> Any:

@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 
 from flowsim.results.runs import replication_seeds, versions
+from flowsim.results.store import RunStore
 from flowsim.scenario.calibration import Calibration, apply_values, calibrated_parameter
 from flowsim.scenario.errors import ConfigError
 from flowsim.scenario.loading import load_config, scenario_from_dict
@@ -285,12 +286,14 @@ class Study:
     ) -> tuple[np.ndarray, list[dict[int, float]], int]:
         """Run every set (skipping runs already stored) and return each set's log
         likelihood, its squared errors by series, and the number of runs computed."""
-        from flowsim.results.shards import compute_runs, stored_ok
+        from flowsim.results.shards import compute_runs
 
         per_set = self.tasks(sets)
-        todo = [t for tasks in per_set for t in tasks if not stored_ok(self.runs, t.run_id)]
+        store = RunStore(self.runs)
+        done = store.ok_ids()
+        todo = [t for tasks in per_set for t in tasks if t.run_id not in done]
         compute_runs(client, todo, self.runs)
-        stored = _stored_values(self.runs, [t.run_id for tasks in per_set for t in tasks])
+        stored = _stored_values(store, [t.run_id for tasks in per_set for t in tasks])
         observed = self.points["value"].to_numpy(float)
         log_lik = np.full(len(sets), -np.inf)
         sse: list[dict[int, float]] = []
@@ -323,21 +326,13 @@ def _until(scenario: Scenario, until: dt.date, source: str) -> Scenario:
     return scenario_from_dict(tree, source)
 
 
-def _stored_values(folder: Path, ids: list[str]) -> dict[str, list[float]]:
-    """The point values of the runs ``ids`` stored ok in ``folder`` (run id -> values)."""
-    from flowsim.results.shards import read_shard, shard_path
-
-    out: dict[str, list[float]] = {}
-    for rid in ids:
-        path = shard_path(folder, rid)
-        if not path.is_file():
-            continue
-        row = read_shard(path).to_pylist()[0]
-        if row.get("status") != "ok":
-            continue
-        names = sorted((k for k in row if k.startswith("p") and k[1:].isdigit()), key=_point)
-        out[rid] = [row[k] for k in names]
-    return out
+def _stored_values(store: RunStore, ids: list[str]) -> dict[str, list[float]]:
+    """The point values of the runs ``ids`` stored ok in ``store`` (run id -> values)."""
+    rows = store.rows(ids)
+    rows = rows[rows["status"] == "ok"]
+    names = sorted((k for k in rows.columns if k.startswith("p") and k[1:].isdigit()), key=_point)
+    values = rows[names].to_numpy(float)
+    return {rid: list(row) for rid, row in zip(rows["run_id"], values, strict=True)}
 
 
 def _point(name: str) -> int:

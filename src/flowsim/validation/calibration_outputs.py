@@ -20,6 +20,7 @@ import pandas as pd
 import yaml
 
 from flowsim.results.runs import atomic_path, replication_seeds, versions
+from flowsim.results.store import RunStore
 from flowsim.scenario.loading import load_config
 from flowsim.scenario.scenario import Scenario
 from flowsim.validation.calibration_docs import calibration_tables
@@ -127,7 +128,7 @@ def ensemble_series(client: Any, scenario: Scenario, seed: int, out: Path, keep:
     """Run each member of ``scenario``'s ensemble once (replication seeds from ``seed``) on
     ``client``, keeping the daily series ``keep``; returns them as one frame with a
     ``replication`` column (member order), stored under ``out`` (resumable)."""
-    from flowsim.results.shards import RunTask, compute_runs, run_id, stored_ok
+    from flowsim.results.shards import RunTask, compute_runs, run_id
 
     members = len(scenario.ensemble.members) if scenario.ensemble else 1
     version = versions()["flowsim"]
@@ -144,12 +145,13 @@ def ensemble_series(client: Any, scenario: Scenario, seed: int, out: Path, keep:
                 tuple(keep),
             )
         )
-    compute_runs(client, [t for t in tasks if not stored_ok(out, t.run_id)], out)
-    frames = [
-        pd.read_parquet(out / "series" / f"{t.run_id}.parquet").assign(replication=k)
-        for k, t in enumerate(tasks)
-    ]
-    return pd.concat(frames, ignore_index=True)
+    store = RunStore(out)
+    done = store.ok_ids()
+    compute_runs(client, [t for t in tasks if t.run_id not in done], out)
+    ids = [t.run_id for t in tasks]
+    frame = store.series(ids)
+    frame["replication"] = frame.pop("run_id").map({rid: k for k, rid in enumerate(ids)})
+    return frame
 
 
 def _no_summary(frame: pd.DataFrame, model: Any = None) -> dict[str, float]:

@@ -38,6 +38,7 @@ import pandas as pd
 import yaml
 
 from flowsim.results.runs import atomic_path, replication_seeds, versions
+from flowsim.results.store import RunStore
 from flowsim.scenario.calibration import FITTED_NOTE, calibrated_parameter, set_path
 from flowsim.scenario.errors import ConfigError
 from flowsim.scenario.fields import LABEL
@@ -96,14 +97,7 @@ def member_states(
     """Each ensemble member's state at the end of ``origin``: its history (replication
     ``k``'s seed from ``seed``, as ``flowsim run`` gives member ``k``) run up to it on
     ``client``; stored under ``folder`` (a second call runs nothing again)."""
-    from flowsim.results.shards import (
-        RunTask,
-        compute_runs,
-        read_shard,
-        run_id,
-        shard_path,
-        stored_ok,
-    )
+    from flowsim.results.shards import RunTask, compute_runs, run_id
 
     members = len(fitted.ensemble.members) if fitted.ensemble else 1
     summary = StateAtEnd(list(fitted.reception.centres))
@@ -113,11 +107,14 @@ def member_states(
         scenario = history_until(fitted.member(k), origin)
         rid = run_id(scenario, rep_seed, version)
         tasks.append(RunTask(rid, scenario, rep_seed, summary, summary.names))
-    compute_runs(client, [t for t in tasks if not stored_ok(folder, t.run_id)], folder)
+    store = RunStore(folder)
+    done = store.ok_ids()
+    compute_runs(client, [t for t in tasks if t.run_id not in done], folder)
+    rows = store.rows([t.run_id for t in tasks]).set_index("run_id")
     states = []
     for task in tasks:
-        row = read_shard(shard_path(folder, task.run_id)).to_pylist()[0]
-        if row.get("status") != "ok":
+        row = rows.loc[task.run_id]
+        if row["status"] != "ok":
             raise ForwardError([f"member history {task.run_id} failed: {row.get('error')}"])
         states.append({name: row[name] for name in summary.names})
     return states
