@@ -9,7 +9,8 @@ Plotly chart on screen, then to the page with both runs picked. The page is open
 the moment the server answers (its kernel still starting), and again 15 s later, when a
 prepared kernel is waiting (the usual case: a researcher starts the server, then opens the
 page).
-Usage: ``.venv/bin/python benchmarks/dashboard.py`` (about two minutes);
+Usage: ``.venv/bin/python benchmarks/dashboard.py`` (about two minutes); ``--results DIR``
+opens an existing results root instead (a large sweep kept by ``sweep_scale.py --keep``);
 ``--screenshot docs/figures/dashboard.png`` also saves the laptop-sized first screen with
 both runs picked (the README's picture).
 """
@@ -45,6 +46,9 @@ def _first_chart(browser, url: str, shot: Path | None = None) -> tuple[float, fl
     page.wait_for_selector(".flowsim-chart .js-plotly-plot", timeout=120_000)
     first = time.perf_counter() - started
     labels = page.locator(".flowsim-folders select option").all_inner_texts()
+    if len(labels) < 2:
+        page.close()
+        return first, float("nan")
     started = time.perf_counter()
     page.locator(".flowsim-folders select").select_option(label=labels[:2])
     page.wait_for_selector("[data-renders='1']", state="attached", timeout=120_000)
@@ -65,11 +69,17 @@ def main() -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--screenshot", type=Path, help="PNG of the page with both runs")
+    parser.add_argument(
+        "--results",
+        type=Path,
+        help="an existing results root to open (for instance one holding a large sweep, "
+        "benchmarks/sweep_scale.py --keep) instead of the two baseline runs",
+    )
     args = parser.parse_args()
     flowsim = Path(sys.executable).parent / "flowsim"
     with tempfile.TemporaryDirectory() as tmp:
-        results = Path(tmp) / "results"
-        for name in ("belgium-baseline", "winter-plan-2022"):
+        results = args.results or Path(tmp) / "results"
+        for name in () if args.results else ("belgium-baseline", "winter-plan-2022"):
             subprocess.run(
                 [str(flowsim), "run", str(ROOT / "configs" / f"{name}.yaml"), "--replications",
                  "10", "--out", str(results / name)],
@@ -110,7 +120,8 @@ def main() -> int:
         finally:
             server.terminate()
             server.wait(10)
-    print(f"first chart {first:.1f} s after opening the page (one run of 10 replications)")
+    what = f"the first folder of {results}" if args.results else "one run of 10 replications"
+    print(f"first chart {first:.1f} s after opening the page ({what})")
     print(f"both runs picked: drawn again in {both:.1f} s")
     print(f"opened again in the same browser: first chart in {again:.1f} s")
     print(f"opened the moment the server answers (kernel still starting): {at_once:.1f} s")

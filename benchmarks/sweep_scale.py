@@ -10,8 +10,10 @@ process, sampled every 0.2 s), the number of files the results folder holds, and
 of ``flowsim report`` on it.
 
 Usage: ``.venv/bin/python benchmarks/sweep_scale.py --points 2000 --replications 5``
-(10,000 runs, about a quarter of an hour on two cores). The folder is left in a temporary
-directory and removed at the end, unless ``--keep DIR`` names where to put it.
+(10,000 runs, about a quarter of an hour on two cores). ``--kill-after S`` kills the sweep
+(driver and workers) after S seconds and finishes it with ``--resume``: the figures are then
+the two commands' together. The folder is left in a temporary directory and removed at the
+end, unless ``--keep DIR`` names where to put it.
 """
 
 from __future__ import annotations
@@ -24,8 +26,11 @@ import tempfile
 import time
 from pathlib import Path
 
+import pandas as pd
 import psutil
 import yaml
+
+from flowsim.results.store import RunStore
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOWSIM = Path(sys.executable).with_name("flowsim")
@@ -60,8 +65,9 @@ def experiment(points: int, replications: int) -> dict:
     }
 
 
-def run_watched(command: list[str]) -> tuple[float, int]:
-    """Run ``command``; its wall seconds and its peak resident memory (bytes)."""
+def run_watched(command: list[str], kill_after: float | None = None) -> tuple[float, int]:
+    """Run ``command``; its wall seconds and its peak resident memory (bytes). With
+    ``kill_after``, the process is killed (SIGKILL) after that many seconds."""
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
     watched = psutil.Process(process.pid)
@@ -71,6 +77,12 @@ def run_watched(command: list[str]) -> tuple[float, int]:
             peak = max(peak, watched.memory_info().rss)
         except psutil.NoSuchProcess:
             break
+        if kill_after is not None and time.perf_counter() - started > kill_after:
+            for child in watched.children(recursive=True):  # its local cluster's workers
+                child.kill()
+            process.kill()
+            process.wait()
+            return time.perf_counter() - started, peak
         time.sleep(0.2)
     if process.returncode:
         raise SystemExit(f"{command[1]} failed ({process.returncode})")
@@ -83,6 +95,11 @@ def main() -> int:
     parser.add_argument("--replications", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--keep", type=Path, help="leave the results folder here")
+    parser.add_argument(
+        "--kill-after",
+        type=float,
+        help="kill the sweep (driver and workers) after this many seconds, then --resume it",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
@@ -91,13 +108,27 @@ def main() -> int:
         out = work / "results"
         runs = args.points * args.replications
         sweep = [str(FLOWSIM), "sweep", str(work / "sweep.yaml"), "--out", str(out)]
-        seconds, peak = run_watched([*sweep, "--workers", str(args.workers)])
+        sweep += ["--workers", str(args.workers)]
+        seconds, peak = 0.0, 0
+        if args.kill_after:
+            seconds, peak = run_watched(sweep, kill_after=args.kill_after)
+            stored = RunStore(out).count()
+            print(f"killed after {seconds:.0f} s with {stored:,} runs stored")
+            sweep.append("--resume")
+        more, more_peak = run_watched(sweep)
+        seconds, peak = seconds + more, max(peak, more_peak)
         files = sum(1 for p in out.rglob("*") if p.is_file())
         report, _ = run_watched([str(FLOWSIM), "report", str(out)])
+        runs_table = pd.read_parquet(out / "runs.parquet")
+        stored = pd.read_parquet(out / "store" / "rows")
         print(
             f"{runs:,} runs on {args.workers} workers: {seconds:.0f} s, "
             f"{runs / seconds:.1f} runs/s; driver peak {peak / 2**20:.0f} MiB; "
             f"{files:,} files in the results folder; flowsim report {report:.1f} s"
+        )
+        print(
+            f"runs.parquet: {runs_table['status'].value_counts().to_dict()}; "
+            f"stored rows {len(stored):,} ({stored['run_id'].nunique():,} runs)"
         )
         if args.keep:
             shutil.copytree(out, args.keep)
