@@ -192,6 +192,31 @@ def test_a_sweep_compacting_as_it_goes_stores_the_same_runs_and_series(
     pd.testing.assert_frame_equal(RunStore(target).series(ids), RunStore(out).series(ids))
 
 
+def test_the_driver_hands_dask_a_window_of_tasks_not_the_whole_sweep(
+    tmp_path, reference, monkeypatch
+):
+    _, expected = reference
+    monkeypatch.setattr(shards, "TASKS_IN_FLIGHT", 2)
+    submit, submitted, waiting = shards._submit, [], []
+
+    def counted(client, batch, out):
+        waiting.append(sum(not future.done() for future in submitted))
+        submitted.append(submit(client, batch, out))
+        return submitted[-1]
+
+    monkeypatch.setattr(shards, "_submit", counted)
+    with local_client(workers=1) as client:
+        run_sweep(
+            load_experiment(write_spec(tmp_path)),
+            tmp_path / "out",
+            client,
+            progress=False,
+            runs_per_task=1,
+        )
+    assert len(submitted) == RUNS and max(waiting) < 2  # never more than 2 tasks handed out
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / "runs.parquet"), expected)
+
+
 def test_a_task_that_fails_as_a_whole_has_its_runs_made_one_by_one(
     tmp_path, reference, monkeypatch
 ):

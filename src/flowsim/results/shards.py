@@ -197,8 +197,9 @@ def compute_runs(
     """Make every run of ``todo`` on the Dask ``client`` and store each in ``out``'s run
     store as it finishes; ``bar`` (a tqdm bar, optional) counts them.
 
-    Tasks are handed to Dask a window at a time (:data:`TASKS_IN_FLIGHT` per worker), so
-    the driver and the scheduler hold a few hundred runs however large the sweep. Every
+    Tasks are handed to Dask a window at a time (:data:`TASKS_IN_FLIGHT` per worker thread,
+    following the cluster's size), so the scheduler holds a few hundred runs per worker
+    however large the sweep. Every
     :data:`~flowsim.results.store.COMPACT_EVERY` runs, and at the end, the store is
     compacted. A task failing as a whole (its worker died too many times) has its runs made
     again one per task; a run that still fails is stored as an error. Runs are stored as
@@ -223,7 +224,8 @@ def compute_runs(
         pending[future] = batch
         queue.add(future)
 
-    for batch in itertools.islice(waiting, TASKS_IN_FLIGHT * workers):
+    window = _Window(client, workers)
+    for batch in itertools.islice(waiting, window.size()):
         submit(batch)
     for future in queue:
         batch = pending.pop(future)
@@ -241,13 +243,28 @@ def compute_runs(
         if bar is not None:
             bar.update(len(batch) - retried)
         future.release()
-        for next_batch in itertools.islice(waiting, 1):
+        for next_batch in itertools.islice(waiting, max(0, window.size() - len(pending))):
             submit(next_batch)
         since_compaction += len(batch) - retried
         if since_compaction >= COMPACT_EVERY:
             moved.update(store.compact())
             since_compaction = 0
     store.compact()
+
+
+class _Window:
+    """How many tasks to keep handed to Dask: :data:`TASKS_IN_FLIGHT` per worker thread,
+    counted again every few seconds, as a cluster's workers come and go."""
+
+    def __init__(self, client: Any, workers: int, every_s: float = 2.0):
+        self.client, self.workers, self.every_s = client, workers, every_s
+        self.counted = time.monotonic()
+
+    def size(self) -> int:
+        if time.monotonic() - self.counted > self.every_s:
+            self.counted = time.monotonic()
+            self.workers = sum(self.client.nthreads().values()) or self.workers
+        return TASKS_IN_FLIGHT * self.workers
 
 
 def _not_stored(
