@@ -1,7 +1,8 @@
 """A large sweep of a short scenario (issue 19, part 2): how the store and its readers scale.
 
 Sweeps the reduced chain (``benchmarks/reduced-chain.yaml``, as ``benchmarks/build.py``:
-one year, one group, single adults, one centre type, 30,000 pending) over a Latin hypercube
+one year, one group, single adults, one centre type, 30,000 pending), or a tenth of it
+(``--scenario one-province``, for 100,000-run sweeps), over a Latin hypercube
 of three factors (CGRS officers, inflow scale, housing found per month), ``--points`` x
 ``--replications`` runs, keeping one daily series per run, with ``flowsim sweep`` on a
 local Dask cluster of ``--workers``.
@@ -10,10 +11,11 @@ process, sampled every 0.2 s), the number of files the results folder holds, and
 of ``flowsim report`` on it.
 
 Usage: ``.venv/bin/python benchmarks/sweep_scale.py --points 2000 --replications 5``
-(10,000 runs, about a quarter of an hour on two cores). ``--kill-after S`` kills the sweep
-(driver and workers) after S seconds and finishes it with ``--resume``: the figures are then
-the two commands' together. The folder is left in a temporary directory and removed at the
-end, unless ``--keep DIR`` names where to put it.
+(10,000 runs, about a quarter of an hour on two cores);
+``--scenario one-province --points 20000 --replications 5``: 100,000 runs. ``--kill-after S``
+kills the sweep (driver and workers) after S seconds and finishes it with ``--resume``: the
+figures are then the two commands' together. The folder is left in a temporary directory
+and removed at the end, unless ``--keep DIR`` names where to put it.
 """
 
 from __future__ import annotations
@@ -31,27 +33,37 @@ import psutil
 import yaml
 
 from flowsim.results.store import RunStore
+from flowsim.scenario.loading import load_config
 
-ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 FLOWSIM = Path(sys.executable).with_name("flowsim")
-SCENARIO = Path(__file__).resolve().with_name("reduced-chain.yaml")  # as benchmarks/build.py
+SCENARIOS = ("reduced-chain", "one-province")  # benchmarks/<name>.yaml
 
 
-def experiment(points: int, replications: int) -> dict:
-    """The sweep: a Latin hypercube over three factors of the reduced chain."""
+def experiment(points: int, replications: int, scenario: str = "reduced-chain") -> dict:
+    """The sweep: a Latin hypercube over three factors of ``benchmarks/<scenario>.yaml``:
+    officers and housing from 0.75 and 0.67 to 1.25 and 1.33 times the scenario's own."""
+    base = load_config(HERE / f"{scenario}.yaml")
+    officers = base.cgrs.case_officers_fte
+    housing = base.municipalities.housing_persons_per_month
     return {
-        "name": "reduced-chain-sweep",
+        "name": f"{scenario}-sweep",
         "description": "benchmark: a large sweep of a short scenario",
-        "base": str(SCENARIO),
+        "base": str(HERE / f"{scenario}.yaml"),
         "levers": [
-            {"name": "officers", "field": "cgrs.case_officers_fte", "range": [300, 500]},
+            {
+                "name": "officers",
+                "field": "cgrs.case_officers_fte",
+                "range": [0.75 * officers, 1.25 * officers],
+            },
         ],
         "uncertainties": [
             {"name": "inflow", "field": "inflow.scale", "range": [0.8, 1.2]},
             {
                 "name": "housing",
                 "field": "municipalities.housing_persons_per_month",
-                "range": [600, 1200],
+                "range": [round(housing * 2 / 3), round(housing * 4 / 3)],
             },
         ],
         "design": {"kind": "latin_hypercube", "samples": points, "seed": 1},
@@ -94,6 +106,7 @@ def main() -> int:
     parser.add_argument("--points", type=int, default=2000)
     parser.add_argument("--replications", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--scenario", choices=SCENARIOS, default="reduced-chain")
     parser.add_argument("--keep", type=Path, help="leave the results folder here")
     parser.add_argument(
         "--kill-after",
@@ -103,7 +116,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        spec = experiment(args.points, args.replications)
+        spec = experiment(args.points, args.replications, args.scenario)
         (work / "sweep.yaml").write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
         out = work / "results"
         runs = args.points * args.replications
