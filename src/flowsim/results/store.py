@@ -282,11 +282,14 @@ class RunStore:
         return _one_per_run(table).to_pandas()
 
     def _write_series_part(self, number: int, series: list[tuple[str, Path]]) -> None:
-        frames = [pq.read_table(file).to_pandas().assign(run_id=rid) for rid, file in series]
-        frame = pd.concat(frames, ignore_index=True).sort_values(["run_id", "date"])
-        frame = frame[["run_id", *[c for c in frame.columns if c != "run_id"]]]
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        rows_per_group = max(1, len(frame) // len(series)) * RUNS_PER_ROW_GROUP
+        tables = []
+        for rid, file in series:
+            table = read_shard(file)  # a small file: read as one, not through datasets
+            ids = pa.array([rid] * len(table), pa.string())
+            tables.append(table.add_column(0, "run_id", ids))
+        table = pa.concat_tables(tables, promote_options="permissive")
+        table = table.sort_by([("run_id", "ascending"), ("date", "ascending")])
+        rows_per_group = max(1, len(table) // len(series)) * RUNS_PER_ROW_GROUP
         with _atomic(self.folder / SERIES_PARTS / f"part-{number:06d}.parquet") as tmp:
             pq.write_table(table, tmp, row_group_size=rows_per_group)
 
