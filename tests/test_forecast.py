@@ -56,6 +56,18 @@ def test_the_table_by_hand() -> None:
     assert decisions.loc["2024-01-01", "median"] == pytest.approx(11 * 366)
     # nothing measured the decisions in this made-up calibration: no predictive band
     assert decisions["predictive_q05"].isna().all()
+    assert (decisions["predictive_note"] == "not observed in the fit").all()
+    assert (backlog["predictive_note"] == "").all()
+
+
+def test_a_series_observed_in_one_year_only_gets_no_predictive_band() -> None:
+    once = pd.DataFrame([["cgrs_decisions", "year", 1, 1.0, 0.9]], columns=ERROR_COLUMNS)
+    table = forecast_table(two_years(), pd.concat([BACKLOG_ONLY, once]))
+    decisions = table[table["series"] == "cgrs_decisions"]
+    assert decisions["predictive_q05"].isna().all()
+    assert decisions["predictive_note"].str.contains("observed in 1 year").all()
+    backlog = table[table["series"] == "cgrs_backlog"]
+    assert backlog["predictive_q05"].notna().all()
     # only what the run recorded
     assert set(table["series"]) == {"cgrs_backlog", "cgrs_decisions"}
 

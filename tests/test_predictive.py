@@ -13,6 +13,8 @@ from scipy import stats
 from flowsim.validation.predictive import (
     DRAWS_PER_RUN,
     ERROR_COLUMNS,
+    MIN_EFFECTIVE_POINTS,
+    add_predictive,
     error_scales,
     predictive_samples,
     scale_of,
@@ -68,10 +70,33 @@ def test_scale_of_falls_back_to_the_series_then_to_the_median() -> None:
         scale_of(scales.iloc[:0], "backlog", "day")
 
 
+def test_an_error_seen_in_one_year_only_gives_no_band() -> None:
+    """One observed year cannot measure an error: t with one degree of freedom would put
+    the 90% band at hundreds of times the median. Such a resolution borrows its series'
+    measured one; a series measured at no resolution gets no band; the others keep theirs."""
+    scales = pd.DataFrame(
+        [
+            ["without", "day", 1, 1.0, 0.9],
+            ["occupancy", "span", 1, 1.0, 0.02],
+            ["occupancy", "month", 6, 3.5, 0.03],
+            ["backlog", "day", 10, 4.0, 0.1],
+        ],
+        columns=ERROR_COLUMNS,
+    )
+    assert np.isnan(scale_of(scales, "without", "day")).all()
+    assert scale_of(scales, "occupancy", "span") == (0.03, 3.5)
+    assert scale_of(scales, "returns", "year") == (0.065, 3.75)  # never fitted: the median
+    points = pd.DataFrame({"series": ["without", "backlog"], "resolution": ["day", "day"]})
+    found, draws = add_predictive(points, np.full((40, 2), 1000.0), scales, seed=2)
+    assert np.isnan(draws[:, 0]).all() and np.isfinite(draws[:, 1]).all()
+    assert found["predictive_q95"].isna().tolist() == [True, False]
+    assert 1000 < found["predictive_q95"].iloc[1] < 1400
+
+
 @settings(max_examples=20, deadline=None)
 @given(
     scale=st.floats(0.01, 0.5),
-    dof=st.floats(1.0, 30.0),
+    dof=st.floats(MIN_EFFECTIVE_POINTS, 30.0),
     level=st.sampled_from([0.5, 0.9]),
 )
 def test_predictive_quantiles_are_students(scale: float, dof: float, level: float) -> None:

@@ -20,7 +20,12 @@ import pandas as pd
 from flowsim.results.catalogue import entry
 from flowsim.results.markdown import table
 from flowsim.validation.observed import ModelRun
-from flowsim.validation.predictive import add_predictive, manifest_scales
+from flowsim.validation.predictive import (
+    MIN_EFFECTIVE_POINTS,
+    add_predictive,
+    manifest_scales,
+    measured,
+)
 
 # Stocks at the end of each year (and on the days asked for) and flows totalled per year:
 # what a reader of the forecast looks for first.
@@ -44,6 +49,7 @@ COLUMNS = [
     "q95",
     "predictive_q05",
     "predictive_q95",
+    "predictive_note",  # why there is no predictive band, if there is none
 ]
 
 
@@ -83,7 +89,7 @@ def forecast_table(
     samples = np.column_stack(
         [run.values(p.series, p.kind, p.start, p.end) for p in points.itertuples()]
     )
-    measured = points["series"].isin(set(scales["series"])).to_numpy()
+    fitted = points["series"].isin(set(scales["series"])).to_numpy()
     out = points.drop(columns="resolution").copy()
     out["label"] = [entry(s).label for s in out["series"]]
     out["unit"] = [entry(s).unit for s in out["series"]]
@@ -91,11 +97,23 @@ def forecast_table(
     out["q05"], out["q95"] = np.quantile(samples, [0.05, 0.95], axis=0)
     out["predictive_q05"] = np.nan
     out["predictive_q95"] = np.nan
-    if measured.any():
-        found, _ = add_predictive(points[measured], samples[:, measured], scales, seed)
+    if fitted.any():
+        found, _ = add_predictive(points[fitted], samples[:, fitted], scales, seed)
         bands = ["predictive_q05", "predictive_q95"]
-        out.loc[measured, bands] = found[bands].to_numpy()
+        out.loc[fitted, bands] = found[bands].to_numpy()
+    out["predictive_note"] = [
+        _why_no_band(scales, s) if not np.isfinite(q) else ""
+        for s, q in zip(out["series"], out["predictive_q05"], strict=True)
+    ]
     return out[COLUMNS]
+
+
+def _why_no_band(scales: pd.DataFrame, series: str) -> str:
+    mine = scales[scales["series"] == series]
+    if mine.empty:
+        return "not observed in the fit"
+    years = mine["effective_points"].max()
+    return f"observed in {years:.0f} year(s) only: its error is not measured"
 
 
 def _count(value: float) -> str:
@@ -114,7 +132,7 @@ def markdown(frame: pd.DataFrame, settings: str) -> str:
         predictive = (
             f"{_count(r.predictive_q05)}-{_count(r.predictive_q95)}"
             if measured
-            else "not observed in the fit"
+            else r.predictive_note
         )
         figure = r.label if f"({r.unit})" in r.label else f"{r.label} ({r.unit})"
         rows.append([figure, when, _count(r.median), band, predictive])
@@ -146,7 +164,8 @@ def run_forecast(
             f"`flowsim forecast {results}` on the run of `{manifest.get('source', '?')}` "
             f"({len(run.replications)} replications, {members} ensemble members, master seed "
             f"{manifest.get('master_seed', '?')}); the predictive band adds the calibration's "
-            f"error per series ({len(scales)} series measured)."
+            f"error per series ({len(measured(scales))} series measured on at least "
+            f"{MIN_EFFECTIVE_POINTS:.0f} years)."
         )
         write_block(docs, "forecast", markdown(frame, settings))
     return frame

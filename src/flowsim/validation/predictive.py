@@ -14,9 +14,15 @@ floor), a new point's error is Student-t with ``m_s`` degrees of freedom and sca
 calibration's own points only (:func:`error_scales`; ``errors.csv`` in a calibration's
 folder), so a forecast's band never sees what it forecasts.
 
-A forecast point on a series (and resolution) the calibration did not fit takes the scale of
-the same series at another resolution (the largest, to be safe), else the median scale of
-the fitted series (:func:`scale_of`).
+A scale measured on fewer than :data:`MIN_EFFECTIVE_POINTS` effective points is no
+measurement: one observed year gives a Student-t with one degree of freedom (a Cauchy), whose
+90% band runs to hundreds of times the median. Such a series gets no predictive band of its
+own (:func:`measured`).
+
+A forecast point on a series (and resolution) the calibration did not fit, or did not
+measure, takes the scale of the same series at another resolution (the largest, to be
+safe), else, when the series was fitted nowhere, the median scale of the measured series;
+a series fitted but measured nowhere gets no band (:func:`scale_of`).
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ ERROR_COLUMNS = ["series", "resolution", "points", "effective_points", "scale"]
 PREDICTIVE_QUANTILES = (0.05, 0.25, 0.75, 0.95)  # columns predictive_q05 ... predictive_q95
 DRAWS_PER_RUN = 50  # error draws per run: bands from runs x draws samples
 MOST_LOG_ERROR = 10.0  # draws of the log error are clipped to +-this
+MIN_EFFECTIVE_POINTS = 2.0  # the fewest effective points (years) that measure an error
 
 
 def error_scales(points: pd.DataFrame, floor: float) -> pd.DataFrame:
@@ -74,19 +81,29 @@ def error_scales(points: pd.DataFrame, floor: float) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=ERROR_COLUMNS)
 
 
+def measured(scales: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``scales`` measured on at least :data:`MIN_EFFECTIVE_POINTS` effective
+    points: the errors a predictive band may use."""
+    return scales[scales["effective_points"] >= MIN_EFFECTIVE_POINTS]
+
+
 def scale_of(scales: pd.DataFrame, series: str, resolution: str) -> tuple[float, float]:
-    """The error scale and degrees of freedom for one point (module docstring's fallback).
-    Raises ``ValueError`` when ``scales`` is empty."""
-    if scales.empty:
-        raise ValueError("no error scales: the calibration fitted no outcome series")
-    same = scales[scales["series"] == series]
+    """The error scale and degrees of freedom for one point (module docstring's fallback);
+    NaN for a series fitted but measured at no resolution. Raises ``ValueError`` when no
+    series is measured."""
+    usable = measured(scales)
+    if usable.empty:
+        raise ValueError("no error scales: the calibration measured no outcome series")
+    same = usable[usable["series"] == series]
     exact = same[same["resolution"] == resolution]
     if not exact.empty:
         row = exact.iloc[0]
     elif not same.empty:
         row = same.loc[same["scale"].idxmax()]
+    elif (scales["series"] == series).any():
+        return float("nan"), float("nan")
     else:
-        return float(scales["scale"].median()), float(scales["effective_points"].median())
+        return float(usable["scale"].median()), float(usable["effective_points"].median())
     return float(row["scale"]), float(row["effective_points"])
 
 
@@ -96,17 +113,20 @@ def predictive_samples(
     """The runs' values (runs x points, in the points' units) times the model's own error:
     ``runs * DRAWS_PER_RUN`` rows, each run's value times ``exp(e)``, ``e`` Student-t with
     the point's scale and degrees of freedom (:func:`scale_of`). Deterministic in ``seed``.
-    NaN stays NaN (a run that does not cover the point)."""
+    NaN stays NaN (a run that does not cover the point), and a point whose error was not
+    measured is NaN throughout."""
     samples = np.atleast_2d(np.asarray(samples, float))
     if samples.shape[1] != len(points):
         raise ValueError(f"{samples.shape[1]} columns of samples for {len(points)} points")
     keys = zip(points["series"], points["resolution"], strict=True)
     pairs = [scale_of(scales, series, res) for series, res in keys]
     scale = np.array([p[0] for p in pairs])
-    dof = np.array([max(p[1], 1.0) for p in pairs])
+    unmeasured = ~np.isfinite(scale)
+    dof = np.array([max(p[1], 1.0) if np.isfinite(p[1]) else 1.0 for p in pairs])
     rng = np.random.default_rng(seed)
     rows = samples.shape[0] * DRAWS_PER_RUN
-    errors = rng.standard_t(dof, size=(rows, len(points))) * scale
+    errors = rng.standard_t(dof, size=(rows, len(points))) * np.where(unmeasured, 0.0, scale)
+    errors[:, unmeasured] = np.nan  # no band where the error was not measured
     # t with one or two degrees of freedom has tails exp() cannot hold; a factor of e^10
     # (22,000) is past any band's end
     errors = np.clip(errors, -MOST_LOG_ERROR, MOST_LOG_ERROR)
@@ -121,9 +141,12 @@ def add_predictive(
     points' units) added, and the predictive samples (:func:`predictive_samples`)."""
     draws = predictive_samples(samples, points, scales, seed)
     points = points.copy()
+    banded = np.isfinite(draws).any(axis=0)  # NaN where no error was measured
     for q in PREDICTIVE_QUANTILES:
         column = f"predictive_q{round(100 * q):02d}"
-        points[column] = np.nanquantile(draws, q, axis=0) if len(points) else []
+        points[column] = np.nan
+        if banded.any():
+            points.loc[banded, column] = np.nanquantile(draws[:, banded], q, axis=0)
     return points, draws
 
 
