@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from conftest import dispatch_rank, wrap_step
@@ -530,3 +531,36 @@ def test_new_residents_fill_only_the_usable_share_of_the_places(small_scenario, 
         ceiling = int(np.floor(places * usable))
         assert frame[f"in_reception_{t}"].max() == ceiling, t
     assert frame["without_reception"].max() > 0
+
+
+@pytest.mark.parametrize("slack", [0.0, 0.5, 1.0])
+def test_while_people_wait_fedasil_fills_the_share_of_its_slack_it_uses(small_scenario, slack):
+    """The places kept empty in quiet times (1 - usable share) are filled, up to
+    ``slack_used_when_full`` of them, once people wait for a place; never more."""
+    usable = 0.8
+    scenario = small_scenario(
+        **FILLING,
+        **{"reception.usable_place_share": usable, "reception.slack_used_when_full": slack},
+    )
+    frame = ProtectionSystem(scenario, 4).run_to_end()
+    for t, places in (("collective", 500), ("lri", 200), ("emergency", 100)):
+        ceiling = int(np.floor(places * (usable + slack * (1 - usable))))
+        assert frame[f"in_reception_{t}"].max() == ceiling, t
+    assert frame["without_reception"].max() > 0
+
+
+def test_with_nobody_waiting_the_slack_stays_empty(small_scenario):
+    """Places free and nobody waiting: the network fills only its usable share, whatever
+    share of its slack it would use under pressure."""
+    used = {
+        slack: ProtectionSystem(
+            small_scenario(
+                **AMPLE,
+                **{"reception.usable_place_share": 0.5, "reception.slack_used_when_full": slack},
+            ),
+            2,
+        ).run_to_end()
+        for slack in (0.0, 1.0)
+    }
+    assert used[0.0]["without_reception"].max() == 0
+    pd.testing.assert_frame_equal(used[0.0], used[1.0])

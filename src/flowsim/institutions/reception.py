@@ -248,7 +248,8 @@ class Fedasil(mesa.Agent):
         self.capacity = np.zeros(len(centres), np.int64)  # places per centre, today
         # places Fedasil may give to anyone who asks; reserved centres count as having none
         self.reserved = np.array([c.reserved_for is not None for c in centres], np.bool_)
-        self.dispatchable = np.zeros(len(centres), np.int64)
+        self.dispatchable = np.zeros(len(centres), np.int64)  # fillable with nobody waiting
+        self.dispatchable_when_full = np.zeros(len(centres), np.int64)  # with people waiting
         self.partner_places = np.zeros(len(centres), np.int64)  # reserved for the resettled
         self.cost = np.zeros(len(centres))  # euros per occupied place per night, today
         self.departures = new_calendar(model.n_days, len(model.cases.key))
@@ -257,14 +258,25 @@ class Fedasil(mesa.Agent):
 
     def refresh(self) -> None:
         """Read every centre's capacity (places) and the places Fedasil may fill in it (its
-        usable share, none in reserved centres), its price, and the hazards of leaving; the
-        model calls this whenever a parameter changes."""
+        usable share, and more while people wait for a place; none in reserved centres), its
+        price, and the hazards of leaving; the model calls this whenever a parameter
+        changes."""
+        p = self.model.params
         self.capacity = np.array([c.capacity_places() for c in self.centres], np.int64)
-        usable = np.floor(self.capacity * self.model.params["reception.usable_place_share"])
-        self.dispatchable = np.where(self.reserved, 0, usable.astype(np.int64))
+        usable = p["reception.usable_place_share"]
+        self.dispatchable = self._fillable(usable)
+        self.dispatchable_when_full = self._fillable(
+            usable + p["reception.slack_used_when_full"] * (1.0 - usable)
+        )
         self.partner_places = np.where(self.reserved, self.capacity, 0)
         self.cost = np.array([c.cost_eur_per_night() for c in self.centres])
         self.today_hazards = self.hazards()
+
+    def _fillable(self, share: float) -> np.ndarray:
+        """Places Fedasil may fill in each centre at ``share`` of its places (none in
+        reserved centres)."""
+        places = np.floor(self.capacity * share).astype(np.int64)
+        return np.where(self.reserved, 0, places)
 
     def hazards(self) -> tuple[float, float]:
         """Today's daily hazards of leaving for private housing and of absconding (per day).
@@ -292,9 +304,11 @@ class Fedasil(mesa.Agent):
             direct(enforce_capacity)(
                 m.cases, m.tally, m.queues.waiting, self.capacity, m.window, m.day
             )
+        # people waiting since yesterday: the network is full, and Fedasil uses its slack
+        full = m.tally.housing_persons[states.WAITING] > 0
         direct(reception_day)(
             m.chain,
-            self.dispatchable,
+            self.dispatchable_when_full if full else self.dispatchable,
             m.day,
             hp,
             ha,
