@@ -237,6 +237,20 @@ def test_a_task_that_fails_as_a_whole_has_its_runs_made_one_by_one(
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / "runs.parquet"), expected)
 
 
+def test_resume_counts_the_stored_runs_that_belong_to_another_version_of_the_sweep(
+    tmp_path, reference
+):
+    out, _ = reference
+    target = tmp_path / "out"
+    shutil.copytree(out, target)
+    # another master seed: every run is another run; the stored ones are not reused
+    with local_client(workers=2) as client:
+        summary = run_sweep(
+            load_experiment(write_spec(tmp_path, seed=99)), target, client, resume=True
+        )
+    assert (summary.computed, summary.skipped, summary.unmatched) == (RUNS, 0, RUNS)
+
+
 def test_resume_after_an_interruption_reruns_nothing_stored_and_duplicates_nothing(
     tmp_path, reference, counting
 ):

@@ -582,6 +582,11 @@ def _sweep(args: argparse.Namespace) -> int:
         f"already stored, in {summary.wall_time_s:.1f} s. Results: {out}/runs.parquet; "
         f"report: flowsim report {out}"
     )
+    if summary.unmatched:
+        print(
+            f"{summary.unmatched} runs stored in {out} match no run of this sweep (its "
+            "scenarios, seeds or flowsim changed since they ran): not reused."
+        )
     return EXIT_OK
 
 

@@ -148,7 +148,9 @@ def compact(out: Path, plan: Plan, outcomes: dict[str, Outcome]) -> pd.DataFrame
 
 @dataclass
 class SweepSummary:
-    """What a sweep did: counts by status, runs skipped as stored, wall time (s)."""
+    """What a sweep did: counts by status, runs skipped as stored, wall time (s), and the
+    runs stored ok in the folder that match no run of this sweep (``unmatched``: stored by
+    another version of its scenarios, seeds or flowsim, so not reused)."""
 
     out: Path
     runs: int
@@ -156,6 +158,7 @@ class SweepSummary:
     skipped: int
     computed: int
     wall_time_s: float
+    unmatched: int = 0
 
 
 def run_sweep(
@@ -188,6 +191,7 @@ def run_sweep(
                 "run into another --out"
             )
     done = done_ids(out, spec.outcomes) if resume else set()
+    unmatched = len(done - plan.tasks.keys())
     todo = [task for rid, task in plan.tasks.items() if rid not in done]
     _write_manifest(out, experiment, plan, extra={"state": "running"})
 
@@ -217,7 +221,8 @@ def run_sweep(
             },
         },
     )
-    return SweepSummary(out, len(runs), statuses, len(plan.tasks) - len(todo), len(todo), wall)
+    skipped = len(plan.tasks) - len(todo)
+    return SweepSummary(out, len(runs), statuses, skipped, len(todo), wall, unmatched)
 
 
 def _progress_bar(total: int, initial: int, enabled: bool) -> Any:
