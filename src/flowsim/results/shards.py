@@ -200,9 +200,10 @@ def compute_runs(
     Tasks are handed to Dask a window at a time (:data:`TASKS_IN_FLIGHT` per worker thread,
     following the cluster's size), so the scheduler holds a few hundred runs per worker
     however large the sweep. The store is compacted every
-    :data:`~flowsim.results.store.COMPACT_EVERY` runs and at the end. A task failing as a whole (its worker died too many times) has its runs made
-    again one per task; a run that still fails is stored as an error. Runs are stored as
-    they come: a sweep or calibration killed meanwhile loses none that finished.
+    :data:`~flowsim.results.store.COMPACT_EVERY` runs and at the end. A task failing as a
+    whole (its worker died too many times) has its runs made again one per task; a run
+    that still fails is stored as an error. Runs are stored as they come: a sweep or
+    calibration killed meanwhile loses none that finished.
     """
     from distributed import as_completed
 
