@@ -249,7 +249,7 @@ def compute_runs(
         if since_compaction >= COMPACT_EVERY:
             moved.update(store.compact())
             since_compaction = 0
-    store.compact()
+    store.compact(final=True)
 
 
 class _Window:

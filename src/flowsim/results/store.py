@@ -80,16 +80,19 @@ class RunStore:
             # pyarrow directly: 0.4 ms a run, pandas 1.6 ms
             pq.write_table(pa.Table.from_pylist([row]), tmp)
 
-    def compact(self) -> dict[str, str]:
+    def compact(self, final: bool = False) -> dict[str, str]:
         """Move the runs not yet compacted into a new part (rows, and series if any);
         returns the status of each run it moved, by run id.
 
         The small files are deleted only once both parts are written, each row's file
         before its series' file: a compaction killed at any point loses nothing and leaves
-        no run whose row is found without its series.
+        no run whose row is found without its series. ``final`` says no worker writes any
+        more: the emptied folders of the small files are removed too.
         """
         files = self._shard_files()
         if not files:
+            if final:
+                self._remove_empty_folders()
             return {}
         rows = pa.concat_tables([read_shard(f) for f in files], promote_options="permissive")
         ids = rows.column("run_id").to_pylist()
@@ -107,6 +110,8 @@ class RunStore:
                 pq.write_table(rows.take(pa.array(new, pa.int64())), tmp)
         self._drop_orphan_series_parts()
         self._remove_small_files(ids, files)
+        if final:
+            self._remove_empty_folders()
         return statuses
 
     # -- reading -------------------------------------------------------------------------
@@ -294,6 +299,19 @@ class RunStore:
         for rid, file in zip(ids, files, strict=True):
             file.unlink(missing_ok=True)  # the row first: no row is left without its series
             self._series_file(rid).unlink(missing_ok=True)
+
+    def _remove_empty_folders(self) -> None:
+        # only once no worker writes: a worker creates the folder again before each write,
+        # but removing it between its mkdir and its write would fail that write; for the
+        # same reason the hidden leftovers of killed writes are garbage only then
+        for name in (SHARDS, SERIES):
+            folder = self.folder / name
+            if not folder.is_dir():
+                continue
+            for leftover in folder.glob(".*.part"):
+                leftover.unlink(missing_ok=True)
+            if not any(folder.iterdir()):
+                folder.rmdir()
 
     def _drop_orphan_series_parts(self) -> None:
         """A series part with no rows part of its number was left by a killed compaction:
