@@ -549,6 +549,40 @@ def test_while_people_wait_fedasil_fills_the_share_of_its_slack_it_uses(small_sc
     assert frame["without_reception"].max() > 0
 
 
+def test_the_slack_opens_only_the_day_after_someone_was_left_without_a_place(
+    small_scenario, run_model
+):
+    """Demand between the usable places and all places: without the slack people wait and
+    the network stops at its usable share; with it, people still wait a day first (the
+    slack is not open to today's registrations while nobody waited yesterday), and the
+    network never grows above its usable share on a day after a day nobody waited."""
+    peak = ProtectionSystem(small_scenario(**AMPLE), 2).run_to_end()["in_reception"].max()
+    runs = {
+        slack: run_model(
+            small_scenario(
+                **{
+                    **AMPLE,
+                    "reception.centres.north.places": int(peak / 0.7),
+                    "reception.usable_place_share": 0.5,
+                    "reception.slack_used_when_full": slack,
+                }
+            ),
+            2,
+        )
+        for slack in (0.0, 1.0)
+    }
+    model, closed = runs[0.0]
+    usable = model.fedasil.dispatchable.sum()
+    assert closed["in_reception"].max() == usable and closed["without_reception"].max() > 0
+    _, opened = runs[1.0]
+    residents = opened["in_reception"].to_numpy()
+    waited = opened["without_reception"].to_numpy() > 0
+    assert residents.max() > usable and waited.any()
+    grew_above_usable = (residents[1:] > residents[:-1]) & (residents[1:] > usable)
+    assert grew_above_usable.any() and waited[:-1][grew_above_usable].all()
+    assert waited.sum() < (closed["without_reception"].to_numpy() > 0).sum()
+
+
 def test_with_nobody_waiting_the_slack_stays_empty(small_scenario):
     """Places free and nobody waiting: the network fills only its usable share, whatever
     share of its slack it would use under pressure."""

@@ -245,6 +245,7 @@ class ProtectionSystem(mesa.Model):
             self.fedasil.departures,
             *self.fedasil.today_hazards,
         )
+        self.fedasil.left_waiting = bool(self.tally.housing_persons[states.WAITING] > 0)
         open_initial_status_holders(
             self.cases, self.tally, self.status_holders, count[arrivals.STATUS]
         )

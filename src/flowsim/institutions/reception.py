@@ -252,6 +252,9 @@ class Fedasil(mesa.Agent):
         self.dispatchable_when_full = np.zeros(len(centres), np.int64)  # with people waiting
         self.partner_places = np.zeros(len(centres), np.int64)  # reserved for the resettled
         self.cost = np.zeros(len(centres))  # euros per occupied place per night, today
+        # whether anyone was left without a place after yesterday's dispatch (or in the
+        # start state): the network is full, and Fedasil uses its slack today
+        self.left_waiting = False
         self.departures = new_calendar(model.n_days, len(model.cases.key))
         self.refresh()
         self._scheduled_with = self.today_hazards  # rates the calendar was computed with
@@ -304,16 +307,17 @@ class Fedasil(mesa.Agent):
             direct(enforce_capacity)(
                 m.cases, m.tally, m.queues.waiting, self.capacity, m.window, m.day
             )
-        # people waiting since yesterday: the network is full, and Fedasil uses its slack
-        full = m.tally.housing_persons[states.WAITING] > 0
+        # not today's waiting count: it holds today's registrations, who have not been
+        # offered a place yet, and would open the slack on any day anyone registers
         direct(reception_day)(
             m.chain,
-            self.dispatchable_when_full if full else self.dispatchable,
+            self.dispatchable_when_full if self.left_waiting else self.dispatchable,
             m.day,
             hp,
             ha,
             m.flows_today,
         )
+        self.left_waiting = bool(m.tally.housing_persons[states.WAITING] > 0)
 
 
 @njit(cache=True, nogil=True)

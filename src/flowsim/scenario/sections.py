@@ -137,8 +137,9 @@ class Reception(Strict):
     # whole families or one sex, repairs, quarantine). New residents are placed only below
     # it; nobody is moved out to reach it. 1: every place can be filled.
     usable_place_share: Share = 1.0
-    # Share of those places kept empty that Fedasil fills while people wait for a place (a
-    # network under pressure uses the slack it keeps in quiet times): 0, none; 1, all.
+    # Share of those places kept empty that Fedasil fills while people wait for a place:
+    # from the day after someone was left without one (a network under pressure uses the
+    # slack it keeps in quiet times): 0, none; 1, all.
     slack_used_when_full: Share = 0.0
 
 
