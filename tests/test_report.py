@@ -10,6 +10,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from experiment_helpers import TINY_SPEC, local_client, write_spec
@@ -22,6 +24,7 @@ from flowsim.experiments.analysis import (
     sobol_indices,
 )
 from flowsim.experiments.design import design_matrix
+from flowsim.experiments.intervals import mean_interval
 from flowsim.experiments.report import write_report
 from flowsim.experiments.spec import Spec, load_experiment
 from flowsim.experiments.sweep import run_sweep
@@ -64,6 +67,39 @@ def test_paired_differences_and_means_match_hand_computation():
     base_half = stats.t.ppf(0.975, 3) * np.std(y_base, ddof=1) / 2
     assert table.loc[0, "mean"] == pytest.approx(11.5)
     assert table.loc[0, "ci_high"] - table.loc[0, "mean"] == pytest.approx(base_half)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(
+        st.tuples(
+            st.integers(0, 4),  # point
+            st.sampled_from(["ok", "ok", "ok", "error"]),
+            st.one_of(st.floats(-1e6, 1e6), st.just(math.nan)),
+            st.one_of(st.floats(-1e6, 1e6), st.just(math.nan)),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_the_outcome_table_is_each_points_mean_interval(values):
+    """Computed for every point at once, the table holds what :func:`mean_interval` gives
+    point by point: failed runs and NaN left out, no interval under two values."""
+    runs = pd.DataFrame(values, columns=["point", "status", "y", "z"])
+    table = outcome_table(runs, ["y", "z"])
+    ok = runs[runs["status"] == "ok"]
+    expected = [
+        (point, name, int(group[name].notna().sum()), *mean_interval(group[name].to_numpy()))
+        for point, group in ok.groupby("point", sort=True)
+        for name in ("y", "z")
+    ]
+    assert list(zip(table["point"], table["outcome"], table["n"], strict=True)) == [
+        row[:3] for row in expected
+    ]
+    for column, k in (("mean", 3), ("ci_low", 4), ("ci_high", 5)):
+        np.testing.assert_allclose(
+            table[column].to_numpy(), [row[k] for row in expected], rtol=1e-9, atol=1e-6
+        )
 
 
 def test_a_failed_run_drops_its_pair():
@@ -296,3 +332,24 @@ def test_the_outcome_table_groups_policies_by_the_uncertainties_they_stand_under
     assert order == ["0", "2", "1", "3"]
     plain = _outcome_markdown(table, labels, ["peak"], limit=40)
     assert plain[0] == "| point | scenario | peak |"
+
+
+def test_point_labels_name_each_points_factor_values_as_written():
+    """One label per point from its first run: numbers to four significant digits, words
+    and switches as they are."""
+    from flowsim.results.loading import point_labels
+
+    runs = pd.DataFrame(
+        {
+            "point": [0, 0, 1, 1],
+            "quota": [0.25, 0.25, 1.0 / 3.0, 1.0 / 3.0],
+            "plan": ["winter", "winter", "none", "none"],
+            "open": [True, True, False, False],
+            "places": [500, 500, 12000, 12000],
+        }
+    )
+    assert point_labels(runs, ["quota", "plan", "open", "places"]) == {
+        0: "quota=0.25, plan=winter, open=True, places=500",
+        1: "quota=0.3333, plan=none, open=False, places=1.2e+04",
+    }
+    assert point_labels(runs, []) == {0: "", 1: ""}

@@ -21,6 +21,7 @@ from scipy import stats
 from flowsim.experiments.design import reference_points, salib_problem
 from flowsim.experiments.intervals import (
     CONFIDENCE,
+    mean_half_width,
     mean_interval,
     number_text,
     welch_interval,
@@ -31,21 +32,23 @@ from flowsim.experiments.spec import Discovery, Spec
 def outcome_table(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
     """Per point and outcome: replications used, mean, 95% interval (runs with status ok)."""
     ok = runs[runs["status"] == "ok"]
-    rows = []
-    for point, group in ok.groupby("point", sort=True):
-        for name in outcomes:
-            mean, low, high = mean_interval(group[name].to_numpy())
-            rows.append(
-                {
-                    "point": int(point),
-                    "outcome": name,
-                    "n": int(group[name].notna().sum()),
-                    "mean": mean,
-                    "ci_low": low,
-                    "ci_high": high,
-                }
-            )
-    return pd.DataFrame(rows, columns=["point", "outcome", "n", "mean", "ci_low", "ci_high"])
+    # one pass per statistic over every point (a sweep may have 20,000 points), in the
+    # order point by point, then the outcomes as listed
+    by_point = ok.groupby("point", sort=True)[outcomes]
+    n, mean = by_point.count(), by_point.mean()
+    half = mean_half_width(by_point.std(ddof=1).to_numpy(), n.to_numpy())
+    mean_values = mean.to_numpy(np.float64)
+    return pd.DataFrame(
+        {
+            "point": np.repeat(n.index.to_numpy(np.int64), len(outcomes)),
+            "outcome": np.tile(np.array(outcomes, dtype=object), len(n)),
+            "n": n.to_numpy(np.int64).ravel(),
+            "mean": mean_values.ravel(),
+            "ci_low": (mean_values - half).ravel(),
+            "ci_high": (mean_values + half).ravel(),
+        },
+        columns=["point", "outcome", "n", "mean", "ci_low", "ci_high"],
+    )
 
 
 def paired_differences(
@@ -91,14 +94,16 @@ def paired_differences(
 def sweep_references(runs: pd.DataFrame, spec: Spec) -> dict[int, int]:
     """Each point's reference (:func:`flowsim.experiments.design.reference_points`) from the
     factor values a sweep's runs table records."""
+    if spec.design.kind != "factorial":  # sampling designs have no reference points
+        return {}
     factors = [f.name for f in spec.factors]
     first = runs.drop_duplicates("point").set_index("point").sort_index()
     if first.empty or not set(factors) <= set(first.columns):
         return {}
-    points = [
-        {f: first.at[p, f] if p in first.index else None for f in factors}
-        for p in range(int(first.index.max()) + 1)
-    ]
+    # every point 0..last, None where a point has no run: a frame's rows as records at
+    # once, not a lookup per point and factor (a sweep may have 20,000 points)
+    table = first[factors].reindex(range(int(first.index.max()) + 1)).astype(object)
+    points = table.where(table.notna(), None).to_dict("records")
     return reference_points(spec, points)
 
 

@@ -32,8 +32,19 @@ def mean_interval(values: np.ndarray, confidence: float = CONFIDENCE) -> tuple[f
     mean = float(x.mean())
     if x.size < 2:
         return mean, math.nan, math.nan
-    half = stats.t.ppf(0.5 + confidence / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size)
+    half = float(mean_half_width(x.std(ddof=1), x.size, confidence))
     return mean, mean - half, mean + half
+
+
+def mean_half_width(
+    sd: np.ndarray | float, n: np.ndarray | int, confidence: float = CONFIDENCE
+) -> np.ndarray:
+    """Half the Student-t confidence interval of a mean, from the samples' standard
+    deviation ``sd`` (ddof 1) and size ``n``, elementwise; NaN where ``n`` < 2."""
+    n = np.asarray(n, np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = stats.t.ppf(0.5 + confidence / 2, np.where(n >= 2, n - 1, np.nan))
+        return t * np.asarray(sd, np.float64) / np.sqrt(n)
 
 
 def welch_interval(

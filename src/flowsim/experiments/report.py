@@ -206,19 +206,18 @@ def _outcome_markdown(
     point), grouped by them, so that policies are read under the same uncertainties."""
     under = under or {}
     points = sorted(table["point"].unique(), key=lambda p: (under.get(int(p), ""), p))
+    # only the rows shown are written out (a sweep may have 20,000 points)
+    cell = table.set_index(["point", "outcome"])[["mean", "ci_low", "ci_high"]]
     rows = []
-    for point in points:
-        group = table[table["point"] == point]
+    for point in points[:limit]:
         cells = [str(point)] + ([under.get(int(point), "")] if under else [])
         cells.append(labels.get(int(point), ""))
-        for name in outcomes:
-            r = group[group["outcome"] == name].iloc[0]
-            cells.append(interval_text(r["mean"], r["ci_low"], r["ci_high"]))
+        cells += [interval_text(*cell.loc[(point, name)]) for name in outcomes]
         rows.append(cells)
     header = ["point", *(["under"] if under else []), "scenario", *outcomes]
-    lines = _table_lines(header, rows[:limit])
-    if len(rows) > limit:
-        lines += [f"({len(rows) - limit} more points in outcomes.csv)", ""]
+    lines = _table_lines(header, rows)
+    if len(points) > limit:
+        lines += [f"({len(points) - limit} more points in outcomes.csv)", ""]
     return lines
 
 

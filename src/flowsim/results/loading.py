@@ -243,13 +243,17 @@ def point_label(sweep: Sweep, point: int) -> str:
 
 def point_labels(runs: pd.DataFrame, factors: list[str]) -> dict[int, str]:
     """A readable label per point: ``factor=value, ...``."""
-    first = runs.drop_duplicates("point").set_index("point")[factors]
+    first = runs.drop_duplicates("point")
+    columns = {f: first[f].tolist() for f in factors}  # column by column: 20,000 points
     return {
-        int(p): ", ".join(f"{f}={_fmt(row[f])}" for f in factors) for p, row in first.iterrows()
+        int(p): ", ".join(f"{f}={_fmt(columns[f][k])}" for f in factors)
+        for k, p in enumerate(first["point"].tolist())
     }
 
 
 def _fmt(value: Any) -> str:
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
     if isinstance(value, int | float | np.floating | np.integer):
         return f"{float(value):.4g}"
     return str(value)
