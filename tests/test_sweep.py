@@ -31,6 +31,7 @@ from flowsim.results.clusters import SweepError, jobqueue_cluster
 from flowsim.results.runs import replication_seeds
 from flowsim.results.store import RunStore, shard_ok
 from flowsim.scenario.errors import ConfigError
+from flowsim.scenario.scenario import Scenario
 from slow_runs import Slow
 from stored_runs import copy_runs
 
@@ -83,6 +84,34 @@ def test_seeds_are_common_to_every_point_and_run_ids_stable(tmp_path):
         assert task.run_id == shards.run_id(task.scenario, task.seed, version)
     other = plan_runs(load_experiment(write_spec(tmp_path, seed=4))).runs
     assert not set(other["run_id"]) & set(runs["run_id"])  # another seed, other runs
+
+
+def test_the_plan_keeps_no_scenario_and_resolves_each_point_once_when_its_runs_go_out(
+    tmp_path, monkeypatch
+):
+    """Planning resolves each point to hash it and keeps its runs' points, not their
+    scenarios; handing the runs out in plan order resolves each point once more."""
+    experiment = load_experiment(write_spec(tmp_path))
+    resolved: list[int] = []
+    resolve = type(experiment).resolve
+
+    def counted(self, point):
+        resolved.append(len(resolved))
+        return resolve(self, point)
+
+    monkeypatch.setattr(type(experiment), "resolve", counted)
+    plan = plan_runs(experiment)
+    points = plan.runs["point"].nunique()
+    assert len(resolved) == points
+    pending = plan.tasks.pending(set())
+    assert len(pending) == RUNS and not any(
+        isinstance(v, Scenario) for v in vars(plan.tasks).values()
+    )
+    tasks = [task for batch in shards.batches(pending, workers=2) for task in batch]
+    assert [t.run_id for t in tasks] == list(plan.runs["run_id"])
+    assert len(resolved) == 2 * points  # once more per point, not per run
+    skipped = plan.tasks.pending({tasks[0].run_id})
+    assert [t.run_id for t in skipped[:2]] == [t.run_id for t in tasks[1:3]]
 
 
 def test_same_runs_table_with_one_and_two_workers(tmp_path, reference):

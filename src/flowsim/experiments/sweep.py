@@ -26,6 +26,7 @@ import json
 import math
 import sys
 import time
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,12 +46,63 @@ from flowsim.scenario.scenario import Scenario
 MANIFEST_VERSION = 1
 
 
+class PlannedTasks(Mapping[str, RunTask]):
+    """Every distinct run of an experiment by run id, each made into its task only when
+    asked for. A resolved scenario holds some 34 KB: a plan of 100,000 runs keeps each run's
+    point, ensemble member and seed, and resolves a point's scenario again when its runs are
+    handed to Dask (points come in plan order, so the last one is kept)."""
+
+    def __init__(self, experiment: Experiment, points: list[dict[str, Any]]):
+        spec = experiment.spec
+        self._experiment, self._points = experiment, points
+        self._summary = OutcomeSummary(dict(spec.outcomes))
+        self._names, self._series = tuple(spec.outcomes), tuple(spec.series)
+        self._runs: dict[str, tuple[int, int, int]] = {}  # run id -> point, member, seed
+        self._last: tuple[int, Scenario] | None = None  # the point resolved last
+
+    def add(self, rid: str, point: int, member: int, seed: int) -> None:
+        """Plan run ``rid``: ``member`` of point ``point``'s scenario with ``seed``."""
+        self._runs.setdefault(rid, (point, member, seed))
+
+    def __getitem__(self, rid: str) -> RunTask:
+        point, member, seed = self._runs[rid]
+        if self._last is None or self._last[0] != point:
+            self._last = (point, self._experiment.resolve(self._points[point]))
+        scenario = self._last[1].member(member)
+        return RunTask(rid, scenario, seed, self._summary, self._names, self._series)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._runs)
+
+    def __len__(self) -> int:
+        return len(self._runs)
+
+    def pending(self, done: set[str]) -> _Pending:
+        """The runs not in ``done``, in plan order, as tasks made when taken."""
+        return _Pending(self, [rid for rid in self._runs if rid not in done])
+
+
+class _Pending(Sequence[RunTask]):
+    """Run ids in order, each made into its task when indexed (slices too)."""
+
+    def __init__(self, tasks: PlannedTasks, ids: list[str]):
+        self._tasks, self._ids = tasks, ids
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __getitem__(self, k):  # type: ignore[override]
+        if isinstance(k, slice):
+            return [self._tasks[rid] for rid in self._ids[k]]
+        return self._tasks[self._ids[k]]
+
+
 @dataclass
 class Plan:
     """Every run of an experiment: the table of runs and the tasks to compute them."""
 
     runs: pd.DataFrame  # index, point, replication, seed, run_id, factor values
-    tasks: dict[str, RunTask]  # run id -> task (runs sharing a scenario and seed share one)
+    tasks: PlannedTasks  # run id -> task (runs sharing a scenario and seed share one)
     invalid: dict[int, str] = field(default_factory=dict)  # point -> why it cannot run
     baseline: int | None = None  # reference point of paired differences
 
@@ -66,15 +118,14 @@ class OutcomeSummary:
 
 
 def plan_runs(experiment: Experiment) -> Plan:
-    """Resolve every design point and list its replications (point-major order)."""
+    """Resolve every design point to hash its runs and list its replications (point-major
+    order); the scenarios are resolved again when their runs go out (:class:`PlannedTasks`)."""
     spec = experiment.spec
     points = design_matrix(spec)
     seeds = replication_seeds(spec.seed, spec.replications)
     version = versions()["flowsim"]
-    summary = OutcomeSummary(dict(spec.outcomes))
-    names = tuple(spec.outcomes)
     rows: list[dict[str, Any]] = []
-    tasks: dict[str, RunTask] = {}
+    tasks = PlannedTasks(experiment, points)
     invalid: dict[int, str] = {}
     for p, point in enumerate(points):
         try:
@@ -99,10 +150,8 @@ def plan_runs(experiment: Experiment) -> Plan:
                     **point,
                 }
             )
-            if scenario is not None and rid not in tasks:
-                tasks[rid] = RunTask(
-                    rid, resolved[k % members], seed, summary, names, tuple(spec.series)
-                )
+            if scenario is not None:
+                tasks.add(rid, p, k % members, seed)
     runs = pd.DataFrame(rows)
     runs["seed"] = runs["seed"].astype("uint64")
     return Plan(runs, tasks, invalid, baseline_point(spec, points))
@@ -130,7 +179,7 @@ def compact(out: Path, plan: Plan, outcomes: dict[str, Outcome]) -> pd.DataFrame
     for column, default in (("wall_time_s", math.nan), ("worker", "")):
         if column not in stored.columns:
             stored[column] = default
-    keep = stored[stored["run_id"].isin(plan.tasks)]
+    keep = stored[stored["run_id"].isin(list(plan.tasks))]
     runs = plan.runs.merge(keep[["run_id", *names, "status", "error"]], "left", on="run_id")
     runs["status"] = runs["status"].fillna("missing")
     runs["error"] = runs["error"].fillna("")
@@ -192,7 +241,7 @@ def run_sweep(
             )
     done = done_ids(out, spec.outcomes) if resume else set()
     unmatched = len(done - plan.tasks.keys())
-    todo = [task for rid, task in plan.tasks.items() if rid not in done]
+    todo = plan.tasks.pending(done)
     _write_manifest(out, experiment, plan, extra={"state": "running"})
 
     bar = _progress_bar(len(plan.tasks), len(plan.tasks) - len(todo), progress)

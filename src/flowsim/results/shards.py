@@ -20,7 +20,7 @@ import os
 import socket
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,14 +94,15 @@ def task_sizes(runs: int, workers: int, most: int = MAX_RUNS_PER_TASK) -> list[i
 
 
 def batches(
-    tasks: list[RunTask], workers: int, most: int = MAX_RUNS_PER_TASK
-) -> list[tuple[RunTask, ...]]:
-    """``tasks`` (plan order: a point's replications together) cut by :func:`task_sizes`."""
-    cut, start = [], 0
+    tasks: Sequence[RunTask], workers: int, most: int = MAX_RUNS_PER_TASK
+) -> Iterator[tuple[RunTask, ...]]:
+    """``tasks`` (plan order: a point's replications together) cut by :func:`task_sizes`,
+    each cut taken only when the next batch is asked for (a sweep's tasks are resolved
+    then: :class:`flowsim.experiments.sweep.PlannedTasks`)."""
+    start = 0
     for size in task_sizes(len(tasks), workers, most):
-        cut.append(tuple(tasks[start : start + size]))
+        yield tuple(tasks[start : start + size])
         start += size
-    return cut
 
 
 def execute_runs(tasks: tuple[RunTask, ...], out: str) -> list[dict[str, Any]]:
@@ -189,7 +190,7 @@ class WarmNumba(WorkerPlugin):  # type: ignore[misc]
 
 def compute_runs(
     client: Any,
-    todo: list[RunTask],
+    todo: Sequence[RunTask],
     out: Path,
     bar: Any = None,
     runs_per_task: int | None = None,
