@@ -96,12 +96,13 @@ def test_a_slurm_sweep_replaces_a_cancelled_job_and_resumes_after_its_driver_is_
     finally:
         driver.kill()
         driver.wait()
-    stored = _stored(out)
-    assert 0 < stored < RUNS and not (out / "runs.parquet").exists()
-
     # the killed driver's workers would hold the node's cores until their death timeout
     slurm.command("scancel", "--user=root")
     _until("the old jobs gone", lambda: not slurm.jobs())
+    # counted once the jobs are gone: their workers go on storing the runs they hold until
+    # they are cancelled, after the driver's death
+    stored = _stored(out)
+    assert 0 < stored < RUNS and not (out / "runs.parquet").exists()
     resumed = subprocess.run(
         [*command, "--resume"], env=env, capture_output=True, text=True, timeout=TIMEOUT_S
     )
