@@ -91,7 +91,7 @@ class _Pending(Sequence[RunTask]):
     def __len__(self) -> int:
         return len(self._ids)
 
-    def __getitem__(self, k):  # type: ignore[override]
+    def __getitem__(self, k: int | slice) -> RunTask | list[RunTask]:  # type: ignore[override]
         if isinstance(k, slice):
             return [self._tasks[rid] for rid in self._ids[k]]
         return self._tasks[self._ids[k]]
