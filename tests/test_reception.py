@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from conftest import dispatch_rank, wrap_step
-from flowsim.engine import series, states
+from flowsim.engine import series, states, streams
 from flowsim.engine.states import CENTRE_TYPES, HOUSEHOLD_TYPES
 from flowsim.model import ProtectionSystem
 
@@ -598,3 +598,63 @@ def test_with_nobody_waiting_the_slack_stays_empty(small_scenario):
     }
     assert used[0.0]["without_reception"].max() == 0
     pd.testing.assert_frame_equal(used[0.0], used[1.0])
+
+
+# Only subsequent applications (of people refused before the run), places for everyone, a
+# CGRS that decides them within days and a CALL that keeps every appeal pending: each
+# applicant ends the year in the state the CGRS left them in.
+SUBSEQUENT_ONLY = {
+    **AMPLE,
+    "inflow.monthly_persons": {f"2024-{m:02d}": 0.0 for m in range(1, 13)},
+    "inflow.subsequent_monthly_persons": {"2024-02": 150.0, "2024-06": 150.0},
+    "reception.place_request_share": 1.0,
+    "reception.leave_to_private_housing_per_month": 0.0,
+    "reception.abscond_per_month": 0.0,
+    "cgrs.case_officers_fte": 20,
+    "cgrs.subsequent_inadmissible_share": 0.5,
+    "cgrs.protection_rate_scale": 0.0,  # admissible ones are refused on the merits
+    "call.appeal_share_refusal": 1.0,
+    "call.appeal_share_inadmissible": 1.0,
+    "call.decisions_per_month": 0,
+}
+
+
+def test_subsequent_applicants_ask_for_a_place_at_registration_by_default(small_scenario):
+    model = ProtectionSystem(small_scenario(**SUBSEQUENT_ONLY), 5)
+    frame = model.run_to_end()
+    assert frame["registered"].sum() > 200
+    np.testing.assert_array_equal(frame["reception_admissions"], frame["registered"])
+
+
+def test_once_admissibility_rules_subsequent_applicants_wait_for_the_cgrs(small_scenario):
+    """With the rule in force nobody is housed at registration; exactly those whose
+    application the CGRS finds admissible and refuses on the merits, and who appeal, ask for
+    a place (all here), on the day of that decision; those found inadmissible never do."""
+    scenario = small_scenario(
+        **SUBSEQUENT_ONLY, **{"reception.subsequent_place_after_admissibility": 1}
+    )
+    model = ProtectionSystem(scenario, 5)
+    frame = model.run_to_end()
+    c = model.cases
+    applied = (c.origin == states.SUBSEQUENT) & (c.state != states.NOT_ARRIVED)
+    assert applied.sum() > 100
+    assert (c.state[applied] == states.PENDING_CALL).all()  # decided and appealed, every one
+    # the CGRS's draws, as its kernel makes them for a first decision (occurrence 0)
+    admissible = np.array(
+        [streams.uniform(model.seed, k, streams.SUBSEQUENT_ADMISSIBILITY, 0) >= 0.5 for k in c.key]
+    )
+    cdf = model.cgrs.outcome_cdf
+    merits = np.array(
+        [
+            np.searchsorted(
+                cdf[p], streams.uniform(model.seed, k, streams.CGRS_OUTCOME, 0), "right"
+            )
+            for k, p in zip(c.key, c.profile, strict=True)
+        ]
+    )
+    expected = applied & admissible & (merits == 2)  # REFUSAL
+    assert 0 < expected.sum() < applied.sum()
+    housed = applied & (c.housing == states.IN_CENTRE)
+    np.testing.assert_array_equal(housed, expected)
+    assert (c.housing[applied & ~expected] == states.PRIVATE).all()
+    assert frame["reception_admissions"].sum() == c.size[expected].sum()

@@ -108,6 +108,20 @@ def request_place(cases: Cases, tally: Tally, waiting: Queue, c: int, day: int) 
     push(waiting, c, cases.profile[c], day)
 
 
+def subsequent_place_shares(params) -> tuple[float, float]:
+    """The shares of subsequent applicants who ask Fedasil for a place at registration and
+    once the CGRS finds their application admissible (both use one keyed draw per case
+    against ``reception.place_request_share``; only one of them is not zero).
+
+    While ``reception.subsequent_place_after_admissibility`` is above 0 (a switch, like the
+    other ``..._in_force`` inputs), Fedasil gives them no place before admissibility.
+    """
+    share = float(params["reception.place_request_share"])
+    if params["reception.subsequent_place_after_admissibility"] > 0:
+        return 0.0, share
+    return share, 0.0
+
+
 class ReturnDesk(NamedTuple):
     """Persons with an order to leave: their return decisions, counselling and removal."""
 

@@ -19,6 +19,8 @@ from flowsim.engine.procedure import (
     grant_status,
     lodge_appeal,
     refuse,
+    request_place,
+    subsequent_place_shares,
     under_restrictions,
 )
 from flowsim.engine.queues import Queue, best_class, overdue_class, pop
@@ -124,6 +126,7 @@ def cgrs_day(
     appeal_share_inadmissible: float,
     long_stay_days: int,
     subsequent_inadmissible: float,
+    admitted_place_share: float,
     flows,
 ) -> float:
     """One day of the CGRS: withdrawals due (:func:`withdraw`), then pending cases decided in
@@ -134,10 +137,22 @@ def cgrs_day(
     days are decided first, oldest first. A subsequent application is declared inadmissible
     with the share ``subsequent_inadmissible``, else decided as its profile's cases are.
     Positive decisions grant a status; refusals and inadmissibility decisions are appealed at
-    CALL or become final. Returns the unused budget (negative: carried debt).
+    CALL or become final. A subsequent applicant living privately whose admissible
+    application is refused and appealed asks for a reception place with the share
+    ``admitted_place_share`` (0 while subsequent applicants ask at registration). Returns the
+    unused budget (negative: carried debt).
     """
-    cases, tally, cgrs, call_queue, holders, desk, log = borrowed(
-        (chain.cases, chain.tally, chain.cgrs, chain.call, chain.holders, chain.returns, log)
+    cases, tally, cgrs, call_queue, holders, desk, waiting, log = borrowed(
+        (
+            chain.cases,
+            chain.tally,
+            chain.cgrs,
+            chain.call,
+            chain.holders,
+            chain.returns,
+            chain.waiting,
+            log,
+        )
     )
     withdraw(cases, tally, cgrs, day, flows)
     cgrs_queue = cgrs.queue
@@ -168,7 +183,8 @@ def cgrs_day(
         outcome = 0
         while outcome < 3 and u >= outcome_cdf[p, outcome]:
             outcome += 1
-        if cases.status[c] == states.REFUSED:  # a subsequent application: admissible?
+        subsequent = cases.status[c] == states.REFUSED
+        if subsequent:  # admissible?
             key = streams.SUBSEQUENT_ADMISSIBILITY
             if streams.uniform(seed, cases.key[c], key, occurrence) < subsequent_inadmissible:
                 outcome = INADMISSIBLE
@@ -180,6 +196,14 @@ def cgrs_day(
         share = appeal_share_refusal if outcome == REFUSAL else appeal_share_inadmissible
         if streams.uniform(seed, cases.key[c], streams.APPEAL, occurrence) < share:
             lodge_appeal(cases, tally, call_queue, c, day)
+            if (
+                subsequent
+                and outcome == REFUSAL
+                and cases.housing[c] == states.PRIVATE
+                and streams.uniform(seed, cases.key[c], streams.PLACE_REQUEST, occurrence)
+                < admitted_place_share
+            ):  # admissible, so entitled to reception during the appeal
+                request_place(cases, tally, waiting, c, day)
         else:
             refuse(cases, tally, desk, c, day, flows)
     return budget
@@ -272,6 +296,7 @@ class Cgrs(mesa.Agent):
         self.appeal_share_inadmissible = p["call.appeal_share_inadmissible"]
         self.long_stay_days = int(p["cgrs.long_stay_first_days"])
         self.subsequent_inadmissible = p["cgrs.subsequent_inadmissible_share"]
+        self.admitted_place_share = subsequent_place_shares(p)[1]
 
     def productive_officers(self) -> float:
         """Officers deciding cases today (FTE): a hire counts nothing during the hiring lag,
@@ -334,6 +359,7 @@ class Cgrs(mesa.Agent):
             self.appeal_share_inadmissible,
             self.long_stay_days,
             self.subsequent_inadmissible,
+            self.admitted_place_share,
             m.flows_today,
         )
         self.carry = min(left, 0.0)

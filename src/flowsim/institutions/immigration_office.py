@@ -25,6 +25,7 @@ from flowsim.engine.procedure import (
     finalise,
     initial_due_day,
     request_place,
+    subsequent_place_shares,
     transmit_to_cgrs,
     under_restrictions,
     welcome_resettled,
@@ -87,7 +88,10 @@ SEND_REQUEST, REPLY, ABSCOND, WINDOW_CLOSES, ABSCONDED_WINDOW_CLOSES = 0, 1, 2, 
 # shares, per day). FILES_HELD: 1 while the capacity to send files to the CGRS binds.
 REQUEST_DAYS, REPLY_DAYS, ACCEPTANCE, WINDOW_DAYS, ABSCOND_HAZARD = 0, 1, 2, 3, 4
 ABSCONDED_WINDOW_DAYS, RETURN_SHARE, PLACE_REQUEST, FILES_HELD, LEAVE_HAZARD = 5, 6, 7, 8, 9
-N_TERMS = 10
+# PLACE_REQUEST_SUBSEQUENT: the share of subsequent applicants asking for a place at
+# registration (0 while Fedasil waits for their admissibility: the CGRS asks then).
+PLACE_REQUEST_SUBSEQUENT = 10
+N_TERMS = 11
 
 # The day's budgets (persons) the Immigration Office's kernel receives and leaves what is
 # unused in (negative: carried debt).
@@ -234,8 +238,9 @@ def register(
     A registered first application becomes a Dublin case (its request to another state is
     sent ``terms[REQUEST_DAYS]`` days later) or is lodged with the CGRS; a subsequent
     application of someone the run did not refuse is lodged with the CGRS at once. An
-    applicant asks for a reception place with the share ``terms[PLACE_REQUEST]`` (keyed
-    draw); the others live privately. Returns the unused budget (negative when a household
+    applicant asks for a reception place with the share ``terms[PLACE_REQUEST]``, a
+    subsequent applicant with ``terms[PLACE_REQUEST_SUBSEQUENT]`` (one keyed draw); the
+    others live privately. Returns the unused budget (negative when a household
     overshot it, carried to the next day).
     """
     cases, tally, registration, cgrs, waiting, dublin = borrowed(
@@ -258,7 +263,9 @@ def register(
             schedule(dublin.calendar, c, day + int(round(terms[REQUEST_DAYS])))
         else:
             hand_over(cases, tally, cgrs, dublin, c, day, seed, terms, flows)
-        if streams.uniform(seed, cases.key[c], streams.PLACE_REQUEST, 0) < terms[PLACE_REQUEST]:
+        subsequent = cases.origin[c] == states.SUBSEQUENT
+        share = terms[PLACE_REQUEST_SUBSEQUENT] if subsequent else terms[PLACE_REQUEST]
+        if streams.uniform(seed, cases.key[c], streams.PLACE_REQUEST, 0) < share:
             request_place(cases, tally, waiting, c, day)
         else:
             set_housing(cases, tally, c, states.PRIVATE, -1)
@@ -574,6 +581,7 @@ class ImmigrationOffice(mesa.Agent):
         t[ABSCONDED_WINDOW_DAYS] = p["immigration_office.dublin_absconded_window_days"]
         t[RETURN_SHARE] = p["immigration_office.dublin_absconded_return_share"]
         t[PLACE_REQUEST] = p["reception.place_request_share"]
+        t[PLACE_REQUEST_SUBSEQUENT] = subsequent_place_shares(p)[0]
         t[FILES_HELD] = 1.0 if p["immigration_office.transmission_limit_in_force"] > 0 else 0.0
         self.transmissions_persons_per_day = (
             p["immigration_office.transmissions_persons_per_month"] / DAYS_PER_MONTH

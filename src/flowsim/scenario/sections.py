@@ -141,6 +141,12 @@ class Reception(Strict):
     # from the day after someone was left without one (a network under pressure uses the
     # slack it keeps in quiet times): 0, none; 1, all.
     slack_used_when_full: Share = 0.0
+    # 1 while subsequent applicants (a new application after a final refusal) get no place
+    # until the CGRS finds their application admissible (the Reception Act, art. 4, lets
+    # Fedasil limit their material aid meanwhile); those found admissible who stay in the
+    # procedure (appealing a refusal on the merits) then ask for one at place_request_share.
+    # 0: they ask for a place at registration, like first applicants.
+    subsequent_place_after_admissibility: Share = 0.0
 
 
 class Prioritisation(Strict):
