@@ -89,6 +89,7 @@ def scenarios(draw):
     overrides["reception.leave_to_private_housing_per_month"] = draw(rates)
     overrides["reception.abscond_per_month"] = draw(rates)
     overrides["reception.code_207_lifted_leave_per_month"] = draw(rates)
+    overrides["reception.leave_waiting_list_per_month"] = draw(rates)
     overrides["reception.subsequent_place_after_admissibility"] = draw(st.sampled_from([0, 1]))
     # places kept for resettled refugees: never given to applicants, no initial residents
     overrides["reception.centres.partners"] = {

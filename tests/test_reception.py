@@ -10,6 +10,7 @@ import pytest
 
 from conftest import dispatch_rank, wrap_step
 from flowsim.engine import series, states, streams
+from flowsim.engine.rates import daily_hazard
 from flowsim.engine.states import CENTRE_TYPES, HOUSEHOLD_TYPES
 from flowsim.model import ProtectionSystem
 
@@ -658,3 +659,26 @@ def test_once_admissibility_rules_subsequent_applicants_wait_for_the_cgrs(small_
     np.testing.assert_array_equal(housed, expected)
     assert (c.housing[applied & ~expected] == states.PRIVATE).all()
     assert frame["reception_admissions"].sum() == c.size[expected].sum()
+
+
+@pytest.mark.parametrize("monthly", [0.1, 0.5])
+def test_people_waiting_for_a_place_stop_waiting_at_the_hazard(small_scenario, monthly):
+    """A full network and people who give up: each day about the daily hazard times those
+    who waited since an earlier day leave the list for private housing; nobody who is given
+    a place or asks today does, and none leaves with the hazard at 0."""
+    waiting = {"reception.leave_waiting_list_per_month": monthly}
+    model = ProtectionSystem(small_scenario(**FILLING, **waiting), 4)
+    frame = model.run_to_end()
+    left = frame["left_waiting_list"].to_numpy()
+    stock = frame["without_reception"].to_numpy()
+    expected = (
+        -np.expm1(-daily_hazard(monthly)) * stock[:-1].sum()
+    )  # those waiting at the end of the day before
+    assert left.sum() > 100
+    assert abs(left.sum() - expected) < 0.15 * expected
+    assert left[0] == 0 and (left[1:][stock[:-1] == 0] == 0).all()
+    closed = ProtectionSystem(small_scenario(**FILLING), 4).run_to_end()
+    assert closed["left_waiting_list"].sum() == 0
+    assert closed["without_reception"].max() > frame["without_reception"].max()
+    # the same people arrive and ask either way: common random numbers
+    np.testing.assert_array_equal(closed["registered"], frame["registered"])

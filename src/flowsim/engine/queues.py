@@ -129,6 +129,22 @@ def overdue_class(q: Queue, day: int, days: int) -> int:
 
 
 @njit(cache=True, inline="always")
+def unlink(q: Queue, cls: int, before: int, case: int) -> int:
+    """Remove ``case`` from its class, ``before`` being the case ahead of it (-1 at the
+    head); returns the case that followed it (-1 at the tail)."""
+    after = q.nxt[case]
+    if before < 0:
+        q.head[cls] = after
+    else:
+        q.nxt[before] = after
+    if q.tail[cls] == case:
+        q.tail[cls] = before
+    q.nxt[case] = -1
+    q.queued[case] = False
+    return after
+
+
+@njit(cache=True, inline="always")
 def pop(q: Queue, cls: int) -> int:
     """Remove and return the head of a class."""
     c = q.head[cls]

@@ -62,7 +62,9 @@ IO_TRANSMISSIONS_CASES = 37
 IO_TRANSMISSIONS = 38  # the persons of those cases
 # persons who left while their file waited to be sent to the CGRS (never lodged)
 LEFT_BEFORE_TRANSMISSION = 39
-N_FLOWS = 40
+# persons who stopped waiting for a reception place and live privately (procedure goes on)
+LEFT_WAITING_LIST = 40
+N_FLOWS = 41
 
 FLOW_NAMES = (
     "applications",
@@ -105,6 +107,7 @@ FLOW_NAMES = (
     "io_transmissions_cases",
     "io_transmissions",
     "left_before_transmission",
+    "left_waiting_list",
 )
 assert len(FLOW_NAMES) == N_FLOWS
 

@@ -42,6 +42,7 @@ DUBLIN_RETURN = 24  # whether a Dublin absconder reappears when Belgium becomes 
 PLACE_REQUEST = 25  # whether a registered applicant asks Fedasil for a place
 SUBSEQUENT_ADMISSIBILITY = 26  # whether a subsequent application is declared inadmissible
 LEAVE_BEFORE_TRANSMISSION = 27  # when an applicant waiting for their file to be sent leaves
+LEAVE_WAITING_LIST = 28  # whether someone waiting for a place stops waiting (occurrence: day)
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)

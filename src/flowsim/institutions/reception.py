@@ -9,7 +9,7 @@ import mesa
 import numpy as np
 from numba import njit
 
-from flowsim.engine import series, states
+from flowsim.engine import series, states, streams
 from flowsim.engine.calendar import Calendar, new_calendar, schedule, take_due, unschedule
 from flowsim.engine.chain import Chain
 from flowsim.engine.compiled import borrowed, direct
@@ -23,7 +23,15 @@ from flowsim.engine.population import (
     window_size,
 )
 from flowsim.engine.procedure import finalise, request_place
-from flowsim.engine.queues import FIRST_IN_LINE, Queue, best_class, in_day_order, pop, push_front
+from flowsim.engine.queues import (
+    FIRST_IN_LINE,
+    Queue,
+    best_class,
+    in_day_order,
+    pop,
+    push_front,
+    unlink,
+)
 from flowsim.engine.rates import daily_hazard
 from flowsim.engine.states import HOUSEHOLD_TYPES
 from flowsim.scenario.sections import Dispatch
@@ -195,21 +203,56 @@ def dispatch(
 
 
 @njit(cache=True, nogil=True)
+def stop_waiting(
+    cases: Cases,
+    tally: Tally,
+    waiting: Queue,
+    seed: np.uint64,
+    day: int,
+    share: float,
+    flows,
+) -> None:
+    """People waiting for a place since before ``day`` stop waiting, each with the
+    probability ``share`` today (one keyed draw per case and day), and live privately; their
+    procedure goes on. Resettled refugees, whom Fedasil houses on arrival, always wait."""
+    cases, tally, waiting = borrowed((cases, tally, waiting))
+    for cls in range(waiting.head.shape[0]):
+        before, c = -1, waiting.head[cls]
+        while c >= 0:
+            if (
+                cases.housing[c] == states.WAITING
+                and waiting.since[c] < day  # FIRST_IN_LINE (relocated residents) included
+                and cases.origin[c] != states.RESETTLED
+                and streams.uniform(seed, cases.key[c], streams.LEAVE_WAITING_LIST, day) < share
+            ):
+                flows[series.LEFT_WAITING_LIST] += cases.size[c]
+                set_housing(cases, tally, c, states.PRIVATE, -1)
+                c = unlink(waiting, cls, before, c)
+            else:
+                before, c = c, waiting.nxt[c]
+
+
+@njit(cache=True, nogil=True)
 def reception_day(
     chain: Chain,
     capacity: np.ndarray,
     day: int,
+    seed: np.uint64,
     hp: float,
     ha: float,
+    give_up: float,
     flows,
 ) -> None:
     """One day of Fedasil's network: residents leaving on their own (daily hazards ``hp`` of
-    leaving for private housing, ``ha`` of absconding), then free places (``capacity``,
-    places per centre) given to waiting cases."""
+    leaving for private housing, ``ha`` of absconding), people waiting for a place giving up
+    (the share ``give_up`` of them today), then free places (``capacity``, places per
+    centre) given to waiting cases."""
     cases, tally, waiting, departures = borrowed(
         (chain.cases, chain.tally, chain.waiting, chain.departures)
     )
     leave(cases, tally, departures, day, hp, ha, flows)
+    if give_up > 0.0 and tally.housing_persons[states.WAITING] > 0:
+        stop_waiting(cases, tally, waiting, seed, day, give_up, flows)
     dispatch(cases, tally, waiting, capacity, departures, day, hp, ha, flows)
 
 
@@ -274,6 +317,8 @@ class Fedasil(mesa.Agent):
         self.partner_places = np.where(self.reserved, self.capacity, 0)
         self.cost = np.array([c.cost_eur_per_night() for c in self.centres])
         self.today_hazards = self.hazards()
+        # the share of those waiting who stop waiting on a given day
+        self.give_up_share = -math.expm1(-daily_hazard(p["reception.leave_waiting_list_per_month"]))
 
     def _fillable(self, share: float) -> np.ndarray:
         """Places Fedasil may fill in each centre at ``share`` of its places (none in
@@ -313,8 +358,10 @@ class Fedasil(mesa.Agent):
             m.chain,
             self.dispatchable_when_full if self.left_waiting else self.dispatchable,
             m.day,
+            m.seed,
             hp,
             ha,
+            self.give_up_share,
             m.flows_today,
         )
         self.left_waiting = bool(m.tally.housing_persons[states.WAITING] > 0)

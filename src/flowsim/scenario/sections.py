@@ -141,6 +141,10 @@ class Reception(Strict):
     # from the day after someone was left without one (a network under pressure uses the
     # slack it keeps in quiet times): 0, none; 1, all.
     slack_used_when_full: Share = 0.0
+    # Share of the people waiting for a place who stop waiting per month: they find housing
+    # of their own or with acquaintances (their procedure goes on, living privately). Not
+    # on the day they asked: only once Fedasil had no place for them.
+    leave_waiting_list_per_month: Share = 0.0
     # 1 while subsequent applicants (a new application after a final refusal) get no place
     # until the CGRS finds their application admissible (the Reception Act, art. 4, lets
     # Fedasil limit their material aid meanwhile); those found admissible who stay in the
