@@ -208,3 +208,30 @@ def test_the_offices_files_at_the_end_of_the_history_carry_forward(name):
     assert Timeline(scenario.member(0)).values_on(0)[field] == at_end
     held = [m["initial_state.awaiting_transmission_persons"] for m in scenario.ensemble.members]
     assert max(held) > 0
+
+
+@pytest.mark.parametrize("name", ["belgium-baseline", "hindcast-2023-2024"])
+def test_the_historys_reception_rules_hold_after_it(name):
+    """`flowsim forward` carries fitted fields from the history, not rules: a reception rule
+    in force at the end of the history (who may ask for a place, how places are dispatched)
+    must be in the 2023 template too, or the forecast would quietly drop it."""
+    from flowsim.scenario.calibration import calibrated_parameter
+    from flowsim.scenario.timeline import Timeline
+
+    scenario, history = (
+        load_config(CONFIGS / f"{name}.yaml"),
+        load_config(CONFIGS / "belgium-history.yaml"),
+    )
+    fitted = {calibrated_parameter(key)[0] for key in history.calibration.parameters}
+    at_end = Timeline(history).values_on(history.day_of(history.end_date))
+    at_start = Timeline(scenario).values_on(0)
+    rules = [
+        field
+        for field in at_end
+        if field.startswith("reception.")
+        and not field.startswith("reception.centres.")
+        and field not in fitted
+    ]
+    assert "reception.subsequent_place_after_admissibility" in rules
+    for field in rules:
+        assert at_start[field] == at_end[field], field
