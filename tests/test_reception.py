@@ -10,7 +10,7 @@ import pytest
 
 from conftest import dispatch_rank, wrap_step
 from flowsim.engine import series, states, streams
-from flowsim.engine.rates import daily_hazard
+from flowsim.engine.rates import daily_share
 from flowsim.engine.states import CENTRE_TYPES, HOUSEHOLD_TYPES
 from flowsim.model import ProtectionSystem
 
@@ -663,17 +663,16 @@ def test_once_admissibility_rules_subsequent_applicants_wait_for_the_cgrs(small_
 
 @pytest.mark.parametrize("monthly", [0.1, 0.5])
 def test_people_waiting_for_a_place_stop_waiting_at_the_hazard(small_scenario, monthly):
-    """A full network and people who give up: each day about the daily hazard times those
-    who waited since an earlier day leave the list for private housing; nobody who is given
-    a place or asks today does, and none leaves with the hazard at 0."""
+    """A full network and people who give up: each day about the daily share of those who
+    waited since an earlier day leave the list for private housing; nobody who asked today
+    does, and none leaves with the rate at 0."""
     waiting = {"reception.leave_waiting_list_per_month": monthly}
     model = ProtectionSystem(small_scenario(**FILLING, **waiting), 4)
     frame = model.run_to_end()
     left = frame["left_waiting_list"].to_numpy()
     stock = frame["without_reception"].to_numpy()
-    expected = (
-        -np.expm1(-daily_hazard(monthly)) * stock[:-1].sum()
-    )  # those waiting at the end of the day before
+    # of those waiting at the end of the day before
+    expected = daily_share(monthly) * stock[:-1].sum()
     assert left.sum() > 100
     assert abs(left.sum() - expected) < 0.15 * expected
     assert left[0] == 0 and (left[1:][stock[:-1] == 0] == 0).all()

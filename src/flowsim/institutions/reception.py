@@ -32,7 +32,7 @@ from flowsim.engine.queues import (
     push_front,
     unlink,
 )
-from flowsim.engine.rates import daily_hazard
+from flowsim.engine.rates import daily_hazard, daily_share
 from flowsim.engine.states import HOUSEHOLD_TYPES
 from flowsim.scenario.sections import Dispatch
 
@@ -317,8 +317,7 @@ class Fedasil(mesa.Agent):
         self.partner_places = np.where(self.reserved, self.capacity, 0)
         self.cost = np.array([c.cost_eur_per_night() for c in self.centres])
         self.today_hazards = self.hazards()
-        # the share of those waiting who stop waiting on a given day
-        self.give_up_share = -math.expm1(-daily_hazard(p["reception.leave_waiting_list_per_month"]))
+        self.give_up_share = daily_share(p["reception.leave_waiting_list_per_month"])
 
     def _fillable(self, share: float) -> np.ndarray:
         """Places Fedasil may fill in each centre at ``share`` of its places (none in
