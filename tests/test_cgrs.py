@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import wrap_step
-from flowsim.engine import states
+from flowsim.engine import states, streams
 from flowsim.engine.rates import DAYS_PER_MONTH
 from flowsim.engine.states import HOUSEHOLD_TYPES
 from flowsim.institutions.cgrs import scaled_outcome_cdf
@@ -493,3 +493,32 @@ def test_a_higher_protection_rate_scale_grants_more_and_changes_nothing_before_i
         return frame.cgrs_positive_decisions[after].sum() / frame.cgrs_decisions[after].sum()
 
     assert rate(more) > 1.3 * rate(base)
+
+
+def test_admissible_subsequent_applications_wait_their_turn_for_the_merits(small_scenario):
+    """Queued for the merits (``cgrs.subsequent_merits_queued``), a subsequent application
+    found admissible waits behind the cases pending before it (here months of backlog);
+    decided at once, no subsequent application is pending weeks after it was lodged. Those
+    found inadmissible are decided within days either way."""
+    base = {
+        **BOTTLENECK,
+        "inflow.subsequent_monthly_persons": {"2024-02": 150.0},
+        "cgrs.subsequent_inadmissible_share": 0.5,
+    }
+    pending = {}
+    for queued in (0, 1):
+        model = ProtectionSystem(
+            small_scenario(**base, **{"cgrs.subsequent_merits_queued": queued}), 4
+        )
+        while model.day < 120:
+            model.step()
+        c = model.cases
+        subsequent = (c.origin == states.SUBSEQUENT) & (c.state != states.NOT_ARRIVED)
+        pending[queued] = subsequent & (c.state == states.PENDING_CGRS)
+    assert subsequent.sum() > 50
+    assert not pending[0].any()
+    admissible = np.array(
+        [streams.uniform(model.seed, k, streams.SUBSEQUENT_ADMISSIBILITY, 0) >= 0.5 for k in c.key]
+    )
+    assert 0 < (subsequent & admissible).sum() < subsequent.sum()
+    np.testing.assert_array_equal(pending[1], subsequent & admissible)

@@ -91,6 +91,7 @@ def scenarios(draw):
     overrides["reception.code_207_lifted_leave_per_month"] = draw(rates)
     overrides["reception.leave_waiting_list_per_month"] = draw(rates)
     overrides["reception.subsequent_place_after_admissibility"] = draw(st.sampled_from([0, 1]))
+    overrides["cgrs.subsequent_merits_queued"] = draw(st.sampled_from([0, 1]))
     # places kept for resettled refugees: never given to applicants, no initial residents
     overrides["reception.centres.partners"] = {
         "type": "lri",

@@ -661,6 +661,36 @@ def test_once_admissibility_rules_subsequent_applicants_wait_for_the_cgrs(small_
     assert frame["reception_admissions"].sum() == c.size[expected].sum()
 
 
+def test_queued_for_the_merits_subsequent_applicants_get_a_place_once_admissible(
+    small_scenario,
+):
+    """With the merits queued, every subsequent applicant the CGRS finds admissible asks
+    for a place then, whatever the merits decision will be; those found inadmissible never
+    do. Queuing changes when the merits are decided, not how: each case is decided once,
+    with the outcome it had when decided at once."""
+    rule = {"reception.subsequent_place_after_admissibility": 1}
+    at_once = ProtectionSystem(small_scenario(**SUBSEQUENT_ONLY, **rule), 5)
+    decided_at_once = at_once.run_to_end()["cgrs_decisions_cases"].sum()
+    queued = ProtectionSystem(
+        small_scenario(**SUBSEQUENT_ONLY, **rule, **{"cgrs.subsequent_merits_queued": 1}), 5
+    )
+    frame = queued.run_to_end()
+    c = queued.cases
+    applied = (c.origin == states.SUBSEQUENT) & (c.state != states.NOT_ARRIVED)
+    assert applied.sum() > 100
+    admissible = np.array(
+        [streams.uniform(queued.seed, k, streams.SUBSEQUENT_ADMISSIBILITY, 0) >= 0.5 for k in c.key]
+    )
+    housed = applied & (c.housing == states.IN_CENTRE)
+    np.testing.assert_array_equal(housed, applied & admissible)
+    assert frame["reception_admissions"].sum() == c.size[applied & admissible].sum()
+    # fewer were housed when only appellants of a refusal on the merits asked
+    assert (at_once.cases.housing[applied] == states.IN_CENTRE).sum() < housed.sum()
+    np.testing.assert_array_equal(c.state, at_once.cases.state)
+    np.testing.assert_array_equal(c.n_cgrs[applied], 1)
+    assert frame["cgrs_decisions_cases"].sum() == decided_at_once  # admission is no decision
+
+
 @pytest.mark.parametrize("monthly", [0.1, 0.5])
 def test_people_waiting_for_a_place_stop_waiting_at_the_hazard(small_scenario, monthly):
     """A full network and people who give up: each day about the daily share of those who

@@ -23,7 +23,7 @@ from flowsim.engine.procedure import (
     subsequent_place_shares,
     under_restrictions,
 )
-from flowsim.engine.queues import Queue, best_class, overdue_class, pop
+from flowsim.engine.queues import Queue, best_class, overdue_class, pop, push
 from flowsim.engine.rates import DAYS_PER_MONTH, daily_hazard
 from flowsim.engine.states import HOUSEHOLD_TYPES
 from flowsim.scenario.sections import Prioritisation
@@ -113,6 +113,17 @@ def withdraw(cases: Cases, tally: Tally, cgrs: CgrsDesk, day: int, flows) -> Non
             finalise(cases, tally, c, states.WITHDRAWN, flows)
 
 
+@njit(cache=True, inline="always")
+def take_into_consideration(cases: Cases, cgrs_queue: Queue, c: int, day: int) -> None:
+    """A subsequent application found admissible is taken into consideration: it is examined
+    on the merits as a new application, queued today behind the pending cases of its
+    profile. The earlier refusal no longer stands as the case's outcome (its status is none
+    until the new decision), so it is not examined for admissibility again; the draw of its
+    outcome is the one it would have had if decided at once (same occurrence)."""
+    cases.status[c] = states.NO_STATUS
+    push(cgrs_queue, c, cases.profile[c], day)
+
+
 @njit(cache=True, nogil=True)
 def cgrs_day(
     chain: Chain,
@@ -127,6 +138,7 @@ def cgrs_day(
     long_stay_days: int,
     subsequent_inadmissible: float,
     admitted_place_share: float,
+    merits_queued: bool,
     flows,
 ) -> float:
     """One day of the CGRS: withdrawals due (:func:`withdraw`), then pending cases decided in
@@ -135,12 +147,15 @@ def cgrs_day(
 
     Under a long-stay measure (``long_stay_days`` > 0) cases pending longer than that many
     days are decided first, oldest first. A subsequent application is declared inadmissible
-    with the share ``subsequent_inadmissible``, else decided as its profile's cases are.
-    Positive decisions grant a status; refusals and inadmissibility decisions are appealed at
-    CALL or become final. A subsequent applicant living privately whose admissible
-    application is refused and appealed asks for a reception place with the share
-    ``admitted_place_share`` (0 while subsequent applicants ask at registration). Returns the
-    unused budget (negative: carried debt).
+    with the share ``subsequent_inadmissible``, else decided as its profile's cases are: at
+    once, or, with ``merits_queued``, taken into consideration (no decision counted, no
+    budget used) and queued behind the cases of its profile for a decision on the merits
+    (:func:`take_into_consideration`). Positive decisions grant a status; refusals and
+    inadmissibility decisions are appealed at CALL or become final. A subsequent applicant
+    living privately asks for a reception place with the share ``admitted_place_share`` (0
+    while subsequent applicants ask at registration) once found admissible while still in
+    the procedure: when taken into consideration, or, decided at once, when appealing a
+    refusal on the merits. Returns the unused budget (negative: carried debt).
     """
     cases, tally, cgrs, call_queue, holders, desk, waiting, log = borrowed(
         (
@@ -165,10 +180,25 @@ def cgrs_day(
         c = pop(cgrs_queue, cls)
         if cases.state[c] != states.PENDING_CGRS:
             continue
+        subsequent = cases.status[c] == states.REFUSED
+        occurrence = cases.n_cgrs[c]
+        admissible = (
+            not subsequent
+            or streams.uniform(seed, cases.key[c], streams.SUBSEQUENT_ADMISSIBILITY, occurrence)
+            >= subsequent_inadmissible
+        )
+        if subsequent and admissible and merits_queued:
+            take_into_consideration(cases, cgrs_queue, c, day)
+            if (
+                cases.housing[c] == states.PRIVATE
+                and streams.uniform(seed, cases.key[c], streams.PLACE_REQUEST, occurrence)
+                < admitted_place_share
+            ):  # admissible, so entitled to reception while the merits are examined
+                request_place(cases, tally, waiting, c, day)
+            continue
         p = cases.profile[c]
         n = cases.size[c]
         budget -= case_effort[p]
-        occurrence = cases.n_cgrs[c]
         cases.n_cgrs[c] += 1
         flows[series.CGRS_DECISIONS] += n
         flows[series.CGRS_DECISIONS_CASES] += 1
@@ -183,11 +213,8 @@ def cgrs_day(
         outcome = 0
         while outcome < 3 and u >= outcome_cdf[p, outcome]:
             outcome += 1
-        subsequent = cases.status[c] == states.REFUSED
-        if subsequent:  # admissible?
-            key = streams.SUBSEQUENT_ADMISSIBILITY
-            if streams.uniform(seed, cases.key[c], key, occurrence) < subsequent_inadmissible:
-                outcome = INADMISSIBLE
+        if not admissible:
+            outcome = INADMISSIBLE
         if outcome == REFUGEE or outcome == SUBSIDIARY:
             flows[series.CGRS_POSITIVE_DECISIONS] += n
             status = states.REFUGEE if outcome == REFUGEE else states.SUBSIDIARY
@@ -297,6 +324,7 @@ class Cgrs(mesa.Agent):
         self.long_stay_days = int(p["cgrs.long_stay_first_days"])
         self.subsequent_inadmissible = p["cgrs.subsequent_inadmissible_share"]
         self.admitted_place_share = subsequent_place_shares(p)[1]
+        self.merits_queued = p["cgrs.subsequent_merits_queued"] > 0
 
     def productive_officers(self) -> float:
         """Officers deciding cases today (FTE): a hire counts nothing during the hiring lag,
@@ -360,6 +388,7 @@ class Cgrs(mesa.Agent):
             self.long_stay_days,
             self.subsequent_inadmissible,
             self.admitted_place_share,
+            self.merits_queued,
             m.flows_today,
         )
         self.carry = min(left, 0.0)

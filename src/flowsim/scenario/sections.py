@@ -148,7 +148,8 @@ class Reception(Strict):
     # 1 while subsequent applicants (a new application after a final refusal) get no place
     # until the CGRS finds their application admissible (the Reception Act, art. 4, lets
     # Fedasil limit their material aid meanwhile); those found admissible who stay in the
-    # procedure (appealing a refusal on the merits) then ask for one at place_request_share.
+    # procedure then ask for one at place_request_share: when taken into consideration
+    # (cgrs.subsequent_merits_queued 1) or when appealing a refusal on the merits.
     # 0: they ask for a place at registration, like first applicants.
     subsequent_place_after_admissibility: Share = 0.0
 
@@ -192,6 +193,12 @@ class Cgrs(Strict):
     # the share declared inadmissible (no new element) then; the others are decided as any
     # application of their profile.
     subsequent_inadmissible_share: Share = 0.0
+    # 1: a subsequent application found admissible is "taken into consideration" and queued
+    # behind the pending cases of its profile for a decision on the merits (its applicant
+    # is entitled to reception meanwhile while reception.subsequent_place_after_admissibility
+    # is 1); the admissibility finding is not counted as a decision. 0: decided on the
+    # merits at once, when found admissible.
+    subsequent_merits_queued: Share = 0.0
     # Recognition rates: every nationality group's share of positive decisions (refugee status
     # and subsidiary protection) multiplied by this, capped at 1; refusals and inadmissibility
     # take the rest in their proportions. 1: the groups' shares as given (an uncertainty).
