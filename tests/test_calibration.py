@@ -336,6 +336,34 @@ def test_a_kill_resumes_without_running_a_finished_simulation_twice(
     assert again.runs_computed == 0
 
 
+def test_prior_redraws_move_one_parameter_of_a_kept_set(tmp_path, small_raw, client) -> None:
+    """With ``prior_redraw_share: 1`` every proposal after the first round is a set of that
+    round with one parameter redrawn from its prior; without it, random-walk steps change
+    every parameter."""
+    differing = {}
+    for share in (0.0, 1.0):
+        settings = section(
+            parameters={k: PRIORS[k] for k in list(PRIORS)[:2]},
+            series=FITTED_SERIES[:3],
+            particles=8,
+            rounds=2,
+            replications=1,
+            members=4,
+            prior_redraw_share=share,
+        )
+        folder = tmp_path / str(share)
+        folder.mkdir()
+        config, observed = write_synthetic(folder, small_raw, settings)
+        calibrate(config, observed=observed, until=UNTIL, out=folder / "fit", client=client)
+        sets = pd.read_csv(folder / "fit" / "particles.csv")
+        first = sets.loc[sets["round"] == 0, list(PRIORS)[:2]].to_numpy()
+        proposed = sets.loc[sets["round"] == 1, list(PRIORS)[:2]].to_numpy()
+        # for each proposal, the fewest parameters in which it differs from a first-round set
+        differing[share] = (~np.isclose(proposed[:, None, :], first[None])).sum(axis=2).min(axis=1)
+    np.testing.assert_array_equal(differing[1.0], 1)
+    np.testing.assert_array_equal(differing[0.0], 2)
+
+
 def test_a_folder_of_another_calibration_is_refused(tmp_path, small_raw, client) -> None:
     settings = section(particles=4, rounds=1, members=2)
     config, observed = write_synthetic(tmp_path, small_raw, settings)

@@ -18,6 +18,7 @@ from flowsim.validation.posterior import (
     next_beta,
     normalised,
     point_weights,
+    prior_redraws,
     random_walk,
     sobol_sets,
     systematic_resample,
@@ -130,6 +131,63 @@ def test_metropolis_accepts_by_the_tempered_ratio() -> None:
     failed = np.full(n, -np.inf)
     assert not accepted(1.0, old, zeros, failed, zeros, rng).any()
     assert accepted(1.0, failed, zeros, old, zeros, rng).all()  # away from a failed set
+
+
+def test_a_prior_redraw_moves_one_parameter_and_cancels_the_prior() -> None:
+    """A redraw changes one parameter of the current set (not the random-walk step) and its
+    proposal ratio cancels the change of prior density: the likelihood alone decides."""
+    rng = np.random.default_rng(8)
+    z = rng.normal(size=(4000, 3))
+    walk = random_walk(z, np.random.default_rng(9))
+    proposed, log_ratio = prior_redraws(z, walk, 0.25, np.random.default_rng(10))
+    redrawn = (proposed != walk).any(axis=1)
+    assert redrawn.mean() == pytest.approx(0.25, abs=0.03)
+    np.testing.assert_array_equal(proposed[~redrawn], walk[~redrawn])
+    np.testing.assert_array_equal(log_ratio[~redrawn], 0.0)
+    changed = proposed[redrawn] != z[redrawn]
+    np.testing.assert_array_equal(changed.sum(axis=1), 1)
+    prior = Prior(("a", "b", "c"), np.zeros(3), np.ones(3), np.zeros(3, bool))
+    d_prior = prior.log_density(proposed[redrawn]) - prior.log_density(z[redrawn])
+    np.testing.assert_allclose(d_prior + log_ratio[redrawn], 0.0, atol=1e-9)
+    # no redraws: the random-walk proposals, untouched
+    same, none = prior_redraws(z, walk, 0.0, np.random.default_rng(10))
+    np.testing.assert_array_equal(same, walk)
+    assert not none.any()
+
+
+def test_redraws_restore_the_prior_spread_of_a_parameter_the_data_leave_free() -> None:
+    """Sets collapsed onto one value by resampling, with a likelihood that depends on the
+    first parameter only, moved ten times (a sampler moves its sets a few times between
+    resamplings): random-walk steps, scaled by the sets' spread, leave the free second
+    parameter collapsed; with prior redraws it regains nearly its uniform prior (those
+    not yet redrawn stay at 0.9), and both keep the first parameter's posterior."""
+    prior = Prior(("known", "free"), np.zeros(2), np.ones(2), np.zeros(2, bool))
+
+    def log_lik(z: np.ndarray) -> np.ndarray:  # the first parameter near 0.3 (sd 0.05)
+        return -0.5 * ((prior.from_z(z)[:, 0] - 0.3) / 0.05) ** 2
+
+    start = np.tile(prior.to_z(np.array([[0.3, 0.9]])), (1000, 1))
+    spread = {}
+    for share in (0.0, 0.5):
+        z, lik = start.copy(), log_lik(start)
+        for step in range(10):
+            rng = np.random.default_rng([step, 2])
+            proposed, ratio = random_walk(z, rng), 0.0
+            if share:
+                proposed, ratio = prior_redraws(
+                    z, proposed, share, np.random.default_rng([step, 3])
+                )
+            new = log_lik(proposed)
+            move = accepted(
+                1.0, lik, prior.log_density(z), new, prior.log_density(proposed), rng, ratio
+            )
+            z, lik = np.where(move[:, None], proposed, z), np.where(move, new, lik)
+        values = prior.from_z(z)
+        spread[share] = np.quantile(values[:, 1], [0.05, 0.95])
+        assert abs(np.median(values[:, 0]) - 0.3) < 0.02
+    width = {share: high - low for share, (low, high) in spread.items()}
+    assert width[0.0] < 0.2  # the 90% interval keeps under a fifth of the range
+    assert width[0.5] > 0.85 and spread[0.5][0] < 0.1  # about the uniform prior's
 
 
 def test_random_walk_scales_with_the_sets() -> None:

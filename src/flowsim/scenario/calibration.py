@@ -73,6 +73,10 @@ class Calibration(Strict):
     replications: Annotated[int, Field(ge=1, strict=True)] = 2  # runs per set, common seeds
     members: Annotated[int, Field(ge=1, strict=True)] = 40  # ensemble kept for forecasts
     seed: Annotated[int, Field(ge=0, strict=True)] = 0  # sampler and replication seeds
+    # share of the Metropolis proposals that redraw one parameter from its prior instead of
+    # a random-walk step: parameters the data leave free then keep their prior's spread
+    # through the rounds (0: random-walk steps only)
+    prior_redraw_share: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
     cluster: ClusterOptions = Field(default_factory=ClusterOptions)
 
 

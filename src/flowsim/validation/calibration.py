@@ -66,6 +66,7 @@ from flowsim.validation.posterior import (
     log_likelihood,
     next_beta,
     point_weights,
+    prior_redraws,
     random_walk,
     sobol_sets,
     systematic_resample,
@@ -436,12 +437,21 @@ def _sample(study: Study, client: Any, say: Callable[[str], None]) -> Calibratio
             z, log_lik, sse = z[chosen], log_lik[chosen], [sse[i] for i in chosen]
             beta, moves, accepted_share, level_done = following, 0.0, 0.0, False
         rng = np.random.default_rng([section.seed, len(rounds.beta), 2])
-        proposed = random_walk(z, rng)
+        proposed, log_ratio = random_walk(z, rng), 0.0
+        if section.prior_redraw_share > 0:  # its own stream: without it, draws as before
+            redraws = np.random.default_rng([section.seed, len(rounds.beta), 3])
+            proposed, log_ratio = prior_redraws(z, proposed, section.prior_redraw_share, redraws)
         started = time.perf_counter()
         new_log_lik, new_sse, ran = study.evaluate(client, study.values_of(proposed))
         computed += ran
         move = accepted(
-            beta, log_lik, prior.log_density(z), new_log_lik, prior.log_density(proposed), rng
+            beta,
+            log_lik,
+            prior.log_density(z),
+            new_log_lik,
+            prior.log_density(proposed),
+            rng,
+            log_ratio,
         )
         rounds.add(proposed, new_log_lik, new_sse, beta, move, time.perf_counter() - started)
         z = np.where(move[:, None], proposed, z)

@@ -34,7 +34,9 @@ as keeps the effective sample size of the sets' incremental weights (``L^(beta -
 at ``ESS_FRACTION`` of ``N``, resamples the sets by those weights (systematic resampling),
 then moves each set by random-walk Metropolis steps (a normal step with ``2.38^2 / d`` times
 the sets' covariance, accepted with the tempered posterior's ratio; the current set keeps its
-likelihood estimate, as in pseudo-marginal MCMC) until half of them have moved
+likelihood estimate, as in pseudo-marginal MCMC; with ``prior_redraw_share``, that share of
+the proposals redraws one parameter from its prior instead, :func:`prior_redraws`) until
+half of them have moved
 (``(1 - acceptance)^steps < STAY``), ``MOST_MOVES`` steps at most. Each round of
 simulations (the first draw, or one move step) runs every set once. The sampler stops after
 the moves at ``beta = 1`` (the sets are then a sample of the posterior) or after its last
@@ -198,6 +200,34 @@ def random_walk(z: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return z + rng.multivariate_normal(np.zeros(dim), cov, n)
 
 
+def _log_prior_1d(z: np.ndarray) -> np.ndarray:
+    """Log prior density of single coordinates (``log u (1 - u)``)."""
+    return -np.logaddexp(0.0, z) - np.logaddexp(0.0, -z)
+
+
+def prior_redraws(
+    z: np.ndarray, proposed: np.ndarray, share: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Replace about ``share`` of the proposals by the current set with one parameter, drawn
+    at random, redrawn from its prior. Returns the proposals and each one's log proposal
+    ratio ``log q(current | proposed) - log q(proposed | current)`` for :func:`accepted`
+    (0 for a random-walk step, which is symmetric).
+
+    For a redraw the ratio cancels the change of prior, so the likelihood alone decides:
+    a parameter the data leave free is always moved, and keeps its prior's spread however
+    many times the sets are resampled (random-walk steps scaled by the sets' own spread
+    cannot widen a spread that resampling narrowed by chance)."""
+    n, dim = z.shape
+    out, log_ratio = proposed.copy(), np.zeros(n)
+    rows = np.flatnonzero(rng.random(n) < share)
+    cols = rng.integers(dim, size=len(rows))
+    fresh = special.logit(np.clip(rng.random(len(rows)), _U_EDGE, 1 - _U_EDGE))
+    out[rows] = z[rows]
+    out[rows, cols] = fresh
+    log_ratio[rows] = _log_prior_1d(z[rows, cols]) - _log_prior_1d(fresh)
+    return out, log_ratio
+
+
 def accepted(
     beta: float,
     log_lik: np.ndarray,
@@ -205,11 +235,13 @@ def accepted(
     new_log_lik: np.ndarray,
     new_log_prior: np.ndarray,
     rng: np.random.Generator,
+    log_proposal_ratio: np.ndarray | float = 0.0,
 ) -> np.ndarray:
-    """Which proposals the Metropolis rule accepts for the posterior tempered by ``beta``
-    (a proposal whose run failed never is)."""
+    """Which proposals the Metropolis-Hastings rule accepts for the posterior tempered by
+    ``beta`` (a proposal whose run failed never is); ``log_proposal_ratio`` is that of an
+    asymmetric proposal (:func:`prior_redraws`)."""
     with np.errstate(invalid="ignore"):
-        ratio = beta * (new_log_lik - log_lik) + new_log_prior - log_prior
+        ratio = beta * (new_log_lik - log_lik) + new_log_prior - log_prior + log_proposal_ratio
     ratio = np.where(np.isfinite(new_log_lik), np.nan_to_num(ratio, nan=np.inf), -np.inf)
     return np.log(rng.random(len(ratio))) < ratio
 
