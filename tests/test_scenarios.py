@@ -213,8 +213,9 @@ def test_the_offices_files_at_the_end_of_the_history_carry_forward(name):
 @pytest.mark.parametrize("name", ["belgium-baseline", "hindcast-2023-2024"])
 def test_the_historys_reception_rules_hold_after_it(name):
     """`flowsim forward` carries fitted fields from the history, not rules: a reception rule
-    in force at the end of the history (who may ask for a place, how places are dispatched)
-    must be in the 2023 template too, or the forecast would quietly drop it."""
+    in force at the end of the history (who may ask for a place, how places are dispatched),
+    or the CGRS's way with admissible subsequent applications, must be in the 2023 template
+    too, or the forecast would quietly drop it."""
     from flowsim.scenario.calibration import calibrated_parameter
     from flowsim.scenario.timeline import Timeline
 
@@ -231,7 +232,7 @@ def test_the_historys_reception_rules_hold_after_it(name):
         if field.startswith("reception.")
         and not field.startswith("reception.centres.")
         and field not in fitted
-    ]
+    ] + ["cgrs.subsequent_merits_queued"]
     assert "reception.subsequent_place_after_admissibility" in rules
     for field in rules:
         assert at_start[field] == at_end[field], field
