@@ -299,17 +299,19 @@ def test_the_tables_for_a_reader_say_what_the_files_hold(recovered) -> None:
     assert f"{result.rounds} rounds of 32 parameter sets" in text
 
 
+# A short calibration of the first two parameters on three series (8 sets, 4 members).
+TWO_PARAMETERS = {
+    "parameters": {k: PRIORS[k] for k in list(PRIORS)[:2]},
+    "series": FITTED_SERIES[:3],
+    "particles": 8,
+    "members": 4,
+}
+
+
 def test_a_kill_resumes_without_running_a_finished_simulation_twice(
     tmp_path, small_raw, client, monkeypatch
 ) -> None:
-    settings = section(
-        parameters={k: PRIORS[k] for k in list(PRIORS)[:2]},
-        series=FITTED_SERIES[:3],
-        particles=8,
-        rounds=4,
-        replications=2,
-        members=4,
-    )
+    settings = section(**TWO_PARAMETERS, rounds=4, replications=2)
     config, observed = write_synthetic(tmp_path, small_raw, settings)
     whole = calibrate(config, observed=observed, until=UNTIL, out=tmp_path / "a", client=client)
     # What a kill leaves: the simulations stored so far (here 20 of the sampler's, from
@@ -342,22 +344,15 @@ def test_prior_redraws_move_one_parameter_of_a_kept_set(tmp_path, small_raw, cli
     every parameter."""
     differing = {}
     for share in (0.0, 1.0):
-        settings = section(
-            parameters={k: PRIORS[k] for k in list(PRIORS)[:2]},
-            series=FITTED_SERIES[:3],
-            particles=8,
-            rounds=2,
-            replications=1,
-            members=4,
-            prior_redraw_share=share,
-        )
+        settings = section(**TWO_PARAMETERS, prior_redraw_share=share)
         folder = tmp_path / str(share)
         folder.mkdir()
         config, observed = write_synthetic(folder, small_raw, settings)
         calibrate(config, observed=observed, until=UNTIL, out=folder / "fit", client=client)
         sets = pd.read_csv(folder / "fit" / "particles.csv")
-        first = sets.loc[sets["round"] == 0, list(PRIORS)[:2]].to_numpy()
-        proposed = sets.loc[sets["round"] == 1, list(PRIORS)[:2]].to_numpy()
+        keys = list(TWO_PARAMETERS["parameters"])
+        first = sets.loc[sets["round"] == 0, keys].to_numpy()
+        proposed = sets.loc[sets["round"] == 1, keys].to_numpy()
         # for each proposal, the fewest parameters in which it differs from a first-round set
         differing[share] = (~np.isclose(proposed[:, None, :], first[None])).sum(axis=2).min(axis=1)
     np.testing.assert_array_equal(differing[1.0], 1)

@@ -124,6 +124,26 @@ def take_into_consideration(cases: Cases, cgrs_queue: Queue, c: int, day: int) -
     push(cgrs_queue, c, cases.profile[c], day)
 
 
+@njit(cache=True, inline="always")
+def ask_for_a_place_once_admitted(
+    cases: Cases,
+    tally: Tally,
+    waiting: Queue,
+    c: int,
+    day: int,
+    seed: np.uint64,
+    occurrence: int,
+    share: float,
+) -> None:
+    """A subsequent applicant living privately, found admissible and still in the procedure,
+    asks Fedasil for a place with ``share`` (the keyed draw of a place request)."""
+    if (
+        cases.housing[c] == states.PRIVATE
+        and streams.uniform(seed, cases.key[c], streams.PLACE_REQUEST, occurrence) < share
+    ):
+        request_place(cases, tally, waiting, c, day)
+
+
 @njit(cache=True, nogil=True)
 def cgrs_day(
     chain: Chain,
@@ -189,12 +209,10 @@ def cgrs_day(
         )
         if subsequent and admissible and merits_queued:
             take_into_consideration(cases, cgrs_queue, c, day)
-            if (
-                cases.housing[c] == states.PRIVATE
-                and streams.uniform(seed, cases.key[c], streams.PLACE_REQUEST, occurrence)
-                < admitted_place_share
-            ):  # admissible, so entitled to reception while the merits are examined
-                request_place(cases, tally, waiting, c, day)
+            # admissible, so entitled to reception while the merits are examined
+            ask_for_a_place_once_admitted(
+                cases, tally, waiting, c, day, seed, occurrence, admitted_place_share
+            )
             continue
         p = cases.profile[c]
         n = cases.size[c]
@@ -223,14 +241,10 @@ def cgrs_day(
         share = appeal_share_refusal if outcome == REFUSAL else appeal_share_inadmissible
         if streams.uniform(seed, cases.key[c], streams.APPEAL, occurrence) < share:
             lodge_appeal(cases, tally, call_queue, c, day)
-            if (
-                subsequent
-                and outcome == REFUSAL
-                and cases.housing[c] == states.PRIVATE
-                and streams.uniform(seed, cases.key[c], streams.PLACE_REQUEST, occurrence)
-                < admitted_place_share
-            ):  # admissible, so entitled to reception during the appeal
-                request_place(cases, tally, waiting, c, day)
+            if subsequent and outcome == REFUSAL:  # admissible: reception during the appeal
+                ask_for_a_place_once_admitted(
+                    cases, tally, waiting, c, day, seed, occurrence, admitted_place_share
+                )
         else:
             refuse(cases, tally, desk, c, day, flows)
     return budget

@@ -60,6 +60,16 @@ MOST_MOVES = 4  # Metropolis steps at one tempering at most (each is a round of 
 _U_EDGE = 1e-9  # positions in a range are kept off its ends (logit finite)
 
 
+def _unbounded(u: np.ndarray) -> np.ndarray:
+    """Unbounded coordinates ``logit(u)`` of positions ``u`` (0 to 1) in the ranges."""
+    return special.logit(np.clip(u, _U_EDGE, 1 - _U_EDGE))
+
+
+def _log_prior_1d(z: np.ndarray) -> np.ndarray:
+    """Log prior density of single coordinates (``log u (1 - u)``)."""
+    return -np.logaddexp(0.0, z) - np.logaddexp(0.0, -z)
+
+
 @dataclass(frozen=True)
 class Prior:
     """Uniform (or log-uniform) ranges of the parameters, in a fixed order."""
@@ -90,7 +100,7 @@ class Prior:
 
     def to_z(self, values: np.ndarray) -> np.ndarray:
         """Unbounded coordinates of parameter values."""
-        return special.logit(np.clip(self.to_unit(values), _U_EDGE, 1 - _U_EDGE))
+        return _unbounded(self.to_unit(values))
 
     def from_z(self, z: np.ndarray) -> np.ndarray:
         """Parameter values at unbounded coordinates ``z``."""
@@ -99,7 +109,7 @@ class Prior:
     def log_density(self, z: np.ndarray) -> np.ndarray:
         """Log prior density at ``z`` (one value per set): sum of ``log u (1 - u)``."""
         z = np.atleast_2d(z)
-        return np.sum(-np.logaddexp(0.0, z) - np.logaddexp(0.0, -z), axis=1)
+        return np.sum(_log_prior_1d(z), axis=1)
 
 
 def sobol_sets(prior: Prior, n: int, seed: int) -> np.ndarray:
@@ -107,7 +117,7 @@ def sobol_sets(prior: Prior, n: int, seed: int) -> np.ndarray:
     with warnings.catch_warnings():  # balance is best for a power of two; any n is fine
         warnings.simplefilter("ignore", UserWarning)
         u = qmc.Sobol(prior.dim, scramble=True, seed=seed).random(n)
-    return special.logit(np.clip(u, _U_EDGE, 1 - _U_EDGE))
+    return _unbounded(u)
 
 
 def point_weights(series: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -200,11 +210,6 @@ def random_walk(z: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return z + rng.multivariate_normal(np.zeros(dim), cov, n)
 
 
-def _log_prior_1d(z: np.ndarray) -> np.ndarray:
-    """Log prior density of single coordinates (``log u (1 - u)``)."""
-    return -np.logaddexp(0.0, z) - np.logaddexp(0.0, -z)
-
-
 def prior_redraws(
     z: np.ndarray, proposed: np.ndarray, share: float, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -221,7 +226,7 @@ def prior_redraws(
     out, log_ratio = proposed.copy(), np.zeros(n)
     rows = np.flatnonzero(rng.random(n) < share)
     cols = rng.integers(dim, size=len(rows))
-    fresh = special.logit(np.clip(rng.random(len(rows)), _U_EDGE, 1 - _U_EDGE))
+    fresh = _unbounded(rng.random(len(rows)))
     out[rows] = z[rows]
     out[rows, cols] = fresh
     log_ratio[rows] = _log_prior_1d(z[rows, cols]) - _log_prior_1d(fresh)
