@@ -119,6 +119,7 @@ def scenarios(draw):
         "appeal_share_refusal": draw(st.floats(0.0, 1.0)),
         "appeal_share_inadmissible": draw(st.floats(0.0, 1.0)),
         "decisions_per_month": draw(st.floats(0.0, 80.0)),
+        "days_before_judgment": draw(st.sampled_from([0, 40, 250])),
         "outcomes": dict(zip(("confirm", "annul", "reform"), draw(shares(3)), strict=True)),
     }
 

@@ -133,11 +133,11 @@ class ProtectionSystem(mesa.Model):
         self.hi = g.n_initial_applicants + g.n_initial_other
         self._window = Window(np.arange(self.hi, dtype=np.int64), self.hi, self.hi)
         self._window_day = 0  # the day the window was last rebuilt
-        single_class = np.zeros(len(self.profiles))
+        equal_ranks = np.zeros(len(self.profiles))  # one class per profile
         self.queues = Queues(
             registration=new_queue(np.zeros(1), n_cases),
             cgrs=new_queue(queue_ranks(self.profiles, scenario.cgrs.prioritisation), n_cases),
-            call=new_queue(single_class, n_cases),
+            call=new_queue(equal_ranks, n_cases),
             waiting=new_queue(dispatch_ranks(self.profiles, scenario.reception.dispatch), n_cases),
         )
         self.flows = np.zeros((self.n_days, series.N_FLOWS))

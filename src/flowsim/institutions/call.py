@@ -28,12 +28,14 @@ def judge(
     chain: Chain,
     budget: float,
     day: int,
+    ready_after_days: int,
     seed: np.uint64,
     share_confirm: float,
     share_annul: float,
     flows,
 ) -> float:
-    """Judge pending appeals first-come first-served within ``budget`` (cases).
+    """Judge pending appeals first-come first-served within ``budget`` (cases), among those
+    lodged at least ``ready_after_days`` days before ``day``.
 
     Confirmed refusals become final; annulled decisions go back to the CGRS queue; reformed
     decisions grant refugee status. Returns the unused budget (negative: carried debt).
@@ -43,7 +45,9 @@ def judge(
     )
     while budget > 0.0:
         cls = best_class(call_queue)
-        if cls < 0:
+        # every class has the same rank, so the head served next was lodged first: when it
+        # is not ready, no appeal is
+        if cls < 0 or day - call_queue.since[call_queue.head[cls]] < ready_after_days:
             break
         c = pop(call_queue, cls)
         if cases.state[c] != states.PENDING_CALL:
@@ -78,6 +82,7 @@ class Call(mesa.Agent):
         self.capacity_cases_per_day = p["call.decisions_per_month"] / DAYS_PER_MONTH
         self.share_confirm = p["call.outcomes.confirm"]
         self.share_annul = p["call.outcomes.annul"]
+        self.ready_after_days = round(p["call.days_before_judgment"])
 
     def step(self) -> None:
         """One day of judgments."""
@@ -86,6 +91,7 @@ class Call(mesa.Agent):
             m.chain,
             self.carry + self.capacity_cases_per_day,
             m.day,
+            self.ready_after_days,
             m.seed,
             self.share_confirm,
             self.share_annul,
