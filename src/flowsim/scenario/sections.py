@@ -225,9 +225,9 @@ class Call(Strict):
     appeal_share_inadmissible: Share  # share of inadmissibility decisions appealed
     decisions_per_month: NonNegative  # cases
     outcomes: CallOutcomes
-    # Days from the refusal until an appeal can be judged: the appeal period (30 days, 10 or
-    # 15 in accelerated procedures), the parties' notes and the hearing. Appellants keep
-    # their reception place meanwhile. 0: judged as soon as the capacity allows.
+    # Days from the refusal until an appeal can be judged: the appeal period (30 days, less
+    # in accelerated procedures), the parties' notes and the hearing. Appellants keep their
+    # reception place meanwhile. 0: judged as soon as the capacity allows.
     days_before_judgment: NonNegative = 0
 
 
