@@ -15,22 +15,24 @@ Inside a kernel, take the parts it uses with :func:`flowsim.engine.compiled.borr
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from numba import njit, types
 from numba.experimental import structref
 
-if TYPE_CHECKING:
-    from flowsim.engine.calendar import Calendar
-    from flowsim.engine.population import Cases, Tally
-    from flowsim.engine.procedure import (
-        CgrsDesk,
-        DublinDesk,
-        ReturnDesk,
-        StatusHolders,
-        TemporaryProtectionDesk,
-    )
-    from flowsim.engine.queues import Queue
+# Imported to run, not for annotations only: :func:`new_chain`'s cached versions are keyed
+# by the types of these registers, so its cache must follow their modules
+# (``engine/numba_cache.py`` hashes what a module imports to run). Left out, a change of a
+# register's layout (a new module defining a field's type) put versions a checkout without
+# that module cannot read into the cache shared with it.
+from flowsim.engine.calendar import Calendar
+from flowsim.engine.population import Cases, Tally
+from flowsim.engine.procedure import (
+    CgrsDesk,
+    DublinDesk,
+    ReturnDesk,
+    StatusHolders,
+    TemporaryProtectionDesk,
+)
+from flowsim.engine.queues import Queue
 
 FIELDS = (
     "cases",  # Cases: one row per household
