@@ -7,6 +7,7 @@ import pytest
 
 from conftest import wrap_step
 from flowsim.engine import states
+from flowsim.engine.queues import days_joined
 from flowsim.model import ProtectionSystem
 
 # Every refusal is appealed; the CGRS decides quickly so appeals keep coming; nobody refused
@@ -25,14 +26,13 @@ def judged_waits(model: ProtectionSystem) -> tuple[list[np.ndarray], list[np.nda
     c, queue = model.cases, model.queues.call
     judged, left, pending = [], [], []
 
-    def before() -> None:
-        pending.append(c.state == states.PENDING_CALL)
+    def before() -> None:  # the day each appeal joined the queue, before CALL judges
+        pending.append((c.state == states.PENDING_CALL, days_joined(queue)))
 
     def after() -> None:
-        was = pending.pop()
-        waited = model.day - queue.since.astype(np.int64)
-        judged.append(waited[was & (c.state != states.PENDING_CALL)])
-        left.append(waited[c.state == states.PENDING_CALL])
+        was, joined = pending.pop()
+        judged.append(model.day - joined[was & (c.state != states.PENDING_CALL)])
+        left.append(model.day - days_joined(queue)[c.state == states.PENDING_CALL])
 
     wrap_step(model.call, before=before, after=after)
     model.run_to_end()

@@ -17,7 +17,9 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from conftest import DELETE, make_raw, merge, set_path
+from flowsim.engine.calendar import MAX_DAYS
 from flowsim.model import ProtectionSystem
+from flowsim.scenario import ranges
 from flowsim.scenario.errors import ConfigError
 from flowsim.scenario.loading import load_config, scenario_from_dict
 from flowsim.scenario.ranges import ceiling, numbers
@@ -430,6 +432,18 @@ CASES = [
 def test_bad_config_messages(tmp_path, overrides, expected):
     path = write(tmp_path, make_raw(**overrides))
     assert problems_of(path) == [f"{path}: {line}" for line in expected]
+
+
+def test_a_run_too_long_for_16_bit_days_is_refused_when_read(tmp_path):
+    """Calendars keep days in 16 bits (:data:`flowsim.engine.calendar.MAX_DAYS`): the longest
+    run a scenario may have, and any day offset in it (a ``*_days`` field back from the
+    start), fit; a longer run is one clear line when the file is read, before anything is
+    built."""
+    assert ranges.RUN_YEARS * 366 + ranges.DAYS <= MAX_DAYS
+    path = write(tmp_path, make_raw(years=ranges.RUN_YEARS + 1, persons_per_month=1.0))
+    assert problems_of(path) == [
+        f"{path}: end_date: expected a run of at most {ranges.RUN_YEARS} years, got 2074-12-31"
+    ]
 
 
 def test_nationality_group_shares_message_names_the_field(tmp_path):

@@ -10,6 +10,7 @@ import pytest
 
 from conftest import dispatch_rank, wrap_step
 from flowsim.engine import series, states, streams
+from flowsim.engine.queues import days_joined
 from flowsim.engine.rates import daily_share
 from flowsim.engine.states import CENTRE_TYPES, HOUSEHOLD_TYPES
 from flowsim.model import ProtectionSystem
@@ -86,7 +87,7 @@ class DispatchChecker:
         # dispatch stopped because the next household fits in no centre
         first = waiting[self.rank[waiting] == best_rank]
         if self.strict_order:
-            since = m.queues.waiting.since[first]
+            since = days_joined(m.queues.waiting)[first]
             head = first[np.lexsort((first, since))[0]]
             assert free.max() < c.size[head], (m.day, free, c.size[head])
         else:
@@ -274,7 +275,7 @@ def test_a_capacity_cut_keeps_the_waiting_list_order(small_scenario):
     c = model.cases
     residents = np.flatnonzero(c.centre == south)
     waiting = np.flatnonzero(c.housing == states.WAITING)
-    joined = model.queues.waiting.since[waiting].copy()  # day each joined the list
+    joined = days_joined(model.queues.waiting)[waiting]  # day each joined the list
     state = c.state.copy()
     after = {}
     wrap_step(

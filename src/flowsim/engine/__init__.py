@@ -3,8 +3,9 @@
 The kinds of cases, places and states a person can be in (:mod:`~flowsim.engine.states`);
 the population as arrays (:mod:`~flowsim.engine.population`) and every case of a run drawn
 when it starts (:mod:`~flowsim.engine.arrivals`); keyed random draws
-(:mod:`~flowsim.engine.streams`); queues, calendars and the chain of registers the kernels
-receive (:mod:`~flowsim.engine.queues`, :mod:`~flowsim.engine.calendar`,
+(:mod:`~flowsim.engine.streams`); queues, calendars, the pooled entries of their lists and
+the chain of registers the kernels receive (:mod:`~flowsim.engine.queues`,
+:mod:`~flowsim.engine.calendar`, :mod:`~flowsim.engine.entries`,
 :mod:`~flowsim.engine.chain`); the transitions of the procedure shared by several
 institutions (:mod:`~flowsim.engine.procedure`); rates per day
 (:mod:`~flowsim.engine.rates`); the daily series a run records

@@ -16,7 +16,7 @@ from flowsim.engine.procedure import (
     lodge_at_cgrs,
     refuse,
 )
-from flowsim.engine.queues import best_class, pop
+from flowsim.engine.queues import best_class, head_since, pop
 from flowsim.engine.rates import DAYS_PER_MONTH
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def judge(
         cls = best_class(call_queue)
         # every class has the same rank, so the head served next was lodged first: when it
         # is not ready, no appeal is
-        if cls < 0 or day - call_queue.since[call_queue.head[cls]] < ready_after_days:
+        if cls < 0 or day - head_since(call_queue, cls) < ready_after_days:
             break
         c = pop(call_queue, cls)
         if cases.state[c] != states.PENDING_CALL:

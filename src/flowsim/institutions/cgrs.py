@@ -23,7 +23,7 @@ from flowsim.engine.procedure import (
     subsequent_place_shares,
     under_restrictions,
 )
-from flowsim.engine.queues import Queue, best_class, overdue_class, pop, push
+from flowsim.engine.queues import Queue, best_class, head_since, overdue_class, pop, push
 from flowsim.engine.rates import DAYS_PER_MONTH, daily_hazard
 from flowsim.engine.states import HOUSEHOLD_TYPES
 from flowsim.scenario.sections import Prioritisation
@@ -197,6 +197,7 @@ def cgrs_day(
             cls = best_class(cgrs_queue)
         if cls < 0:
             break
+        joined = head_since(cgrs_queue, cls)
         c = pop(cgrs_queue, cls)
         if cases.state[c] != states.PENDING_CGRS:
             continue
@@ -220,7 +221,7 @@ def cgrs_day(
         cases.n_cgrs[c] += 1
         flows[series.CGRS_DECISIONS] += n
         flows[series.CGRS_DECISIONS_CASES] += 1
-        days = day - cgrs_queue.since[c]
+        days = day - joined
         flows[series.CGRS_DAYS_WAITED] += n * days
         tally.outcomes_by_profile[DECIDED, p] += n
         tally.outcomes_by_profile[DAYS_WAITED, p] += n * days

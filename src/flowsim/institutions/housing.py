@@ -28,7 +28,7 @@ from flowsim.engine.procedure import (
     leave_crisis_housing,
     start_housing_search,
 )
-from flowsim.engine.queues import best_class, in_day_order, new_queue, pop, push
+from flowsim.engine.queues import best_class, head_case, in_day_order, new_queue, pop, push
 from flowsim.engine.rates import DAYS_PER_MONTH
 from flowsim.scenario.municipalities import (
     REGIONS,
@@ -135,7 +135,7 @@ def find_housing(
         cls = best_class(holders.queue)
         if cls < 0:
             return
-        c = holders.queue.head[cls]
+        c = head_case(holders.queue, cls)
         tp = cases.state[c] == states.TP_CRISIS_HOUSING
         if cases.state[c] != states.STATUS_HOLDER and not tp:
             pop(holders.queue, cls)

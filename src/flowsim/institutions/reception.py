@@ -27,7 +27,13 @@ from flowsim.engine.queues import (
     FIRST_IN_LINE,
     Queue,
     best_class,
+    entry_case,
+    entry_since,
+    first_entry,
+    head_case,
+    head_since,
     in_day_order,
+    next_entry,
     pop,
     push_front,
     unlink,
@@ -187,7 +193,7 @@ def dispatch(
         cls = best_class(waiting)
         if cls < 0:
             return
-        c = waiting.head[cls]
+        c = head_case(waiting, cls)
         if cases.housing[c] != states.WAITING:
             pop(waiting, cls)
             continue
@@ -195,7 +201,9 @@ def dispatch(
         k = np.argmax(free)
         if free[k] < cases.size[c]:
             return
-        relocated = waiting.since[c] == FIRST_IN_LINE and cases.origin[c] != states.RESETTLED
+        relocated = (
+            head_since(waiting, cls) == FIRST_IN_LINE and cases.origin[c] != states.RESETTLED
+        )
         pop(waiting, cls)
         place(cases, tally, departures, c, k, day, hp, ha)
         if not relocated:
@@ -217,19 +225,20 @@ def stop_waiting(
     procedure goes on. Resettled refugees, whom Fedasil houses on arrival, always wait."""
     cases, tally, waiting = borrowed((cases, tally, waiting))
     for cls in range(waiting.head.shape[0]):
-        before, c = -1, waiting.head[cls]
-        while c >= 0:
+        before, e = -1, first_entry(waiting, cls)
+        while e >= 0:
+            c = entry_case(waiting, e)
             if (
                 cases.housing[c] == states.WAITING
-                and waiting.since[c] < day  # FIRST_IN_LINE (relocated residents) included
+                and entry_since(waiting, e) < day  # FIRST_IN_LINE (relocated residents) included
                 and cases.origin[c] != states.RESETTLED
                 and streams.uniform(seed, cases.key[c], streams.LEAVE_WAITING_LIST, day) < share
             ):
                 flows[series.LEFT_WAITING_LIST] += cases.size[c]
                 set_housing(cases, tally, c, states.PRIVATE, -1)
-                c = unlink(waiting, cls, before, c)
+                e = unlink(waiting, cls, before, e)
             else:
-                before, c = c, waiting.nxt[c]
+                before, e = e, next_entry(waiting, e)
 
 
 @njit(cache=True, nogil=True)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from flowsim.engine import states
-from flowsim.engine.queues import Queue
+from flowsim.engine.queues import Queue, days_joined
 from flowsim.scenario.initial_state import InitialState
 
 if TYPE_CHECKING:
@@ -106,8 +106,8 @@ def state_summary(model: ProtectionSystem) -> dict[str, Any]:
 
 
 def _since(queue: Queue, cases: np.ndarray) -> np.ndarray:
-    """The day each of the cases (a mask) joined ``queue`` (int64)."""
-    return queue.since[cases].astype(np.int64)
+    """The day each of the cases (a mask of cases in it) joined ``queue`` (int64)."""
+    return days_joined(queue)[cases]
 
 
 def _longest(days: np.ndarray) -> int:

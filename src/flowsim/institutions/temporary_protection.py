@@ -30,7 +30,7 @@ from flowsim.engine.procedure import (
     finalise,
     leave_crisis_housing,
 )
-from flowsim.engine.queues import best_class, new_queue, pop, push
+from flowsim.engine.queues import best_class, head_case, head_since, new_queue, pop, push
 from flowsim.engine.rates import daily_hazard
 from flowsim.engine.states import FAMILY, HOUSEHOLD_TYPES
 from flowsim.scenario.municipalities import distribute
@@ -255,11 +255,11 @@ def tp_day(
         cls = best_class(desk.crisis_queue)
         if cls < 0:
             return
-        c = desk.crisis_queue.head[cls]
+        c = head_case(desk.crisis_queue, cls)
         if cases.state[c] != states.TP_EMERGENCY:
             pop(desk.crisis_queue, cls)
             continue
-        if desk.crisis_queue.since[c] + nights > day:
+        if head_since(desk.crisis_queue, cls) + nights > day:
             return
         k = crisis_housing_for(cases, tally, c, crisis_places)
         if k < 0:

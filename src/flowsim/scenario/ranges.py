@@ -19,7 +19,8 @@ per day, pledges)
 ``*_eur*``                             1,000,000,000 EUR
 ``inflow.scale``, a ``multiply``       100 (times)       a lever, not a new country
 any other number                       1,000,000,000
-the run                                50 years          from start_date to end_date
+the run                                50 years          from start_date to end_date;
+                                                         calendars keep days in 16 bits
 =====================================  ================  ================================
 
 Dated changes are checked too: a ``set`` or an ``add`` against its field's range, a
