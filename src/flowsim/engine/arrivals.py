@@ -302,10 +302,8 @@ def generate(
         origin=origin,
         counselled=np.zeros(n, np.bool_),
         region=np.full(n, REGION_UNASSIGNED, np.int8),
-        hazard_private=np.zeros(n),
-        hazard_abscond=np.zeros(n),
-        level_private=np.full(n, np.inf),
-        level_abscond=np.full(n, np.inf),
+        mark_private=np.zeros(n),  # nobody starts in a centre: no hazard used up yet
+        mark_abscond=np.zeros(n),
         threshold_private=-np.log(streams.uniforms(seed, keys, streams.LEAVE_PRIVATE, 0)),
         threshold_abscond=-np.log(streams.uniforms(seed, keys, streams.ABSCOND, 0)),
     )

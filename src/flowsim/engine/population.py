@@ -45,10 +45,12 @@ class Cases(NamedTuple):
     origin: np.ndarray  # int8: states.ASYLUM, RESETTLED or TEMPORARY_PROTECTION
     counselled: np.ndarray  # bool: met a return counsellor after the order to leave
     region: np.ndarray  # int8: region of the last centre the case was placed in (REGION_*)
-    hazard_private: np.ndarray  # float64: hazard of leaving for private housing used up
-    hazard_abscond: np.ndarray  # float64: hazard of absconding used up (earlier stays)
-    level_private: np.ndarray  # float64: reception clock at which a resident leaves for
-    level_abscond: np.ndarray  # float64:   private housing / absconds (inf outside a centre)
+    # A case's mark on each reception clock (leaving for private housing, absconding), by
+    # where it lives (see set_housing): in a centre, the clock's level at which it leaves;
+    # elsewhere, the hazard its earlier stays used up. One field for both: a case is never
+    # in and out of a centre at once, and each is read only on its side.
+    mark_private: np.ndarray  # float64: in a centre a level, elsewhere a hazard used up
+    mark_abscond: np.ndarray  # float64: the same for absconding
     threshold_private: np.ndarray  # float64: Exp(1) threshold, drawn once per case
     threshold_abscond: np.ndarray  # float64
 
@@ -107,25 +109,21 @@ def set_housing(cases: Cases, tally: Tally, c: int, housing: int, centre: int) -
 
     Also keeps the case's hazards of leaving reception on its own: they are used up while
     in a centre and paused outside one (see :func:`flowsim.institutions.reception.leave`).
+    Its marks (:class:`Cases`) turn from the levels at which it would leave into the hazards
+    used up when it leaves a centre, and back when it enters one.
     """
     n = cases.size[c]
     was_in, goes_in = cases.housing[c] == states.IN_CENTRE, housing == states.IN_CENTRE
-    if was_in and not goes_in:
-        cases.hazard_private[c] = cases.threshold_private[c] - (
-            cases.level_private[c] - tally.clock[0]
+    if was_in and not goes_in:  # level -> hazard used up: the threshold less what is left
+        cases.mark_private[c] = cases.threshold_private[c] - (
+            cases.mark_private[c] - tally.clock[0]
         )
-        cases.hazard_abscond[c] = cases.threshold_abscond[c] - (
-            cases.level_abscond[c] - tally.clock[1]
+        cases.mark_abscond[c] = cases.threshold_abscond[c] - (
+            cases.mark_abscond[c] - tally.clock[1]
         )
-        cases.level_private[c] = np.inf
-        cases.level_abscond[c] = np.inf
-    elif goes_in and not was_in:
-        cases.level_private[c] = (
-            tally.clock[0] + cases.threshold_private[c] - cases.hazard_private[c]
-        )
-        cases.level_abscond[c] = (
-            tally.clock[1] + cases.threshold_abscond[c] - cases.hazard_abscond[c]
-        )
+    elif goes_in and not was_in:  # hazard used up -> level: today's clock plus what is left
+        cases.mark_private[c] = tally.clock[0] + cases.threshold_private[c] - cases.mark_private[c]
+        cases.mark_abscond[c] = tally.clock[1] + cases.threshold_abscond[c] - cases.mark_abscond[c]
     tally.housing_persons[cases.housing[c]] -= n
     tally.housing_by_profile[cases.housing[c], cases.profile[c]] -= n
     tally.housing_by_profile[housing, cases.profile[c]] += n

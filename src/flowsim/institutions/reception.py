@@ -97,8 +97,8 @@ def schedule_departure(
     Scheduled a day early (float rounding); :func:`leave` checks and reschedules.
     """
     wait = min(
-        _days_to(cases.level_private[c], tally.clock[0], hp),
-        _days_to(cases.level_abscond[c], tally.clock[1], ha),
+        _days_to(cases.mark_private[c], tally.clock[0], hp),  # a resident's marks: levels
+        _days_to(cases.mark_abscond[c], tally.clock[1], ha),
     )
     if wait > departures.head.shape[0]:
         unschedule(departures, c)
@@ -129,8 +129,8 @@ def leave(
     for c in take_due(departures, day):
         if cases.housing[c] != states.IN_CENTRE:
             continue  # left reception some other way since it was scheduled
-        absconds = cases.level_abscond[c] <= tally.clock[1]
-        if absconds or cases.level_private[c] <= tally.clock[0]:
+        absconds = cases.mark_abscond[c] <= tally.clock[1]  # a resident's marks: levels
+        if absconds or cases.mark_private[c] <= tally.clock[0]:
             flows[series.LEFT_RECEPTION] += cases.size[c]
             if cases.state[c] == states.STATUS_HOLDER:  # leaves with the status
                 finalise(cases, tally, c, states.LEFT_WITH_STATUS, flows)
