@@ -8,6 +8,7 @@ import pytest
 
 from conftest import months_between
 from flowsim.engine import states
+from flowsim.engine.population import DAY, MAX_DAY, as_days
 from flowsim.engine.states import HOUSEHOLD_TYPES
 from flowsim.model import ProtectionSystem
 from flowsim.scenario.errors import ConfigError
@@ -269,3 +270,14 @@ def test_household_members_share_one_case(small_scenario):
     waiting = people.select(housing=states.WAITING)
     assert len(waiting.select(state=states.PENDING_CGRS)) <= len(waiting)
     assert len(people) == sum(people.count_by_state().values())
+
+
+def test_days_are_16_bit_and_out_of_range_days_are_refused():
+    """Cases' days are int16 (:data:`flowsim.engine.population.DAY`): every day a scenario
+    within its ranges can hold fits, and converting one that does not is an error, never a
+    silent wrap-around."""
+    assert as_days(np.array([-MAX_DAY, -1, 0, MAX_DAY])).tolist() == [-MAX_DAY, -1, 0, MAX_DAY]
+    assert as_days(np.array([], np.int32)).dtype == DAY
+    for day in (MAX_DAY + 1, -MAX_DAY - 1, 2**16 + 3):
+        with pytest.raises(ValueError, match="do not fit in 16 bits"):
+            as_days(np.array([0, day]))

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from flowsim.engine import states, streams
-from flowsim.engine.population import REGION_UNASSIGNED, Cases, ProfileTable
+from flowsim.engine.population import DAY, REGION_UNASSIGNED, Cases, ProfileTable, as_days
 from flowsim.engine.queues import in_day_order
 from flowsim.engine.states import FAMILY, HOUSEHOLD_TYPES
 
@@ -277,10 +277,10 @@ def generate(
     assert day.dtype == np.int32 and size.dtype == np.int16, "inconsistent generated arrays"
     origin = origin[order]
     n = len(keys)
-    arrival_day = day.copy()
-    lodged = np.full(n, -1, np.int32)
+    arrival_day = as_days(day)
+    lodged = np.full(n, -1, DAY)
     pending = slice(sum(counts[:CGRS]), sum(counts[: CALL + 1]))
-    lodged[pending] = day[pending]  # pending at the CGRS or CALL: lodged when they joined
+    lodged[pending] = arrival_day[pending]  # pending at the CGRS or CALL: lodged when they joined
     cases = Cases(
         key=keys,
         profile=profile,
@@ -296,7 +296,7 @@ def generate(
         status=np.where(origin == states.SUBSEQUENT, states.REFUSED, states.NO_STATUS).astype(
             np.int8
         ),
-        status_day=np.full(n, -1, np.int32),
+        status_day=np.full(n, -1, DAY),
         overstaying=np.zeros(n, np.bool_),
         municipality=np.full(n, -1, np.int16),
         origin=origin,

@@ -19,17 +19,18 @@ import numpy as np
 from numba import njit
 
 from flowsim.engine.entries import Entries, allocate, arrays, initial_capacity, new_entries, release
+from flowsim.engine.population import DAY, MAX_DAY
 
-# The largest number of days a calendar can hold: its days are int16 (a run of up to 89
-# years; ``flowsim.scenario`` refuses longer runs with this limit in its message).
-MAX_DAYS = int(np.iinfo(np.int16).max)
+# The largest number of days a calendar can hold: its days are int16 (:data:`DAY`), which
+# the scenario's ranges keep every run within (at most 50 years).
+MAX_DAYS = MAX_DAY
 
 
 class Calendar(NamedTuple):
     """Per-day lists of cases."""
 
     head: np.ndarray  # int64 per day: first entry of the day's list, -1 when empty
-    day_of: np.ndarray  # int16 per case: the day it is due, -1 when on no list
+    day_of: np.ndarray  # int16 (DAY) per case: the day it is due, -1 when on no list
     entries: Entries  # the lists' entries: case, next entry (possibly stale, see above)
 
 
@@ -41,7 +42,7 @@ def new_calendar(n_days: int, n_cases: int, capacity: int | None = None) -> Cale
         raise ValueError(f"a calendar holds at most {MAX_DAYS} days (int16), not {n_days}")
     return Calendar(
         head=np.full(n_days, -1, np.int64),
-        day_of=np.full(n_cases, -1, np.int16),
+        day_of=np.full(n_cases, -1, DAY),
         entries=new_entries(capacity or initial_capacity(n_cases), with_days=False),
     )
 

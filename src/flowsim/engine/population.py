@@ -25,21 +25,40 @@ if TYPE_CHECKING:  # annotations only: a profile table reads the scenario's prof
     from flowsim.scenario.scenario import Scenario
 
 
+# Days are kept in 16 bits wherever a day of the run or a day before its start is stored per
+# case or per decision (Cases' days, the Dublin desk's acceptances, the CGRS decision log, the
+# calendars): a run lasts at most 50 years and any wait or term given in days at most ten
+# (flowsim.scenario.ranges), under 22,000 days either way against 32,767.
+DAY = np.int16
+MAX_DAY = int(np.iinfo(DAY).max)
+
+
+def as_days(days: np.ndarray) -> np.ndarray:
+    """``days`` (integers) as :data:`DAY`; a ValueError if one does not fit (a scenario
+    within its ranges never has one)."""
+    days = np.asarray(days)
+    if len(days) and (days.min() < -MAX_DAY or days.max() > MAX_DAY):
+        raise ValueError(
+            f"days from {days.min()} to {days.max()} do not fit in 16 bits (+-{MAX_DAY:,})"
+        )
+    return days.astype(DAY)
+
+
 class Cases(NamedTuple):
     """Case-level arrays (one row per household), passed as one argument to kernels."""
 
     key: np.ndarray  # uint64: stable key for random draws
     profile: np.ndarray  # int16: index into :class:`ProfileTable`
     size: np.ndarray  # int16: persons in the household
-    arrival_day: np.ndarray  # int32: day the case enters (negative: before the start)
+    arrival_day: np.ndarray  # int16 (DAY): day the case enters (negative: before the start)
     state: np.ndarray  # int8: see :mod:`flowsim.engine.states`
     housing: np.ndarray  # int8: see :mod:`flowsim.engine.states`
     centre: np.ndarray  # int16: index of the centre, -1 when none
-    lodged_day: np.ndarray  # int32: day first lodged with the CGRS
+    lodged_day: np.ndarray  # int16 (DAY): day first lodged with the CGRS, -1 before
     n_cgrs: np.ndarray  # int16: CGRS decisions taken so far (draw occurrence)
     n_call: np.ndarray  # int16: CALL judgments so far
     status: np.ndarray  # int8: protection granted (states.NO_STATUS, REFUGEE, SUBSIDIARY)
-    status_day: np.ndarray  # int32: day protection was granted
+    status_day: np.ndarray  # int16 (DAY): day protection was granted
     overstaying: np.ndarray  # bool: status holder in reception beyond the transition period
     municipality: np.ndarray  # int16: municipality that housed the case, -1 when none
     origin: np.ndarray  # int8: states.ASYLUM, RESETTLED or TEMPORARY_PROTECTION

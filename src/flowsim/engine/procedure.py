@@ -49,7 +49,7 @@ class DublinDesk(NamedTuple):
 
     calendar: Calendar  # the day of each Dublin case's next step
     step: np.ndarray  # int8 per case: SEND_REQUEST, REPLY, ABSCOND, WINDOW_CLOSES, ...
-    accepted_day: np.ndarray  # int32 per case: the day the other state accepted
+    accepted_day: np.ndarray  # int16 (DAY) per case: the day the other state accepted
     transfers: Queue  # accepted cases waiting for a transfer, first accepted first
     files: Queue  # files waiting to be sent to the CGRS, first ready first
     leaving: Calendar  # the day an applicant waiting for their file to be sent leaves

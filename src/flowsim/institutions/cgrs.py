@@ -12,7 +12,7 @@ from flowsim.engine import series, states, streams
 from flowsim.engine.calendar import new_calendar, take_due
 from flowsim.engine.chain import Chain
 from flowsim.engine.compiled import borrowed, direct
-from flowsim.engine.population import DAYS_WAITED, DECIDED, Cases, ProfileTable, Tally
+from flowsim.engine.population import DAY, DAYS_WAITED, DECIDED, Cases, ProfileTable, Tally
 from flowsim.engine.procedure import (
     CgrsDesk,
     finalise,
@@ -38,16 +38,19 @@ REFUGEE, SUBSIDIARY, REFUSAL, INADMISSIBLE = 0, 1, 2, 3
 class DecisionLog(NamedTuple):
     """One row per first-instance decision, for waiting-time distributions by group."""
 
-    day: np.ndarray  # int32: day of the decision
-    profile: np.ndarray  # int32: profile of the case
-    waited: np.ndarray  # int32: days in the CGRS queue since (re)lodging
-    persons: np.ndarray  # int32: persons in the case
+    day: np.ndarray  # int16 (DAY): day of the decision
+    profile: np.ndarray  # int16: profile of the case (as Cases.profile)
+    waited: np.ndarray  # int16 (DAY): days in the CGRS queue since (re)lodging
+    persons: np.ndarray  # int16: persons in the case (as Cases.size)
     rows: np.ndarray  # int64[1]: rows written
 
 
 def new_decision_log(capacity: int) -> DecisionLog:
     """An empty log with room for ``capacity`` decisions."""
-    return DecisionLog(*(np.zeros(capacity, np.int32) for _ in range(4)), np.zeros(1, np.int64))
+    return DecisionLog(
+        *(np.zeros(capacity, dtype) for dtype in (DAY, np.int16, DAY, np.int16)),
+        np.zeros(1, np.int64),
+    )
 
 
 def with_room(log: DecisionLog, rows: int) -> DecisionLog:

@@ -18,7 +18,7 @@ from flowsim.engine import series, states, streams
 from flowsim.engine.calendar import new_calendar, schedule, take_due, unschedule
 from flowsim.engine.chain import Chain
 from flowsim.engine.compiled import borrowed, direct
-from flowsim.engine.population import Cases, Tally, set_housing, set_state
+from flowsim.engine.population import DAY, Cases, Tally, set_housing, set_state
 from flowsim.engine.procedure import (
     CgrsDesk,
     DublinDesk,
@@ -103,7 +103,7 @@ def new_dublin_desk(n_days: int, n_cases: int) -> DublinDesk:
     return DublinDesk(
         calendar=new_calendar(n_days, n_cases),
         step=np.zeros(n_cases, np.int8),
-        accepted_day=np.full(n_cases, -1, np.int32),
+        accepted_day=np.full(n_cases, -1, DAY),
         transfers=new_queue(np.zeros(1), n_cases),
         files=new_queue(np.zeros(1), n_cases),
         leaving=new_calendar(n_days, n_cases),
