@@ -8,7 +8,9 @@ import pytest
 
 from conftest import months_between
 from flowsim.engine import states
+from flowsim.engine.calendar import Calendar
 from flowsim.engine.population import DAY, MAX_DAY, as_days
+from flowsim.engine.queues import Queue
 from flowsim.engine.states import HOUSEHOLD_TYPES
 from flowsim.model import ProtectionSystem
 from flowsim.scenario.errors import ConfigError
@@ -281,3 +283,36 @@ def test_days_are_16_bit_and_out_of_range_days_are_refused():
     for day in (MAX_DAY + 1, -MAX_DAY - 1, 2**16 + 3):
         with pytest.raises(ValueError, match="do not fit in 16 bits"):
             as_days(np.array([0, day]))
+
+
+def test_registers_keep_one_or_two_bytes_a_case_per_queue_or_calendar(small_scenario):
+    """Per case, a queue keeps a flag and a calendar a 16-bit day; their lists' links are
+    pooled entries (issue 19, part 4). The population's own arrays stay within 65 bytes a
+    case (benchmarks/memory.py gives the whole breakdown)."""
+    model = ProtectionSystem(small_scenario(), 0)
+    n = len(model.cases.key)
+    found = {Queue: [], Calendar: []}
+
+    def walk(value) -> None:
+        if isinstance(value, Queue | Calendar):
+            found[type(value)].append(value)
+        elif isinstance(value, tuple):
+            for item in value:
+                walk(item)
+
+    for register in (
+        model.queues,
+        model.cgrs_desk,
+        model.fedasil.departures,
+        model.immigration_office.dublin,
+        model.status_holders,
+        model.return_desk,
+        model.tp_desk,
+    ):
+        walk(register)
+    assert len(found[Queue]) >= 11 and len(found[Calendar]) >= 11
+    for kind, dtype in ((Queue, np.bool_), (Calendar, DAY)):
+        for structure in found[kind]:
+            per_case = [a for a in structure if isinstance(a, np.ndarray) and len(a) == n]
+            assert [a.dtype for a in per_case] == [np.dtype(dtype)], kind
+    assert sum(a.itemsize for a in model.cases) <= 65

@@ -199,6 +199,13 @@ def capacity(holder) -> int:
     return arrays(holder)[0].shape[0]
 
 
+@njit(cache=True, nogil=True)
+def nbytes(holder) -> int:
+    """Bytes ``holder``'s pool takes (its arrays at their capacity)."""
+    case, nxt, day = arrays(holder)
+    return case.nbytes + nxt.nbytes + day.nbytes
+
+
 def initial_capacity(n_cases: int) -> int:
     """The room a queue or calendar of a run of ``n_cases`` cases starts with: small (the
     baseline's largest holds a tenth of the cases at once, most a hundredth or less); it
