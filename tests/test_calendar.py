@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flowsim.engine.calendar import MAX_DAYS, new_calendar, schedule, take_due, unschedule
+from flowsim.engine.calendar import new_calendar, schedule, take_due, unschedule
 from flowsim.engine.entries import capacity, in_use
+from flowsim.engine.population import MAX_DAY
 
 N_DAYS, N_CASES = 8, 10
 
@@ -56,13 +57,13 @@ def test_calendar_matches_a_plain_model(ops, room):
 
 
 def test_a_calendar_holds_days_up_to_the_16_bit_limit():
-    cal = new_calendar(MAX_DAYS, 3)
+    cal = new_calendar(MAX_DAY, 3)
     assert cal.day_of.dtype == np.int16
-    schedule(cal, 0, MAX_DAYS - 1)  # the last day of the longest run
-    schedule(cal, 1, MAX_DAYS)  # after the run: on no day
+    schedule(cal, 0, MAX_DAY - 1)  # the last day of the longest run
+    schedule(cal, 1, MAX_DAY)  # after the run: on no day
     schedule(cal, 2, 2**16 + 5)  # would wrap around in 16 bits: still on no day
-    assert cal.day_of.tolist() == [MAX_DAYS - 1, -1, -1]
-    assert take_due(cal, MAX_DAYS - 1).tolist() == [0]
+    assert cal.day_of.tolist() == [MAX_DAY - 1, -1, -1]
+    assert take_due(cal, MAX_DAY - 1).tolist() == [0]
     assert take_due(cal, 5).tolist() == []
     with pytest.raises(ValueError, match="at most 32767 days"):
-        new_calendar(MAX_DAYS + 1, 3)
+        new_calendar(MAX_DAY + 1, 3)

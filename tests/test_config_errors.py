@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from conftest import DELETE, make_raw, merge, set_path
-from flowsim.engine.calendar import MAX_DAYS
+from flowsim.engine.population import MAX_DAY
 from flowsim.model import ProtectionSystem
 from flowsim.scenario import ranges
 from flowsim.scenario.errors import ConfigError
@@ -435,11 +435,11 @@ def test_bad_config_messages(tmp_path, overrides, expected):
 
 
 def test_a_run_too_long_for_16_bit_days_is_refused_when_read(tmp_path):
-    """Calendars keep days in 16 bits (:data:`flowsim.engine.calendar.MAX_DAYS`): the longest
+    """Calendars keep days in 16 bits (:data:`flowsim.engine.population.MAX_DAY`): the longest
     run a scenario may have, and any day offset in it (a ``*_days`` field back from the
     start), fit; a longer run is one clear line when the file is read, before anything is
     built."""
-    assert ranges.RUN_YEARS * 366 + ranges.DAYS <= MAX_DAYS
+    assert ranges.RUN_YEARS * 366 + ranges.DAYS <= MAX_DAY
     path = write(tmp_path, make_raw(years=ranges.RUN_YEARS + 1, persons_per_month=1.0))
     assert problems_of(path) == [
         f"{path}: end_date: expected a run of at most {ranges.RUN_YEARS} years, got 2074-12-31"

@@ -19,11 +19,10 @@ import numpy as np
 from numba import njit
 
 from flowsim.engine.entries import Entries, allocate, arrays, initial_capacity, new_entries, release
-from flowsim.engine.population import DAY, MAX_DAY
 
-# The largest number of days a calendar can hold: its days are int16 (:data:`DAY`), which
-# the scenario's ranges keep every run within (at most 50 years).
-MAX_DAYS = MAX_DAY
+# A calendar holds at most MAX_DAY days: its days are int16 (:data:`DAY`), which the
+# scenario's ranges keep every run within (at most 50 years).
+from flowsim.engine.population import DAY, MAX_DAY
 
 
 class Calendar(NamedTuple):
@@ -35,11 +34,12 @@ class Calendar(NamedTuple):
 
 
 def new_calendar(n_days: int, n_cases: int, capacity: int | None = None) -> Calendar:
-    """An empty calendar for a run of ``n_days`` days (at most :data:`MAX_DAYS`) and
-    ``n_cases`` cases, with room for ``capacity`` entries before its pool first grows (by
-    default :func:`~flowsim.engine.entries.initial_capacity`)."""
-    if n_days > MAX_DAYS:
-        raise ValueError(f"a calendar holds at most {MAX_DAYS} days (int16), not {n_days}")
+    """An empty calendar for a run of ``n_days`` days (at most
+    :data:`~flowsim.engine.population.MAX_DAY`) and ``n_cases`` cases, with room for
+    ``capacity`` entries before its pool first grows (by default
+    :func:`~flowsim.engine.entries.initial_capacity`)."""
+    if n_days > MAX_DAY:
+        raise ValueError(f"a calendar holds at most {MAX_DAY} days (int16), not {n_days}")
     return Calendar(
         head=np.full(n_days, -1, np.int64),
         day_of=np.full(n_cases, -1, DAY),

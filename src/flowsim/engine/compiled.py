@@ -74,14 +74,20 @@ def direct(kernel: Any) -> DirectKernel:
 # used without counting: :func:`borrowed` gives the same arrays with no reference count.
 
 
+def borrow_array(context, builder, typ, value):
+    """In an intrinsic's code generation: an array value sharing ``value``'s data, without a
+    reference (null meminfo), so using it counts nothing."""
+    src = context.make_array(typ)(context, builder, value)
+    dst = context.make_array(typ)(context, builder)
+    for name in ("parent", "nitems", "itemsize", "data", "shape", "strides"):
+        setattr(dst, name, getattr(src, name))
+    dst.meminfo = cgutils.get_null_value(dst.meminfo.type)
+    return dst._getvalue()
+
+
 def _borrow_value(context, builder, typ, value):
     if isinstance(typ, types.Array):
-        src = context.make_array(typ)(context, builder, value)
-        dst = context.make_array(typ)(context, builder)
-        for name in ("parent", "nitems", "itemsize", "data", "shape", "strides"):
-            setattr(dst, name, getattr(src, name))
-        dst.meminfo = cgutils.get_null_value(dst.meminfo.type)
-        return dst._getvalue()
+        return borrow_array(context, builder, typ, value)
     if isinstance(typ, types.BaseTuple):
         out = value
         for i, member in enumerate(typ.types):

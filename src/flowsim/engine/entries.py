@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit, types
-from numba.core import cgutils
 from numba.experimental import structref
 from numba.experimental.structref import _Utils
 from numba.extending import intrinsic
+
+from flowsim.engine.compiled import borrow_array
 
 # The pool's fields, in the order of the constructor.
 FIELDS = (
@@ -83,16 +84,6 @@ def _pool(context, builder, holder_type, holder):
     return pool_type, _Utils(context, builder, pool_type).get_data_struct(pool)
 
 
-def _borrowed_array(context, builder, typ, value):
-    """An array value sharing ``value``'s data, without a reference (null meminfo)."""
-    src = context.make_array(typ)(context, builder, value)
-    dst = context.make_array(typ)(context, builder)
-    for name in ("parent", "nitems", "itemsize", "data", "shape", "strides"):
-        setattr(dst, name, getattr(src, name))
-    dst.meminfo = cgutils.get_null_value(dst.meminfo.type)
-    return dst._getvalue()
-
-
 @intrinsic
 def arrays(typingctx, holder):
     """``(case, nxt, day)``: the entry arrays of the pool of ``holder`` (a queue or a
@@ -104,7 +95,7 @@ def arrays(typingctx, holder):
     def codegen(context, builder, sig, args):
         _, data = _pool(context, builder, sig.args[0], args[0])
         values = [
-            _borrowed_array(context, builder, array, getattr(data, name))
+            borrow_array(context, builder, array, getattr(data, name))
             for name in ("case", "nxt", "day")
         ]
         return context.make_tuple(builder, sig.return_type, values)
