@@ -522,3 +522,147 @@ def test_admissible_subsequent_applications_wait_their_turn_for_the_merits(small
     )
     assert 0 < (subsequent & admissible).sum() < subsequent.sum()
     np.testing.assert_array_equal(pending[1], subsequent & admissible)
+
+
+# --- a suspension of decisions for a nationality group --------------------------------------
+
+SUSPENDED_FROM, SUSPENDED_UNTIL = dt.date(2024, 3, 1), dt.date(2024, 6, 1)
+SUSPENSION = {
+    **BOTTLENECK,
+    "call.appeal_share_refusal": 0.5,
+    "inflow.subsequent_monthly_persons": {"2024-04": 90.0},
+    "cgrs.subsequent_inadmissible_share": 0.5,
+    "cgrs.suspended_groups": ["beta"],
+}
+SUSPENSION_DATES = [
+    {"date": SUSPENDED_FROM.isoformat(), "field": "cgrs.suspension_in_force", "set": 1},
+    {"date": SUSPENDED_UNTIL.isoformat(), "field": "cgrs.suspension_in_force", "set": 0},
+]
+
+
+class SuspensionLog:
+    """Around every CGRS step: the cases decided (with their status then) and the cases
+    whose decision was held (with their occurrence and whether a subsequent application)."""
+
+    def __init__(self, model: ProtectionSystem):
+        self.model = model
+        n = len(model.cases.key)
+        self.decided_day = np.full(n, -1)
+        self.status_decided = np.zeros(n, np.int64)
+        self.decided_occurrence = np.zeros(n, np.int64)
+        self.held_day = np.full(n, -1)
+        self.held_occurrence = np.zeros(n, np.int64)
+        self.held_subsequent = np.zeros(n, np.bool_)
+        self.effort = model.profiles.case_effort[model.cases.profile]
+        self.effort_per_day = np.zeros(model.n_days)
+        self.order_kept = True
+        wrap_step(model.cgrs, before=self.before, after=self.after)
+
+    def before(self) -> None:
+        c = self.model.cases
+        self.pending = c.state == states.PENDING_CGRS
+        self.was_held = self.model.cgrs_desk.held.queued.copy()
+        self.refused_before = c.status == states.REFUSED
+
+    def after(self) -> None:
+        c, day, desk = self.model.cases, self.model.day, self.model.cgrs_desk
+        decided = self.pending & (c.state != states.PENDING_CGRS)
+        held = desk.held.queued & ~self.was_held
+        # no other case is decided on a day a released case is left pending
+        released = (self.held_day >= 0) & (self.decided_day < 0) & ~self.was_held
+        released &= c.state == states.PENDING_CGRS
+        if released.any():
+            self.order_kept &= not (decided & (self.held_day < 0)).any()
+        self.decided_day[decided] = day
+        self.status_decided[decided] = c.status[decided]
+        self.decided_occurrence[decided] = c.n_cgrs[decided] - 1
+        self.held_day[held] = day
+        self.held_occurrence[held] = c.n_cgrs[held]
+        self.held_subsequent[held] = self.refused_before[held]
+        self.effort_per_day[day] = self.effort[decided | held].sum()
+
+
+def drawn_outcome(model: ProtectionSystem, c: int, occurrence: int) -> int:
+    """The first-instance outcome column the case draws (as ``cgrs_day``), computed here:
+    0 refugee status, 1 subsidiary protection, 2 refusal, 3 inadmissible."""
+    u = streams.uniform(model.seed, model.cases.key[c], streams.CGRS_OUTCOME, occurrence)
+    cdf = model.profiles.cgrs_outcome_cdf[model.cases.profile[c]]
+    return min(int(np.searchsorted(cdf, u, side="right")), 3)
+
+
+def test_a_suspension_holds_negative_and_subsidiary_decisions_of_its_groups_then_releases_them(
+    small_scenario,
+):
+    """While in force, a case of a suspended group whose decision would refuse, grant
+    subsidiary protection or declare a subsequent application inadmissible is examined (its
+    effort counted) and held pending; refugee status is still granted; other groups are
+    decided as usual. When it ends the held cases are decided first, with the outcome each
+    had drawn; nothing changes before it starts."""
+    scenario = small_scenario(**SUSPENSION, changes=SUSPENSION_DATES)
+    model = ProtectionSystem(scenario, 2)
+    log = SuspensionLog(model)
+    frame = model.run_to_end()
+    reference = ProtectionSystem(small_scenario(**SUSPENSION), 2).run_to_end()
+    start, end = scenario.day_of(SUSPENDED_FROM), scenario.day_of(SUSPENDED_UNTIL)
+    pd.testing.assert_frame_equal(frame.iloc[:start], reference.iloc[:start])
+
+    c = model.cases
+    beta = group_mask(model, scenario, "beta")
+    held = np.flatnonzero(log.held_day >= 0)
+    assert len(held) > 100
+    assert beta[held].all()
+    assert ((log.held_day[held] >= start) & (log.held_day[held] < end)).all()
+    subsequent = log.held_subsequent[held]
+    assert subsequent.any() and (~subsequent).any()
+    outcomes = np.array([drawn_outcome(model, k, log.held_occurrence[k]) for k in held])
+    inadmissible = np.array(
+        [
+            streams.uniform(
+                model.seed, c.key[k], streams.SUBSEQUENT_ADMISSIBILITY, log.held_occurrence[k]
+            )
+            < 0.5
+            for k in held
+        ]
+    )
+    assert np.isin(outcomes[~subsequent], (1, 2)).all()
+    # a subsequent application: any decision but refugee status is held
+    assert (inadmissible | (outcomes != 0))[subsequent].all()
+    # the group's first applications decided while it was in force: refugee status or
+    # inadmissible (protection elsewhere) only
+    during = (log.decided_day >= start) & (log.decided_day < end)
+    first = during & beta & (c.origin != states.SUBSEQUENT)
+    decided = [drawn_outcome(model, k, log.decided_occurrence[k]) for k in np.flatnonzero(first)]
+    assert set(decided) == {0, 3}
+    assert not (during & beta & (log.status_decided == states.SUBSIDIARY)).any()
+    assert (during & ~beta & (log.status_decided == states.REFUSED)).any()
+    # once it ended the held cases were decided first, each with the outcome it had drawn
+    assert log.order_kept
+    assert (log.decided_day[held] >= end).all()
+    first_held = ~subsequent
+    granted = log.status_decided[held] == states.SUBSIDIARY
+    np.testing.assert_array_equal(granted[first_held], outcomes[first_held] == 1)
+    # the held persons are counted, and decided plus held cases use the officers' budget
+    held_persons = np.bincount(log.held_day[held], c.size[held], minlength=scenario.days)
+    np.testing.assert_array_equal(frame["cgrs_decisions_held"], held_persons)
+    capacity = 40 * 5 / DAYS_PER_MONTH * np.arange(1, scenario.days + 1)
+    cumulative = np.cumsum(log.effort_per_day)
+    assert np.all(cumulative >= capacity - 1e-9)
+    assert np.all(cumulative < capacity + 1.5)
+
+
+def test_a_suspension_never_lifted_keeps_its_cases_pending(small_scenario):
+    """Held cases stay in the CGRS's backlog until the suspension ends, unless they leave by
+    another route (absconding from reception): none is decided meanwhile."""
+    dates = SUSPENSION_DATES[:1]
+    model = ProtectionSystem(small_scenario(**SUSPENSION, changes=dates), 2)
+    log = SuspensionLog(model)
+    frame = model.run_to_end()
+    c = model.cases
+    held = model.cgrs_desk.held.queued
+    np.testing.assert_array_equal(held, log.held_day >= 0)
+    pending = held & (c.state == states.PENDING_CGRS)
+    assert pending.sum() > 100
+    assert set(c.state[held & ~pending]) <= {states.ABSCONDED}
+    assert (log.decided_day[held] < log.held_day[held]).all()  # not decided since
+    assert frame["cgrs_backlog_cases"].iloc[-1] >= pending.sum()
+    assert frame["cgrs_decisions_held"].sum() == c.size[held].sum()

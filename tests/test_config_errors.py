@@ -358,6 +358,11 @@ CASES = [
         ],
     ),
     (
+        "suspended decisions of an unknown group",
+        {"cgrs.suspended_groups": ["beta", "gamma"]},
+        ["cgrs.suspended_groups.1: expected one of ['alpha', 'beta'], got 'gamma'"],
+    ),
+    (
         "profile rule without an order",
         {"cgrs.prioritisation": {"rule": "profile"}},
         ["cgrs.prioritisation: rule 'profile' needs a non-empty 'order'"],

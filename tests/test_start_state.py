@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from conftest import make_scenario
 from flowsim.engine import series, states
+from flowsim.engine.queues import days_joined
 from flowsim.institutions import immigration_office
 from flowsim.model import ProtectionSystem
 from flowsim.scenario.initial_state import InitialState
@@ -393,3 +394,29 @@ def test_any_consistent_start_state_opens_with_its_persons_and_conserves_them(in
         model.step()
     model.check_conservation()
     assert (model.stocks[:40, series.STOCK_NAMES.index("open_return_places")] >= 0).all()
+
+
+def test_cases_held_by_a_suspension_are_pending_in_the_state_summary():
+    """A state taken while the CGRS holds decisions counts the held cases as pending, and the
+    longest wait is over them too (they joined the queue before the cases still in it)."""
+    scenario = make_scenario(
+        **{
+            "cgrs.suspended_groups": ["beta"],
+            "initial_state.pending_cgrs_persons": 600,
+            "initial_state.pending_cgrs_max_waited_days": 300,
+        },
+        changes=[{"date": "2024-01-01", "field": "cgrs.suspension_in_force", "set": 1}],
+    )
+    model = ProtectionSystem(scenario, 5)
+    for _ in range(120):
+        model.step()
+    desk, c = model.cgrs_desk, model.cases
+    held = desk.held.queued & (c.state == states.PENDING_CGRS)
+    assert held.sum() > 20
+    summary = model.state_summary()
+    assert summary["pending_cgrs_persons"] == persons(model, c.state == states.PENDING_CGRS)
+    joined = np.maximum(days_joined(desk.queue), days_joined(desk.held))
+    pending = c.state == states.PENDING_CGRS
+    assert (joined[pending] > np.iinfo(np.int64).min).all()  # each pending case is in one
+    assert summary["pending_cgrs_max_waited_days"] == model.day - 1 - joined[pending].min()
+    assert joined[held].min() == joined[pending].min()

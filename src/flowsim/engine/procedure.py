@@ -36,6 +36,9 @@ class CgrsDesk(NamedTuple):
     """Cases pending at the CGRS: the queue and the day each would withdraw its application."""
 
     queue: Queue  # in the order the CGRS's rule decides them
+    # examined, their decision held under a suspension (cgrs.suspended_groups), by queue
+    # class, in the order examined, each with the day it joined the queue
+    held: Queue
     withdrawals: Calendar  # the day a pending case withdraws or abandons its application
     hazard: np.ndarray  # float64[1]: today's daily hazard of withdrawing (per day)
     seed: np.ndarray  # uint64[1]: the run's seed, for the keyed withdrawal draw

@@ -64,7 +64,10 @@ IO_TRANSMISSIONS = 38  # the persons of those cases
 LEFT_BEFORE_TRANSMISSION = 39
 # persons who stopped waiting for a reception place and live privately (procedure goes on)
 LEFT_WAITING_LIST = 40
-N_FLOWS = 41
+# persons whose case the CGRS examined but whose decision it held under a suspension
+# (cgrs.suspended_groups): still pending, decided when the suspension ends
+CGRS_DECISIONS_HELD = 41
+N_FLOWS = 42
 
 FLOW_NAMES = (
     "applications",
@@ -108,6 +111,7 @@ FLOW_NAMES = (
     "io_transmissions",
     "left_before_transmission",
     "left_waiting_list",
+    "cgrs_decisions_held",
 )
 assert len(FLOW_NAMES) == N_FLOWS
 

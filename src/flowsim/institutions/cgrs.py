@@ -23,7 +23,18 @@ from flowsim.engine.procedure import (
     subsequent_place_shares,
     under_restrictions,
 )
-from flowsim.engine.queues import Queue, best_class, head_since, overdue_class, pop, push
+from flowsim.engine.queues import (
+    Queue,
+    best_class,
+    first_entry,
+    head_since,
+    new_queue,
+    next_entry,
+    overdue_class,
+    pop,
+    push,
+    push_front,
+)
 from flowsim.engine.rates import DAYS_PER_MONTH, daily_hazard
 from flowsim.engine.states import HOUSEHOLD_TYPES
 from flowsim.scenario.sections import Prioritisation
@@ -147,6 +158,41 @@ def ask_for_a_place_once_admitted(
         request_place(cases, tally, waiting, c, day)
 
 
+@njit(cache=True, inline="always")
+def held_by_suspension(outcome: int, first_application: bool) -> bool:
+    """Whether a suspension holds a decision with this outcome: subsidiary protection, a
+    refusal, or a subsequent application's inadmissibility; refugee status and a first
+    application's inadmissibility (protection in another state) are decided as usual."""
+    if outcome == SUBSIDIARY or outcome == REFUSAL:
+        return True
+    return outcome == INADMISSIBLE and not first_application
+
+
+@njit(cache=True, nogil=True)
+def release_held(chain: Chain) -> None:
+    """The suspension ends: every case whose decision was held and that is still pending
+    goes back to the front of its class in the CGRS queue, in the order it was examined, with
+    the day it first joined the queue (so it is decided before the cases queued behind it,
+    and its wait counts from then)."""
+    cases, cgrs = borrowed((chain.cases, chain.cgrs))
+    held, queue = cgrs.held, cgrs.queue
+    for cls in range(held.head.shape[0]):
+        n = 0
+        e = first_entry(held, cls)
+        while e >= 0:
+            n += 1
+            e = next_entry(held, e)
+        taken = np.empty(n, np.int64)
+        since = np.empty(n, np.int64)
+        for i in range(n):
+            since[i] = head_since(held, cls)
+            taken[i] = pop(held, cls)
+        # last first, so that the first examined ends at the front
+        for i in range(n - 1, -1, -1):
+            if cases.state[taken[i]] == states.PENDING_CGRS:
+                push_front(queue, taken[i], cls, since[i])
+
+
 @njit(cache=True, nogil=True)
 def cgrs_day(
     chain: Chain,
@@ -162,6 +208,7 @@ def cgrs_day(
     subsequent_inadmissible: float,
     admitted_place_share: float,
     merits_queued: bool,
+    suspended: np.ndarray,
     flows,
 ) -> float:
     """One day of the CGRS: withdrawals due (:func:`withdraw`), then pending cases decided in
@@ -178,7 +225,10 @@ def cgrs_day(
     living privately asks for a reception place with the share ``admitted_place_share`` (0
     while subsequent applicants ask at registration) once found admissible while still in
     the procedure: when taken into consideration, or, decided at once, when appealing a
-    refusal on the merits. Returns the unused budget (negative: carried debt).
+    refusal on the merits. A case of a profile ``suspended`` (bool per profile) whose
+    decision a suspension holds (:func:`held_by_suspension`) uses its effort and waits in
+    the desk's held list (:func:`release_held`). Returns the unused budget (negative:
+    carried debt).
     """
     cases, tally, cgrs, call_queue, holders, desk, waiting, log = borrowed(
         (
@@ -221,6 +271,17 @@ def cgrs_day(
         p = cases.profile[c]
         n = cases.size[c]
         budget -= case_effort[p]
+        u = streams.uniform(seed, cases.key[c], streams.CGRS_OUTCOME, occurrence)
+        outcome = 0
+        while outcome < 3 and u >= outcome_cdf[p, outcome]:
+            outcome += 1
+        if not admissible:
+            outcome = INADMISSIBLE
+        if suspended[p] and held_by_suspension(outcome, not subsequent):
+            # examined (the effort is spent), not decided: pending until the suspension ends
+            flows[series.CGRS_DECISIONS_HELD] += n
+            push(cgrs.held, c, cls, joined)
+            continue
         cases.n_cgrs[c] += 1
         flows[series.CGRS_DECISIONS] += n
         flows[series.CGRS_DECISIONS_CASES] += 1
@@ -231,12 +292,6 @@ def cgrs_day(
         row = log.rows[0]
         log.day[row], log.profile[row], log.waited[row], log.persons[row] = day, p, days, n
         log.rows[0] = row + 1
-        u = streams.uniform(seed, cases.key[c], streams.CGRS_OUTCOME, occurrence)
-        outcome = 0
-        while outcome < 3 and u >= outcome_cdf[p, outcome]:
-            outcome += 1
-        if not admissible:
-            outcome = INADMISSIBLE
         if outcome == REFUGEE or outcome == SUBSIDIARY:
             flows[series.CGRS_POSITIVE_DECISIONS] += n
             status = states.REFUGEE if outcome == REFUGEE else states.SUBSIDIARY
@@ -255,9 +310,11 @@ def cgrs_day(
 
 
 def new_cgrs_desk(queue: Queue, n_days: int, n_cases: int, seed: np.uint64) -> CgrsDesk:
-    """The CGRS's pending cases: ``queue`` and an empty withdrawal calendar."""
+    """The CGRS's pending cases: ``queue``, an empty held list (its classes) and an empty
+    withdrawal calendar."""
     return CgrsDesk(
         queue=queue,
+        held=new_queue(queue.rank.copy(), n_cases),
         withdrawals=new_calendar(n_days, n_cases),
         hazard=np.zeros(1),
         seed=np.array([seed], np.uint64),
@@ -311,6 +368,12 @@ class Cgrs(mesa.Agent):
         self.trained = self.headcount - sum(fte for _, fte in self.pending_hires)
         self.carry = 0.0
         self.log = new_decision_log(len(model.cases.key))
+        table = model.profiles
+        groups = set(model.config.cgrs.suspended_groups)
+        # profiles of the suspended groups, and those whose decisions are held today
+        self.suspended_groups = np.array([table.groups[g] in groups for g in table.group])
+        self.suspended = np.zeros(len(table), np.bool_)
+        self.release = False
         self.min_effort = float(model.profiles.case_effort.min())
         self.refresh()
 
@@ -320,7 +383,8 @@ class Cgrs(mesa.Agent):
         officer's output over the ramp, days), an officer's daily output (cases, under any
         sanitary restrictions: :func:`output_factor`), the hazard of
         withdrawing for cases lodged from now on (per day), outcome shares of every profile
-        (see :func:`scaled_outcome_cdf`), appeal shares and the long-stay threshold (days)."""
+        (see :func:`scaled_outcome_cdf`), appeal shares, the long-stay threshold (days) and
+        whether a suspension holds decisions (its end releases the held cases)."""
         p = self.model.params
         headcount = p["cgrs.case_officers_fte"]
         delta = headcount - self.headcount
@@ -343,6 +407,10 @@ class Cgrs(mesa.Agent):
         self.subsequent_inadmissible = p["cgrs.subsequent_inadmissible_share"]
         self.admitted_place_share = subsequent_place_shares(p)[1]
         self.merits_queued = p["cgrs.subsequent_merits_queued"] > 0
+        in_force = p["cgrs.suspension_in_force"] > 0
+        # the day a suspension ends, the cases it held go back to the queue (step)
+        self.release = self.release or (self.suspended.any() and not in_force)
+        self.suspended = self.suspended_groups & in_force
 
     def productive_officers(self) -> float:
         """Officers deciding cases today (FTE): a hire counts nothing during the hiring lag,
@@ -388,8 +456,12 @@ class Cgrs(mesa.Agent):
         return self.productive_officers() * self.decisions_per_officer_per_day
 
     def step(self) -> None:
-        """One day: withdrawals due, then decisions."""
+        """One day: cases held by a suspension that ended released, withdrawals due, then
+        decisions."""
         m = self.model
+        if self.release:
+            direct(release_held)(m.chain)
+            self.release = False
         budget = self.carry + self.capacity_cases_per_day()
         # every decision uses at least the smallest case effort of a positive budget
         self.log = with_room(self.log, int(max(budget, 0.0) / self.min_effort) + 1)
@@ -407,6 +479,7 @@ class Cgrs(mesa.Agent):
             self.subsequent_inadmissible,
             self.admitted_place_share,
             self.merits_queued,
+            self.suspended,
             m.flows_today,
         )
         self.carry = min(left, 0.0)

@@ -20,6 +20,7 @@ from flowsim.engine.queues import Queue, days_joined
 from flowsim.scenario.initial_state import InitialState
 
 if TYPE_CHECKING:
+    from flowsim.engine.procedure import CgrsDesk
     from flowsim.model import ProtectionSystem
 
 # States of the persons who fill the places the residents leave (InitialState's
@@ -71,7 +72,7 @@ def state_summary(model: ProtectionSystem) -> dict[str, Any]:
     summary = {
         "pending_cgrs_persons": persons(states.PENDING_CGRS),
         "pending_cgrs_max_waited_days": _longest(
-            last_day - _since(model.cgrs_desk.queue, in_state[states.PENDING_CGRS])
+            last_day - _pending_since(model.cgrs_desk, in_state[states.PENDING_CGRS])
         ),
         "pending_call_persons": persons(states.PENDING_CALL),
         "pending_call_max_waited_days": _longest(
@@ -108,6 +109,13 @@ def state_summary(model: ProtectionSystem) -> dict[str, Any]:
 def _since(queue: Queue, cases: np.ndarray) -> np.ndarray:
     """The day each of the cases (a mask of cases in it) joined ``queue`` (int64)."""
     return days_joined(queue)[cases]
+
+
+def _pending_since(desk: CgrsDesk, cases: np.ndarray) -> np.ndarray:
+    """The day each of the cases pending at the CGRS (a mask) joined its queue, whether
+    queued or held by a suspension (int64)."""
+    # a case is in at most one of the two; NOT_QUEUED is the smallest int64
+    return np.maximum(days_joined(desk.queue), days_joined(desk.held))[cases]
 
 
 def _longest(days: np.ndarray) -> int:

@@ -127,6 +127,12 @@ class Scenario(Strict):
                 f"resettlement.nationality_group: expected one of "
                 f"{sorted(self.profiles.nationality_groups)}, got {group!r}"
             )
+        for i, group in enumerate(self.cgrs.suspended_groups):
+            if group not in self.profiles.nationality_groups:
+                problems.append(
+                    f"cgrs.suspended_groups.{i}: expected one of "
+                    f"{sorted(self.profiles.nationality_groups)}, got {group!r}"
+                )
         order = self.cgrs.prioritisation.order
         known = set(self.profiles.nationality_groups) | set(HOUSEHOLD_TYPES) | {"vulnerable"}
         for i, entry in enumerate(order):

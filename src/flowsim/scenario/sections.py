@@ -203,6 +203,18 @@ class Cgrs(Strict):
     # and subsidiary protection) multiplied by this, capped at 1; refusals and inadmissibility
     # take the rest in their proportions. 1: the groups' shares as given (an uncertainty).
     protection_rate_scale: NonNegative = 1.0
+    # Decisions suspended for some nationality groups (as the CGRS's "temporary partial
+    # suspension" for Afghan applicants from 16 August 2021 to March 2022): while
+    # suspension_in_force is 1 (set by dated changes), a case of these groups whose decision
+    # would grant subsidiary protection or refuse (or declare a subsequent application
+    # inadmissible) is examined, its effort spent, but not decided: it stays pending. When
+    # the suspension ends, those cases are decided before any other, in the order they were
+    # examined, each at its effort again (the decision written with updated country
+    # information). Refugee status, inadmissibility of first applications and admissibility
+    # of subsequent ones are decided as usual.
+    suspended_groups: list[str] = Field(default_factory=list)
+    # 1 while the suspension of the suspended groups' decisions is in force (dated changes)
+    suspension_in_force: Share = 0.0
 
 
 class CallOutcomes(Strict):
