@@ -555,6 +555,7 @@ class SuspensionLog:
         self.held_subsequent = np.zeros(n, np.bool_)
         self.effort = model.profiles.case_effort[model.cases.profile]
         self.effort_per_day = np.zeros(model.n_days)
+        self.examined = np.zeros(n, np.bool_)  # held, not decided since
         self.order_kept = True
         wrap_step(model.cgrs, before=self.before, after=self.after)
 
@@ -579,7 +580,15 @@ class SuspensionLog:
         self.held_day[held] = day
         self.held_occurrence[held] = c.n_cgrs[held]
         self.held_subsequent[held] = self.refused_before[held]
-        self.effort_per_day[day] = self.effort[decided | held].sum()
+        # half a held case's effort when examined, the other half when decided (the default)
+        examined = self.examined
+        self.effort_per_day[day] = (
+            self.effort[decided & ~examined].sum()
+            + 0.5 * self.effort[held].sum()
+            + 0.5 * self.effort[decided & examined].sum()
+        )
+        examined[decided] = False
+        examined[held] = True
 
 
 def drawn_outcome(model: ProtectionSystem, c: int, occurrence: int) -> int:

@@ -39,6 +39,8 @@ class CgrsDesk(NamedTuple):
     # examined, their decision held under a suspension (cgrs.suspended_groups), by queue
     # class, in the order examined, each with the day it joined the queue
     held: Queue
+    # bool per case: examined under a suspension (part of its effort spent), not yet decided
+    examined: np.ndarray
     withdrawals: Calendar  # the day a pending case withdraws or abandons its application
     hazard: np.ndarray  # float64[1]: today's daily hazard of withdrawing (per day)
     seed: np.ndarray  # uint64[1]: the run's seed, for the keyed withdrawal draw

@@ -209,6 +209,7 @@ def cgrs_day(
     admitted_place_share: float,
     merits_queued: bool,
     suspended: np.ndarray,
+    examination_share: float,
     flows,
 ) -> float:
     """One day of the CGRS: withdrawals due (:func:`withdraw`), then pending cases decided in
@@ -226,9 +227,10 @@ def cgrs_day(
     while subsequent applicants ask at registration) once found admissible while still in
     the procedure: when taken into consideration, or, decided at once, when appealing a
     refusal on the merits. A case of a profile ``suspended`` (bool per profile) whose
-    decision a suspension holds (:func:`held_by_suspension`) uses its effort and waits in
-    the desk's held list (:func:`release_held`). Returns the unused budget (negative:
-    carried debt).
+    decision a suspension holds (:func:`held_by_suspension`) is examined, using the share
+    ``examination_share`` of its effort, and waits in the desk's held list
+    (:func:`release_held`); decided later, it uses the rest. Returns the unused budget
+    (negative: carried debt).
     """
     cases, tally, cgrs, call_queue, holders, desk, waiting, log = borrowed(
         (
@@ -270,7 +272,7 @@ def cgrs_day(
             continue
         p = cases.profile[c]
         n = cases.size[c]
-        budget -= case_effort[p]
+        examined = cgrs.examined[c]
         u = streams.uniform(seed, cases.key[c], streams.CGRS_OUTCOME, occurrence)
         outcome = 0
         while outcome < 3 and u >= outcome_cdf[p, outcome]:
@@ -278,10 +280,15 @@ def cgrs_day(
         if not admissible:
             outcome = INADMISSIBLE
         if suspended[p] and held_by_suspension(outcome, not subsequent):
-            # examined (the effort is spent), not decided: pending until the suspension ends
+            # examined, not decided: pending until the suspension ends
+            if not examined:
+                budget -= examination_share * case_effort[p]
+                cgrs.examined[c] = True
             flows[series.CGRS_DECISIONS_HELD] += n
             push(cgrs.held, c, cls, joined)
             continue
+        budget -= case_effort[p] * (1.0 - examination_share if examined else 1.0)
+        cgrs.examined[c] = False
         cases.n_cgrs[c] += 1
         flows[series.CGRS_DECISIONS] += n
         flows[series.CGRS_DECISIONS_CASES] += 1
@@ -310,11 +317,12 @@ def cgrs_day(
 
 
 def new_cgrs_desk(queue: Queue, n_days: int, n_cases: int, seed: np.uint64) -> CgrsDesk:
-    """The CGRS's pending cases: ``queue``, an empty held list (its classes) and an empty
-    withdrawal calendar."""
+    """The CGRS's pending cases: ``queue``, an empty held list (its classes), no case
+    examined and an empty withdrawal calendar."""
     return CgrsDesk(
         queue=queue,
         held=new_queue(queue.rank.copy(), n_cases),
+        examined=np.zeros(n_cases, np.bool_),
         withdrawals=new_calendar(n_days, n_cases),
         hazard=np.zeros(1),
         seed=np.array([seed], np.uint64),
@@ -411,6 +419,7 @@ class Cgrs(mesa.Agent):
         # the day a suspension ends, the cases it held go back to the queue (step)
         self.release = self.release or (self.suspended.any() and not in_force)
         self.suspended = self.suspended_groups & in_force
+        self.examination_share = p["cgrs.held_examination_effort_share"]
 
     def productive_officers(self) -> float:
         """Officers deciding cases today (FTE): a hire counts nothing during the hiring lag,
@@ -480,6 +489,7 @@ class Cgrs(mesa.Agent):
             self.admitted_place_share,
             self.merits_queued,
             self.suspended,
+            self.examination_share,
             m.flows_today,
         )
         self.carry = min(left, 0.0)

@@ -209,12 +209,14 @@ class Cgrs(Strict):
     # would grant subsidiary protection or refuse (or declare a subsequent application
     # inadmissible) is examined, its effort spent, but not decided: it stays pending. When
     # the suspension ends, those cases are decided before any other, in the order they were
-    # examined, each at its effort again (the decision written with updated country
-    # information). Refugee status, inadmissibility of first applications and admissibility
-    # of subsequent ones are decided as usual.
+    # examined. Refugee status, inadmissibility of first applications and admissibility of
+    # subsequent ones are decided as usual.
     suspended_groups: list[str] = Field(default_factory=list)
     # 1 while the suspension of the suspended groups' decisions is in force (dated changes)
     suspension_in_force: Share = 0.0
+    # Share of a case's effort spent examining it (the interview) when its decision is held;
+    # the rest is spent deciding it once the suspension ends (0.5: an assumption).
+    held_examination_effort_share: Share = 0.5
 
 
 class CallOutcomes(Strict):
