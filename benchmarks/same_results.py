@@ -3,8 +3,9 @@
 Runs every scenario in ``configs/*.yaml`` (replications 0 and 1 of seed 3, so an ensemble's
 first two members) with the working tree's sources and with those of ``--against`` (a git
 revision, checked out in a temporary worktree), then compares the daily series column by
-column. Prints one line per config and exits 1 if any series differs; a change meant to
-alter results is explained in its commit.
+column (a series the working tree adds is listed, not counted as a difference). Prints one
+line per config and exits 1 if any series differs; a change meant to alter results is
+explained in its commit.
 
 Usage: ``.venv/bin/python benchmarks/same_results.py [--against HEAD] [configs/x.yaml ...]``
 (a few minutes: each side runs in its own process; kernels are compiled only for the
@@ -49,9 +50,13 @@ def run_side(src: Path, out: Path, configs: list[Path]) -> None:
 
 
 def differences(before: pd.DataFrame, after: pd.DataFrame) -> list[str]:
-    """The columns that differ between two runs' series, with the largest difference."""
-    if list(before.columns) != list(after.columns) or len(before) != len(after):
-        return [f"columns or days differ ({before.shape} against {after.shape})"]
+    """The columns that differ between two runs' series, with the largest difference. A
+    series only the newer run has is no difference (see :func:`new_series`); one it lost is."""
+    lost = [c for c in before.columns if c not in after.columns]
+    if lost or len(before) != len(after):
+        return [
+            f"series lost {lost}" if lost else f"days differ ({len(before)} against {len(after)})"
+        ]
     found = []
     for column in before.columns:
         a, b = before[column].to_numpy(), after[column].to_numpy()
@@ -61,6 +66,11 @@ def differences(before: pd.DataFrame, after: pd.DataFrame) -> list[str]:
         elif not (a == b).all():
             found.append(column)
     return found
+
+
+def new_series(before: pd.DataFrame, after: pd.DataFrame) -> list[str]:
+    """Series the newer run adds (an intended addition, listed beside the verdict)."""
+    return [c for c in after.columns if c not in before.columns]
 
 
 def main() -> int:
@@ -87,6 +97,9 @@ def main() -> int:
                 found = differences(before, after)
                 failed |= bool(found)
                 verdict = "identical" if not found else "DIFFERS: " + ", ".join(found[:8])
+                added = new_series(before, after)
+                if added:
+                    verdict += f" (new series: {', '.join(added)})"
                 print(f"{config.name} replication {replication}: {verdict}", flush=True)
     return 1 if failed else 0
 
