@@ -272,7 +272,11 @@ def generate(
     keys, profile, size, day = (np.concatenate(x) for x in zip(*parts, strict=True))
     origin = np.concatenate(origins)
     n_initial = sum(counts) + n_other
-    order = np.concatenate([np.arange(n_initial), n_initial + in_day_order(day[n_initial:])])
+    # ordered as 16-bit days, the type the kernels order days of (one compiled in_day_order
+    # instead of two, issue 19: compile time); as_days refuses days that would not fit
+    order = np.concatenate(
+        [np.arange(n_initial), n_initial + in_day_order(as_days(day[n_initial:]))]
+    )
     keys, profile, size, day = keys[order], profile[order], size[order], day[order]
     assert day.dtype == np.int32 and size.dtype == np.int16, "inconsistent generated arrays"
     origin = origin[order]

@@ -20,6 +20,12 @@ from numba import njit
 
 from flowsim.engine.entries import Entries, allocate, arrays, initial_capacity, new_entries, release
 
+# The type of a case index handed out (pop, head_case, entry_case): int64, as every other
+# case index in the kernels (ranges, take_due), although entries store int32. With int32
+# cases, each compiled (not inlined) helper taking a case was compiled twice, once per type
+# (issue 19: compile time).
+CASE = np.int64
+
 # Queue day that puts a case ahead of everyone of its rank (e.g. residents displaced by a
 # capacity cut, resettled refugees on arrival).
 FIRST_IN_LINE = -(2**30)
@@ -158,8 +164,8 @@ def next_entry(q: Queue, e: int) -> int:
 
 @njit(cache=True, inline="always")
 def entry_case(q: Queue, e: int) -> int:
-    """The case of entry ``e``."""
-    return arrays(q)[0][e]
+    """The case of entry ``e`` (a :data:`CASE`)."""
+    return CASE(arrays(q)[0][e])
 
 
 @njit(cache=True, inline="always")
@@ -170,9 +176,9 @@ def entry_since(q: Queue, e: int) -> int:
 
 @njit(cache=True, inline="always")
 def head_case(q: Queue, cls: int) -> int:
-    """The case at the head of a class (served next within it); the class must not be
-    empty."""
-    return arrays(q)[0][q.head[cls]]
+    """The case at the head of a class (served next within it), a :data:`CASE`; the class
+    must not be empty."""
+    return CASE(arrays(q)[0][q.head[cls]])
 
 
 @njit(cache=True, inline="always")
@@ -208,7 +214,7 @@ def pop(q: Queue, cls: int) -> int:
     q.head[cls] = nxt[e]
     if q.head[cls] < 0:
         q.tail[cls] = -1
-    c = cases[e]
+    c = CASE(cases[e])
     q.queued[c] = False
     release(q, e)
     return c

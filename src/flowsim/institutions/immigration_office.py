@@ -211,11 +211,14 @@ def open_initial_files(
     them): first in the queue, in case order; their applicants may leave from the start.
     Housing is given afterwards (:func:`flowsim.institutions.reception.place_initial_residents`)."""
     cases, tally, dublin = borrowed((chain.cases, chain.tally, chain.dublin))
+    # the day before the start as an int64 variable, not the literal -1: numba would compile
+    # schedule_leaving once more for a literal argument (issue 19: compile time)
+    before_start = np.int64(-1)
     for c in range(first, first + count):
         cases.arrival_day[c] = -1
         set_state(cases, tally, c, states.AWAITING_TRANSMISSION)
-        push(dublin.files, c, 0, -1)
-        schedule_leaving(cases, dublin, c, -1, seed, terms, 0)
+        push(dublin.files, c, 0, before_start)
+        schedule_leaving(cases, dublin, c, before_start, seed, terms, 0)
 
 
 @njit(cache=True, nogil=True)
@@ -388,6 +391,7 @@ def open_initial_dublin(
     reply = clock_days(terms[REPLY_DAYS])
     window = clock_days(terms[WINDOW_DAYS])
     extended = int(round(terms[ABSCONDED_WINDOW_DAYS]))  # as dublin_steps reckons it
+    before_start = np.int64(-1)  # not the literal -1: see open_initial_files
     c = first
     for _ in range(counts[0]):
         due = initial_due_day(seed, cases.key[c], reply)
@@ -399,7 +403,7 @@ def open_initial_dublin(
     for _ in range(counts[1]):
         accepted = initial_due_day(seed, cases.key[c], window) - window
         cases.arrival_day[c] = accepted
-        open_transfer_window(cases, tally, dublin, c, accepted, -1, seed, terms)
+        open_transfer_window(cases, tally, dublin, c, accepted, before_start, seed, terms)
         c += 1
     for _ in range(counts[2]):
         closes = initial_due_day(seed, cases.key[c], max(1, extended - window))
