@@ -423,7 +423,7 @@ class ProtectionSystem(mesa.Model):
             raise ConservationError("; ".join(problems))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def record_day(
     stocks: np.ndarray,
     by_profile: np.ndarray,

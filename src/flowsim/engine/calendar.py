@@ -71,7 +71,7 @@ def schedule(cal: Calendar, case: int, day: int) -> None:
     cal.day_of[case] = day
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def take_due(cal: Calendar, day: int) -> np.ndarray:
     """Remove and return the cases due on a day, in case order (deterministic). Entries of
     cases moved or unscheduled since are dropped; every entry of the day is given back."""

@@ -71,7 +71,7 @@ structref.define_boxing(ChainType, Chain)
 structref.define_constructor(Chain, ChainType, FIELDS)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def new_chain(
     cases: Cases,
     tally: Tally,

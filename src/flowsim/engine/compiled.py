@@ -10,6 +10,12 @@ dispatcher as usual.
 
 :func:`borrowed`: inside a kernel, the arrays of its arguments are used without numba's
 reference counting (see the comment above it); each kernel the daily loop calls starts so.
+
+Kernels compiled on their own (not inlined) are declared ``no_cfunc_wrapper=True``: numba
+otherwise adds to each a C-callable wrapper, for passing the kernel as a first-class
+function value (which flowsim never does), that converts every array of its named-tuple
+arguments; those wrappers were an eighth of the LLVM IR of a cold first replication and
+about 4 s of its 76 s of compiling (issue 19, benchmarks/README.md).
 """
 
 from __future__ import annotations

@@ -59,7 +59,7 @@ structref.define_boxing(EntriesType, Entries)
 structref.define_constructor(Entries, EntriesType, FIELDS)
 
 
-@njit(cache=True)
+@njit(cache=True, no_cfunc_wrapper=True)
 def _make(case: np.ndarray, nxt: np.ndarray, day: np.ndarray):
     return Entries(case, nxt, day, -1, 0)
 
@@ -133,7 +133,7 @@ _free, _set_free = _counter_getter("free"), _counter_setter("free")
 _used, _set_used = _counter_getter("used"), _counter_setter("used")
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def grow(pool: Entries) -> None:
     """Double the pool's room, keeping every entry where it is (entry numbers unchanged)."""
     n = pool.case.shape[0]
@@ -172,7 +172,7 @@ def release(holder, e: int) -> None:
     _set_free(holder, e)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def in_use(holder) -> int:
     """Entries of ``holder``'s pool now in a list (handed out and not given back)."""
     nxt = arrays(holder)[1]
@@ -184,13 +184,13 @@ def in_use(holder) -> int:
     return n
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def capacity(holder) -> int:
     """Entries ``holder``'s pool has room for before it grows again."""
     return arrays(holder)[0].shape[0]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def nbytes(holder) -> int:
     """Bytes ``holder``'s pool takes (its arrays at their capacity)."""
     case, nxt, day = arrays(holder)

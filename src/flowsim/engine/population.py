@@ -186,7 +186,7 @@ def window_case(w: Window, i: int) -> int:
     return w.active[i] if i < n else w.new_lo + i - n
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def rebuild_window(cases: Cases, w: Window) -> Window:
     """A fresh window holding only the cases that have not exited."""
     cases, w = borrowed((cases, w))

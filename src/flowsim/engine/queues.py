@@ -31,7 +31,7 @@ CASE = np.int64
 FIRST_IN_LINE = -(2**30)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def in_day_order(days: np.ndarray) -> np.ndarray:
     """Indices that put ``days`` (a day per case: joined, lodged, decided) in ascending
     order, equal days in index order: the order such cases stand in a queue. The same as
@@ -224,7 +224,7 @@ def pop(q: Queue, cls: int) -> int:
 NOT_QUEUED = np.iinfo(np.int64).min
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def days_joined(q: Queue) -> np.ndarray:
     """The day each case joined the queue (int64 per case; :data:`NOT_QUEUED` for a case in
     no list of it), for reports and tests: a walk of every list."""

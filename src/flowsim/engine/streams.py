@@ -70,7 +70,7 @@ def uniform(seed: np.uint64, key: np.uint64, decision: int, occurrence: int) -> 
     return (float(h >> _S11) + 0.5) * _UNIT
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def uniforms(seed: np.uint64, keys: np.ndarray, decision: int, occurrence: int) -> np.ndarray:
     """Vectorised :func:`uniform` over an array of case keys."""
     out = np.empty(keys.shape[0])
@@ -79,13 +79,13 @@ def uniforms(seed: np.uint64, keys: np.ndarray, decision: int, occurrence: int) 
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def combine(a: np.uint64, b: np.uint64) -> np.uint64:
     """A stable key from two keys (e.g. a profile's key and a month)."""
     return mix64(a * _GOLDEN + mix64(b))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def child_keys(parent: np.uint64, n: int) -> np.ndarray:
     """Keys of the ``n`` children of a key (e.g. the k-th case arriving in a month)."""
     out = np.empty(n, np.uint64)
@@ -94,7 +94,7 @@ def child_keys(parent: np.uint64, n: int) -> np.ndarray:
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def children_of(parents: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """The keys of ``counts[i]`` children of each ``parents[i]``, concatenated."""
     out = np.empty(counts.sum(), np.uint64)
@@ -106,7 +106,7 @@ def children_of(parents: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def combine_each(parents: np.ndarray, values: np.ndarray) -> np.ndarray:
     """``combine(parents[i], values[i])`` for every i."""
     out = np.empty(parents.shape[0], np.uint64)
@@ -118,7 +118,7 @@ def combine_each(parents: np.ndarray, values: np.ndarray) -> np.ndarray:
 POISSON_DIRECT_MAX_MEAN = 50.0  # above this, quantiles come from scipy
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def poisson_quantiles(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
     """Poisson quantiles (inverse CDF) of draws ``u`` for means up to 50; -1 above.
 

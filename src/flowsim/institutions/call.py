@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from flowsim.model import ProtectionSystem
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def judge(
     chain: Chain,
     budget: float,

@@ -68,7 +68,7 @@ def housing_weights(scenario: Scenario, table: MunicipalityTable) -> np.ndarray:
     return weights / total if total > 0 else np.full(len(table), 1.0 / len(table))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def open_initial_status_holders(
     cases: Cases, tally: Tally, holders: StatusHolders, n_status: int
 ) -> None:
@@ -95,7 +95,7 @@ def open_initial_status_holders(
         schedule(holders.stay_limits, c, max(cases.status_day[c] + holders.days[1], 0))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def mark_overstaying(cases: Cases, tally: Tally, holders: StatusHolders, day: int) -> None:
     """Status holders whose transition period ends today and who are still in reception."""
     cases, tally, holders = borrowed((cases, tally, holders))
@@ -105,7 +105,7 @@ def mark_overstaying(cases: Cases, tally: Tally, holders: StatusHolders, day: in
             tally.overstaying[0] += cases.size[c]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def enforce_stay_limit(cases: Cases, tally: Tally, holders: StatusHolders, day: int, flows):
     """Status holders at the end of their maximum stay leave reception, housed or not."""
     cases, tally, holders = borrowed((cases, tally, holders))
@@ -114,7 +114,7 @@ def enforce_stay_limit(cases: Cases, tally: Tally, holders: StatusHolders, day: 
             finalise(cases, tally, c, states.LEFT_WITH_STATUS, flows)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def find_housing(
     cases: Cases,
     tally: Tally,
@@ -167,7 +167,7 @@ def move_to_partner_place(cases: Cases, tally: Tally, partner_places: np.ndarray
         set_housing(cases, tally, c, states.IN_CENTRE, k)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def housing_day(
     chain: Chain,
     available: np.ndarray,

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from flowsim.model import ProtectionSystem
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def arrive(
     chain: Chain,
     first: int,
@@ -110,7 +110,7 @@ def new_dublin_desk(n_days: int, n_cases: int) -> DublinDesk:
     )
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def schedule_leaving(
     cases: Cases,
     dublin: DublinDesk,
@@ -133,7 +133,7 @@ def schedule_leaving(
         schedule(dublin.leaving, c, day + max(1, int(np.ceil(wait))))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def hand_over(
     cases: Cases,
     tally: Tally,
@@ -156,7 +156,7 @@ def hand_over(
     schedule_leaving(cases, dublin, c, day, seed, terms, 0)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def send_files(
     cases: Cases,
     tally: Tally,
@@ -180,7 +180,7 @@ def send_files(
     return budget
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def leave_before_transmission(cases: Cases, tally: Tally, dublin: DublinDesk, day: int, flows):
     """Applicants whose leaving day is today, still waiting for their file to be sent, leave
     reception and the procedure (their file never reaches the CGRS)."""
@@ -190,7 +190,7 @@ def leave_before_transmission(cases: Cases, tally: Tally, dublin: DublinDesk, da
             finalise(cases, tally, c, states.ABSCONDED, flows)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def redraw_leaving(
     chain: Chain, day: int, seed: np.uint64, terms: np.ndarray, occurrence: int
 ) -> None:
@@ -203,7 +203,7 @@ def redraw_leaving(
             schedule_leaving(cases, dublin, c, day - 1, seed, terms, occurrence)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def open_initial_files(
     chain: Chain, first: int, count: int, seed: np.uint64, terms: np.ndarray
 ) -> None:
@@ -221,7 +221,7 @@ def open_initial_files(
         schedule_leaving(cases, dublin, c, before_start, seed, terms, 0)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def register(
     cases: Cases,
     tally: Tally,
@@ -325,7 +325,7 @@ def open_transfer_window(
     schedule_window_end(cases, dublin, c, accepted, day, seed, terms, 0)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def schedule_window_end(
     cases: Cases,
     dublin: DublinDesk,
@@ -352,7 +352,7 @@ def schedule_window_end(
         schedule(dublin.calendar, c, accepted + clock_days(terms[WINDOW_DAYS]))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def redraw_absconding(
     chain: Chain, day: int, seed: np.uint64, terms: np.ndarray, occurrence: int
 ) -> None:
@@ -369,7 +369,7 @@ def redraw_absconding(
             )
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def open_initial_dublin(
     chain: Chain, first: int, counts: np.ndarray, seed: np.uint64, terms: np.ndarray
 ) -> None:
@@ -415,7 +415,7 @@ def open_initial_dublin(
         c += 1
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def dublin_steps(
     cases: Cases,
     tally: Tally,
@@ -477,7 +477,7 @@ def dublin_steps(
                 finalise(cases, tally, c, states.ABSCONDED, flows)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def transfer(cases: Cases, tally: Tally, dublin: DublinDesk, budget: float, flows) -> float:
     """Transfer accepted cases to the responsible state, first accepted first, within
     ``budget`` (persons). Returns the unused budget (negative: carried debt)."""
@@ -495,7 +495,7 @@ def transfer(cases: Cases, tally: Tally, dublin: DublinDesk, budget: float, flow
     return budget
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def registration_day(
     chain: Chain,
     budgets: np.ndarray,

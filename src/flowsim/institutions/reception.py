@@ -58,7 +58,7 @@ def dispatch_ranks(table: ProfileTable, rule: Dispatch) -> np.ndarray:
     return ranks
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def enforce_capacity(
     cases: Cases, tally: Tally, waiting: Queue, capacity: np.ndarray, window: Window, day: int
 ) -> None:
@@ -106,7 +106,7 @@ def schedule_departure(
     schedule(departures, c, day + max(1, int(np.ceil(wait)) - 1))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def leave(
     cases: Cases,
     tally: Tally,
@@ -142,7 +142,7 @@ def leave(
             schedule_departure(cases, tally, departures, c, day, hazard_private, hazard_abscond)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def reschedule_departures(
     cases: Cases, tally: Tally, departures: Calendar, window: Window, day: int, hp: float, ha: float
 ) -> None:
@@ -170,7 +170,7 @@ def place(
     schedule_departure(cases, tally, departures, c, day, hp, ha)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def dispatch(
     cases: Cases,
     tally: Tally,
@@ -210,7 +210,7 @@ def dispatch(
             flows[series.RECEPTION_ADMISSIONS] += cases.size[c]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def stop_waiting(
     cases: Cases,
     tally: Tally,
@@ -241,7 +241,7 @@ def stop_waiting(
                 before, e = e, next_entry(waiting, e)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def reception_day(
     chain: Chain,
     capacity: np.ndarray,
@@ -375,7 +375,7 @@ class Fedasil(mesa.Agent):
         self.left_waiting = bool(m.tally.housing_persons[states.WAITING] > 0)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def place_initial_residents(
     cases: Cases,
     tally: Tally,

@@ -84,7 +84,7 @@ def package_eur(size: int, household_type: int, vulnerable: bool, p: np.ndarray)
     return total
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def counsel(cases: Cases, counselling: Queue, budgets: np.ndarray, caseloads: np.ndarray) -> None:
     """Return counsellors meet waiting cases first come first served.
 
@@ -127,7 +127,7 @@ def assisted_return(cases: Cases, tally: Tally, c: int, euros: float, flows) -> 
     finalise(cases, tally, c, states.AVR_DEPARTED, flows)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def decide_returns(
     cases: Cases,
     tally: Tally,
@@ -172,7 +172,7 @@ def join_removal_list(cases: Cases, tally: Tally, desk: ReturnDesk, c: int, day:
     schedule(desk.removal_deadlines, c, day + max(desk.days[1], 1))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def open_initial_returns(
     chain: Chain, first: int, n_return_place: int, n_removal_list: int, seed: np.uint64
 ) -> None:
@@ -204,7 +204,7 @@ def open_initial_returns(
         join_removal_list(cases, tally, desk, c, listed)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def coach(
     cases: Cases,
     tally: Tally,
@@ -240,7 +240,7 @@ def coach(
     return budget
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def remove(cases: Cases, tally: Tally, desk: ReturnDesk, budget: float, day: int, flows):
     """Forced returns first come first served within ``budget`` (persons); cases whose
     removal window ends today stay irregularly. Returns the unused budget."""
@@ -262,7 +262,7 @@ def remove(cases: Cases, tally: Tally, desk: ReturnDesk, budget: float, day: int
     return budget
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def returns_day(
     chain: Chain,
     counsellor_budgets: np.ndarray,

@@ -164,7 +164,7 @@ def enter_crisis_housing(
     push(holders.queue, c, 0, day)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def open_initial_tp(
     chain: Chain,
     first: int,
@@ -211,7 +211,7 @@ def open_initial_tp(
             c += 1
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def tp_day(
     chain: Chain,
     arrived_from: int,
