@@ -270,18 +270,17 @@ def generate(
         parts.append(part)
         origins.append(np.full(len(part[0]), code, np.int8))
     keys, profile, size, day = (np.concatenate(x) for x in zip(*parts, strict=True))
+    assert day.dtype == np.int32 and size.dtype == np.int16, "inconsistent generated arrays"
     origin = np.concatenate(origins)
     n_initial = sum(counts) + n_other
-    # ordered as 16-bit days, the type the kernels order days of (one compiled in_day_order
-    # instead of two, issue 19: compile time); as_days refuses days that would not fit
-    order = np.concatenate(
-        [np.arange(n_initial), n_initial + in_day_order(as_days(day[n_initial:]))]
-    )
-    keys, profile, size, day = keys[order], profile[order], size[order], day[order]
-    assert day.dtype == np.int32 and size.dtype == np.int16, "inconsistent generated arrays"
+    # 16-bit days before they are ordered: the type the kernels order days of (one compiled
+    # in_day_order instead of two, issue 19: compile time); as_days refuses days that do
+    # not fit
+    day = as_days(day)
+    order = np.concatenate([np.arange(n_initial), n_initial + in_day_order(day[n_initial:])])
+    keys, profile, size, arrival_day = keys[order], profile[order], size[order], day[order]
     origin = origin[order]
     n = len(keys)
-    arrival_day = as_days(day)
     lodged = np.full(n, -1, DAY)
     pending = slice(sum(counts[:CGRS]), sum(counts[: CALL + 1]))
     lodged[pending] = arrival_day[pending]  # pending at the CGRS or CALL: lodged when they joined

@@ -151,9 +151,7 @@ def poisson_ppf(u: np.ndarray, mean: np.ndarray | float) -> np.ndarray:
 
     u = np.asarray(u, np.float64)
     mean = np.broadcast_to(np.asarray(mean, np.float64), u.shape)
-    # contiguous and writable: a read-only array (a broadcast view) is another numba type,
-    # and would compile poisson_quantiles once more (issue 19: compile time)
-    out = poisson_quantiles(u, np.require(mean, requirements=["C", "W"]))
+    out = poisson_quantiles(u, np.ascontiguousarray(mean))
     big = out < 0
     if big.any():
         out[big] = stats.poisson.ppf(u[big], mean[big]).astype(np.int64)
