@@ -278,7 +278,7 @@ def initial_due_day(seed: np.uint64, key: np.uint64, days: int) -> int:
     return min(int(u * days), days - 1)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def open_initial_cases(
     cases: Cases,
     tally: Tally,

@@ -117,7 +117,7 @@ def queue_ranks(table: ProfileTable, rule: Prioritisation) -> np.ndarray:
     return np.append(priority_ranks(table, rule), SUBSEQUENT_FIRST)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def withdraw(cases: Cases, tally: Tally, cgrs: CgrsDesk, day: int, flows) -> None:
     """Cases still pending on the day drawn at lodging withdraw their application (persons)."""
     cases, tally, cgrs = borrowed((cases, tally, cgrs))
@@ -168,7 +168,7 @@ def held_by_suspension(outcome: int, first_application: bool) -> bool:
     return outcome == INADMISSIBLE and not first_application
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def release_held(chain: Chain) -> None:
     """The suspension ends: every case whose decision was held and that is still pending
     goes back to the front of its class in the CGRS queue, in the order it was examined, with
@@ -193,7 +193,7 @@ def release_held(chain: Chain) -> None:
                 push_front(queue, taken[i], cls, since[i])
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def cgrs_day(
     chain: Chain,
     log: DecisionLog,
