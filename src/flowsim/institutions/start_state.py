@@ -115,7 +115,7 @@ def _pending_since(desk: CgrsDesk, cases: np.ndarray) -> np.ndarray:
     """The day each of the cases pending at the CGRS (a mask) joined its queue, whether
     queued or held by a suspension (int64)."""
     # a case is in at most one of the two; NOT_QUEUED is the smallest int64
-    return np.maximum(days_joined(desk.queue), days_joined(desk.held))[cases]
+    return np.maximum(_since(desk.queue, cases), _since(desk.held, cases))
 
 
 def _longest(days: np.ndarray) -> int:
