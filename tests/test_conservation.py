@@ -256,10 +256,17 @@ def check_series(frame, scenario) -> None:
         change = np.diff(frame[stock].to_numpy())
         net = (frame[lodged] - frame[decided] - frame[closed]).to_numpy()[1:]
         np.testing.assert_array_equal(change, net)
-    # the CGRS receives cases from the Immigration Office and back from CALL, nothing else
+    # the CGRS receives cases from the Immigration Office, back from CALL and resettled
+    # refugees (recognised the day they arrive), nothing else
     np.testing.assert_array_equal(
-        frame["cgrs_lodged_cases"], frame["io_transmissions_cases"] + frame["call_annulments_cases"]
+        frame["cgrs_lodged"],
+        frame["io_transmissions"] + frame["call_annulments"] + frame["resettlement_arrivals"],
     )
+    resettled_cases = frame["cgrs_lodged_cases"] - (
+        frame["io_transmissions_cases"] + frame["call_annulments_cases"]
+    )
+    assert (resettled_cases <= frame["resettlement_arrivals"]).all()
+    assert ((resettled_cases > 0) == (frame["resettlement_arrivals"] > 0)).all()
     # Dublin: every transfer was accepted before, every acceptance requested before
     assert frame["dublin_transfers"].sum() <= frame["dublin_acceptances"].sum()
     assert frame["dublin_acceptances"].sum() <= frame["dublin_requests"].sum()

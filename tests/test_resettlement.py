@@ -178,3 +178,27 @@ def test_initial_residents_in_reserved_places_are_rejected(small_raw):
         "r.yaml: initial_state.in_reception_persons.partners: expected no residents on the "
         "start date in places reserved for resettled refugees, got 10"
     ]
+
+
+def test_resettled_refugees_are_lodged_and_recognised_by_the_cgrs_the_day_they_arrive(
+    small_scenario,
+):
+    # nobody applies and nobody is pending at the start: every CGRS figure is resettlement's
+    nobody = {
+        "initial_state.pending_cgrs_persons": 0,
+        "initial_state.pending_call_persons": 0,
+        "initial_state.in_reception_persons": {"north": 0, "south": 0},
+    }
+    _, model, frame = run(small_scenario, persons_per_month=0, **nobody)
+    arrivals = frame.resettlement_arrivals
+    assert arrivals.sum() > 0
+    for flow in ("cgrs_lodged", "cgrs_decisions", "cgrs_positive_decisions"):
+        np.testing.assert_array_equal(frame[flow], arrivals, err_msg=flow)
+    c = model.cases
+    resettled = c.origin == states.RESETTLED
+    households = np.bincount(c.arrival_day[resettled], minlength=len(frame))[: len(frame)]
+    for flow in ("cgrs_lodged_cases", "cgrs_decisions_cases"):
+        np.testing.assert_array_equal(frame[flow], households, err_msg=flow)
+    # the workload passes through unchanged, and no day waited is added
+    for stock in ("cgrs_backlog", "cgrs_backlog_cases", "cgrs_days_waited"):
+        assert (frame[stock] == 0).all(), stock

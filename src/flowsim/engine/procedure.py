@@ -160,9 +160,19 @@ def welcome_resettled(
 ) -> None:
     """A resettled household arrives recognised as refugees and gets the first free place;
     after its centre stay it moves to a partner municipality's place if one is free (see
-    :func:`flowsim.institutions.housing.move_to_partner_place`) and looks for housing (persons)."""
+    :func:`flowsim.institutions.housing.move_to_partner_place`) and looks for housing (persons).
+
+    Its application is lodged with the CGRS and granted refugee status the day it arrives:
+    the CGRS counts resettled refugees among its applications and decisions (they take
+    weeks, not the months of the queue), so its workload passes through unchanged.
+    """
     flows[series.RESETTLEMENT_ARRIVALS] += cases.size[c]
     flows[series.ENTRIES] += cases.size[c]
+    flows[series.CGRS_LODGED] += cases.size[c]
+    flows[series.CGRS_LODGED_CASES] += 1
+    flows[series.CGRS_DECISIONS] += cases.size[c]
+    flows[series.CGRS_DECISIONS_CASES] += 1
+    flows[series.CGRS_POSITIVE_DECISIONS] += cases.size[c]
     cases.status[c] = states.REFUGEE
     cases.status_day[c] = day
     set_state(cases, tally, c, states.STATUS_HOLDER)
