@@ -123,6 +123,45 @@ def test_housing_never_runs_ahead_of_the_supply(small_scenario, run_model, suppl
     assert housed[-1] > 0.5 * supplied[-1]
 
 
+def test_restrictions_cut_the_housing_found_while_in_force_and_only_then(small_scenario, run_model):
+    # demand (300 a month, all recognised) exceeds both supplies: housing found is the supply
+    common = {
+        **ALL_RECOGNISED,
+        "municipalities.housing_persons_per_month": 200,
+        "municipalities.unused_housing_kept_months": 1.0,
+        "status_holders": {"transition_period_days": 60, "max_stay_days": 700},
+    }
+    window = [
+        {"date": "2024-07-01", "field": "municipalities.restrictions_in_force", "set": 1},
+        {"date": "2025-01-01", "field": "municipalities.restrictions_in_force", "set": 0},
+    ]
+    runs = {}
+    for share in (1.0, 0.25):
+        scenario = small_scenario(
+            years=2,
+            **common,
+            **{"municipalities.restricted_housing_share": share, "changes": window},
+        )
+        model, frame = run_model(scenario, 5)
+        assert model.housing_search.municipalities[0].housing_persons_per_month() > 0
+        runs[share] = frame.set_index("date")
+    normal, restricted = runs[1.0], runs[0.25]
+    before = normal.index < "2024-07-01"
+    assert normal[before].equals(restricted[before])  # nothing changes before the date
+    housed = {
+        k: f.loc["2024-08-01":"2024-12-31", "housed_by_municipalities"].sum()
+        for k, f in runs.items()
+    }
+    assert housed[0.25] < 0.4 * housed[1.0]
+    assert (
+        restricted.loc["2024-12-31", "status_holders_in_reception"]
+        > normal.loc["2024-12-31", "status_holders_in_reception"]
+    )
+    # once lifted, the normal supply again (within the supply kept from before)
+    after = {k: f.loc["2025-03-01":, "housed_by_municipalities"].sum() for k, f in runs.items()}
+    assert after[0.25] >= 0.9 * after[1.0]
+
+
 def test_housed_cases_go_to_municipalities_in_proportion_to_population(small_scenario, run_model):
     """When housing is scarce (150 a month for 300 status holders), all of it is used, and
     each region houses its population share."""

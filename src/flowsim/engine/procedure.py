@@ -274,7 +274,8 @@ def grant_status(
 def under_restrictions(in_force: float, share: float) -> float:
     """A rate's factor under COVID-19 restrictions: ``share`` of the normal rate while they
     are in force (``in_force`` 1), the normal rate otherwise (0); in between, the share of
-    the period under them. Used for the CGRS's output and for Dublin absconding."""
+    the period under them. Used for the CGRS's output, Dublin absconding and the housing
+    status holders find."""
     return 1.0 - in_force * (1.0 - share)
 
 

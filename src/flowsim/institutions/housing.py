@@ -27,6 +27,7 @@ from flowsim.engine.procedure import (
     finalise,
     leave_crisis_housing,
     start_housing_search,
+    under_restrictions,
 )
 from flowsim.engine.queues import best_class, head_case, in_day_order, new_queue, pop, push
 from flowsim.engine.rates import DAYS_PER_MONTH
@@ -197,6 +198,16 @@ def housing_day(
     enforce_stay_limit(cases, tally, holders, day, flows)
 
 
+def national_supply(params: dict[str, float]) -> float:
+    """Housing the municipalities find for status holders today, all of Belgium (persons per
+    month): the normal supply, reduced while COVID-19 restrictions keep status holders from
+    visiting housing (``municipalities.restrictions_in_force``)."""
+    return params["municipalities.housing_persons_per_month"] * under_restrictions(
+        params["municipalities.restrictions_in_force"],
+        params["municipalities.restricted_housing_share"],
+    )
+
+
 class Municipality(mesa.Agent):
     """A municipality and its OCMW/CPAS: finds housing for status holders (persons per month),
     offers Local Reception Initiative places and crisis housing for temporary protection
@@ -212,10 +223,7 @@ class Municipality(mesa.Agent):
     def housing_persons_per_month(self) -> float:
         """This municipality's supply today: its share of the national total (persons/month)."""
         search = self.model.housing_search
-        return (
-            search.weights[self.index]
-            * self.model.params["municipalities.housing_persons_per_month"]
-        )
+        return search.weights[self.index] * national_supply(self.model.params)
 
     def lri_places(self) -> int:
         """LRI places this municipality offers today (places): its share of its region's."""
@@ -280,8 +288,7 @@ class HousingSearch(mesa.Agent):
         housing stays on offer (days) and the deadlines; the model calls this whenever a
         parameter changes."""
         p = self.model.params
-        per_month = p["municipalities.housing_persons_per_month"]
-        self.supply_persons_per_day = self.weights * (per_month / DAYS_PER_MONTH)
+        self.supply_persons_per_day = self.weights * (national_supply(p) / DAYS_PER_MONTH)
         self.kept_days = p["municipalities.unused_housing_kept_months"] * DAYS_PER_MONTH
         self.set_deadlines()
 

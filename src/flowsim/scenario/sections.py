@@ -252,6 +252,10 @@ class Municipalities(Strict):
     distribution_key: Literal["population", "equal"] = "population"  # share per municipality
     table_file: str | None = None  # optional CSV: nis,housing_persons_per_month
     unused_housing_kept_months: Positive = 3.0  # supply not taken is kept this long at most
+    # 1 while COVID-19 restrictions keep status holders from visiting housing (a dated
+    # input), 0 otherwise; the supply is then restricted_housing_share of its normal level
+    restrictions_in_force: Share = 0.0
+    restricted_housing_share: Share = 1.0  # housing found under them, share of normal
 
 
 class ReintegrationPackage(Strict):
