@@ -163,8 +163,9 @@ def welcome_resettled(
     :func:`flowsim.institutions.housing.move_to_partner_place`) and looks for housing (persons).
 
     Its application is lodged with the CGRS and granted refugee status the day it arrives:
-    the CGRS counts resettled refugees among its applications and decisions (they take
-    weeks, not the months of the queue), so its workload passes through unchanged.
+    the CGRS counts resettled refugees among its applications, and (an assumption) among
+    its decisions (they take weeks, not the months of the queue), so its workload passes
+    through unchanged; they add no days waited.
     """
     flows[series.RESETTLEMENT_ARRIVALS] += cases.size[c]
     flows[series.ENTRIES] += cases.size[c]
