@@ -143,7 +143,15 @@ def test_restrictions_cut_the_housing_found_while_in_force_and_only_then(small_s
             **{"municipalities.restricted_housing_share": share, "changes": window},
         )
         model, frame = run_model(scenario, 5)
-        assert model.housing_search.municipalities[0].housing_persons_per_month() > 0
+        # lifted by the end: each municipality offers its share of the normal supply again
+        search = model.housing_search
+        assert search.municipalities[0].housing_persons_per_month() == pytest.approx(
+            search.weights[0] * 200
+        )
+        model.params["municipalities.restrictions_in_force"] = 1.0  # and its share under them
+        assert search.municipalities[0].housing_persons_per_month() == pytest.approx(
+            search.weights[0] * 200 * share
+        )
         runs[share] = frame.set_index("date")
     normal, restricted = runs[1.0], runs[0.25]
     before = normal.index < "2024-07-01"
